@@ -1,0 +1,1 @@
+"""aztec-econ: a workbench for the economics of Aztec block production (Fernet + Sidecar)."""
