@@ -1,0 +1,83 @@
+"""Everything a simulation derives once from its parameters: run keys, key-space size, slot timing, draw layout.
+
+The context is immutable and passed to every policy through cadCAD's parameter dict. Nothing in it changes during a
+run; it is what turns `Params` (what a user chooses) into the constants the mechanisms compute with.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from aztec_econ.model.draws import DrawLayout, slot_draw_layout
+from aztec_econ.model.outcome import SlotOutcome
+from aztec_econ.params import Params
+from aztec_econ.rng import run_keys
+
+
+@dataclass(frozen=True)
+class Context:
+    """Constants of one simulation (a batch of Monte Carlo runs)."""
+
+    params: Params
+    runs: NDArray[np.int64]
+    """Global run indices simulated in this batch; results of a run depend on its index only."""
+    keys: NDArray[np.uint64]
+    """Counter-based RNG key per run (see `aztec_econ.rng`)."""
+    key_capacity: int
+    """Key slots allocated per run: initial keys plus a bound on registrations over the horizon."""
+    domain_half_bits: int
+    """The election permutes a key space of 4**domain_half_bits >= key_capacity positions (see `election`)."""
+    window: int
+    """Ranked positions examined per slot before falling back to a wider search."""
+    plan_slots: int
+    """Registry events are drawn a chunk of this many slots (about a day) ahead, at exact L1 blocks."""
+    draws: DrawLayout = field(repr=False)
+    empty_outcome: SlotOutcome = field(repr=False)
+    """The outcome every slot starts from (immutable, so shared)."""
+
+    @property
+    def n_runs(self) -> int:
+        return int(self.runs.size)
+
+    @property
+    def slot_l1_blocks(self) -> int:
+        return self.params.protocol.slot_l1_blocks
+
+
+def registration_bound(params: Params) -> int:
+    """An upper bound on registrations per run over the horizon (mean + 12 standard deviations + 32).
+
+    The chance of exceeding it is below 1e-30; exceeding it raises an error rather than silently dropping keys.
+    """
+    pr = params.protocol
+    mean = params.agents.sequencers.registrations_per_day * params.sim.slots * pr.slot_l1_blocks / pr.blocks_per_day
+    return int(math.ceil(mean + 12 * math.sqrt(mean) + 32))
+
+
+def build_context(params: Params, runs: Any = None) -> Context:
+    """The context for simulating `runs` (global run indices; default: all of `params.sim.runs`)."""
+    run_ids = np.arange(params.sim.runs, dtype=np.int64) if runs is None else np.asarray(list(runs), dtype=np.int64)
+    if run_ids.ndim != 1 or run_ids.size == 0 or (run_ids < 0).any():
+        raise ValueError(f"runs must be a non-empty sequence of non-negative run indices, got {runs!r}")
+    capacity = params.agents.sequencers.initial + registration_bound(params)
+    half_bits = max(1, math.ceil(math.log2(capacity) / 2))
+    domain = 4**half_bits
+    k = params.agents.sequencers.proposers_per_slot
+    # enough rank positions that a run rarely finds fewer than k eligible keys in the first window
+    window = int(min(domain, max(32, math.ceil(4 * k * domain / params.agents.sequencers.initial))))
+    return Context(
+        params=params,
+        runs=run_ids,
+        keys=run_keys(params.sim.seed, run_ids),
+        key_capacity=capacity,
+        domain_half_bits=half_bits,
+        window=window,
+        plan_slots=max(1, round(params.protocol.slots_per_day)),
+        draws=slot_draw_layout(params),
+        empty_outcome=SlotOutcome.empty(run_ids.size),
+    )

@@ -1,0 +1,129 @@
+"""Fernet election: each eligible key's score is a pseudo-random function of (key, RANDAO value); highest wins.
+
+Spec (Block production 1): sequencers hash their public key with the RANDAO value and rank the hashes; the top-ranked
+keys may propose, and the highest-ranking proposal that lands on L1 becomes canonical. One score per key, not
+stake-weighted (NOTES.md).
+
+How the score is computed. Ranking keys by independent uniform hashes orders them by a uniformly random permutation.
+We build that permutation directly: a 4-round Feistel network keyed by the RANDAO value (a Luby-Rackoff pseudo-random
+permutation) maps rank positions 0, 1, 2, ... of a key space of 4**h positions to key indices. The score of key k is
+`4**h - 1 - position(k)`: a deterministic function of (key, RANDAO value), so anyone (an attacker too) can compute an
+election in advance. Walking the permutation from position 0 and skipping positions whose key is not eligible finds
+the K best eligible keys in O(K / eligible share) work instead of hashing every key; `scores` computes the full
+ranking for tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from aztec_econ.model.context import Context
+from aztec_econ.model.mechanisms.registry import Registry
+from aztec_econ.model.stage import Stage
+from aztec_econ.rng import mix64
+
+U64 = NDArray[np.uint64]
+I64 = NDArray[np.int64]
+ROUNDS = 4
+_ROUND_WORDS = np.array([0x243F6A8885A308D3, 0x13198A2E03707344, 0xA4093822299F31D0, 0x082EFA98EC4E6C89], np.uint64)
+
+
+def round_keys(randao: U64) -> U64:
+    """Feistel round keys per run from its RANDAO value: shape (runs, ROUNDS)."""
+    return mix64(randao[:, None] ^ _ROUND_WORDS[None, :])
+
+
+def feistel(x: U64, keys: U64, half_bits: int) -> U64:
+    """Permute values `x` (runs x n) of the domain [0, 4**half_bits) with each row's round keys."""
+    mask = np.uint64((1 << half_bits) - 1)
+    shift = np.uint64(half_bits)
+    left, right = x >> shift, x & mask
+    for i in range(ROUNDS):
+        left, right = right, left ^ (mix64(right ^ keys[:, i : i + 1]) & mask)
+    return (left << shift) | right
+
+
+def feistel_inverse(y: U64, keys: U64, half_bits: int) -> U64:
+    """Inverse of `feistel`."""
+    mask = np.uint64((1 << half_bits) - 1)
+    shift = np.uint64(half_bits)
+    left, right = y >> shift, y & mask
+    for i in reversed(range(ROUNDS)):
+        left, right = right ^ (mix64(left ^ keys[:, i : i + 1]) & mask), left
+    return (left << shift) | right
+
+
+def scores(randao: U64, keys: I64, half_bits: int) -> I64:
+    """Score of each key (runs x n) under each run's RANDAO value: higher is better."""
+    positions = feistel_inverse(keys.astype(np.uint64), round_keys(randao), half_bits)
+    return (1 << (2 * half_bits)) - 1 - positions.astype(np.int64)
+
+
+def top_eligible(randao: U64, registry: Registry, block: int, k: int, half_bits: int, window: int) -> I64:
+    """The k highest-scoring keys eligible at `block`, best first, per run (runs x k; -1 where fewer exist).
+
+    Examines the first `window` rank positions of every run at once; the few runs that find fewer than k eligible
+    keys there continue window by window (`_continue_walk`).
+    """
+    runs = randao.size
+    rkeys = round_keys(randao)
+    domain = 1 << (2 * half_bits)
+    width = min(window, domain)
+    positions = np.broadcast_to(np.arange(width, dtype=np.uint64), (runs, width))
+    candidates = feistel(positions, rkeys, half_bits).astype(np.int64)
+    ok = registry.eligible_at_rows(np.arange(runs), candidates, block)
+    order = np.argsort(~ok, axis=1, kind="stable")[:, :k]
+    out = np.where(np.take_along_axis(ok, order, axis=1), np.take_along_axis(candidates, order, axis=1), -1)
+    if out.shape[1] < k:
+        out = np.pad(out, ((0, 0), (0, k - out.shape[1])), constant_values=-1)
+    short = np.flatnonzero(out[:, -1] < 0)
+    if short.size and width < domain:
+        out[short] = _continue_walk(out[short], rkeys[short], registry, short, block, half_bits, width, window)
+    return out
+
+
+def _continue_walk(
+    out: I64, rkeys: U64, registry: Registry, rows: I64, block: int, half_bits: int, start: int, window: int
+) -> I64:
+    """Extend partial candidate lists (rows x k, -1 padded) by walking further rank positions."""
+    out = out.copy()
+    k = out.shape[1]
+    domain = 1 << (2 * half_bits)
+    found = (out >= 0).sum(axis=1)
+    todo = np.arange(rows.size)
+    while todo.size and start < domain:
+        width = min(window, domain - start)
+        positions = np.broadcast_to(np.arange(start, start + width, dtype=np.uint64), (todo.size, width))
+        candidates = feistel(positions, rkeys[todo], half_bits).astype(np.int64)
+        ok = registry.eligible_at_rows(rows[todo], candidates, block)
+        for i, row in enumerate(todo):
+            hits = candidates[i, ok[i]][: k - found[row]]
+            out[row, found[row] : found[row] + hits.size] = hits
+            found[row] += hits.size
+        todo = todo[found[todo] < k]
+        start += width
+    return out
+
+
+def winner(candidates: I64, landed: NDArray[np.bool_]) -> I64:
+    """The best candidate whose proposal landed on L1 (`landed`: runs x k), or -1."""
+    ok = landed & (candidates >= 0)
+    first = np.argmax(ok, axis=1)
+    best = np.take_along_axis(candidates, first[:, None], axis=1)[:, 0]
+    return np.where(ok.any(axis=1), best, -1)
+
+
+def p_election(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
+    """Proposal phase: the top `proposers_per_slot` eligible keys propose if online; the best landed one wins."""
+    ctx: Context = params["ctx"]
+    seq = ctx.params.agents.sequencers
+    block = s["slot"] * ctx.slot_l1_blocks
+    candidates = top_eligible(s["randao"], s["registry"], block, seq.proposers_per_slot, ctx.domain_half_bits, ctx.window)
+    online = s["draws"]["offline"] >= seq.offline_probability
+    proposer = winner(candidates, online)
+    stage = np.where(proposer >= 0, Stage.PROPOSED, Stage.NONE).astype(np.int8)
+    return {"outcome": replace(s["outcome"], proposer=proposer, stage=stage)}

@@ -1,0 +1,37 @@
+"""Proving: the committed prover builds the block's proof and submits it within the proving phase, or fails.
+
+Spec (Block production 4; Registration): a prover that does not deliver in the allotted time loses its bond and the
+slot goes to backup. Failure chance: `agents.provers.failure_probability` (assumption). When the proof lands inside
+the phase is uniform over its L1 blocks (assumption); slashed bonds are burned (assumption).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from aztec_econ.model.context import Context
+from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.stage import Stage
+
+
+def p_proving(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
+    ctx: Context = params["ctx"]
+    pr = ctx.params.protocol
+    outcome = s["outcome"]
+    revealed = outcome.stage == Stage.REVEALED
+    proven = revealed & (s["draws"].one("proof") >= ctx.params.agents.provers.failure_probability)
+    failed = np.where(revealed & ~proven, outcome.bond_locked, 0.0)
+    book: Book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
+    phase_start = (
+        s["slot"] * pr.slot_l1_blocks + pr.proposal_phase_l1_blocks + pr.commitment_phase_l1_blocks + pr.reveal_phase_l1_blocks
+    )
+    delay = np.floor(s["draws"].one("proof_delay") * pr.proving_phase_l1_blocks).astype(np.int64)
+    outcome = replace(
+        outcome,
+        stage=np.where(proven, Stage.PROVEN, outcome.stage).astype(np.int8),
+        finalized_l1_block=np.where(proven, phase_start + delay, -1),
+    )
+    return {"outcome": outcome, "book": book}

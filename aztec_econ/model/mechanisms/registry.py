@@ -1,0 +1,273 @@
+"""Registry: sequencer keys register, wait out the entry period, are eligible, signal exit, and get their stake back.
+
+Spec (Registration, Exiting): a key stakes on L1 and becomes eligible `entry_period_days` later; an exit signal makes it
+`exiting` (no longer eligible) at once, and its stake is released `exit_delay_days` later. Optional churn limit
+(assumption, after Ethereum's activation churn): at most K activations per day, the rest wait in a FIFO queue.
+
+Representation. Each key has four L1-block times (per run): registered, eligible from, exit signal, stake release
+(`NEVER` when not yet happened). A key's status at block b follows from them exactly:
+queued (registered <= b < eligible), active (eligible <= b < exit signal), exiting (signal <= b < release), exited.
+Keys are numbered in registration order, so eligibility times are non-decreasing in the key index (FIFO).
+
+Registrations and exit signals arrive as Poisson processes (assumption) at exact L1 blocks. They are drawn for a chunk
+of about a day at the chunk's first slot (`plan_chunk`), which also precomputes the per-slot status counts and stake
+movements of the chunk; the per-slot policy then only reads them. This keeps the per-slot work independent of the
+number of keys, and the arrays are replaced (never mutated) once per chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from aztec_econ.model.context import Context
+from aztec_econ.model.ledger import Account, Flow, Posting
+from aztec_econ.rng import Stream, bits, poisson_pieces, poisson_sum, stream_keys, to_unit
+
+I64 = NDArray[np.int64]
+NEVER = np.int64(1 << 60)
+"""Block time of an event that has not happened."""
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """Per-slot registry figures for slots [start, start + n) of every run (arrays runs x n)."""
+
+    start: int
+    queued: I64
+    """Keys registered but not yet eligible, at the slot's first L1 block."""
+    active: I64
+    """Eligible keys at the slot's first L1 block."""
+    exiting: I64
+    """Keys that signalled exit and await their stake, at the slot's first L1 block."""
+    registrations: I64
+    """Registrations within the slot (stakes locked)."""
+    exit_signals: I64
+    """Exit signals within the slot."""
+    releases: I64
+    """Stakes released within the slot."""
+    dropped_exits: I64
+    """Exit signals that found no active key (all runs, whole chunk)."""
+
+
+@dataclass(frozen=True)
+class Registry:
+    """All keys of every run (arrays runs x key capacity, L1 block times) and the current chunk's plan."""
+
+    registered: I64
+    eligible: I64
+    exit_signal: I64
+    release: I64
+    n_keys: I64
+    """Keys registered so far per run (indices 0..n_keys-1 are used)."""
+    churn_day: I64
+    """Churn limit bookkeeping per run: the last day that received activations ..."""
+    churn_used: I64
+    """... and how many it received."""
+    plan: ChunkPlan
+
+    def status_counts(self, block: int) -> tuple[I64, I64, I64]:
+        """(queued, active, exiting) per run at L1 block `block`, computed from the key times (used by tests)."""
+        queued = ((self.registered <= block) & (block < self.eligible)).sum(axis=1)
+        active = ((self.eligible <= block) & (block < self.exit_signal)).sum(axis=1)
+        exiting = ((self.exit_signal <= block) & (block < self.release)).sum(axis=1)
+        return queued, active, exiting
+
+    def eligible_at_rows(self, rows: I64, keys: I64, block: int) -> NDArray[np.bool_]:
+        """Whether keys (len(rows) x n; row i belongs to batch row rows[i]) are eligible at `block`.
+
+        Keys outside the key space are not eligible.
+        """
+        inside = (keys >= 0) & (keys < self.eligible.shape[1])
+        flat = rows[:, None] * self.eligible.shape[1] + np.where(inside, keys, 0)
+        return inside & (self.eligible.take(flat) <= block) & (block < self.exit_signal.take(flat))
+
+
+def genesis_registry(ctx: Context) -> Registry:
+    """The initial keys, registered and eligible before block 0 (genesis); the first slot plans the first chunk."""
+    runs, cap = ctx.n_runs, ctx.key_capacity
+    initial = ctx.params.agents.sequencers.initial
+    registered = np.full((runs, cap), NEVER, dtype=np.int64)
+    registered[:, :initial] = -1
+    empty = np.zeros((runs, 0), dtype=np.int64)
+    plan = ChunkPlan(-1, empty, empty, empty, empty, empty, empty, np.zeros(runs, dtype=np.int64))
+    return Registry(
+        registered=registered,
+        eligible=registered.copy(),
+        exit_signal=np.full((runs, cap), NEVER, dtype=np.int64),
+        release=np.full((runs, cap), NEVER, dtype=np.int64),
+        n_keys=np.full(runs, initial, dtype=np.int64),
+        churn_day=np.full(runs, -1, dtype=np.int64),
+        churn_used=np.zeros(runs, dtype=np.int64),
+        plan=plan,
+    )
+
+
+def _arrival_times(ctx: Context, stream: Stream, chunk: int, rate_per_block: float, first: int, end: int) -> list[I64]:
+    """Poisson arrival blocks in [first, end) per run, sorted, plus per-arrival uniforms (see `_arrival_uniforms`)."""
+    span = end - first
+    lam = rate_per_block * span
+    base = stream_keys(ctx.keys, stream, chunk)
+    pieces = poisson_pieces(lam)
+    counts = poisson_sum(to_unit(bits(base, pieces)), lam) if lam > 0 else np.zeros(ctx.n_runs, np.int64)
+    most = int(counts.max(initial=0))
+    u = to_unit(bits(base, most, offset=pieces)) if most else np.zeros((ctx.n_runs, 0))
+    times = first + np.floor(u * span).astype(np.int64)
+    return [np.sort(times[r, : counts[r]]) for r in range(ctx.n_runs)]
+
+
+def _arrival_uniforms(ctx: Context, stream: Stream, chunk: int, n: int) -> NDArray[np.float64]:
+    """Extra uniforms per arrival (e.g. which key exits), independent of the arrival times."""
+    base = stream_keys(ctx.keys, stream, chunk)
+    return to_unit(bits(base, n, offset=1 << 40)) if n else np.zeros((ctx.n_runs, 0))
+
+
+def plan_chunk(reg: Registry, ctx: Context, start_slot: int) -> Registry:
+    """Draw the registrations and exit signals of slots [start_slot, start_slot + plan_slots) and plan their effects."""
+    p = ctx.params
+    pr, seq = p.protocol, p.agents.sequencers
+    n_slots = min(ctx.plan_slots, p.sim.slots - start_slot)
+    length = ctx.slot_l1_blocks
+    first, end = start_slot * length, (start_slot + n_slots) * length
+    chunk = start_slot // ctx.plan_slots
+
+    registered, eligible = reg.registered.copy(), reg.eligible.copy()
+    exit_signal, release = reg.exit_signal.copy(), reg.release.copy()
+    n_keys, churn_day, churn_used = reg.n_keys.copy(), reg.churn_day.copy(), reg.churn_used.copy()
+
+    entry, delay = pr.entry_period_l1_blocks, pr.exit_delay_l1_blocks
+    churn = pr.activation_churn_per_day
+    blocks_per_day = pr.blocks_per_day
+    reg_times = _arrival_times(ctx, Stream.REGISTRATIONS, chunk, seq.registrations_per_day / blocks_per_day, first, end)
+    for r, times in enumerate(reg_times):
+        if times.size == 0:
+            continue
+        lo, hi = int(n_keys[r]), int(n_keys[r]) + times.size
+        if hi > ctx.key_capacity:
+            raise RuntimeError(
+                f"run {ctx.runs[r]}: more than {ctx.key_capacity - seq.initial} registrations; the bound in "
+                "model.context.registration_bound was exceeded (it should be astronomically unlikely)"
+            )
+        registered[r, lo:hi] = times
+        ready = times + entry
+        if churn == 0:
+            eligible[r, lo:hi] = ready
+        else:
+            eligible[r, lo:hi] = [_churn_slot(int(t), r, churn, blocks_per_day, churn_day, churn_used) for t in ready]
+        n_keys[r] = hi
+
+    exit_times = _arrival_times(ctx, Stream.EXITS, chunk, seq.exits_per_day / blocks_per_day, first, end)
+    most = max((t.size for t in exit_times), default=0)
+    pick = _arrival_uniforms(ctx, Stream.EXITS, chunk, most)
+    dropped = np.zeros(ctx.n_runs, dtype=np.int64)
+    for r, times in enumerate(exit_times):
+        for i, t in enumerate(times):
+            n = int(n_keys[r])
+            candidates = np.flatnonzero((eligible[r, :n] <= t) & (exit_signal[r, :n] > t))
+            if candidates.size == 0:
+                dropped[r] += 1
+                continue
+            key = candidates[int(pick[r, i] * candidates.size)]
+            exit_signal[r, key] = t
+            release[r, key] = t + delay
+
+    slot_starts = first + length * np.arange(n_slots, dtype=np.int64)
+    plan = ChunkPlan(
+        start=start_slot,
+        queued=_count_upto(registered, slot_starts) - _count_upto(eligible, slot_starts),
+        active=_count_upto(eligible, slot_starts) - _count_upto(exit_signal, slot_starts),
+        exiting=_count_upto(exit_signal, slot_starts) - _count_upto(release, slot_starts),
+        registrations=_count_within(registered, first, length, n_slots),
+        exit_signals=_count_within(exit_signal, first, length, n_slots),
+        releases=_count_within(release, first, length, n_slots),
+        dropped_exits=dropped,
+    )
+    return Registry(registered, eligible, exit_signal, release, n_keys, churn_day, churn_used, plan)
+
+
+def _churn_slot(ready: int, r: int, limit: int, blocks_per_day: float, day: I64, used: I64) -> int:
+    """FIFO activation under a limit of `limit` activations per day: the first block >= ready with room left."""
+    ready_day = int(ready // blocks_per_day)
+    if ready_day > day[r]:
+        day[r], used[r] = ready_day, 1
+        return ready
+    if used[r] < limit:
+        used[r] += 1
+        return max(ready, int(np.ceil(day[r] * blocks_per_day)))
+    day[r], used[r] = day[r] + 1, 1
+    return int(np.ceil(day[r] * blocks_per_day))
+
+
+def _count_upto(times: I64, blocks: I64) -> I64:
+    """How many times per run are <= each block in `blocks` (sorted): shape (runs, len(blocks))."""
+    first, last = int(blocks[0]), int(blocks[-1])
+    base = (times <= first).sum(axis=1)
+    if blocks.size == 1:
+        return base[:, None]
+    length = int(blocks[1] - blocks[0])
+    inside = (times > first) & (times <= last)
+    rows, cols = np.nonzero(inside)
+    slot = (times[rows, cols] - first + length - 1) // length
+    counts = np.zeros((times.shape[0], blocks.size), dtype=np.int64)
+    np.add.at(counts, (rows, slot), 1)
+    return base[:, None] + np.cumsum(counts, axis=1)
+
+
+def _count_within(times: I64, first: int, length: int, n_slots: int) -> I64:
+    """How many times per run fall within each slot [first + j*length, first + (j+1)*length)."""
+    inside = (times >= first) & (times < first + n_slots * length)
+    rows, cols = np.nonzero(inside)
+    counts = np.zeros((times.shape[0], n_slots), dtype=np.int64)
+    np.add.at(counts, (rows, (times[rows, cols] - first) // length), 1)
+    return counts
+
+
+@dataclass(frozen=True)
+class SequencerFigures:
+    """The registry's figures for one slot, per run."""
+
+    queued: I64
+    """Keys registered but not yet eligible at the slot's first L1 block."""
+    active: I64
+    """Eligible keys at the slot's first L1 block."""
+    exiting: I64
+    """Keys that signalled exit and await their stake, at the slot's first L1 block."""
+    registrations: I64
+    """Registrations during the slot."""
+    exit_signals: I64
+    """Exit signals during the slot."""
+    stake_releases: I64
+    """Stakes released during the slot."""
+
+
+def slot_figures(reg: Registry, slot: int) -> SequencerFigures:
+    """The registry figures of `slot` (which must lie in the current chunk)."""
+    j = slot - reg.plan.start
+    plan = reg.plan
+    return SequencerFigures(
+        queued=plan.queued[:, j],
+        active=plan.active[:, j],
+        exiting=plan.exiting[:, j],
+        registrations=plan.registrations[:, j],
+        exit_signals=plan.exit_signals[:, j],
+        stake_releases=plan.releases[:, j],
+    )
+
+
+def p_registry(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
+    """Plan a new chunk when the slot starts one; lock the stakes of new keys and release those of exited keys."""
+    ctx: Context = params["ctx"]
+    slot: int = s["slot"]
+    reg: Registry = s["registry"]
+    if reg.plan.start < 0 or slot >= reg.plan.start + reg.plan.active.shape[1]:
+        reg = plan_chunk(reg, ctx, slot)
+    figures = slot_figures(reg, slot)
+    stake = float(ctx.params.agents.sequencers.stake)
+    book = s["book"].post(
+        Posting(Flow.LOCK, Account.MARKET, Account.STAKES, figures.registrations * stake),
+        Posting(Flow.UNLOCK, Account.STAKES, Account.MARKET, figures.stake_releases * stake),
+    )
+    return {"registry": reg, "book": book, "sequencers": figures}

@@ -1,0 +1,62 @@
+"""Sidecar prover commitment: the winning sequencer commits to a prover, who locks `prover_bond` in escrow.
+
+Spec (Block production 2, Provers): after an off-protocol negotiation the winner commits to a prover's address (its
+own if it proves itself, or a third party's); the prover deposits a bond that is slashed if the block is not
+finalized. No commitment by the end of the phase sends the slot to backup.
+
+Core behaviour (assumptions): the winner proves its own block with probability `self_prove_probability` if the
+sequencers' liquid balance covers the bond; otherwise it commits to a prover chosen uniformly among those that quote
+this slot (each is unavailable with `unavailable_probability`) and can cover the bond. The prover market with prices
+and strategies refines this choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from aztec_econ.model.context import Context
+from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.stage import Stage
+
+I64 = NDArray[np.int64]
+
+
+def pick_uniform(eligible: NDArray[np.bool_], u: NDArray[np.float64]) -> I64:
+    """Per row, the index of one True column chosen uniformly by `u` (rows x 1 uniforms), or -1 if none."""
+    count = eligible.sum(axis=1)
+    nth = np.minimum((u * count).astype(np.int64), np.maximum(count - 1, 0))
+    chosen = np.argmax(np.cumsum(eligible, axis=1) > nth[:, None], axis=1)
+    return np.where(count > 0, chosen, -1)
+
+
+def bond_owner(prover: I64, self_proved: NDArray[np.bool_]) -> I64:
+    """The ledger account that posted each run's bond (the sequencers' if self-proved)."""
+    return np.where(self_proved, int(Account.SEQUENCERS), Account.PROVER0 + np.maximum(prover, 0)).astype(np.int64)
+
+
+def p_commitment(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
+    ctx: Context = params["ctx"]
+    p = ctx.params
+    bond = float(p.protocol.prover_bond)
+    book: Book = s["book"]
+    draws = s["draws"]
+    outcome = s["outcome"]
+    proposed = outcome.stage == Stage.PROPOSED
+
+    self_proved = proposed & (draws.one("self_prove") < p.agents.sequencers.self_prove_probability)
+    self_proved &= book.balance(int(Account.SEQUENCERS)) >= bond
+    quoting = draws["prover_available"] >= p.agents.provers.unavailable_probability
+    quoting &= book.prover_balances() >= bond
+    third_party = pick_uniform(quoting, draws.one("prover_pick"))
+    prover = np.where(proposed & ~self_proved, third_party, -1)
+    committed = self_proved | (prover >= 0)
+
+    amount = np.where(committed, bond, 0.0)
+    book = book.post(Posting(Flow.LOCK, bond_owner(prover, self_proved), Account.BONDS, amount))
+    stage = np.where(committed, Stage.COMMITTED, outcome.stage).astype(np.int8)
+    outcome = replace(outcome, prover=prover, self_proved=self_proved, bond_locked=amount, stage=stage)
+    return {"outcome": outcome, "book": book}

@@ -1,0 +1,55 @@
+"""The state layout of the model and its initial values.
+
+Every state variable is a per-run array (leading axis: runs in the batch) or an immutable object holding such arrays;
+updates return new objects and never mutate, so cadCAD can run with deepcopy off without corrupting its history.
+Few variables on purpose: cadCAD calls an update function for every variable in every block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from aztec_econ.model.context import Context
+from aztec_econ.model.draws import slot_draws
+from aztec_econ.model.ledger import Account, genesis_book
+from aztec_econ.model.mechanisms.registry import SequencerFigures, genesis_registry
+from aztec_econ.model.outcome import SlotOutcome
+
+STATE_DOCS: dict[str, str] = {
+    "slot": "index of the slot being simulated (-1 before the first)",
+    "draws": "the slot's behaviour uniforms (model.draws.SlotDraws)",
+    "registry": "every key's registration, eligibility, exit and release blocks, and the current day's plan",
+    "sequencers": "the slot's registry figures: queued, active, exiting keys; registrations, exits, releases",
+    "book": "the token ledger: balances per account, supply, this slot's flow totals",
+    "randao": "the RANDAO value the slot's election reads",
+    "outcome": "what happened to the slot's block (model.outcome.SlotOutcome)",
+}
+
+
+def initial_state(ctx: Context) -> dict[str, Any]:
+    """The state before the first slot."""
+    p = ctx.params
+    runs = ctx.n_runs
+    seq = p.agents.sequencers
+    book = genesis_book(
+        runs,
+        {
+            Account.MARKET: p.environment.circulating_supply,
+            Account.SEQUENCERS: seq.initial * seq.initial_balance,
+            Account.STAKES: seq.initial * seq.stake,
+        },
+        p.agents.provers.count,
+        p.agents.provers.initial_balance,
+    )
+    zeros = np.zeros(runs, dtype=np.int64)
+    return {
+        "slot": -1,
+        "draws": slot_draws(ctx.keys, -1, ctx.draws),
+        "registry": genesis_registry(ctx),
+        "sequencers": SequencerFigures(zeros, np.full(runs, seq.initial, dtype=np.int64), zeros, zeros, zeros, zeros),
+        "book": book,
+        "randao": np.zeros(runs, dtype=np.uint64),
+        "outcome": SlotOutcome.empty(runs),
+    }

@@ -1,0 +1,460 @@
+"""The parameter model: one frozen, validated structure for everything a simulation depends on.
+
+Every field carries its unit and its source (a section of `shared/spec/block-production.md`, or "assumption" where the
+spec leaves the value open; see `shared/spec/NOTES.md`). Values live in `params/baseline.yaml`; other files extend it
+with `base: baseline.yaml` and override what they change. Bad input fails before anything runs with a message naming
+the field, the value and the rule (`ParamsError`).
+
+Groups: `sim` (horizon, runs, seed), `protocol` (what governance chooses), `environment` (exogenous), `agents`
+(behaviour of sequencers, provers, relays and backup builders).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BASELINE = PROJECT_ROOT / "params" / "baseline.yaml"
+SECONDS_PER_DAY = 86_400
+
+
+class ParamsError(ValueError):
+    """Invalid parameters: each line names the field, the value and the rule it breaks."""
+
+    def __init__(self, problems: list[str], origin: str = "parameters") -> None:
+        self.problems = problems
+        super().__init__(f"invalid {origin}:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def field(default: Any = ..., *, unit: str, source: str, doc: str, **constraints: Any) -> Any:
+    """A pydantic field whose description carries the unit and the source (spec section or 'assumption')."""
+    return Field(
+        default,
+        description=f"{doc} [{unit}; source: {source}]",
+        json_schema_extra={"unit": unit, "source": source},
+        **constraints,
+    )
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Sim(_Group):
+    """How much to simulate."""
+
+    slots: int = field(unit="slots", source="assumption", doc="Horizon in L2 slots (52,560 ten-minute slots = one year)", ge=1)
+    runs: int = field(unit="runs", source="assumption", doc="Monte Carlo runs", ge=1)
+    seed: int = field(unit="-", source="assumption", doc="Root seed; every random draw derives from it", ge=0, lt=2**63)
+
+
+class RewardSplit(_Group):
+    """How the block reward is split at finalization (spec: Economics; the ratio is left to modelling)."""
+
+    sequencer: float = field(unit="share", source="assumption", doc="Share of the block reward to the sequencer", ge=0, le=1)
+    prover: float = field(unit="share", source="assumption", doc="Share of the block reward to the committed prover", ge=0, le=1)
+    submitter: float = field(
+        unit="share", source="assumption", doc="Share of the block reward to the address that submits the proof", ge=0, le=1
+    )
+
+
+class Protocol(_Group):
+    """What the protocol (and so governance) chooses."""
+
+    l1_block_seconds: float = field(unit="seconds", source="spec: Overview (Ethereum 12 s blocks)", doc="L1 block time", gt=0)
+    slot_l1_blocks: int = field(unit="L1 blocks", source="spec: Overview (7-10 minutes)", doc="Length of an L2 slot", ge=1)
+    proposal_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="spec: Block production 1 (Sidecar: 3-5)", doc="Proposal phase length", ge=1
+    )
+    commitment_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="spec: Backup mode diagram (5)", doc="Prover commitment phase length", ge=1
+    )
+    reveal_phase_l1_blocks: int = field(unit="L1 blocks", source="assumption", doc="Reveal (data to DA) phase length", ge=1)
+    proving_phase_l1_blocks: int = field(unit="L1 blocks", source="assumption", doc="Proving phase length", ge=1)
+    backup_phase_l1_blocks: int = field(unit="L1 blocks", source="assumption", doc="Backup (race) phase length", ge=1)
+    entry_period_days: float = field(
+        unit="days", source="spec: Registration (7 days)", doc="Delay from registration to election eligibility", ge=0
+    )
+    exit_delay_days: float = field(
+        unit="days", source="spec: Exiting (3-7 days; default 7, NOTES.md)", doc="Delay from exit signal to stake release", ge=0
+    )
+    activation_churn_per_day: int = field(
+        unit="keys/day",
+        source="assumption (Ethereum's churn limit as reference design)",
+        doc="At most this many activations per day, the rest wait in a FIFO queue; 0 means no limit",
+        ge=0,
+    )
+    minimum_stake: float = field(unit="tokens", source="assumption (spec: 'to be determined')", doc="Stake a key must lock", ge=0)
+    randao_lag_l1_blocks: int = field(
+        unit="L1 blocks",
+        source="assumption (spec: Constraining Randao, lag not specified)",
+        doc="A slot's election reads the RANDAO value stored this many blocks before the slot's first L1 block",
+        ge=0,
+    )
+    prover_bond: float = field(
+        unit="tokens", source="assumption (spec: 'amount X')", doc="Bond a committed prover locks; slashed if not finalized", ge=0
+    )
+    block_reward: float = field(unit="tokens", source="assumption", doc="Tokens minted for a finalized block", ge=0)
+    reward_split: RewardSplit
+    backup_reward_share: float = field(
+        unit="share",
+        source="assumption (spec: backup mode pays 'as the parameters say')",
+        doc="Share of the block reward minted for a backup-mode block (all of it to the backup builder)",
+        ge=0,
+        le=1,
+    )
+    slash_bond_on_missed_reveal: bool = field(
+        unit="-",
+        source="spec: Block production 2 (bond slashed 'if the block is not finalized')",
+        doc="Whether the prover's bond is also slashed when the sequencer fails to reveal",
+    )
+
+    @property
+    def blocks_per_day(self) -> float:
+        """L1 blocks per day (7,200 at 12 s)."""
+        return SECONDS_PER_DAY / self.l1_block_seconds
+
+    @property
+    def entry_period_l1_blocks(self) -> int:
+        """Entry period in whole L1 blocks (rounded)."""
+        return round(self.entry_period_days * self.blocks_per_day)
+
+    @property
+    def exit_delay_l1_blocks(self) -> int:
+        """Exit delay in whole L1 blocks (rounded)."""
+        return round(self.exit_delay_days * self.blocks_per_day)
+
+    @property
+    def slots_per_day(self) -> float:
+        """L2 slots per day (144 with 50-block slots)."""
+        return self.blocks_per_day / self.slot_l1_blocks
+
+    @property
+    def phase_l1_blocks(self) -> int:
+        """Total length of the five phases; must fit in the slot."""
+        return (
+            self.proposal_phase_l1_blocks
+            + self.commitment_phase_l1_blocks
+            + self.reveal_phase_l1_blocks
+            + self.proving_phase_l1_blocks
+            + self.backup_phase_l1_blocks
+        )
+
+
+class Environment(_Group):
+    """Exogenous conditions."""
+
+    circulating_supply: float = field(
+        unit="tokens",
+        source="assumption",
+        doc="Liquid tokens held outside the protocol at genesis ('market'); new sequencer stakes come from here",
+        ge=0,
+    )
+
+
+class Sequencers(_Group):
+    """Sequencer keys: one key = one ticket in the election (not stake-weighted, NOTES.md)."""
+
+    initial: int = field(unit="keys", source="assumption", doc="Keys active at the start (an empty set is invalid)", ge=1)
+    stake: float = field(unit="tokens", source="assumption", doc="Stake each key locks (at least protocol.minimum_stake)", ge=0)
+    initial_balance: float = field(
+        unit="tokens", source="assumption", doc="Liquid tokens per initial key (funds self-proving bonds)", ge=0
+    )
+    registrations_per_day: float = field(
+        unit="keys/day", source="assumption", doc="Poisson rate of new key registrations", ge=0, le=10_000
+    )
+    exits_per_day: float = field(
+        unit="keys/day", source="assumption", doc="Poisson rate of exit signals (each from a uniformly chosen active key)", ge=0, le=10_000
+    )
+    offline_probability: float = field(
+        unit="probability", source="assumption", doc="Chance a key is offline in a slot (per key per slot)", ge=0, le=1
+    )
+    proposers_per_slot: int = field(
+        unit="keys", source="assumption (spec: 'may choose to submit')", doc="How many top-ranked keys try to propose", ge=1
+    )
+    self_prove_probability: float = field(
+        unit="probability", source="assumption (spec: Provers)", doc="Chance the winner proves its own block", ge=0, le=1
+    )
+    reveal_failure_probability: float = field(
+        unit="probability", source="assumption", doc="Chance the winner fails to publish its block data in the reveal phase", ge=0, le=1
+    )
+
+
+class Provers(_Group):
+    """Third-party provers (Sidecar: out-of-protocol, unregistered)."""
+
+    count: int = field(unit="provers", source="assumption", doc="Number of third-party provers", ge=0, le=10_000)
+    initial_balance: float = field(unit="tokens", source="assumption", doc="Liquid tokens per prover (bonds come from here)", ge=0)
+    unavailable_probability: float = field(
+        unit="probability", source="assumption", doc="Chance a prover does not quote in a slot (per prover per slot)", ge=0, le=1
+    )
+    failure_probability: float = field(
+        unit="probability", source="assumption", doc="Chance a committed prover fails to deliver the proof in time", ge=0, le=1
+    )
+
+
+class Relays(_Group):
+    """Proof submitters that are not the prover (spec: Finalization, 'could be anyone such as a relay')."""
+
+    submission_share: float = field(
+        unit="share", source="assumption", doc="Share of happy-path proofs submitted by a separate relay", ge=0, le=1
+    )
+
+
+class BackupBuilders(_Group):
+    """Parties that race in backup mode with a block and its proof (spec: Backup mode)."""
+
+    count: int = field(unit="builders", source="assumption", doc="Parties able to submit a proven block in backup mode", ge=0, le=10_000)
+    ready_probability: float = field(
+        unit="probability", source="assumption", doc="Chance each builder has a proven block ready when backup opens", ge=0, le=1
+    )
+
+
+class Agents(_Group):
+    """Behaviour of the participants."""
+
+    sequencers: Sequencers
+    provers: Provers
+    relays: Relays
+    backup: BackupBuilders
+
+
+class Params(_Group):
+    """Everything a simulation depends on. Frozen; build variants with `with_overrides`."""
+
+    sim: Sim
+    protocol: Protocol
+    environment: Environment
+    agents: Agents
+
+    @model_validator(mode="after")
+    def _check_relations(self) -> Params:
+        problems = list(_relation_problems(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Params:
+        """A new `Params` with dotted overrides applied (validated like a file)."""
+        tree = self.model_dump(mode="python")
+        _apply_dotted(tree, overrides)
+        return parse_params(tree)
+
+    def flat(self) -> dict[str, Any]:
+        """Parameters as a flat dict of dotted names."""
+        return dict(_flatten(self.model_dump(mode="json")))
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys): identical parameters give identical text."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def _relation_problems(p: Params) -> Iterator[str]:
+    split = p.protocol.reward_split
+    total = split.sequencer + split.prover + split.submitter
+    if not math.isclose(total, 1.0, abs_tol=1e-9):
+        yield (
+            f"protocol.reward_split = {{sequencer: {split.sequencer}, prover: {split.prover}, "
+            f"submitter: {split.submitter}}}: shares must sum to 1 (they sum to {total:g})"
+        )
+    pr = p.protocol
+    if pr.phase_l1_blocks > pr.slot_l1_blocks:
+        yield (
+            f"protocol.slot_l1_blocks = {pr.slot_l1_blocks}: the phases (proposal {pr.proposal_phase_l1_blocks} + "
+            f"commitment {pr.commitment_phase_l1_blocks} + reveal {pr.reveal_phase_l1_blocks} + proving "
+            f"{pr.proving_phase_l1_blocks} + backup {pr.backup_phase_l1_blocks} = {pr.phase_l1_blocks} L1 blocks) "
+            "must fit in the slot"
+        )
+    if p.agents.sequencers.stake < pr.minimum_stake:
+        yield (
+            f"agents.sequencers.stake = {p.agents.sequencers.stake:g}: must be at least protocol.minimum_stake "
+            f"({pr.minimum_stake:g})"
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_params(path: str | Path = BASELINE, overrides: Mapping[str, Any] | None = None) -> Params:
+    """Load a YAML parameter file (following `base:` chains), apply dotted overrides, validate.
+
+    `overrides` maps dotted names to values, e.g. `{"protocol.prover_bond": 20}`.
+    """
+    tree = load_tree(path)
+    if overrides:
+        _apply_dotted(tree, overrides)
+    return parse_params(tree, origin=str(path))
+
+
+def load_tree(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw parameter tree of a YAML file with its `base:` chain merged (the file wins over its base)."""
+    path = Path(path).resolve()
+    if path in _seen:
+        chain = " -> ".join(str(p) for p in (*_seen, path))
+        raise ParamsError([f"base: circular inheritance ({chain})"], origin=str(path))
+    if not path.is_file():
+        raise ParamsError([f"file {path}: does not exist"], origin=str(path))
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ParamsError([f"file {path}: not valid YAML ({err})"], origin=str(path)) from err
+    if not isinstance(data, dict):
+        raise ParamsError([f"file {path}: the top level must be a mapping, not {type(data).__name__}"], origin=str(path))
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ParamsError([f"base = {base!r}: must be a file name"], origin=str(path))
+    merged = load_tree(path.parent / base, (*_seen, path))
+    _deep_merge(merged, data)
+    return merged
+
+
+def parse_params(tree: Mapping[str, Any], origin: str = "parameters") -> Params:
+    """Validate a parameter tree into `Params`, collecting every problem into one `ParamsError`."""
+    problems = list(_unknown_key_problems(tree, Params))
+    if problems:
+        raise ParamsError(problems, origin)
+    try:
+        return Params.model_validate(tree)
+    except ValidationError as err:
+        raise ParamsError([_describe(e, tree) for e in err.errors()], origin) from None
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse a CLI override `dotted.name=value`; the value is read as YAML (numbers, booleans, lists)."""
+    if "=" not in text:
+        raise ParamsError([f"--set {text!r}: expected dotted.name=value"])
+    name, _, raw = text.partition("=")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        value = raw
+    return name.strip(), value
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a parameter file (for editors)."""
+    schema = Params.model_json_schema()
+    schema["properties"]["base"] = {"type": "string", "description": "Parameter file this one extends"}
+    return schema
+
+
+def assumptions(params: Params) -> list[tuple[str, Any, str, str]]:
+    """(dotted name, value, unit, description) of every parameter whose source is an assumption."""
+    flat = params.flat()
+    rows = []
+    for name, info in _field_infos(Params):
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if str(extra.get("source", "")).startswith("assumption"):
+            rows.append((name, flat[name], str(extra.get("unit", "")), info.description or ""))
+    return rows
+
+
+def describe_fields() -> list[tuple[str, str, str, str]]:
+    """(dotted name, unit, source, description) of every parameter, in declaration order."""
+    rows = []
+    for name, info in _field_infos(Params):
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        doc = (info.description or "").split(" [")[0]
+        rows.append((name, str(extra.get("unit", "")), str(extra.get("source", "")), doc))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _field_infos(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for name, info in model.model_fields.items():
+        sub = info.annotation
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            yield from _field_infos(sub, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", info
+
+
+def _unknown_key_problems(tree: Any, model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    if not isinstance(tree, Mapping):
+        return
+    fields = model.model_fields
+    for key, value in tree.items():
+        if key not in fields:
+            hint = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
+            suggestion = f" (did you mean '{prefix}{hint[0]}'?)" if hint else f" (known: {', '.join(fields)})"
+            yield f"{prefix}{key} = {_show(value)}: unknown parameter{suggestion}"
+            continue
+        sub = fields[key].annotation
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            yield from _unknown_key_problems(value, sub, f"{prefix}{key}.")
+
+
+def _describe(error: Mapping[str, Any], tree: Mapping[str, Any]) -> str:
+    loc = ".".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if not loc:  # model-level rule: the message already names field and value
+        return message
+    if error.get("type") == "missing":
+        return f"{loc}: missing (every parameter must be set; see params/baseline.yaml)"
+    return f"{loc} = {_show(error.get('input', _lookup(tree, loc)))}: {message}"
+
+
+def _lookup(tree: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = tree
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+    for key, value in source.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def _apply_dotted(tree: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    problems = []
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        node = tree
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if not isinstance(child, dict):
+                where = ".".join(parts[: i + 1])
+                hint = difflib.get_close_matches(part, [k for k, v in node.items() if isinstance(v, dict)], n=1)
+                problems.append(
+                    f"{dotted} = {_show(value)}: '{where}' is not a parameter group"
+                    + (f" (did you mean '{'.'.join([*parts[:i], hint[0]])}'?)" if hint else "")
+                )
+                break
+            node = child
+        else:
+            node[parts[-1]] = value
+    if problems:
+        raise ParamsError(problems, "overrides")
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value

@@ -1,0 +1,239 @@
+"""Run the cadCAD model and turn its records into the documented tidy frame (one row per run and slot).
+
+cadCAD runs in single mode with deepcopy off (state updates never mutate, see `model.state`), with the Monte Carlo
+runs as a batch axis inside one cadCAD run so its per-substep overhead is paid once for all of them. The horizon is
+simulated in segments: after each, the per-slot outputs are extracted into compact column arrays and cadCAD's record
+list is dropped, so memory grows with the output, not with cadCAD's per-substep history.
+
+Columns are documented in docs/outputs.md.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from cadCAD.configuration import Experiment
+from cadCAD.configuration.utils import config_sim
+from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
+from numpy.typing import NDArray
+
+from aztec_econ.model.blocks import BLOCKS, cadcad_blocks
+from aztec_econ.model.context import Context, build_context
+from aztec_econ.model.ledger import Account, Book, Flow
+from aztec_econ.model.mechanisms.registry import Registry, SequencerFigures
+from aztec_econ.model.outcome import SlotOutcome
+from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
+from aztec_econ.model.state import initial_state
+from aztec_econ.params import Params, parse_params
+
+SEGMENT_SLOTS = 1440
+"""Slots per cadCAD segment (10 days of ten-minute slots): bounds cadCAD's in-memory history. Results do not depend
+on it (tested)."""
+
+MODES = tuple(m.name.lower() for m in Mode)
+SUBMITTERS = tuple(s.name.lower() for s in Submitter)
+
+
+def _record(s: dict[str, Any]) -> dict[str, NDArray[Any]]:
+    """The output columns of one slot (per run) from the slot's final state."""
+    book: Book = s["book"]
+    out: SlotOutcome = s["outcome"]
+    seq: SequencerFigures = s["sequencers"]
+    balances = book.balances
+    return {
+        "mode": out.mode,
+        "backup_reason": np.where(out.mode == Mode.HAPPY, len(BACKUP_REASONS) - 1, out.stage).astype(np.int8),
+        "proposer": out.proposer,
+        "prover": out.prover,
+        "self_proved": out.self_proved,
+        "submitter": out.submitter,
+        "backup_builder": out.backup_builder,
+        "finalized_l1_block": out.finalized_l1_block,
+        "block_reward": out.rewards.sum(axis=1),
+        "reward_sequencer": out.rewards[:, 0],
+        "reward_prover": out.rewards[:, 1],
+        "reward_submitter": out.rewards[:, 2],
+        "reward_backup": out.rewards[:, 3],
+        "slashed": book.flows[:, Flow.SLASH],
+        "bond_locked": out.bond_locked,
+        "minted": book.flows[:, Flow.MINT],
+        "burned": book.flows[:, Flow.BURN],
+        "active_sequencers": seq.active,
+        "queued_sequencers": seq.queued,
+        "exiting_sequencers": seq.exiting,
+        "registrations": seq.registrations,
+        "exit_signals": seq.exit_signals,
+        "stake_releases": seq.stake_releases,
+        "total_supply": book.supply,
+        "staked": balances[:, Account.STAKES],
+        "bonded": balances[:, Account.BONDS],
+        "liquid": book.liquid(),
+        "balance_market": balances[:, Account.MARKET],
+        "balance_sequencers": balances[:, Account.SEQUENCERS],
+        "balance_provers": book.prover_balances().sum(axis=1),
+        "balance_relays": balances[:, Account.RELAYS],
+        "balance_backup": balances[:, Account.BACKUP],
+    }
+
+
+_DTYPES: dict[str, Any] = {
+    "proposer": np.int32,
+    "prover": np.int32,
+    "backup_builder": np.int32,
+    "active_sequencers": np.int32,
+    "queued_sequencers": np.int32,
+    "exiting_sequencers": np.int32,
+    "registrations": np.int32,
+    "exit_signals": np.int32,
+    "stake_releases": np.int32,
+}
+
+
+def _run_segment(state: dict[str, Any], ctx: Context, slots: int, deepcopy: bool) -> list[dict[str, Any]]:
+    """Simulate `slots` slots from `state`; returns each slot's final state."""
+    experiment = Experiment()
+    experiment.append_model(
+        initial_state=state,
+        partial_state_update_blocks=cadcad_blocks(),
+        sim_configs=config_sim({"N": 1, "T": range(slots), "M": {"ctx": [ctx]}}),
+    )
+    context = ExecutionContext(
+        context=ExecutionMode.single_mode, additional_objs={"deepcopy_off": True} if not deepcopy else None
+    )
+    records, _, _ = Executor(exec_context=context, configs=experiment.configs, supress_print=True).execute()
+    n_blocks = len(BLOCKS)
+    finals = records[n_blocks::n_blocks]
+    if len(finals) != slots or finals[-1]["substep"] != n_blocks:
+        raise RuntimeError(f"cadCAD returned {len(records)} records for {slots} slots x {n_blocks} blocks")
+    return finals
+
+
+def simulate(
+    params: Params, runs: Sequence[int] | None = None, *, segment_slots: int = SEGMENT_SLOTS, deepcopy: bool = False
+) -> Trajectories:
+    """Simulate `params` and return the trajectories of every run.
+
+    `runs` are global Monte Carlo run indices (default: `range(params.sim.runs)`); a run's results depend only on the
+    parameters and its index, so run-chunks computed anywhere concatenate to the same result. `deepcopy=True` makes
+    cadCAD deep-copy the state every substep (slow; used to test that nothing mutates state in place).
+    """
+    ctx = build_context(params, runs)
+    state = initial_state(ctx)
+    columns: dict[str, list[NDArray[Any]]] = {}
+    done = 0
+    while done < params.sim.slots:
+        n = min(segment_slots, params.sim.slots - done)
+        finals = _run_segment(state, ctx, n, deepcopy)
+        records = [_record(s) for s in finals]
+        for name in records[0]:
+            columns.setdefault(name, []).append(np.stack([r[name] for r in records]))
+        state = {k: v for k, v in finals[-1].items() if k not in ("simulation", "subset", "run", "substep", "timestep")}
+        done += n
+    frame = _frame(ctx, {name: np.concatenate(parts) for name, parts in columns.items()})
+    return Trajectories(params=params, frame=frame, keys=_key_table(ctx, state["registry"]))
+
+
+def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
+    """Tidy frame from (slots x runs) column arrays: rows ordered by run, then slot."""
+    slots = ctx.params.sim.slots
+    runs = ctx.n_runs
+    slot = np.tile(np.arange(slots, dtype=np.int32), runs)
+    data: dict[str, Any] = {
+        "run": np.repeat(ctx.runs.astype(np.int32), slots),
+        "slot": slot,
+        "l1_block": slot.astype(np.int64) * ctx.slot_l1_blocks,
+    }
+    for name, values in columns.items():
+        flat = values.T.reshape(-1)
+        if name == "mode":
+            data[name] = pd.Categorical.from_codes(flat, MODES)
+        elif name == "backup_reason":
+            data[name] = pd.Categorical.from_codes(flat, BACKUP_REASONS)
+        elif name == "submitter":
+            data[name] = pd.Categorical.from_codes(flat, SUBMITTERS)
+        else:
+            data[name] = flat.astype(_DTYPES.get(name, flat.dtype), copy=False)
+    return pd.DataFrame(data)
+
+
+def _key_table(ctx: Context, registry: Registry) -> pd.DataFrame:
+    """One row per registered key and run: its registration, eligibility, exit-signal and stake-release blocks."""
+    parts = []
+    for r, run in enumerate(ctx.runs):
+        n = int(registry.n_keys[r])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "run": np.full(n, run, dtype=np.int32),
+                    "key": np.arange(n, dtype=np.int32),
+                    "registered_l1_block": registry.registered[r, :n],
+                    "eligible_l1_block": registry.eligible[r, :n],
+                    "exit_signal_l1_block": registry.exit_signal[r, :n],
+                    "release_l1_block": registry.release[r, :n],
+                }
+            )
+        )
+    keys = pd.concat(parts, ignore_index=True)
+    never = np.int64(1 << 60)
+    for name in ("exit_signal_l1_block", "release_l1_block"):
+        keys[name] = keys[name].where(keys[name] != never, -1)
+    return keys
+
+
+@dataclass
+class Trajectories:
+    """The result of a simulation: the per-(run, slot) frame, the key table, and KPIs derived from them."""
+
+    params: Params
+    frame: pd.DataFrame
+    keys: pd.DataFrame
+    _kpis: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """One row per run: the KPIs of `aztec_econ.metrics`."""
+        if self._kpis is None:
+            from aztec_econ.metrics import kpis_per_run
+
+            self._kpis = kpis_per_run(self)
+        return self._kpis
+
+    def summary(self) -> pd.DataFrame:
+        """KPIs aggregated over runs with 95% confidence intervals."""
+        from aztec_econ.metrics import summarize
+
+        return summarize(self.kpis)
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the frame (parameters and key table in the file metadata) atomically; identical inputs give
+        byte-identical files."""
+        path = Path(path)
+        table = pa.Table.from_pandas(self.frame, preserve_index=False)
+        keys_buffer = io.BytesIO()
+        self.keys.to_parquet(keys_buffer, index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[b"aztec_econ.params"] = self.params.to_json().encode()
+        meta[b"aztec_econ.keys"] = keys_buffer.getvalue().hex().encode()
+        table = table.replace_schema_metadata(meta)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        pq.write_table(table, tmp, compression="zstd")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def read_parquet(cls, path: str | Path) -> Trajectories:
+        table = pq.read_table(path)
+        meta = table.schema.metadata or {}
+        params = parse_params(json.loads(meta[b"aztec_econ.params"]))
+        keys = pd.read_parquet(io.BytesIO(bytes.fromhex(meta[b"aztec_econ.keys"].decode())))
+        return cls(params=params, frame=table.to_pandas(), keys=keys)
