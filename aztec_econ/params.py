@@ -51,40 +51,71 @@ class _Group(BaseModel):
 class Sim(_Group):
     """How much to simulate."""
 
-    slots: int = field(unit="slots", source="assumption", doc="Horizon in L2 slots (52,560 ten-minute slots = one year)", ge=1)
+    slots: int = field(
+        unit="slots",
+        source="assumption",
+        doc="Horizon in L2 slots (52,560 ten-minute slots = one year)",
+        ge=1,
+    )
     runs: int = field(unit="runs", source="assumption", doc="Monte Carlo runs", ge=1)
-    seed: int = field(unit="-", source="assumption", doc="Root seed; every random draw derives from it", ge=0, lt=2**63)
+    seed: int = field(
+        unit="-", source="assumption", doc="Root seed; every random draw derives from it", ge=0, lt=2**63
+    )
 
 
 class RewardSplit(_Group):
     """How the block reward is split at finalization (spec: Economics; the ratio is left to modelling)."""
 
-    sequencer: float = field(unit="share", source="assumption", doc="Share of the block reward to the sequencer", ge=0, le=1)
-    prover: float = field(unit="share", source="assumption", doc="Share of the block reward to the committed prover", ge=0, le=1)
+    sequencer: float = field(
+        unit="share", source="assumption", doc="Share of the block reward to the sequencer", ge=0, le=1
+    )
+    prover: float = field(
+        unit="share", source="assumption", doc="Share of the block reward to the committed prover", ge=0, le=1
+    )
     submitter: float = field(
-        unit="share", source="assumption", doc="Share of the block reward to the address that submits the proof", ge=0, le=1
+        unit="share",
+        source="assumption",
+        doc="Share of the block reward to the address that submits the proof",
+        ge=0,
+        le=1,
     )
 
 
 class Protocol(_Group):
     """What the protocol (and so governance) chooses."""
 
-    l1_block_seconds: float = field(unit="seconds", source="spec: Overview (Ethereum 12 s blocks)", doc="L1 block time", gt=0)
-    slot_l1_blocks: int = field(unit="L1 blocks", source="spec: Overview (7-10 minutes)", doc="Length of an L2 slot", ge=1)
+    l1_block_seconds: float = field(
+        unit="seconds", source="spec: Overview (Ethereum 12 s blocks)", doc="L1 block time", gt=0
+    )
+    slot_l1_blocks: int = field(
+        unit="L1 blocks", source="spec: Overview (7-10 minutes)", doc="Length of an L2 slot", ge=1
+    )
     proposal_phase_l1_blocks: int = field(
         unit="L1 blocks", source="spec: Block production 1 (Sidecar: 3-5)", doc="Proposal phase length", ge=1
     )
     commitment_phase_l1_blocks: int = field(
         unit="L1 blocks", source="spec: Backup mode diagram (5)", doc="Prover commitment phase length", ge=1
     )
-    reveal_phase_l1_blocks: int = field(unit="L1 blocks", source="assumption", doc="Reveal (data to DA) phase length", ge=1)
-    proving_phase_l1_blocks: int = field(unit="L1 blocks", source="assumption", doc="Proving phase length", ge=1)
-    backup_phase_l1_blocks: int = field(unit="L1 blocks", source="assumption", doc="Backup (race) phase length", ge=1)
+    reveal_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="assumption", doc="Reveal (data to DA) phase length", ge=1
+    )
+    proving_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="assumption", doc="Proving phase length", ge=1
+    )
+    backup_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="assumption", doc="Backup (race) phase length", ge=1
+    )
     entry_period_days: float = field(
-        unit="days", source="spec: Registration (7 days)", doc="Delay from registration to election eligibility", ge=0
+        unit="days",
+        source="spec: Registration (7 days)",
+        doc="Delay from registration to election eligibility",
+        ge=0,
     )
     exit_delay_days: float = field(
-        unit="days", source="spec: Exiting (3-7 days; default 7, NOTES.md)", doc="Delay from exit signal to stake release", ge=0
+        unit="days",
+        source="spec: Exiting (3-7 days; default 7, NOTES.md)",
+        doc="Delay from exit signal to stake release",
+        ge=0,
     )
     activation_churn_per_day: int = field(
         unit="keys/day",
@@ -92,7 +123,12 @@ class Protocol(_Group):
         doc="At most this many activations per day, the rest wait in a FIFO queue; 0 means no limit",
         ge=0,
     )
-    minimum_stake: float = field(unit="tokens", source="assumption (spec: 'to be determined')", doc="Stake a key must lock", ge=0)
+    minimum_stake: float = field(
+        unit="tokens",
+        source="assumption (spec: 'to be determined')",
+        doc="Stake a key must lock; keys lock exactly this (scores are not stake-weighted, so more buys nothing)",
+        ge=0,
+    )
     randao_lag_l1_blocks: int = field(
         unit="L1 blocks",
         source="assumption (spec: Constraining Randao, lag not specified)",
@@ -100,9 +136,14 @@ class Protocol(_Group):
         ge=0,
     )
     prover_bond: float = field(
-        unit="tokens", source="assumption (spec: 'amount X')", doc="Bond a committed prover locks; slashed if not finalized", ge=0
+        unit="tokens",
+        source="assumption (spec: 'amount X')",
+        doc="Bond a committed prover locks; slashed if not finalized",
+        ge=0,
     )
-    block_reward: float = field(unit="tokens", source="assumption", doc="Tokens minted for a finalized block", ge=0)
+    block_reward: float = field(
+        unit="tokens", source="assumption", doc="Tokens minted for a finalized block", ge=0
+    )
     reward_split: RewardSplit
     backup_reward_share: float = field(
         unit="share",
@@ -163,41 +204,76 @@ class Environment(_Group):
 class Sequencers(_Group):
     """Sequencer keys: one key = one ticket in the election (not stake-weighted, NOTES.md)."""
 
-    initial: int = field(unit="keys", source="assumption", doc="Keys active at the start (an empty set is invalid)", ge=1)
-    stake: float = field(unit="tokens", source="assumption", doc="Stake each key locks (at least protocol.minimum_stake)", ge=0)
+    initial: int = field(
+        unit="keys", source="assumption", doc="Keys active at the start (an empty set is invalid)", ge=1
+    )
     initial_balance: float = field(
-        unit="tokens", source="assumption", doc="Liquid tokens per initial key (funds self-proving bonds)", ge=0
+        unit="tokens",
+        source="assumption",
+        doc="Liquid tokens per initial key (funds self-proving bonds)",
+        ge=0,
     )
     registrations_per_day: float = field(
         unit="keys/day", source="assumption", doc="Poisson rate of new key registrations", ge=0, le=10_000
     )
     exits_per_day: float = field(
-        unit="keys/day", source="assumption", doc="Poisson rate of exit signals (each from a uniformly chosen active key)", ge=0, le=10_000
+        unit="keys/day",
+        source="assumption",
+        doc="Poisson rate of exit signals (each from a uniformly chosen active key)",
+        ge=0,
+        le=10_000,
     )
     offline_probability: float = field(
-        unit="probability", source="assumption", doc="Chance a key is offline in a slot (per key per slot)", ge=0, le=1
+        unit="probability",
+        source="assumption",
+        doc="Chance a key is offline in a slot (per key per slot)",
+        ge=0,
+        le=1,
     )
     proposers_per_slot: int = field(
-        unit="keys", source="assumption (spec: 'may choose to submit')", doc="How many top-ranked keys try to propose", ge=1
+        unit="keys",
+        source="assumption (spec: 'may choose to submit')",
+        doc="How many top-ranked keys try to propose",
+        ge=1,
     )
     self_prove_probability: float = field(
-        unit="probability", source="assumption (spec: Provers)", doc="Chance the winner proves its own block", ge=0, le=1
+        unit="probability",
+        source="assumption (spec: Provers)",
+        doc="Chance the winner proves its own block",
+        ge=0,
+        le=1,
     )
     reveal_failure_probability: float = field(
-        unit="probability", source="assumption", doc="Chance the winner fails to publish its block data in the reveal phase", ge=0, le=1
+        unit="probability",
+        source="assumption",
+        doc="Chance the winner fails to publish its block data in the reveal phase",
+        ge=0,
+        le=1,
     )
 
 
 class Provers(_Group):
     """Third-party provers (Sidecar: out-of-protocol, unregistered)."""
 
-    count: int = field(unit="provers", source="assumption", doc="Number of third-party provers", ge=0, le=10_000)
-    initial_balance: float = field(unit="tokens", source="assumption", doc="Liquid tokens per prover (bonds come from here)", ge=0)
+    count: int = field(
+        unit="provers", source="assumption", doc="Number of third-party provers", ge=0, le=10_000
+    )
+    initial_balance: float = field(
+        unit="tokens", source="assumption", doc="Liquid tokens per prover (bonds come from here)", ge=0
+    )
     unavailable_probability: float = field(
-        unit="probability", source="assumption", doc="Chance a prover does not quote in a slot (per prover per slot)", ge=0, le=1
+        unit="probability",
+        source="assumption",
+        doc="Chance a prover does not quote in a slot (per prover per slot)",
+        ge=0,
+        le=1,
     )
     failure_probability: float = field(
-        unit="probability", source="assumption", doc="Chance a committed prover fails to deliver the proof in time", ge=0, le=1
+        unit="probability",
+        source="assumption",
+        doc="Chance a committed prover fails to deliver the proof in time",
+        ge=0,
+        le=1,
     )
 
 
@@ -205,16 +281,30 @@ class Relays(_Group):
     """Proof submitters that are not the prover (spec: Finalization, 'could be anyone such as a relay')."""
 
     submission_share: float = field(
-        unit="share", source="assumption", doc="Share of happy-path proofs submitted by a separate relay", ge=0, le=1
+        unit="share",
+        source="assumption",
+        doc="Share of happy-path proofs submitted by a separate relay",
+        ge=0,
+        le=1,
     )
 
 
 class BackupBuilders(_Group):
     """Parties that race in backup mode with a block and its proof (spec: Backup mode)."""
 
-    count: int = field(unit="builders", source="assumption", doc="Parties able to submit a proven block in backup mode", ge=0, le=10_000)
+    count: int = field(
+        unit="builders",
+        source="assumption",
+        doc="Parties able to submit a proven block in backup mode",
+        ge=0,
+        le=10_000,
+    )
     ready_probability: float = field(
-        unit="probability", source="assumption", doc="Chance each builder has a proven block ready when backup opens", ge=0, le=1
+        unit="probability",
+        source="assumption",
+        doc="Chance each builder has a proven block ready when backup opens",
+        ge=0,
+        le=1,
     )
 
 
@@ -273,11 +363,6 @@ def _relation_problems(p: Params) -> Iterator[str]:
             f"{pr.proving_phase_l1_blocks} + backup {pr.backup_phase_l1_blocks} = {pr.phase_l1_blocks} L1 blocks) "
             "must fit in the slot"
         )
-    if p.agents.sequencers.stake < pr.minimum_stake:
-        yield (
-            f"agents.sequencers.stake = {p.agents.sequencers.stake:g}: must be at least protocol.minimum_stake "
-            f"({pr.minimum_stake:g})"
-        )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -308,7 +393,9 @@ def load_tree(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     except yaml.YAMLError as err:
         raise ParamsError([f"file {path}: not valid YAML ({err})"], origin=str(path)) from err
     if not isinstance(data, dict):
-        raise ParamsError([f"file {path}: the top level must be a mapping, not {type(data).__name__}"], origin=str(path))
+        raise ParamsError(
+            [f"file {path}: the top level must be a mapping, not {type(data).__name__}"], origin=str(path)
+        )
     base = data.pop("base", None)
     if base is None:
         return data
@@ -439,7 +526,9 @@ def _apply_dotted(tree: dict[str, Any], overrides: Mapping[str, Any]) -> None:
             child = node.get(part)
             if not isinstance(child, dict):
                 where = ".".join(parts[: i + 1])
-                hint = difflib.get_close_matches(part, [k for k, v in node.items() if isinstance(v, dict)], n=1)
+                hint = difflib.get_close_matches(
+                    part, [k for k, v in node.items() if isinstance(v, dict)], n=1
+                )
                 problems.append(
                     f"{dotted} = {_show(value)}: '{where}' is not a parameter group"
                     + (f" (did you mean '{'.'.join([*parts[:i], hint[0]])}'?)" if hint else "")

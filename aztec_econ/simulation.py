@@ -35,8 +35,8 @@ from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
 from aztec_econ.model.state import initial_state
 from aztec_econ.params import Params, parse_params
 
-SEGMENT_SLOTS = 1440
-"""Slots per cadCAD segment (10 days of ten-minute slots): bounds cadCAD's in-memory history. Results do not depend
+SEGMENT_SLOTS = 720
+"""Slots per cadCAD segment (5 days of ten-minute slots): bounds cadCAD's in-memory history. Results do not depend
 on it (tested)."""
 
 MODES = tuple(m.name.lower() for m in Mode)
@@ -118,7 +118,11 @@ def _run_segment(state: dict[str, Any], ctx: Context, slots: int, deepcopy: bool
 
 
 def simulate(
-    params: Params, runs: Sequence[int] | None = None, *, segment_slots: int = SEGMENT_SLOTS, deepcopy: bool = False
+    params: Params,
+    runs: Sequence[int] | None = None,
+    *,
+    segment_slots: int = SEGMENT_SLOTS,
+    deepcopy: bool = False,
 ) -> Trajectories:
     """Simulate `params` and return the trajectories of every run.
 
@@ -128,22 +132,31 @@ def simulate(
     """
     ctx = build_context(params, runs)
     state = initial_state(ctx)
-    columns: dict[str, list[NDArray[Any]]] = {}
+    columns: dict[str, NDArray[Any]] = {}
     done = 0
     while done < params.sim.slots:
         n = min(segment_slots, params.sim.slots - done)
         finals = _run_segment(state, ctx, n, deepcopy)
         records = [_record(s) for s in finals]
-        for name in records[0]:
-            columns.setdefault(name, []).append(np.stack([r[name] for r in records]))
-        state = {k: v for k, v in finals[-1].items() if k not in ("simulation", "subset", "run", "substep", "timestep")}
+        for name, first in records[0].items():
+            if (
+                name not in columns
+            ):  # (runs x slots), so each run's rows are contiguous and the frame needs no copy
+                columns[name] = np.empty((ctx.n_runs, params.sim.slots), dtype=_DTYPES.get(name, first.dtype))
+            columns[name][:, done : done + n] = np.stack([r[name] for r in records], axis=1)
+        state = {
+            k: v
+            for k, v in finals[-1].items()
+            if k not in ("simulation", "subset", "run", "substep", "timestep")
+        }
+        del finals, records
         done += n
-    frame = _frame(ctx, {name: np.concatenate(parts) for name, parts in columns.items()})
+    frame = _frame(ctx, columns)
     return Trajectories(params=params, frame=frame, keys=_key_table(ctx, state["registry"]))
 
 
 def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
-    """Tidy frame from (slots x runs) column arrays: rows ordered by run, then slot."""
+    """Tidy frame from (runs x slots) column arrays: rows ordered by run, then slot. Wraps the arrays without copying."""
     slots = ctx.params.sim.slots
     runs = ctx.n_runs
     slot = np.tile(np.arange(slots, dtype=np.int32), runs)
@@ -152,17 +165,11 @@ def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
         "slot": slot,
         "l1_block": slot.astype(np.int64) * ctx.slot_l1_blocks,
     }
-    for name, values in columns.items():
-        flat = values.T.reshape(-1)
-        if name == "mode":
-            data[name] = pd.Categorical.from_codes(flat, MODES)
-        elif name == "backup_reason":
-            data[name] = pd.Categorical.from_codes(flat, BACKUP_REASONS)
-        elif name == "submitter":
-            data[name] = pd.Categorical.from_codes(flat, SUBMITTERS)
-        else:
-            data[name] = flat.astype(_DTYPES.get(name, flat.dtype), copy=False)
-    return pd.DataFrame(data)
+    categories = {"mode": MODES, "backup_reason": BACKUP_REASONS, "submitter": SUBMITTERS}
+    for name in list(columns):
+        flat = columns.pop(name).reshape(-1)
+        data[name] = pd.Categorical.from_codes(flat, categories[name]) if name in categories else flat
+    return pd.DataFrame(data, copy=False)
 
 
 def _key_table(ctx: Context, registry: Registry) -> pd.DataFrame:

@@ -32,23 +32,62 @@ class Block:
 
 
 BLOCKS: tuple[Block, ...] = (
-    Block("clock", "advance the slot, draw its randomness, reset per-slot flows and outcome", p_clock,
-          ("slot", "draws", "book", "outcome")),
-    Block("registry", "register, activate, signal exit and release keys; lock and unlock stakes", p_registry,
-          ("registry", "sequencers", "book")),
+    Block(
+        "clock",
+        "advance the slot, draw its randomness, reset per-slot flows and outcome",
+        p_clock,
+        ("slot", "draws", "book", "outcome"),
+    ),
+    Block(
+        "registry",
+        "register, activate, signal exit and release keys; lock and unlock stakes",
+        p_registry,
+        ("registry", "sequencers", "book"),
+    ),
     Block("randao", "read the RANDAO value stored `lag` L1 blocks before the slot", p_randao, ("randao",)),
-    Block("proposal", "Fernet election: top-ranked online keys propose; the best landed proposal wins", p_election,
-          ("outcome",)),
-    Block("commitment", "Sidecar: the winner commits to a prover, who locks its bond", p_commitment, ("outcome", "book")),
-    Block("reveal", "the winner publishes the block data to DA, or the bond is at stake", p_reveal, ("outcome", "book")),
-    Block("proving", "the prover delivers the proof in time, or its bond is slashed", p_proving, ("outcome", "book")),
-    Block("finalization", "mint the block reward, split it, release the bond", p_finalization, ("outcome", "book")),
-    Block("backup", "if the happy path failed, race in backup mode or skip the slot", p_backup, ("outcome", "book")),
+    Block(
+        "proposal",
+        "Fernet election: top-ranked online keys propose; the best landed proposal wins",
+        p_election,
+        ("outcome",),
+    ),
+    Block(
+        "commitment",
+        "Sidecar: the winner commits to a prover, who locks its bond",
+        p_commitment,
+        ("outcome", "book"),
+    ),
+    Block(
+        "reveal",
+        "the winner publishes the block data to DA, or the bond is at stake",
+        p_reveal,
+        ("outcome", "book"),
+    ),
+    Block(
+        "proving",
+        "the prover delivers the proof in time, or its bond is slashed",
+        p_proving,
+        ("outcome", "book"),
+    ),
+    Block(
+        "finalization",
+        "mint the block reward, split it, release the bond",
+        p_finalization,
+        ("outcome", "book"),
+    ),
+    Block(
+        "backup",
+        "if the happy path failed, race in backup mode or skip the slot",
+        p_backup,
+        ("outcome", "book"),
+    ),
 )
 
 
 def _take(name: str) -> Callable[..., tuple[str, Any]]:
-    def update(params: dict[str, Any], substep: int, history: Any, state: dict[str, Any], signal: dict[str, Any]) -> tuple[str, Any]:
+    def update(
+        params: dict[str, Any], substep: int, history: Any, state: dict[str, Any], signal: dict[str, Any]
+    ) -> tuple[str, Any]:
         return name, signal[name]
 
     update.__name__ = f"s_{name}"

@@ -30,8 +30,8 @@ class Context:
     """Counter-based RNG key per run (see `aztec_econ.rng`)."""
     key_capacity: int
     """Key slots allocated per run: initial keys plus a bound on registrations over the horizon."""
-    domain_half_bits: int
-    """The election permutes a key space of 4**domain_half_bits >= key_capacity positions (see `election`)."""
+    domain_bits: int
+    """The election permutes a key space of 2**domain_bits >= key_capacity positions (see `election`)."""
     window: int
     """Ranked positions examined per slot before falling back to a wider search."""
     plan_slots: int
@@ -50,23 +50,30 @@ class Context:
 
 
 def registration_bound(params: Params) -> int:
-    """An upper bound on registrations per run over the horizon (mean + 12 standard deviations + 32).
+    """An upper bound on registrations per run over the horizon (mean + 8 standard deviations + 16).
 
-    The chance of exceeding it is below 1e-30; exceeding it raises an error rather than silently dropping keys.
+    The chance of exceeding it is below 1e-12; exceeding it raises an error rather than silently dropping keys.
     """
     pr = params.protocol
-    mean = params.agents.sequencers.registrations_per_day * params.sim.slots * pr.slot_l1_blocks / pr.blocks_per_day
-    return int(math.ceil(mean + 12 * math.sqrt(mean) + 32))
+    mean = (
+        params.agents.sequencers.registrations_per_day
+        * params.sim.slots
+        * pr.slot_l1_blocks
+        / pr.blocks_per_day
+    )
+    return math.ceil(mean + 8 * math.sqrt(mean) + 16)
 
 
 def build_context(params: Params, runs: Any = None) -> Context:
     """The context for simulating `runs` (global run indices; default: all of `params.sim.runs`)."""
-    run_ids = np.arange(params.sim.runs, dtype=np.int64) if runs is None else np.asarray(list(runs), dtype=np.int64)
+    run_ids = (
+        np.arange(params.sim.runs, dtype=np.int64) if runs is None else np.asarray(list(runs), dtype=np.int64)
+    )
     if run_ids.ndim != 1 or run_ids.size == 0 or (run_ids < 0).any():
         raise ValueError(f"runs must be a non-empty sequence of non-negative run indices, got {runs!r}")
     capacity = params.agents.sequencers.initial + registration_bound(params)
-    half_bits = max(1, math.ceil(math.log2(capacity) / 2))
-    domain = 4**half_bits
+    bits = max(2, math.ceil(math.log2(capacity)))
+    domain = 1 << bits
     k = params.agents.sequencers.proposers_per_slot
     # enough rank positions that a run rarely finds fewer than k eligible keys in the first window
     window = int(min(domain, max(32, math.ceil(4 * k * domain / params.agents.sequencers.initial))))
@@ -75,7 +82,7 @@ def build_context(params: Params, runs: Any = None) -> Context:
         runs=run_ids,
         keys=run_keys(params.sim.seed, run_ids),
         key_capacity=capacity,
-        domain_half_bits=half_bits,
+        domain_bits=bits,
         window=window,
         plan_slots=max(1, round(params.protocol.slots_per_day)),
         draws=slot_draw_layout(params),

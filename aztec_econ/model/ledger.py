@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,7 +61,7 @@ class Posting:
     kind: Flow
     src: Index | None
     dst: Index | None
-    amount: F64
+    amount: NDArray[np.floating[Any]] | float
 
 
 @dataclass(frozen=True)
@@ -126,18 +127,18 @@ class Book:
 
 def _check(balances: F64, supply: F64) -> None:
     tolerance = 1e-9 * np.maximum(1.0, np.abs(supply))
-    if balances.min() >= -tolerance.min():
-        negative = None
-    else:
-        negative = balances < -tolerance[:, None]
-    if negative is not None and negative.any():
+    if balances.min() < -tolerance.min() and (negative := balances < -tolerance[:, None]).any():
         run, account = np.argwhere(negative)[0]
         name = Account(account).name if account < Account.PROVER0 else f"PROVER{account - Account.PROVER0}"
-        raise AccountingError(f"account {name} would go negative ({balances[run, account]:.6g}) in batch row {run}")
+        raise AccountingError(
+            f"account {name} would go negative ({balances[run, account]:.6g}) in batch row {run}"
+        )
     gap = np.abs(balances.sum(axis=1) - supply)
     if (gap > tolerance).any():
         run = int(np.argmax(gap))
-        raise AccountingError(f"conservation broken in batch row {run}: accounts differ from supply by {gap[run]:.6g}")
+        raise AccountingError(
+            f"conservation broken in batch row {run}: accounts differ from supply by {gap[run]:.6g}"
+        )
 
 
 def genesis_book(n_runs: int, opening: dict[int, float], n_provers: int, prover_balance: float) -> Book:

@@ -38,7 +38,7 @@ def initial_state(ctx: Context) -> dict[str, Any]:
         {
             Account.MARKET: p.environment.circulating_supply,
             Account.SEQUENCERS: seq.initial * seq.initial_balance,
-            Account.STAKES: seq.initial * seq.stake,
+            Account.STAKES: seq.initial * p.protocol.minimum_stake,
         },
         p.agents.provers.count,
         p.agents.provers.initial_balance,
@@ -48,7 +48,9 @@ def initial_state(ctx: Context) -> dict[str, Any]:
         "slot": -1,
         "draws": slot_draws(ctx.keys, -1, ctx.draws),
         "registry": genesis_registry(ctx),
-        "sequencers": SequencerFigures(zeros, np.full(runs, seq.initial, dtype=np.int64), zeros, zeros, zeros, zeros),
+        "sequencers": SequencerFigures(
+            zeros, np.full(runs, seq.initial, dtype=np.int64), zeros, zeros, zeros, zeros
+        ),
         "book": book,
         "randao": np.zeros(runs, dtype=np.uint64),
         "outcome": SlotOutcome.empty(runs),

@@ -26,7 +26,10 @@ def p_proving(params: dict[str, Any], substep: int, history: Any, s: dict[str, A
     failed = np.where(revealed & ~proven, outcome.bond_locked, 0.0)
     book: Book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
     phase_start = (
-        s["slot"] * pr.slot_l1_blocks + pr.proposal_phase_l1_blocks + pr.commitment_phase_l1_blocks + pr.reveal_phase_l1_blocks
+        s["slot"] * pr.slot_l1_blocks
+        + pr.proposal_phase_l1_blocks
+        + pr.commitment_phase_l1_blocks
+        + pr.reveal_phase_l1_blocks
     )
     delay = np.floor(s["draws"].one("proof_delay") * pr.proving_phase_l1_blocks).astype(np.int64)
     outcome = replace(

@@ -106,7 +106,9 @@ def genesis_registry(ctx: Context) -> Registry:
     )
 
 
-def _arrival_times(ctx: Context, stream: Stream, chunk: int, rate_per_block: float, first: int, end: int) -> list[I64]:
+def _arrival_times(
+    ctx: Context, stream: Stream, chunk: int, rate_per_block: float, first: int, end: int
+) -> list[I64]:
     """Poisson arrival blocks in [first, end) per run, sorted, plus per-arrival uniforms (see `_arrival_uniforms`)."""
     span = end - first
     lam = rate_per_block * span
@@ -141,7 +143,9 @@ def plan_chunk(reg: Registry, ctx: Context, start_slot: int) -> Registry:
     entry, delay = pr.entry_period_l1_blocks, pr.exit_delay_l1_blocks
     churn = pr.activation_churn_per_day
     blocks_per_day = pr.blocks_per_day
-    reg_times = _arrival_times(ctx, Stream.REGISTRATIONS, chunk, seq.registrations_per_day / blocks_per_day, first, end)
+    reg_times = _arrival_times(
+        ctx, Stream.REGISTRATIONS, chunk, seq.registrations_per_day / blocks_per_day, first, end
+    )
     for r, times in enumerate(reg_times):
         if times.size == 0:
             continue
@@ -156,7 +160,9 @@ def plan_chunk(reg: Registry, ctx: Context, start_slot: int) -> Registry:
         if churn == 0:
             eligible[r, lo:hi] = ready
         else:
-            eligible[r, lo:hi] = [_churn_slot(int(t), r, churn, blocks_per_day, churn_day, churn_used) for t in ready]
+            eligible[r, lo:hi] = [
+                _churn_slot(int(t), r, churn, blocks_per_day, churn_day, churn_used) for t in ready
+            ]
         n_keys[r] = hi
 
     exit_times = _arrival_times(ctx, Stream.EXITS, chunk, seq.exits_per_day / blocks_per_day, first, end)
@@ -265,7 +271,7 @@ def p_registry(params: dict[str, Any], substep: int, history: Any, s: dict[str, 
     if reg.plan.start < 0 or slot >= reg.plan.start + reg.plan.active.shape[1]:
         reg = plan_chunk(reg, ctx, slot)
     figures = slot_figures(reg, slot)
-    stake = float(ctx.params.agents.sequencers.stake)
+    stake = float(ctx.params.protocol.minimum_stake)
     book = s["book"].post(
         Posting(Flow.LOCK, Account.MARKET, Account.STAKES, figures.registrations * stake),
         Posting(Flow.UNLOCK, Account.STAKES, Account.MARKET, figures.stake_releases * stake),

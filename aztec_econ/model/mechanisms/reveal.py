@@ -29,6 +29,8 @@ def p_reveal(params: dict[str, Any], substep: int, history: Any, s: dict[str, An
     if p.protocol.slash_bond_on_missed_reveal:
         book = book.post(Posting(Flow.SLASH, Account.BONDS, None, missed))
     else:
-        book = book.post(Posting(Flow.UNLOCK, Account.BONDS, bond_owner(outcome.prover, outcome.self_proved), missed))
+        book = book.post(
+            Posting(Flow.UNLOCK, Account.BONDS, bond_owner(outcome.prover, outcome.self_proved), missed)
+        )
     stage = np.where(revealed, Stage.REVEALED, outcome.stage).astype(np.int8)
     return {"outcome": replace(outcome, stage=stage), "book": book}

@@ -32,7 +32,11 @@ def p_finalization(params: dict[str, Any], substep: int, history: Any, s: dict[s
     relayed = proven & (s["draws"].one("relay") < p.agents.relays.submission_share)
     submitter_account = np.where(relayed, int(Account.RELAYS), prover_account)
 
-    to_sequencer, to_prover, to_submitter = reward * split.sequencer, reward * split.prover, reward * split.submitter
+    to_sequencer, to_prover, to_submitter = (
+        reward * split.sequencer,
+        reward * split.prover,
+        reward * split.submitter,
+    )
     book: Book = s["book"].post(
         Posting(Flow.MINT, None, Account.SEQUENCERS, to_sequencer),
         Posting(Flow.MINT, None, prover_account, to_prover),

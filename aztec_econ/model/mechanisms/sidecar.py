@@ -27,6 +27,8 @@ I64 = NDArray[np.int64]
 
 def pick_uniform(eligible: NDArray[np.bool_], u: NDArray[np.float64]) -> I64:
     """Per row, the index of one True column chosen uniformly by `u` (rows x 1 uniforms), or -1 if none."""
+    if eligible.shape[1] == 0:
+        return np.full(eligible.shape[0], -1, dtype=np.int64)
     count = eligible.sum(axis=1)
     nth = np.minimum((u * count).astype(np.int64), np.maximum(count - 1, 0))
     chosen = np.argmax(np.cumsum(eligible, axis=1) > nth[:, None], axis=1)
@@ -34,8 +36,13 @@ def pick_uniform(eligible: NDArray[np.bool_], u: NDArray[np.float64]) -> I64:
 
 
 def bond_owner(prover: I64, self_proved: NDArray[np.bool_]) -> I64:
-    """The ledger account that posted each run's bond (the sequencers' if self-proved)."""
-    return np.where(self_proved, int(Account.SEQUENCERS), Account.PROVER0 + np.maximum(prover, 0)).astype(np.int64)
+    """The ledger account that posted each run's bond: the prover's, or the sequencers' when self-proved.
+
+    Runs without a commitment post nothing; they are pointed at the sequencers' account so the index stays valid.
+    """
+    return np.where(self_proved | (prover < 0), int(Account.SEQUENCERS), Account.PROVER0 + prover).astype(
+        np.int64
+    )
 
 
 def p_commitment(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,46 @@
+# aztec-econ: every target creates and uses the local virtual environment by itself.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+KERNEL := aztec-econ
+
+.PHONY: run test lint typecheck pytest bench lab lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (aztec-econ)" >/dev/null
+	touch $@
+
+## main job: the baseline simulation and its KPIs
+run: $(STAMP)
+	$(BIN)/aztec-econ simulate params/baseline.yaml
+
+## every check CI runs
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_core.py
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## refresh the pinned lock from the current environment
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^aztec-econ' > requirements.lock
+
+clean:
+	rm -rf $(VENV) reports build .pytest_cache .mypy_cache .ruff_cache .hypothesis

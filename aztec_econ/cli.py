@@ -1,0 +1,130 @@
+"""The `aztec-econ` command: simulate, inspect parameters, show the model's blocks.
+
+Exit codes: 0 success, 1 a run failed, 2 invalid parameters or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from aztec_econ.params import BASELINE, ParamsError, assumptions, json_schema, load_params, parse_override
+
+
+def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
+    return dict(parse_override(p) for p in pairs or ())
+
+
+def _add_params_arguments(parser: argparse.ArgumentParser, file_required: bool = True) -> None:
+    if file_required:
+        parser.add_argument("params", type=Path, help="parameter file (YAML)")
+    else:
+        parser.add_argument(
+            "params", type=Path, nargs="?", default=BASELINE, help="parameter file (default: baseline)"
+        )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        metavar="NAME=VALUE",
+        help="override a parameter (repeatable)",
+    )
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from aztec_econ.simulation import simulate
+
+    params = load_params(args.params, _overrides(args.overrides))
+    print(
+        f"simulating {params.sim.runs} runs x {params.sim.slots} slots "
+        f"({params.sim.slots / params.protocol.slots_per_day:.1f} days), "
+        f"{params.agents.sequencers.initial} initial keys, seed {params.sim.seed}",
+        file=sys.stderr,
+    )
+    start = time.perf_counter()
+    traj = simulate(params)
+    elapsed = time.perf_counter() - start
+    print(
+        f"done in {elapsed:.1f} s ({params.sim.runs * params.sim.slots / elapsed:,.0f} slot-runs/s)",
+        file=sys.stderr,
+    )
+    if args.out:
+        print(f"wrote {traj.to_parquet(args.out)}", file=sys.stderr)
+    with pd.option_context(
+        "display.width", 140, "display.max_rows", 100, "display.float_format", "{:,.4g}".format
+    ):
+        print(traj.summary())
+    return 0
+
+
+def cmd_params_show(args: argparse.Namespace) -> int:
+    params = load_params(args.params, _overrides(args.overrides))
+    print(yaml.safe_dump(params.model_dump(mode="json"), sort_keys=False), end="")
+    return 0
+
+
+def cmd_params_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def cmd_params_assumptions(args: argparse.Namespace) -> int:
+    params = load_params(args.params, _overrides(args.overrides))
+    rows = assumptions(params)
+    width = max(len(name) for name, *_ in rows)
+    for name, value, unit, doc in rows:
+        print(f"{name:<{width}}  {value!s:>12} {unit:<12} {doc}")
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from aztec_econ.model.blocks import BLOCKS
+
+    for i, block in enumerate(BLOCKS, 1):
+        print(f"{i}. {block.label:<13} {block.description}  [writes: {', '.join(block.writes)}]")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aztec-econ", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sim = sub.add_parser("simulate", help="run a simulation and print its KPIs")
+    _add_params_arguments(sim)
+    sim.add_argument("--out", type=Path, help="write the per-(run, slot) frame to this Parquet file")
+    sim.set_defaults(handler=cmd_simulate)
+
+    params = sub.add_parser("params", help="inspect parameters")
+    psub = params.add_subparsers(dest="params_command", required=True)
+    show = psub.add_parser("show", help="print the resolved parameters of a file")
+    _add_params_arguments(show)
+    show.set_defaults(handler=cmd_params_show)
+    schema = psub.add_parser("schema", help="print the JSON Schema of parameter files")
+    schema.set_defaults(handler=cmd_params_schema)
+    assume = psub.add_parser("assumptions", help="list the parameters whose values are assumptions")
+    _add_params_arguments(assume, file_required=False)
+    assume.set_defaults(handler=cmd_params_assumptions)
+
+    model = sub.add_parser("model", help="list the model's blocks, in order")
+    model.set_defaults(handler=cmd_model)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ParamsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""KPIs per Monte Carlo run, and their aggregation over runs with confidence intervals.
+
+Every KPI is computed from the documented output frame and key table (docs/outputs.md), so it can be recomputed from
+a saved Parquet file. `KPI_DOCS` names each KPI with its unit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+
+if TYPE_CHECKING:
+    from aztec_econ.simulation import Trajectories
+
+KPI_DOCS: dict[str, str] = {
+    "share_happy": "share of slots finalized on the happy path [share]",
+    "share_backup": "share of slots finalized in backup mode [share]",
+    "share_skipped": "share of slots with no block [share]",
+    "finalized_per_day": "finalized blocks per day [blocks/day]",
+    "gap_mean_minutes": "mean time between consecutive finalized blocks [minutes]",
+    "gap_p90_minutes": "90th percentile of the time between finalized blocks [minutes]",
+    "gap_max_minutes": "longest time between finalized blocks [minutes]",
+    "reward_sequencers": "block rewards paid to sequencers [tokens]",
+    "reward_provers": "block rewards paid to provers (self-proving sequencers included) [tokens]",
+    "reward_submitters": "block rewards paid to proof submitters [tokens]",
+    "reward_backup": "block rewards paid to backup builders [tokens]",
+    "slashed": "prover bonds slashed [tokens]",
+    "slashing_events": "slots in which a bond was slashed [count]",
+    "gini_sequencer_rewards": "Gini coefficient of sequencer rewards over keys active during the run [0-1]",
+    "nakamoto_sequencer_rewards": "fewest keys earning more than half of sequencer rewards [keys]",
+    "mean_active_sequencers": "mean number of eligible keys [keys]",
+    "supply_growth_pct_per_year": "total supply growth, annualised [% per year]",
+}
+
+
+def gini(values: NDArray[np.float64]) -> float:
+    """Gini coefficient of non-negative values (0: all equal; close to 1: one holds all)."""
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    n = x.size
+    total = x.sum()
+    if n == 0 or total == 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2 * (ranks * x).sum()) / (n * total) - (n + 1) / n)
+
+
+def nakamoto(values: NDArray[np.float64], threshold: float = 0.5) -> int:
+    """Fewest holders whose combined share exceeds `threshold`."""
+    x = np.sort(np.asarray(values, dtype=np.float64))[::-1]
+    total = x.sum()
+    if total == 0:
+        return 0
+    return int(np.searchsorted(np.cumsum(x) / total, threshold, side="right") + 1)
+
+
+def sequencer_rewards_per_key(traj: Trajectories) -> pd.DataFrame:
+    """Sequencer rewards per (run, key) over keys that were eligible at some point of the horizon."""
+    frame, keys = traj.frame, traj.keys
+    end_block = traj.params.sim.slots * traj.params.protocol.slot_l1_blocks
+    won = frame[frame["proposer"] >= 0]
+    earned = won.groupby(["run", "proposer"], observed=True)["reward_sequencer"].sum()
+    table = keys.loc[keys["eligible_l1_block"] < end_block, ["run", "key"]].copy()
+    index = pd.MultiIndex.from_frame(table.rename(columns={"key": "proposer"}))
+    table["reward"] = earned.reindex(index, fill_value=0.0).to_numpy()
+    return table
+
+
+def _gaps_minutes(frame: pd.DataFrame, block_seconds: float) -> pd.DataFrame:
+    """Per run: mean, p90 and max time between consecutive finalized blocks (minutes)."""
+    done = frame.loc[frame["finalized_l1_block"] >= 0, ["run", "finalized_l1_block"]]
+    runs = done["run"].to_numpy()
+    blocks = done["finalized_l1_block"].to_numpy()
+    same = runs[1:] == runs[:-1]
+    gaps = pd.DataFrame({"run": runs[1:][same], "gap": np.diff(blocks)[same] * block_seconds / 60.0})
+    grouped = gaps.groupby("run")["gap"]
+    return pd.DataFrame(
+        {
+            "gap_mean_minutes": grouped.mean(),
+            "gap_p90_minutes": grouped.quantile(0.9),
+            "gap_max_minutes": grouped.max(),
+        }
+    )
+
+
+def kpis_per_run(traj: Trajectories) -> pd.DataFrame:
+    """One row per run with every KPI of `KPI_DOCS`."""
+    p = traj.params
+    frame = traj.frame
+    days = p.sim.slots / p.protocol.slots_per_day
+    by_run = frame.groupby("run", observed=True)
+    mode_share = pd.crosstab(frame["run"], frame["mode"], normalize="index")
+    out = pd.DataFrame(index=pd.Index(sorted(frame["run"].unique()), name="run"))
+    for mode in ("happy", "backup", "skipped"):
+        out[f"share_{mode}"] = mode_share.get(mode, 0.0)
+    out["finalized_per_day"] = (1.0 - out["share_skipped"]) * p.sim.slots / days
+    out = out.join(_gaps_minutes(frame, p.protocol.l1_block_seconds))
+    out["reward_sequencers"] = by_run["reward_sequencer"].sum()
+    out["reward_provers"] = by_run["reward_prover"].sum()
+    out["reward_submitters"] = by_run["reward_submitter"].sum()
+    out["reward_backup"] = by_run["reward_backup"].sum()
+    out["slashed"] = by_run["slashed"].sum()
+    out["slashing_events"] = by_run["slashed"].apply(lambda s: int((s > 0).sum()))
+    per_key = sequencer_rewards_per_key(traj).groupby("run")["reward"]
+    out["gini_sequencer_rewards"] = per_key.apply(lambda r: gini(r.to_numpy()))
+    out["nakamoto_sequencer_rewards"] = per_key.apply(lambda r: nakamoto(r.to_numpy()))
+    out["mean_active_sequencers"] = by_run["active_sequencers"].mean()
+    supply = by_run["total_supply"]
+    start = supply.first() - by_run["minted"].first() + by_run["burned"].first()
+    out["supply_growth_pct_per_year"] = (supply.last() / start - 1.0) * 100.0 * 365.0 / days
+    return out.reset_index()
+
+
+def summarize(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Per KPI: mean, standard deviation, Student-t confidence interval of the mean, and the number of runs."""
+    values = kpis.drop(columns=["run"], errors="ignore").astype(float)
+    n = values.count()
+    mean = values.mean()
+    std = values.std(ddof=1).fillna(0.0)
+    t = pd.Series(stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), index=values.columns)
+    half = (t * std / np.sqrt(n)).where(n > 1, np.nan)
+    return pd.DataFrame(
+        {"mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half, "n": n.astype(int)}
+    ).rename_axis("kpi")

@@ -1,0 +1,86 @@
+"""Closed-form results the simulation is held to (tests) and that notebooks draw beside it.
+
+Each function states its assumptions; where they hold, the simulation must agree within a tolerance derived from the
+standard error of the simulated estimate (`proportion_tolerance`).
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def election_win_share(keys_held: int, eligible_keys: int) -> float:
+    """Share of slots a party holding m of N eligible keys wins under an unbiased beacon: m / N.
+
+    Scores are one per key and not stake-weighted (spec: Block production 1; NOTES.md), and the top-ranked key is a
+    uniformly random eligible key, so each key wins 1/N of the slots with a proposal.
+    """
+    if not 0 <= keys_held <= eligible_keys or eligible_keys == 0:
+        raise ValueError(f"need 0 <= m <= N and N > 0, got m={keys_held}, N={eligible_keys}")
+    return keys_held / eligible_keys
+
+
+def mean_slots_between_wins(eligible_keys: int) -> float:
+    """Mean number of slots between two wins of one key: N (wins are a Bernoulli(1/N) sequence, geometric gaps)."""
+    return float(eligible_keys)
+
+
+def no_proposal_probability(offline_probability: float, proposers_per_slot: int) -> float:
+    """Chance that none of the K top-ranked keys proposes: q**K (keys offline independently; at least K eligible)."""
+    return offline_probability**proposers_per_slot
+
+
+def commitment_probability(
+    self_prove_probability: float, unavailable_probability: float, provers: int
+) -> float:
+    """Chance a winner secures a prover commitment, when every balance covers the bond.
+
+    It proves itself with probability s; otherwise it needs at least one of P provers to quote (each absent with
+    probability u): s + (1 - s) * (1 - u**P).
+    """
+    return self_prove_probability + (1 - self_prove_probability) * (1 - unavailable_probability**provers)
+
+
+def happy_path_probability(
+    offline_probability: float,
+    proposers_per_slot: int,
+    self_prove_probability: float,
+    unavailable_probability: float,
+    provers: int,
+    reveal_failure_probability: float,
+    proof_failure_probability: float,
+) -> float:
+    """Chance a slot is finalized on the happy path: every step succeeds independently.
+
+    (1 - q**K) * commitment * (1 - reveal failure) * (1 - proof failure).
+    """
+    return (
+        (1 - no_proposal_probability(offline_probability, proposers_per_slot))
+        * commitment_probability(self_prove_probability, unavailable_probability, provers)
+        * (1 - reveal_failure_probability)
+        * (1 - proof_failure_probability)
+    )
+
+
+def backup_success_probability(builders: int, ready_probability: float) -> float:
+    """Chance at least one of B backup builders is ready when backup opens: 1 - (1 - r)**B."""
+    return 1 - (1 - ready_probability) ** builders
+
+
+def mode_shares(happy: float, backup_success: float) -> dict[str, float]:
+    """Long-run shares of slots per mode, given the happy-path and backup-success probabilities."""
+    return {
+        "happy": happy,
+        "backup": (1 - happy) * backup_success,
+        "skipped": (1 - happy) * (1 - backup_success),
+    }
+
+
+def proportion_tolerance(p: float, n: int, z: float = 4.0) -> float:
+    """Tolerance for a simulated proportion of n independent trials: z standard errors, sqrt(p (1 - p) / n).
+
+    z = 4 makes a false failure a 1-in-16,000 event for a correct model at a fixed seed.
+    """
+    if n <= 0:
+        raise ValueError("n must be positive")
+    return z * math.sqrt(max(p * (1 - p), 0.0) / n)

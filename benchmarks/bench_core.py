@@ -1,0 +1,80 @@
+"""Benchmark of the core model: wall time, slot-runs per second and peak memory, and how they scale.
+
+Target (issue 2): the baseline with 1,000 sequencer keys, one simulated year (52,560 ten-minute slots) and 100 Monte
+Carlo runs in at most 60 s wall and 4 GB peak memory on one core. Each measurement runs in a fresh process pinned to
+one core (`taskset`, where available) so peak memory (max RSS) is its own.
+
+    python benchmarks/bench_core.py            # the target plus scaling series
+    python benchmarks/bench_core.py --target   # the target only
+    python benchmarks/bench_core.py --quick    # small sizes: a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+
+CHILD = """
+import json, resource, sys, time
+from aztec_econ.params import load_params
+from aztec_econ.simulation import simulate
+slots, runs, keys = (int(x) for x in sys.argv[1:4])
+params = load_params(overrides={"sim.slots": slots, "sim.runs": runs, "agents.sequencers.initial": keys})
+start = time.perf_counter()
+traj = simulate(params)
+wall = time.perf_counter() - start
+happy = float((traj.frame["mode"] == "happy").mean())
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+print(json.dumps({"slots": slots, "runs": runs, "keys": keys, "wall_s": wall, "peak_gib": peak, "happy": happy}))
+"""
+
+
+def measure(slots: int, runs: int, keys: int) -> dict[str, float]:
+    command = [sys.executable, "-c", CHILD, str(slots), str(runs), str(keys)]
+    if shutil.which("taskset"):
+        command = ["taskset", "-c", "0", *command]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def report(label: str, r: dict[str, float]) -> None:
+    rate = r["slots"] * r["runs"] / r["wall_s"]
+    print(
+        f"{label:<10} slots={r['slots']:>6} runs={r['runs']:>4} keys={r['keys']:>5}  wall={r['wall_s']:7.2f} s  "
+        f"{rate:>10,.0f} slot-runs/s  {r['wall_s'] / (r['slots'] * r['runs']) * 1e6:6.2f} us/slot-run  "
+        f"peak={r['peak_gib']:.2f} GiB",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--target", action="store_true", help="only the target configuration")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    args = parser.parse_args()
+    year, runs, keys = (2_000, 10, 1_000) if args.quick else (52_560, 100, 1_000)
+
+    target = measure(year, runs, keys)
+    report("target", target)
+    verdict = "meets" if target["wall_s"] <= 60 and target["peak_gib"] <= 4 else "MISSES"
+    print(f"target: {verdict} the 60 s / 4 GiB goal (happy share {target['happy']:.4f})", flush=True)
+    if args.target:
+        return
+    print("scaling (each series doubles one dimension; linear means wall time doubles too):")
+    for factor in (0.25, 0.5):
+        report("slots", measure(int(year * factor), runs, keys))
+    for r in (max(1, runs // 4), max(1, runs // 2)):
+        report("runs", measure(year // 4, r, keys))
+    report("runs", measure(year // 4, runs, keys))
+    for k in (keys // 2, keys * 2, keys * 4):
+        report("keys", measure(year // 4, runs, k))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Accounting: tokens move only by explicit postings; conservation holds on every slot under random parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Posting, genesis_book
+from aztec_econ.params import Params, load_params
+from aztec_econ.simulation import simulate
+
+
+def assert_conserved(frame: pd.DataFrame, opening_supply: float) -> None:
+    """On every slot: supply = liquid + stakes + bonds, and supply = opening + cumulative minted - burned."""
+    held = frame["liquid"] + frame["staked"] + frame["bonded"]
+    np.testing.assert_allclose(held, frame["total_supply"], rtol=1e-12)
+    flows = (frame["minted"] - frame["burned"]).groupby(frame["run"]).cumsum()
+    np.testing.assert_allclose(frame["total_supply"], opening_supply + flows, rtol=1e-12)
+    parts = frame[
+        ["balance_market", "balance_sequencers", "balance_provers", "balance_relays", "balance_backup"]
+    ]
+    np.testing.assert_allclose(parts.sum(axis=1), frame["liquid"], rtol=1e-12)
+    assert (parts.to_numpy() >= 0).all()
+    np.testing.assert_allclose(frame["minted"], frame["block_reward"], rtol=1e-12)
+    np.testing.assert_allclose(frame["burned"], frame["slashed"], rtol=1e-12)
+
+
+def opening_supply(p: Params) -> float:
+    seq = p.agents.sequencers
+    return (
+        p.environment.circulating_supply
+        + seq.initial * (seq.initial_balance + p.protocol.minimum_stake)
+        + p.agents.provers.count * p.agents.provers.initial_balance
+    )
+
+
+probability = st.floats(0.0, 1.0)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    offline=probability,
+    self_prove=probability,
+    unavailable=probability,
+    proof_failure=probability,
+    reveal_failure=probability,
+    ready=probability,
+    relay=probability,
+    slash_on_reveal=st.booleans(),
+    provers=st.integers(0, 6),
+    builders=st.integers(0, 4),
+    bond=st.floats(0.0, 5000.0),
+    prover_balance=st.floats(0.0, 8000.0),
+    reward=st.floats(0.0, 1000.0),
+    split=st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)),
+    registrations=st.floats(0.0, 60.0),
+    exits=st.floats(0.0, 60.0),
+    churn=st.integers(0, 5),
+)
+def test_tokens_are_conserved_on_every_slot(**draw: object) -> None:
+    a, b = sorted(draw["split"])  # type: ignore[arg-type]
+    params = load_params(
+        overrides={
+            "sim.slots": 200,
+            "sim.runs": 2,
+            "agents.sequencers.initial": 30,
+            "agents.sequencers.offline_probability": draw["offline"],
+            "agents.sequencers.self_prove_probability": draw["self_prove"],
+            "agents.sequencers.reveal_failure_probability": draw["reveal_failure"],
+            "agents.provers.unavailable_probability": draw["unavailable"],
+            "agents.provers.failure_probability": draw["proof_failure"],
+            "agents.provers.count": draw["provers"],
+            "agents.provers.initial_balance": draw["prover_balance"],
+            "agents.backup.count": draw["builders"],
+            "agents.backup.ready_probability": draw["ready"],
+            "agents.relays.submission_share": draw["relay"],
+            "protocol.slash_bond_on_missed_reveal": draw["slash_on_reveal"],
+            "protocol.prover_bond": draw["bond"],
+            "protocol.block_reward": draw["reward"],
+            "protocol.reward_split.sequencer": a,
+            "protocol.reward_split.prover": b - a,
+            "protocol.reward_split.submitter": 1.0 - b,
+            "agents.sequencers.registrations_per_day": draw["registrations"],
+            "agents.sequencers.exits_per_day": draw["exits"],
+            "protocol.activation_churn_per_day": draw["churn"],
+            "protocol.entry_period_days": 0.3,
+            "protocol.exit_delay_days": 0.4,
+        }
+    )
+    assert_conserved(simulate(params).frame, opening_supply(params))
+
+
+def test_baseline_conserves_tokens_and_rewards_add_up() -> None:
+    params = load_params(overrides={"sim.slots": 500, "sim.runs": 2})
+    frame = simulate(params).frame
+    assert_conserved(frame, opening_supply(params))
+    roles = frame[["reward_sequencer", "reward_prover", "reward_submitter", "reward_backup"]].sum(axis=1)
+    np.testing.assert_allclose(roles, frame["block_reward"])
+
+
+def book() -> Book:
+    return genesis_book(2, {Account.MARKET: 100.0}, n_provers=1, prover_balance=10.0)
+
+
+def test_ledger_refuses_to_overdraw_an_account() -> None:
+    with pytest.raises(AccountingError, match="PROVER0 would go negative"):
+        book().post(Posting(Flow.LOCK, Account.PROVER0, Account.BONDS, np.array([5.0, 11.0])))
+
+
+def test_ledger_refuses_negative_amounts_and_mints_without_destination() -> None:
+    with pytest.raises(AccountingError, match="negative amount"):
+        book().post(Posting(Flow.TRANSFER, Account.MARKET, Account.RELAYS, np.array([-1.0, 1.0])))
+    with pytest.raises(AccountingError, match="without a destination"):
+        book().post(Posting(Flow.MINT, None, None, np.array([1.0, 1.0])))
+    with pytest.raises(AccountingError, match="without a source"):
+        book().post(Posting(Flow.BURN, None, Account.MARKET, np.array([1.0, 1.0])))
+
+
+def test_slash_burns_and_is_counted_as_both() -> None:
+    b = book().post(Posting(Flow.LOCK, Account.PROVER0, Account.BONDS, np.array([4.0, 4.0])))
+    b = b.post(Posting(Flow.SLASH, Account.BONDS, None, np.array([4.0, 0.0])))
+    assert b.supply.tolist() == [106.0, 110.0]
+    assert b.flows[:, Flow.SLASH].tolist() == [4.0, 0.0]
+    assert b.flows[:, Flow.BURN].tolist() == [4.0, 0.0]
+    assert b.balances[:, Account.BONDS].tolist() == [0.0, 4.0]

@@ -1,0 +1,52 @@
+"""The command line, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from aztec_econ.params import BASELINE
+
+
+def aztec_econ(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aztec_econ.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_simulate_writes_parquet_and_prints_kpis(tmp_path: Path) -> None:
+    out = tmp_path / "run.parquet"
+    result = aztec_econ(
+        "simulate",
+        str(BASELINE),
+        "--set",
+        "sim.slots=144",
+        "--set",
+        "sim.runs=2",
+        "--set",
+        "agents.sequencers.initial=50",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "share_happy" in result.stdout and "ci_low" in result.stdout
+    frame = pd.read_parquet(out)
+    assert len(frame) == 288 and set(frame["run"]) == {0, 1}
+
+
+def test_params_show_schema_and_assumptions() -> None:
+    shown = aztec_econ("params", "show", str(BASELINE), "--set", "protocol.prover_bond=20")
+    assert shown.returncode == 0 and "prover_bond: 20" in shown.stdout
+    schema = aztec_econ("params", "schema")
+    assert json.loads(schema.stdout)["title"] == "Params"
+    listed = aztec_econ("params", "assumptions")
+    assert "protocol.prover_bond" in listed.stdout and "protocol.entry_period_days" not in listed.stdout
+
+
+def test_model_lists_blocks_in_order() -> None:
+    lines = aztec_econ("model").stdout.splitlines()
+    assert lines[0].startswith("1. clock") and any("backup" in line for line in lines)
