@@ -50,3 +50,12 @@ def test_params_show_schema_and_assumptions() -> None:
 def test_model_lists_blocks_in_order() -> None:
     lines = aztec_econ("model").stdout.splitlines()
     assert lines[0].startswith("1. clock") and any("backup" in line for line in lines)
+
+
+def test_package_exposes_simulate(make_params):
+    import aztec_econ
+
+    traj = aztec_econ.simulate(make_params(**{"sim.slots": 20, "sim.runs": 2}))
+    assert len(traj.frame) == 40
+    assert "share_happy" in traj.summary().index
+    assert aztec_econ.__version__ != "0+unknown"
