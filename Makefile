@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 KERNEL := aztec-econ
 
-.PHONY: run test lint typecheck pytest bench lab lock clean
+.PHONY: run test lint typecheck pytest bench lab lock assumptions clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -37,6 +37,10 @@ bench: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
+
+## regenerate ASSUMPTIONS.md (a test checks it is current)
+assumptions: $(STAMP)
+	$(BIN)/aztec-econ params doc > ASSUMPTIONS.md
 
 ## refresh the pinned lock from the current environment
 lock: $(STAMP)

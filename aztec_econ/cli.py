@@ -15,7 +15,15 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from aztec_econ.params import BASELINE, ParamsError, assumptions, json_schema, load_params, parse_override
+from aztec_econ.params import (
+    BASELINE,
+    ParamsError,
+    assumptions,
+    assumptions_markdown,
+    json_schema,
+    load_params,
+    parse_override,
+)
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
@@ -84,6 +92,11 @@ def cmd_params_assumptions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_params_doc(args: argparse.Namespace) -> int:
+    print(assumptions_markdown(load_params(args.params, _overrides(args.overrides))), end="")
+    return 0
+
+
 def cmd_model(args: argparse.Namespace) -> int:
     from aztec_econ.model.blocks import BLOCKS
 
@@ -111,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     assume = psub.add_parser("assumptions", help="list the parameters whose values are assumptions")
     _add_params_arguments(assume, file_required=False)
     assume.set_defaults(handler=cmd_params_assumptions)
+    doc = psub.add_parser("doc", help="print ASSUMPTIONS.md: every parameter, its value, unit and source")
+    _add_params_arguments(doc, file_required=False)
+    doc.set_defaults(handler=cmd_params_doc)
 
     model = sub.add_parser("model", help="list the model's blocks, in order")
     model.set_defaults(handler=cmd_model)

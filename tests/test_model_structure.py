@@ -110,3 +110,13 @@ def test_params_error_names_context_not_a_traceback() -> None:
     with pytest.raises(ParamsError, match=r"sim\.runs = 0"):
         load_params(overrides={"sim.runs": 0})
     assert isinstance(Params, type)
+
+
+def test_assumptions_md_is_current():
+    """ASSUMPTIONS.md is generated from the parameter model; regenerate with `make assumptions`."""
+    from pathlib import Path
+
+    from aztec_econ.params import assumptions_markdown, load_params
+
+    committed = (Path(__file__).parents[1] / "ASSUMPTIONS.md").read_text()
+    assert committed == assumptions_markdown(load_params()), "ASSUMPTIONS.md is stale: run `make assumptions`"
