@@ -16,7 +16,7 @@ import json
 import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -156,6 +156,19 @@ class Protocol(_Group):
         unit="-",
         source="spec: Block production 2 (bond slashed 'if the block is not finalized')",
         doc="Whether the prover's bond is also slashed when the sequencer fails to reveal",
+    )
+    upgrade_vote_window_days: float = field(
+        unit="days",
+        source="spec: Voting on upgrades ('a minimum duration of 7 days')",
+        doc="Length of an upgrade-vote window (rounded to whole slots, at least one)",
+        gt=0,
+    )
+    upgrade_vote_threshold: float = field(
+        unit="share",
+        source="spec: Voting on upgrades ('a majority')",
+        doc="A window passes when its yes votes exceed this share of the blocks counted in it",
+        ge=0,
+        lt=1,
     )
 
     @property
@@ -317,6 +330,111 @@ class Agents(_Group):
     backup: BackupBuilders
 
 
+class RandaoAttack(_Group):
+    """An attacker biasing the RANDAO value an election reads (spec: Constraining Randao; NOTES.md, RANDAO bias).
+
+    See `model.mechanisms.randao_attack` for the strategies.
+    """
+
+    sequencer_share: float = field(
+        unit="share",
+        source="assumption",
+        doc="Share p of the initial keys the attacker owns (exactly round(p x initial keys) of them)",
+        ge=0,
+        le=1,
+    )
+    l1_proposer_share: float = field(
+        unit="probability",
+        source="assumption",
+        doc="Chance beta that the attacker proposes a given L1 block (independently per block)",
+        ge=0,
+        le=1,
+    )
+    strategy: Literal["none", "reroll", "tail"] = field(
+        unit="-",
+        source="assumption",
+        doc="none: honest; reroll: withhold the election's RANDAO block when it would lose; tail: also use runs "
+        "of consecutive L1 blocks it proposes",
+    )
+    l1_block_value: float = field(
+        unit="tokens",
+        source="assumption",
+        doc="Proposer reward and fees an L1 proposer forfeits per withheld L1 block (valued in tokens)",
+        ge=0,
+    )
+
+
+class CensorshipAttack(_Group):
+    """Censoring L1 builders (spec: Backup mode, 'Known potential issue: L1 censorship'; NOTES.md)."""
+
+    builder_share: float = field(
+        unit="probability",
+        source="assumption (aztec-gddt measured ~63% of post-Dencun blocks from builders it labelled censoring)",
+        doc="Stationary chance c that an L1 block is built by a censoring builder",
+        ge=0,
+        le=1,
+    )
+    autocorrelation: float = field(
+        unit="-",
+        source="assumption",
+        doc="rho: lag-1 autocorrelation of the censored/uncensored two-state Markov chain (0 = independent)",
+        ge=0,
+        lt=1,
+    )
+    phases: list[Literal["proposal", "commitment", "reveal", "proof"]] = field(
+        unit="-",
+        source="assumption",
+        doc="Which honest transactions censoring builders keep out: proposals, prover commitments, reveals, proofs",
+    )
+    prebuilt_backup: bool = field(
+        unit="-",
+        source="spec: Backup mode ('they could have a block pre-built and proven')",
+        doc="The colluding party keeps a proven block ready and wins backup mode whenever it opens",
+    )
+
+
+class Attacks(_Group):
+    """Adversaries. The attacker's keys (`randao.sequencer_share`) are the colluding party in every attack."""
+
+    randao: RandaoAttack
+    censorship: CensorshipAttack
+
+
+class Governance(_Group):
+    """Upgrade votes carried by blocks (spec: Voting on upgrades)."""
+
+    support_share: float = field(
+        unit="share",
+        source="assumption",
+        doc="Share of the initial keys (exactly round(share x keys)) signalling support at the start",
+        ge=0,
+        le=1,
+    )
+    support_share_end: float = field(
+        unit="share",
+        source="assumption",
+        doc="Support share reached at the end of the ramp (equal to support_share for constant support)",
+        ge=0,
+        le=1,
+    )
+    ramp_days: float = field(
+        unit="days",
+        source="assumption",
+        doc="Support moves linearly from support_share to support_share_end over this time (0: at once)",
+        ge=0,
+    )
+    count_backup_blocks: bool = field(
+        unit="-",
+        source="assumption (spec: votes ride on proposals; backup blocks have none)",
+        doc="Whether backup-mode blocks count in a window (as no votes, unless the attacker built them)",
+    )
+    attacker_vote: Literal["follow", "yes", "no"] = field(
+        unit="-",
+        source="assumption",
+        doc="How the attacker's keys vote: follow (like any key), yes (all support) or no (none supports)",
+    )
+
+
 class Params(_Group):
     """Everything a simulation depends on. Frozen; build variants with `with_overrides`."""
 
@@ -324,6 +442,8 @@ class Params(_Group):
     protocol: Protocol
     environment: Environment
     agents: Agents
+    attacks: Attacks
+    governance: Governance
 
     @model_validator(mode="after")
     def _check_relations(self) -> Params:
@@ -362,6 +482,19 @@ def _relation_problems(p: Params) -> Iterator[str]:
             f"commitment {pr.commitment_phase_l1_blocks} + reveal {pr.reveal_phase_l1_blocks} + proving "
             f"{pr.proving_phase_l1_blocks} + backup {pr.backup_phase_l1_blocks} = {pr.phase_l1_blocks} L1 blocks) "
             "must fit in the slot"
+        )
+    yield from _attack_problems(p)
+
+
+def _attack_problems(p: Params) -> Iterator[str]:
+    phases = p.attacks.censorship.phases
+    if len(set(phases)) != len(phases):
+        yield f"attacks.censorship.phases = {phases!r}: each phase may appear once"
+    if p.attacks.randao.strategy != "none" and p.protocol.slot_l1_blocks <= 8:
+        yield (
+            f"attacks.randao.strategy = {p.attacks.randao.strategy!r}: needs protocol.slot_l1_blocks > 8 (the "
+            f"attacker's look-around of L1 blocks must not reach the next slot's RANDAO block), got "
+            f"{p.protocol.slot_l1_blocks}"
         )
 
 

@@ -36,6 +36,11 @@ class Stream(IntEnum):
     RANDAO = 2  # the RANDAO value of each L1 block
     REGISTRATIONS = 3  # registration arrivals (per planning chunk)
     EXITS = 4  # exit-signal arrivals and who exits (per planning chunk)
+    ATTACKER = 5  # which initial keys the attacker owns
+    L1_PROPOSER = 6  # whether the attacker proposes each L1 block
+    RANDAO_ALT = 7  # RANDAO values the attacker's withholding can produce instead of the published one
+    CENSORSHIP = 8  # the censoring-builder Markov chain (per planning chunk)
+    GOVERNANCE = 9  # which keys support an upgrade
 
 
 def mix64(x: U64) -> U64:
@@ -58,6 +63,18 @@ def stream_keys(keys: U64, stream: Stream, counter: int | NDArray[np.int64]) -> 
     stream_word = np.uint64((int(stream) * 0x9E3779B97F4A7C15) & _MASK)
     c = np.atleast_1d(np.asarray(counter)).astype(np.uint64)
     return mix64(mix64(keys ^ stream_word) + c * _MIX2)
+
+
+def stream_keys_grid(keys: U64, stream: Stream, counters: NDArray[np.int64]) -> U64:
+    """`stream_keys` for many counters at once: counters of shape (n,) or (runs, n) give keys of shape (runs, n).
+
+    Entry [r, i] equals `stream_keys(keys[r:r+1], stream, counter[r, i])`.
+    """
+    stream_word = np.uint64((int(stream) * 0x9E3779B97F4A7C15) & _MASK)
+    c = np.asarray(counters).astype(np.uint64)
+    if c.ndim == 1:
+        c = c[None, :]
+    return mix64(mix64(keys ^ stream_word)[:, None] + c * _MIX2)
 
 
 def bits(base: U64, n: int, offset: int = 0) -> U64:

@@ -29,6 +29,8 @@ from numpy.typing import NDArray
 from aztec_econ.model.blocks import BLOCKS, cadcad_blocks
 from aztec_econ.model.context import Context, build_context
 from aztec_econ.model.ledger import Account, Book, Flow
+from aztec_econ.model.mechanisms import adversary, governance
+from aztec_econ.model.mechanisms.governance import VOTES
 from aztec_econ.model.mechanisms.registry import Registry, SequencerFigures
 from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
@@ -43,7 +45,7 @@ MODES = tuple(m.name.lower() for m in Mode)
 SUBMITTERS = tuple(s.name.lower() for s in Submitter)
 
 
-def _record(s: dict[str, Any]) -> dict[str, NDArray[Any]]:
+def _record(s: dict[str, Any], ctx: Context) -> dict[str, NDArray[Any]]:
     """The output columns of one slot (per run) from the slot's final state."""
     book: Book = s["book"]
     out: SlotOutcome = s["outcome"]
@@ -82,6 +84,8 @@ def _record(s: dict[str, Any]) -> dict[str, NDArray[Any]]:
         "balance_provers": book.prover_balances().sum(axis=1),
         "balance_relays": balances[:, Account.RELAYS],
         "balance_backup": balances[:, Account.BACKUP],
+        "attacker_backup": out.attacker_backup,
+        **adversary.slot_columns(ctx, s["adversary"], out.proposer, out.attacker_backup),
     }
 
 
@@ -95,6 +99,9 @@ _DTYPES: dict[str, Any] = {
     "registrations": np.int32,
     "exit_signals": np.int32,
     "stake_releases": np.int32,
+    "l1_blocks_withheld": np.int16,
+    "censored_l1_blocks": np.int16,
+    "inclusion_delay": np.int16,
 }
 
 
@@ -137,7 +144,7 @@ def simulate(
     while done < params.sim.slots:
         n = min(segment_slots, params.sim.slots - done)
         finals = _run_segment(state, ctx, n, deepcopy)
-        records = [_record(s) for s in finals]
+        records = [_record(s, ctx) for s in finals]
         for name, first in records[0].items():
             if (
                 name not in columns
@@ -151,6 +158,9 @@ def simulate(
         }
         del finals, records
         done += n
+    columns["vote"] = governance.votes(
+        ctx, state["adversary"].attacker, columns["proposer"], columns["mode"], columns.pop("attacker_backup")
+    )
     frame = _frame(ctx, columns)
     return Trajectories(params=params, frame=frame, keys=_key_table(ctx, state["registry"]))
 
@@ -165,7 +175,7 @@ def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
         "slot": slot,
         "l1_block": slot.astype(np.int64) * ctx.slot_l1_blocks,
     }
-    categories = {"mode": MODES, "backup_reason": BACKUP_REASONS, "submitter": SUBMITTERS}
+    categories = {"mode": MODES, "backup_reason": BACKUP_REASONS, "submitter": SUBMITTERS, "vote": VOTES}
     for name in list(columns):
         flat = columns.pop(name).reshape(-1)
         data[name] = pd.Categorical.from_codes(flat, categories[name]) if name in categories else flat

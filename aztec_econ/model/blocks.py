@@ -13,6 +13,7 @@ from typing import Any
 from aztec_econ.model.mechanisms.backup import p_backup
 from aztec_econ.model.mechanisms.clock import p_clock
 from aztec_econ.model.mechanisms.election import p_election
+from aztec_econ.model.mechanisms.l1_adversary import p_adversary
 from aztec_econ.model.mechanisms.proving import p_proving
 from aztec_econ.model.mechanisms.randao import p_randao
 from aztec_econ.model.mechanisms.registry import p_registry
@@ -45,6 +46,12 @@ BLOCKS: tuple[Block, ...] = (
         ("registry", "sequencers", "book"),
     ),
     Block("randao", "read the RANDAO value stored `lag` L1 blocks before the slot", p_randao, ("randao",)),
+    Block(
+        "l1_adversary",
+        "the attacker may withhold the RANDAO block to change the value; censoring builders fill the slot's L1 blocks",
+        p_adversary,
+        ("randao", "adversary"),
+    ),
     Block(
         "proposal",
         "Fernet election: top-ranked online keys propose; the best landed proposal wins",

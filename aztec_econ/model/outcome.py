@@ -41,6 +41,8 @@ class SlotOutcome:
     """Backup builder whose block won, -1 if none."""
     mode: NDArray[np.int8]
     """How the slot ended (`Mode`)."""
+    attacker_backup: NDArray[np.bool_]
+    """Whether the attacker's pre-built block won backup mode (attacks.censorship.prebuilt_backup)."""
 
     @classmethod
     def empty(cls, runs: int) -> SlotOutcome:
@@ -57,4 +59,5 @@ class SlotOutcome:
             submitter=np.full(runs, Submitter.NONE, dtype=np.int8),
             backup_builder=minus_one,
             mode=np.full(runs, Mode.SKIPPED, dtype=np.int8),
+            attacker_backup=np.zeros(runs, dtype=bool),
         )

@@ -14,6 +14,7 @@ import numpy as np
 from aztec_econ.model.context import Context
 from aztec_econ.model.draws import slot_draws
 from aztec_econ.model.ledger import Account, genesis_book
+from aztec_econ.model.mechanisms.adversary import genesis_adversary
 from aztec_econ.model.mechanisms.registry import SequencerFigures, genesis_registry
 from aztec_econ.model.outcome import SlotOutcome
 
@@ -25,6 +26,7 @@ STATE_DOCS: dict[str, str] = {
     "book": "the token ledger: balances per account, supply, this slot's flow totals",
     "randao": "the RANDAO value the slot's election reads",
     "outcome": "what happened to the slot's block (model.outcome.SlotOutcome)",
+    "adversary": "the attacker's keys, the slot's censoring L1 blocks, L1 blocks withheld for its RANDAO value",
 }
 
 
@@ -54,4 +56,5 @@ def initial_state(ctx: Context) -> dict[str, Any]:
         "book": book,
         "randao": np.zeros(runs, dtype=np.uint64),
         "outcome": SlotOutcome.empty(runs),
+        "adversary": genesis_adversary(ctx),
     }

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.mechanisms.adversary import proposals_land
 from aztec_econ.model.mechanisms.registry import Registry
 from aztec_econ.model.stage import Stage
 from aztec_econ.rng import mix64
@@ -82,10 +83,13 @@ def scores(randao: U64, keys: I64, bits: int) -> I64:
     return (1 << bits) - 1 - positions.astype(np.int64)
 
 
-def top_eligible(randao: U64, registry: Registry, block: int, k: int, bits: int, window: int) -> I64:
+def top_eligible(
+    randao: U64, registry: Registry, block: int, k: int, bits: int, window: int, rows: I64 | None = None
+) -> I64:
     """The k highest-scoring keys eligible at `block`, best first, per run (runs x k; -1 where fewer exist).
 
-    Examines the first `window` rank positions of every run at once; the few runs that find fewer than k eligible
+    `rows` maps each RANDAO value to its registry row (default: value i belongs to run i), so one call can evaluate
+    several candidate values per run (the RANDAO attacker does). Examines the first `window` rank positions of every run at once; the few runs that find fewer than k eligible
     keys there continue window by window (`_continue_walk`).
     """
     runs = randao.size
@@ -94,7 +98,8 @@ def top_eligible(randao: U64, registry: Registry, block: int, k: int, bits: int,
     width = min(window, domain)
     positions = np.broadcast_to(np.arange(width, dtype=np.uint64), (runs, width))
     candidates = feistel(positions, rkeys, bits).astype(np.int64)
-    ok = registry.eligible_at_rows(np.arange(runs), candidates, block)
+    row_ids = np.arange(runs) if rows is None else rows
+    ok = registry.eligible_at_rows(row_ids, candidates, block)
     # index of the j-th eligible position (j = 1..k) in each row, -1 where a row has fewer than j
     seen = np.cumsum(ok, axis=1)
     out = np.full((runs, k), -1, dtype=np.int64)
@@ -103,7 +108,9 @@ def top_eligible(randao: U64, registry: Registry, block: int, k: int, bits: int,
         out[:, j] = np.where(seen[:, -1] > j, candidates[np.arange(runs), nth], -1)
     short = np.flatnonzero(out[:, -1] < 0)
     if short.size and width < domain:
-        out[short] = _continue_walk(out[short], rkeys[short], registry, short, block, bits, width, window)
+        out[short] = _continue_walk(
+            out[short], rkeys[short], registry, row_ids[short], block, bits, width, window
+        )
     return out
 
 
@@ -147,6 +154,6 @@ def p_election(params: dict[str, Any], substep: int, history: Any, s: dict[str, 
         s["randao"], s["registry"], block, seq.proposers_per_slot, ctx.domain_bits, ctx.window
     )
     online = s["draws"]["offline"] >= seq.offline_probability
-    proposer = winner(candidates, online)
+    proposer = winner(candidates, proposals_land(ctx, s["adversary"], candidates, online))
     stage = np.where(proposer >= 0, Stage.PROPOSED, Stage.NONE).astype(np.int8)
     return {"outcome": replace(s["outcome"], proposer=proposer, stage=stage)}

@@ -14,6 +14,7 @@ import numpy as np
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.mechanisms.adversary import proof_landing
 from aztec_econ.model.stage import Stage
 
 
@@ -23,6 +24,9 @@ def p_proving(params: dict[str, Any], substep: int, history: Any, s: dict[str, A
     outcome = s["outcome"]
     revealed = outcome.stage == Stage.REVEALED
     proven = revealed & (s["draws"].one("proof") >= ctx.params.agents.provers.failure_probability)
+    delay = np.floor(s["draws"].one("proof_delay") * pr.proving_phase_l1_blocks).astype(np.int64)
+    lands, delay = proof_landing(ctx, s["adversary"], outcome.proposer, delay)
+    proven &= lands
     failed = np.where(revealed & ~proven, outcome.bond_locked, 0.0)
     book: Book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
     phase_start = (
@@ -31,7 +35,6 @@ def p_proving(params: dict[str, Any], substep: int, history: Any, s: dict[str, A
         + pr.commitment_phase_l1_blocks
         + pr.reveal_phase_l1_blocks
     )
-    delay = np.floor(s["draws"].one("proof_delay") * pr.proving_phase_l1_blocks).astype(np.int64)
     outcome = replace(
         outcome,
         stage=np.where(proven, Stage.PROVEN, outcome.stage).astype(np.int8),

@@ -14,6 +14,7 @@ import numpy as np
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.mechanisms.adversary import blocked
 from aztec_econ.model.mechanisms.sidecar import bond_owner
 from aztec_econ.model.stage import Stage
 
@@ -23,6 +24,7 @@ def p_reveal(params: dict[str, Any], substep: int, history: Any, s: dict[str, An
     p = ctx.params
     outcome = s["outcome"]
     committed = outcome.stage == Stage.COMMITTED
+    committed &= ~blocked(ctx, s["adversary"], "reveal", outcome.proposer)
     revealed = committed & (s["draws"].one("reveal") >= p.agents.sequencers.reveal_failure_probability)
     missed = np.where(committed & ~revealed, outcome.bond_locked, 0.0)
     book: Book = s["book"]

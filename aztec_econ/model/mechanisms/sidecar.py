@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.mechanisms.adversary import blocked
 from aztec_econ.model.stage import Stage
 
 I64 = NDArray[np.int64]
@@ -53,6 +54,7 @@ def p_commitment(params: dict[str, Any], substep: int, history: Any, s: dict[str
     draws = s["draws"]
     outcome = s["outcome"]
     proposed = outcome.stage == Stage.PROPOSED
+    proposed &= ~blocked(ctx, s["adversary"], "commitment", outcome.proposer)
 
     self_proved = proposed & (draws.one("self_prove") < p.agents.sequencers.self_prove_probability)
     self_proved &= book.balance(int(Account.SEQUENCERS)) >= bond
