@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 if TYPE_CHECKING:
+    from aztec_econ.params import Params
     from aztec_econ.simulation import Trajectories
 
 KPI_DOCS: dict[str, str] = {
@@ -34,6 +35,18 @@ KPI_DOCS: dict[str, str] = {
     "nakamoto_sequencer_rewards": "fewest keys earning more than half of sequencer rewards [keys]",
     "mean_active_sequencers": "mean number of eligible keys [keys]",
     "supply_growth_pct_per_year": "total supply growth, annualised [% per year]",
+    "attacker_key_share": "share of the initial keys the attacker owns [share]",
+    "attacker_share": "share of slots the attacker won (election or pre-built backup) [share]",
+    "attacker_revenue": "sequencer rewards of attacker-won happy slots plus its backup rewards [tokens]",
+    "attacker_extra_revenue": "attacker revenue minus its key share of all sequencer and backup rewards [tokens]",
+    "l1_blocks_withheld_per_slot": "L1 blocks the attacker withheld per slot [blocks/slot]",
+    "l1_value_forfeited": "L1 proposer value forfeited by withheld blocks [tokens]",
+    "attacker_net_gain": "attacker extra revenue minus forfeited L1 value [tokens]",
+    "share_censored_l1_blocks": "share of L1 blocks built by censoring builders [share]",
+    "share_proposal_censored": "share of slots whose proposal phase was censored in every L1 block [share]",
+    "inclusion_delay_mean": "mean delay from the proposal phase start to the winning proposal's block [L1 blocks]",
+    "vote_windows": "complete upgrade-vote windows in the run [windows]",
+    "vote_pass_share": "share of complete vote windows that passed (mean over runs: pass probability) [share]",
 }
 
 
@@ -111,7 +124,75 @@ def kpis_per_run(traj: Trajectories) -> pd.DataFrame:
     supply = by_run["total_supply"]
     start = supply.first() - by_run["minted"].first() + by_run["burned"].first()
     out["supply_growth_pct_per_year"] = (supply.last() / start - 1.0) * 100.0 * 365.0 / days
+    out = out.join(_attack_kpis(traj, by_run))
     return out.reset_index()
+
+
+def _attack_kpis(traj: Trajectories, by_run: pd.api.typing.DataFrameGroupBy) -> pd.DataFrame:
+    """The attack and governance KPIs per run (issue 4)."""
+    p = traj.params
+    frame = traj.frame
+    key_share = (
+        round(p.attacks.randao.sequencer_share * p.agents.sequencers.initial) / p.agents.sequencers.initial
+    )
+    won = frame["attacker_won"].to_numpy()
+    mode = frame["mode"]
+    revenue = np.where(won & (mode == "happy"), frame["reward_sequencer"], 0.0) + np.where(
+        won & (mode == "backup"), frame["reward_backup"], 0.0
+    )
+    out = pd.DataFrame(index=by_run.size().index)
+    out["attacker_key_share"] = key_share
+    out["attacker_share"] = by_run["attacker_won"].mean()
+    out["attacker_revenue"] = pd.Series(revenue, index=frame.index).groupby(frame["run"]).sum()
+    pool = by_run["reward_sequencer"].sum() + by_run["reward_backup"].sum()
+    out["attacker_extra_revenue"] = out["attacker_revenue"] - key_share * pool
+    out["l1_blocks_withheld_per_slot"] = by_run["l1_blocks_withheld"].mean()
+    out["l1_value_forfeited"] = by_run["l1_value_forfeited"].sum()
+    out["attacker_net_gain"] = out["attacker_extra_revenue"] - out["l1_value_forfeited"]
+    out["share_censored_l1_blocks"] = by_run["censored_l1_blocks"].mean() / p.protocol.slot_l1_blocks
+    out["share_proposal_censored"] = by_run["proposal_censored"].mean()
+    delay = frame.loc[frame["inclusion_delay"] >= 0].groupby("run", observed=True)["inclusion_delay"].mean()
+    out["inclusion_delay_mean"] = delay.reindex(out.index)
+    votes = vote_table(traj)
+    complete = votes[votes["complete"]].groupby("run")
+    out["vote_windows"] = complete.size().reindex(out.index, fill_value=0)
+    out["vote_pass_share"] = complete["passed"].mean().reindex(out.index)
+    return out
+
+
+def vote_window_slots(params: Params) -> int:
+    """Slots per upgrade-vote window (see `model.mechanisms.governance`)."""
+    pr = params.protocol
+    return max(1, round(pr.upgrade_vote_window_days * pr.slots_per_day))
+
+
+def vote_table(traj: Trajectories) -> pd.DataFrame:
+    """One row per (run, vote window): yes votes, counted blocks, whether it passed, whether the window is complete.
+
+    A window passes when yes > `protocol.upgrade_vote_threshold` x counted blocks (spec: Voting on upgrades).
+    """
+    p = traj.params
+    frame = traj.frame
+    size = vote_window_slots(p)
+    window = (frame["slot"].to_numpy() // size).astype(np.int32)
+    vote = frame["vote"]
+    table = (
+        pd.DataFrame(
+            {
+                "run": frame["run"].to_numpy(),
+                "window": window,
+                "yes": (vote == "yes").to_numpy().astype(np.int64),
+                "proposed": (vote != "none").to_numpy().astype(np.int64),
+                "slots": np.ones(len(frame), dtype=np.int64),
+            }
+        )
+        .groupby(["run", "window"], sort=True)
+        .sum()
+        .reset_index()
+    )
+    table["passed"] = table["yes"] > p.protocol.upgrade_vote_threshold * table["proposed"]
+    table["complete"] = table.pop("slots") == size
+    return table
 
 
 def summarize(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -224,6 +224,13 @@ class Trajectories:
             self._kpis = kpis_per_run(self)
         return self._kpis
 
+    @property
+    def votes(self) -> pd.DataFrame:
+        """One row per (run, upgrade-vote window): `metrics.vote_table`."""
+        from aztec_econ.metrics import vote_table
+
+        return vote_table(self)
+
     def summary(self) -> pd.DataFrame:
         """KPIs aggregated over runs with 95% confidence intervals."""
         from aztec_econ.metrics import summarize

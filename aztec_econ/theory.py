@@ -84,3 +84,107 @@ def proportion_tolerance(p: float, n: int, z: float = 4.0) -> float:
     if n <= 0:
         raise ValueError("n must be positive")
     return z * math.sqrt(max(p * (1 - p), 0.0) / n)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Attacks and governance (issue 4)
+
+
+def reroll_attacker_share(l1_proposer_share: float, key_share: float) -> float:
+    """Share of slots an attacker with key share a wins under `reroll`, proposing each L1 block with probability beta.
+
+    Setting: every key online, no registrations or exits, so an election is won by a uniformly random key and the
+    attacker wins a fresh RANDAO value with probability a = m / N (`election_win_share`); the attacker's prediction
+    (its key is ranked first) is then exact.
+
+    Derivation. Condition on who proposes the slot's RANDAO block h.
+    - Probability 1 - beta: an honest proposer publishes; the attacker wins with probability a.
+    - Probability beta: the attacker sees the election the published value gives. With probability a its key wins
+      and it publishes. With probability 1 - a it withholds, and height h takes a fresh value it cannot see,
+      independent of the first: it wins with probability a. So it wins with a + (1 - a) a.
+    Total: (1 - beta) a + beta (a + (1 - a) a) = a (1 + beta (1 - a)).
+    The gain over the honest share is beta a (1 - a), largest at a = 1/2; withheld blocks per slot:
+    `reroll_withheld_per_slot`.
+    """
+    _check_probability("l1_proposer_share", l1_proposer_share)
+    _check_probability("key_share", key_share)
+    a = key_share
+    return a * (1 + l1_proposer_share * (1 - a))
+
+
+def reroll_withheld_per_slot(l1_proposer_share: float, key_share: float) -> float:
+    """L1 blocks withheld per slot under `reroll`: beta (1 - a) (it withholds when it proposes h and would lose)."""
+    _check_probability("l1_proposer_share", l1_proposer_share)
+    _check_probability("key_share", key_share)
+    return l1_proposer_share * (1 - key_share)
+
+
+def censoring_stay_probability(builder_share: float, autocorrelation: float) -> float:
+    """P(censoring | previous censoring) of the two-state chain with stationary share c and lag-1 correlation rho:
+    c + rho (1 - c)."""
+    _check_probability("builder_share", builder_share)
+    if not 0 <= autocorrelation < 1:
+        raise ValueError(f"autocorrelation must be in [0, 1), got {autocorrelation}")
+    return builder_share + autocorrelation * (1 - builder_share)
+
+
+def fully_censored_probability(
+    builder_share: float, phase_blocks: int, autocorrelation: float = 0.0
+) -> float:
+    """Chance that every L1 block of a phase of P blocks is censoring, so an honest transaction cannot land.
+
+    Independent blocks (rho = 0): c**P. Markov chain in its stationary law: the first block censors with probability
+    c, each next one stays censoring with probability s = c + rho (1 - c): c s**(P - 1). Both fall as P grows
+    (s <= 1), so a longer proposal phase never raises it.
+    """
+    if phase_blocks < 1:
+        raise ValueError(f"phase_blocks must be >= 1, got {phase_blocks}")
+    stay = censoring_stay_probability(builder_share, autocorrelation)
+    return builder_share * stay ** (phase_blocks - 1)
+
+
+def inclusion_delay_mean(
+    builder_share: float, autocorrelation: float = 0.0, phase_blocks: int | None = None
+) -> float:
+    """Mean delay, in L1 blocks from the phase's first block, until an honest transaction lands (the number of
+    censoring blocks before the first open one).
+
+    D = 0 with probability 1 - c; D = d >= 1 with probability c s**(d - 1) (1 - s), s = c + rho (1 - c) (the chain
+    leaves the censoring state with probability 1 - s = (1 - c)(1 - rho)). Without a deadline
+    E[D] = c / (1 - s) = c / ((1 - c)(1 - rho)). With a phase of P blocks, the delay of the transactions that land
+    in it: E[D | D < P] = sum_{d < P} d P(D = d) / (1 - c s**(P - 1)).
+    """
+    c = builder_share
+    stay = censoring_stay_probability(c, autocorrelation)
+    if phase_blocks is None:
+        if c == 1:
+            return math.inf
+        return c / (1 - stay)
+    if c == 1:
+        raise ValueError("with builder_share 1 no transaction ever lands")
+    total = sum(d * c * stay ** (d - 1) * (1 - stay) for d in range(1, phase_blocks))
+    return total / (1 - fully_censored_probability(c, phase_blocks, autocorrelation))
+
+
+def vote_pass_probability(blocks: int, support: float, threshold: float) -> float:
+    """Chance a window of n counted blocks passes (yes > threshold x n) when each block's proposer supports with
+    probability s independently: the binomial tail sum_{y > theta n} C(n, y) s**y (1 - s)**(n - y).
+
+    Holds when nothing fails (every slot yields a counted block) and support is constant: each slot's winner is a
+    uniformly random key (fresh RANDAO per slot), so with exactly m of N keys supporting, s = m / N.
+    """
+    if blocks < 1:
+        raise ValueError(f"blocks must be >= 1, got {blocks}")
+    _check_probability("support", support)
+    first = math.floor(threshold * blocks) + 1
+    return float(
+        sum(
+            math.comb(blocks, y) * support**y * (1 - support) ** (blocks - y)
+            for y in range(first, blocks + 1)
+        )
+    )
+
+
+def _check_probability(name: str, value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be in [0, 1], got {value}")

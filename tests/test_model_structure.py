@@ -35,11 +35,36 @@ LIVELY: dict[str, Any] = {
     "agents.backup.ready_probability": 0.3,
     "agents.sequencers.initial_balance": 50.0,
     "protocol.slot_l1_blocks": 52,
+    # attacks and governance on, so their parameters act
+    "attacks.randao.sequencer_share": 0.2,
+    "attacks.randao.l1_proposer_share": 0.4,
+    "attacks.randao.strategy": "tail",
+    "attacks.censorship.builder_share": 0.5,
+    "attacks.censorship.autocorrelation": 0.5,
+    "attacks.censorship.phases": ["proposal", "commitment", "reveal", "proof"],
+    "governance.support_share_end": 0.3,
+    "governance.ramp_days": 1.0,
+    "governance.count_backup_blocks": True,
+    "governance.attacker_vote": "yes",
+    "protocol.upgrade_vote_window_days": 0.25,
+    "protocol.proposal_phase_l1_blocks": 2,
+    "protocol.commitment_phase_l1_blocks": 2,
+    "protocol.reveal_phase_l1_blocks": 2,
+    "protocol.proving_phase_l1_blocks": 3,
+}
+
+# alternatives of parameters that are not numbers or booleans
+CHOICES: dict[str, list[Any]] = {
+    "attacks.randao.strategy": ["reroll", "none"],
+    "governance.attacker_vote": ["no", "follow"],
+    "attacks.censorship.phases": [["proposal"], ["commitment"], ["reveal"], ["proof"]],
 }
 
 
 def perturbations(name: str, value: Any) -> list[Any]:
     """Other valid-looking values of a parameter, nearest first."""
+    if name in CHOICES:
+        return CHOICES[name]
     if isinstance(value, bool):
         return [not value]
     if isinstance(value, int):
@@ -51,7 +76,7 @@ def perturbations(name: str, value: Any) -> list[Any]:
 
 def run_lively(overrides: dict[str, Any]) -> pd.DataFrame:
     traj = simulate(load_params(overrides={**LIVELY, **overrides}))
-    return pd.concat([traj.frame, traj.keys], axis=1)
+    return pd.concat([traj.frame, traj.keys, traj.votes], axis=1)
 
 
 def test_every_parameter_changes_behaviour() -> None:
@@ -101,7 +126,9 @@ def test_every_output_column_is_documented() -> None:
     doc = (ROOT / "docs" / "outputs.md").read_text()
     documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", doc, flags=re.MULTILINE))
     traj = simulate(load_params(overrides={"sim.slots": 20, "sim.runs": 1, "agents.sequencers.initial": 20}))
-    columns = set(traj.frame.columns) | set(traj.keys.columns) | set(traj.kpis.columns)
+    columns = (
+        set(traj.frame.columns) | set(traj.keys.columns) | set(traj.kpis.columns) | set(traj.votes.columns)
+    )
     assert columns - documented == set(), "undocumented"
     assert documented - columns == set(), "documented but absent"
 

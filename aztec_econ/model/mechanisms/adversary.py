@@ -97,7 +97,7 @@ def proof_landing(ctx: Context, adv: Adversary, proposer: I64, ready: I64) -> tu
     first, end = phase_bounds(ctx)["proof"]
     usable = ~adv.censored[:, first:end] & (np.arange(end - first)[None, :] >= ready[:, None])
     usable |= _owned(adv, proposer)[:, None] & (np.arange(end - first)[None, :] == ready[:, None])
-    lands: B = usable.any(axis=1)
+    lands = np.asarray(usable.any(axis=1), dtype=bool)
     offset: I64 = np.where(lands, np.argmax(usable, axis=1), ready).astype(np.int64)
     return lands, offset
 
