@@ -7,6 +7,7 @@ one core (`taskset`, where available) so peak memory (max RSS) is its own.
     python benchmarks/bench_core.py            # the target plus scaling series
     python benchmarks/bench_core.py --target   # the target only
     python benchmarks/bench_core.py --quick    # small sizes: a smoke run
+    python benchmarks/bench_core.py --attacks  # cost per slot of the attacks (issue 4) against the baseline
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import json, resource, sys, time
 from aztec_econ.params import load_params
 from aztec_econ.simulation import simulate
 slots, runs, keys = (int(x) for x in sys.argv[1:4])
-params = load_params(overrides={"sim.slots": slots, "sim.runs": runs, "agents.sequencers.initial": keys})
+extra = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
+params = load_params(overrides={"sim.slots": slots, "sim.runs": runs, "agents.sequencers.initial": keys, **extra})
 start = time.perf_counter()
 traj = simulate(params)
 wall = time.perf_counter() - start
@@ -32,8 +34,22 @@ print(json.dumps({"slots": slots, "runs": runs, "keys": keys, "wall_s": wall, "p
 """
 
 
-def measure(slots: int, runs: int, keys: int) -> dict[str, float]:
-    command = [sys.executable, "-c", CHILD, str(slots), str(runs), str(keys)]
+ATTACK_SETTINGS: dict[str, dict[str, object]] = {
+    "baseline": {},
+    "reroll": {"attacks.randao.strategy": "reroll", "attacks.randao.l1_proposer_share": 0.3},
+    "tail": {"attacks.randao.strategy": "tail", "attacks.randao.l1_proposer_share": 0.3},
+    "censorship": {
+        "attacks.censorship.builder_share": 0.6,
+        "attacks.censorship.autocorrelation": 0.5,
+        "attacks.censorship.phases": ["proposal", "commitment", "reveal", "proof"],
+        "attacks.censorship.prebuilt_backup": True,
+    },
+}
+ATTACK_SETTINGS["all"] = {**ATTACK_SETTINGS["tail"], **ATTACK_SETTINGS["censorship"]}
+
+
+def measure(slots: int, runs: int, keys: int, extra: dict[str, object] | None = None) -> dict[str, float]:
+    command = [sys.executable, "-c", CHILD, str(slots), str(runs), str(keys), json.dumps(extra or {})]
     if shutil.which("taskset"):
         command = ["taskset", "-c", "0", *command]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -57,8 +73,22 @@ def main() -> None:
     )
     parser.add_argument("--target", action="store_true", help="only the target configuration")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--attacks", action="store_true", help="baseline against each attack setting")
     args = parser.parse_args()
     year, runs, keys = (2_000, 10, 1_000) if args.quick else (52_560, 100, 1_000)
+    if args.attacks:
+        slots = 1_440 if args.quick else 7_200
+        base = None
+        for label, extra in ATTACK_SETTINGS.items():
+            r = measure(slots, runs, keys, extra)
+            report(label, r)
+            per_slot = r["wall_s"] / slots * 1e3
+            base = base or per_slot
+            print(
+                f"{'':<10} {per_slot:.3f} ms per slot ({runs} runs): {per_slot / base:.2f} x baseline",
+                flush=True,
+            )
+        return
 
     target = measure(year, runs, keys)
     report("target", target)

@@ -5,6 +5,7 @@ Fixed seeds, tolerances from standard errors (`theory.proportion_tolerance`, z =
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -145,7 +146,7 @@ def test_longer_proposal_phase_never_raises_the_fully_censored_share(
     for c in (0.2, 0.5, 0.9):
         for rho in (0.0, 0.5, 0.9):
             values = [theory.fully_censored_probability(c, p, rho) for p in range(1, 12)]
-            assert all(a >= b for a, b in zip(values, values[1:], strict=False))
+            assert all(a >= b for a, b in itertools.pairwise(values))
     shared = {
         "sim__slots": 600,
         "attacks__censorship__builder_share": 0.6,

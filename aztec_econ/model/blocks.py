@@ -13,9 +13,8 @@ from typing import Any
 from aztec_econ.model.mechanisms.backup import p_backup
 from aztec_econ.model.mechanisms.clock import p_clock
 from aztec_econ.model.mechanisms.election import p_election
-from aztec_econ.model.mechanisms.l1_adversary import p_adversary
+from aztec_econ.model.mechanisms.l1_adversary import p_randao_and_adversary
 from aztec_econ.model.mechanisms.proving import p_proving
-from aztec_econ.model.mechanisms.randao import p_randao
 from aztec_econ.model.mechanisms.registry import p_registry
 from aztec_econ.model.mechanisms.reveal import p_reveal
 from aztec_econ.model.mechanisms.rewards import p_finalization
@@ -45,11 +44,11 @@ BLOCKS: tuple[Block, ...] = (
         p_registry,
         ("registry", "sequencers", "book"),
     ),
-    Block("randao", "read the RANDAO value stored `lag` L1 blocks before the slot", p_randao, ("randao",)),
     Block(
-        "l1_adversary",
-        "the attacker may withhold the RANDAO block to change the value; censoring builders fill the slot's L1 blocks",
-        p_adversary,
+        "randao",
+        "read the RANDAO value stored `lag` L1 blocks before the slot (an attacker may have withheld that block to "
+        "change it); read which of the slot's L1 blocks censoring builders build",
+        p_randao_and_adversary,
         ("randao", "adversary"),
     ),
     Block(
