@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from aztec_econ.params import BASELINE, ParamsError, assumptions, json_schema, load_params, parse_override
+from aztec_econ.reports import register_cli as register_reports
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
@@ -114,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     model = sub.add_parser("model", help="list the model's blocks, in order")
     model.set_defaults(handler=cmd_model)
+
+    register_reports(sub)
     return parser
 
 
