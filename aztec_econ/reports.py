@@ -197,6 +197,7 @@ def execute_notebook(
                 str(output),
                 parameters=given,
                 kernel_name=ensure_kernel(kernel_name),
+                language="python",
                 execution_timeout=timeout,
                 progress_bar=False,
                 cwd=str(cwd or PROJECT_ROOT),
