@@ -12,13 +12,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from aztec_econ.glue import PARAMS_GLUE, glue
 from aztec_econ.params import BASELINE, Params, assumptions, describe_fields, load_params
 from aztec_econ.plots import use_report_renderer
+
+if TYPE_CHECKING:
+    from aztec_econ.simulation import Trajectories
 
 # tqdm (imported by cadCAD) warns in kernels without ipywidgets; reports need no progress bars
 warnings.filterwarnings("ignore", message="IProgress not found")
@@ -43,6 +46,23 @@ def setup(
     pd.set_option("display.max_colwidth", None)
     glue(PARAMS_GLUE, params.flat())
     return params
+
+
+def run_simulation(params: Params) -> Trajectories:
+    """Simulate `params`, say in one Markdown line what was simulated and how long it took, return the result."""
+    import time
+
+    from aztec_econ.simulation import simulate
+
+    start = time.perf_counter()
+    traj = simulate(params)
+    days = params.sim.slots / params.protocol.slots_per_day
+    md(
+        f"Simulated **{params.sim.runs} runs x {params.sim.slots:,} slots** ({days:,.0f} days), "
+        f"{params.agents.sequencers.initial:,} initial keys, seed {params.sim.seed}, "
+        f"in {time.perf_counter() - start:.1f} s."
+    )
+    return traj
 
 
 def assumptions_table(params: Params) -> pd.DataFrame:

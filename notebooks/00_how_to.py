@@ -63,10 +63,9 @@ seed = None  # root seed; None: the parameter file's
 # `assumptions_table` lists every parameter whose value the spec leaves open, with its unit and source.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, setup  # first: sets up plotting and warnings
+from aztec_econ.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
 from aztec_econ import analysis, plots
 from aztec_econ.glue import glue
-from aztec_econ.simulation import simulate
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
 assumptions_table(params)
@@ -77,7 +76,7 @@ assumptions_table(params)
 # `traj.keys` (one row per key), `traj.kpis` (one row per run) and `traj.summary()` (means with 95% intervals).
 
 # %%
-traj = simulate(params)
+traj = run_simulation(params)
 summary = traj.summary()
 summary.loc[["share_happy", "finalized_per_day", "gap_mean_minutes"]]
 

@@ -35,10 +35,9 @@ seed = None  # root seed; None: the parameter file's
 # Parameters whose values the spec leaves open, as used in this run.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, setup  # first: sets up plotting and warnings
+from aztec_econ.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
 from aztec_econ import analysis, plots
 from aztec_econ.glue import glue
-from aztec_econ.simulation import simulate
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
 assumptions_table(params)
@@ -47,13 +46,12 @@ assumptions_table(params)
 # ## Setup
 
 # %%
-traj = simulate(params)
+traj = run_simulation(params)
 pr, seqs = params.protocol, params.agents.sequencers
 days = params.sim.slots / pr.slots_per_day
 series = analysis.mean_over_runs(traj, ["active_sequencers", "queued_sequencers", "exiting_sequencers"])
 md(
-    f"Simulated **{params.sim.runs} runs x {params.sim.slots:,} slots** ({days:.0f} days): "
-    f"{seqs.registrations_per_day:g} registrations and {seqs.exits_per_day:g} exit signals per day on average, "
+    f"Rates: {seqs.registrations_per_day:g} registrations and {seqs.exits_per_day:g} exit signals per day on average, "
     f"entry period {pr.entry_period_days:g} days, exit delay {pr.exit_delay_days:g} days, churn limit "
     + (f"{pr.activation_churn_per_day} keys/day." if pr.activation_churn_per_day else "none.")
 )

@@ -35,10 +35,9 @@ seed = None  # root seed; None: the parameter file's
 # Parameters whose values the spec leaves open, as used in this run.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, setup  # first: sets up plotting and warnings
+from aztec_econ.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
 from aztec_econ import analysis, plots, theory
 from aztec_econ.glue import glue
-from aztec_econ.simulation import simulate
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
 assumptions_table(params)
@@ -47,12 +46,12 @@ assumptions_table(params)
 # ## Setup
 
 # %%
-traj = simulate(params)
+traj = run_simulation(params)
 summary = traj.summary()
 pr = params.protocol
 days = params.sim.slots / pr.slots_per_day
 md(
-    f"Simulated **{params.sim.runs} runs x {params.sim.slots:,} slots** ({days:.0f} days); block reward "
+    f"Block reward "
     f"{pr.block_reward:g} tokens split {pr.reward_split.sequencer:g}/{pr.reward_split.prover:g}/"
     f"{pr.reward_split.submitter:g} (sequencer/prover/submitter), prover bond {pr.prover_bond:g} tokens."
 )
