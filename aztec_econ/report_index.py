@@ -169,7 +169,7 @@ def render_index(entries: list[ReportEntry]) -> str:
             f'<tr class="{"ok" if e.ok else "failed"}" data-report-id="{esc(e.id)}">'
             f"<td><strong>{esc(e.title)}</strong><br><code>{esc(e.notebook)}</code></td>"
             f'<td class="status-{"ok" if e.ok else "failed"}">{esc(e.status)}{error}</td>'
-            f"<td>{_key_values(e.parameters)}</td>"
+            f"<td>{_key_values(e.parameters) or 'notebook defaults'}</td>"
             f"<td>{esc(e.date)}</td>"
             f"<td>{_key_values(e.kpis)}</td>"
             f"<td>{links}</td></tr>"

@@ -52,6 +52,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_TIMEOUT = 600.0
 """Longest a single cell may run [seconds]."""
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 
 
 def ensure_kernel(name: str = KERNEL) -> str:
@@ -212,6 +213,12 @@ def execute_notebook(
     result.duration_s = time.perf_counter() - started
     if problem is not None and result.ok:
         result._fail(problem, None, None)
+    elif result.error and result.error.startswith(
+        "KeyboardInterrupt"
+    ):  # nbclient interrupts a cell at its timeout
+        result.error = (
+            f"Timeout: the cell ran past the {timeout:g} s limit and was interrupted\n\n{result.error}"
+        )
     if out_dir is not None:
         result.path = atomic_write(Path(out_dir) / f"{stem}.ipynb", raw)
     return result
@@ -339,6 +346,10 @@ def build_report(
     if params_file is not None:
         given["params_file"] = str(Path(params_file).resolve())
     stem = name or Path(notebook).stem
+    if not _SAFE_NAME.fullmatch(stem) or stem.endswith(".failed"):
+        raise ValueError(
+            f"report name {stem!r}: use letters, digits, '.', '_' and '-' (not ending in '.failed')"
+        )
     executed = execute_notebook(notebook, given, timeout=timeout, name=stem)
     report_id = _entry_id(stem, executed.ok, out, overwrite_failed)
     page = render_html(executed, title)
@@ -383,16 +394,23 @@ def _parse_value(text: str) -> Any:
 
 def cmd_report(args: argparse.Namespace) -> int:
     parameters = {n: _parse_value(v) for n, v in args.parameters or ()}
-    entry = build_report(
-        args.notebook,
-        parameters,
-        args.params_file,
-        args.out,
-        name=args.name,
-        title=args.title,
-        overwrite_failed=args.overwrite_failed,
-        timeout=args.timeout,
-    )
+    if not args.notebook.is_file():
+        print(f"error: no notebook {args.notebook}", file=sys.stderr)
+        return 2
+    try:
+        entry = build_report(
+            args.notebook,
+            parameters,
+            args.params_file,
+            args.out,
+            name=args.name,
+            title=args.title,
+            overwrite_failed=args.overwrite_failed,
+            timeout=args.timeout,
+        )
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     page = Path(args.out) / entry.html
     if entry.ok:
         print(f"report: {page}  (index: {Path(args.out) / 'index.html'})", file=sys.stderr)

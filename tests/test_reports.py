@@ -233,3 +233,22 @@ def test_index_json_is_machine_readable(baseline_report: Path) -> None:
     assert entry["parameters"] == {"slots": 1440, "runs": 3}
     assert 0 <= entry["kpis"]["share_happy"] <= 1
     assert not any(k.startswith("_") for k in entry["kpis"])
+
+
+@pytest.mark.slow
+def test_a_cell_past_its_timeout_gives_a_failed_result_not_an_exception() -> None:
+    from aztec_econ.reports import execute_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(60)")]
+    executed = execute_notebook(nb, timeout=3)
+    assert executed.status == "failed"
+    assert executed.error and "Timeout" in executed.error
+    assert executed.ipynb  # whatever was written comes back
+
+
+def test_a_report_name_that_could_leave_the_directory_is_refused(tiny_notebook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    assert main(["report", str(tiny_notebook), "--out", str(out), "--name", "../evil"]) == 2
+    assert main(["report", str(tmp_path / "missing.ipynb"), "--out", str(out)]) == 2
+    assert not out.exists()
