@@ -7,10 +7,28 @@ The entry points most users need are re-exported here::
     traj.frame, traj.kpis(), traj.summary()
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from aztec_econ.params import Params, ParamsError, load_params
-from aztec_econ.simulation import Trajectories, simulate
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+_EXPORTS = {
+    "Params": "aztec_econ.params",
+    "ParamsError": "aztec_econ.params",
+    "load_params": "aztec_econ.params",
+    "Trajectories": "aztec_econ.simulation",
+    "simulate": "aztec_econ.simulation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy re-exports: importing a submodule (say `aztec_econ.notebook`, which silences tqdm's notebook warning
+    before cadCAD imports tqdm) does not pull in cadCAD."""
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'aztec_econ' has no attribute {name!r}")
+
 
 try:
     __version__ = version("aztec-econ")

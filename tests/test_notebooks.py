@@ -37,6 +37,13 @@ def _run(name: str) -> ExecutedNotebook:
     executed = execute_notebook(NOTEBOOKS / f"{name}.py", SMALL_NOTEBOOK_PARAMETERS)
     assert executed.ok, executed.error
     assert executed.params["sim.slots"] == PARAMS.sim.slots  # the injected parameters reached the model
+    warnings = [
+        out.get("text", "")
+        for cell in executed.notebook.cells
+        for out in cell.get("outputs", [])
+        if out.get("name") == "stderr" and "Warning" in out.get("text", "")
+    ]
+    assert not warnings, f"{name} shows warnings to readers: {warnings}"
     travelled = pickle.loads(pickle.dumps(executed))  # as from a Dask worker: the notebook travels as bytes
     assert travelled.kpis == executed.kpis and read_glued(travelled.ipynb) == executed.kpis
     return executed
