@@ -43,13 +43,17 @@ class Stream(IntEnum):
     GOVERNANCE = 9  # which keys support an upgrade
 
 
+_SHIFT30, _SHIFT27, _SHIFT31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
 def mix64(x: U64) -> U64:
     """SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * _MIX1
-    x = x ^ (x >> np.uint64(27))
-    x = x * _MIX2
-    return x ^ (x >> np.uint64(31))
+    x = x ^ (x >> _SHIFT30)  # a new array: the input is never modified; the rest works in place on it
+    x *= _MIX1
+    x ^= x >> _SHIFT27
+    x *= _MIX2
+    x ^= x >> _SHIFT31
+    return x
 
 
 def run_keys(seed: int, runs: NDArray[np.int64]) -> U64:

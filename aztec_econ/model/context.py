@@ -76,7 +76,7 @@ def build_context(params: Params, runs: Any = None) -> Context:
     domain = 1 << bits
     k = params.agents.sequencers.proposers_per_slot
     # enough rank positions that a run rarely finds fewer than k eligible keys in the first window
-    window = int(min(domain, max(32, math.ceil(4 * k * domain / params.agents.sequencers.initial))))
+    window = int(min(domain, max(16, math.ceil(2 * k * domain / params.agents.sequencers.initial))))
     return Context(
         params=params,
         runs=run_ids,
