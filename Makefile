@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 KERNEL := aztec-econ
 
-.PHONY: run test lint typecheck pytest bench lab lock assumptions clean
+.PHONY: run report simulate notebooks test lint typecheck pytest bench lab lock assumptions clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -15,9 +15,21 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (aztec-econ)" >/dev/null
 	touch $@
 
-## main job: the baseline simulation and its KPIs
-run: $(STAMP)
+## main job: the baseline report (notebooks/01) and the report index, from scratch
+run: report
+
+## reports/01_baseline_network_health.html and reports/index.html (open them in any browser, offline)
+report: $(STAMP)
+	$(BIN)/aztec-econ report notebooks/01_baseline_network_health.py --out reports
+	@echo "open reports/index.html"
+
+## the baseline simulation's KPIs in the terminal
+simulate: $(STAMP)
 	$(BIN)/aztec-econ simulate params/baseline.yaml
+
+## notebooks/*.py (jupytext percent scripts, committed) <-> notebooks/*.ipynb (local, ignored by git)
+notebooks: $(STAMP)
+	$(BIN)/jupytext --sync notebooks/*.py
 
 ## every check CI runs
 test: lint typecheck pytest
@@ -35,7 +47,7 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 
-lab: $(STAMP)
+lab: notebooks
 	$(BIN)/jupyter lab notebooks/
 
 ## regenerate ASSUMPTIONS.md (a test checks it is current)

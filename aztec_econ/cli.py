@@ -24,6 +24,7 @@ from aztec_econ.params import (
     load_params,
     parse_override,
 )
+from aztec_econ.reports import register_cli as register_reports
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
@@ -130,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     model = sub.add_parser("model", help="list the model's blocks, in order")
     model.set_defaults(handler=cmd_model)
+
+    register_reports(sub)
     return parser
 
 

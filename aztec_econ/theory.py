@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from numpy.typing import NDArray
+
 
 def election_win_share(keys_held: int, eligible_keys: int) -> float:
     """Share of slots a party holding m of N eligible keys wins under an unbiased beacon: m / N.
@@ -188,3 +191,67 @@ def vote_pass_probability(blocks: int, support: float, threshold: float) -> floa
 def _check_probability(name: str, value: float) -> None:
     if not 0 <= value <= 1:
         raise ValueError(f"{name} must be in [0, 1], got {value}")
+
+
+def mean_slots_between_blocks(finalized_probability: float) -> float:
+    """Mean number of slots from one finalized block to the next: 1 / f (each slot finalizes independently with
+    probability f = happy + backup share, so the gaps are geometric)."""
+    if not 0 < finalized_probability <= 1:
+        raise ValueError(f"need 0 < f <= 1, got {finalized_probability}")
+    return 1.0 / finalized_probability
+
+
+def queue_length(arrivals_per_day: float, wait_days: float) -> float:
+    """Mean number of keys waiting out a fixed delay (Little's law, L = lambda * W): arrivals per day x days waited.
+
+    Holds for the entry queue (registrations, entry period) and the exit queue (exit signals, exit delay) when no
+    churn limit adds waiting and the arrival rate is constant.
+    """
+    return arrivals_per_day * wait_days
+
+
+def slashing_probability(
+    proposal_probability: float,
+    commitment_probability: float,
+    reveal_failure_probability: float,
+    proof_failure_probability: float,
+    slash_on_missed_reveal: bool,
+) -> float:
+    """Chance a slot slashes a prover bond: a commitment is made (a proposal landed, then a prover committed) and
+    then the block is not finalized on the happy path, by a missed reveal (if that slashes) or a failed proof.
+
+    Spec (Block production 2-4): the bond is slashed 'if the block is not finalized'; balances assumed to cover bonds.
+    """
+    reveal = reveal_failure_probability if slash_on_missed_reveal else 0.0
+    after_commit = reveal + (1 - reveal_failure_probability) * proof_failure_probability
+    return proposal_probability * commitment_probability * after_commit
+
+
+def poisson_gini(mean: float, tail: float = 1e-12) -> float:
+    """Gini coefficient of a Poisson(mean) count: the inequality of wins among equal keys that is luck alone.
+
+    With N keys each winning a slot with probability 1/N, a key's wins over S slots are about Poisson(S / N).
+    Computed from the pmf: G = E|X - Y| / (2 mean) for independent X, Y.
+    """
+    if mean <= 0:
+        raise ValueError("mean must be positive")
+    from scipy import stats
+
+    k = np.arange(0, int(stats.poisson.isf(tail, mean)) + 2)
+    pmf = stats.poisson.pmf(k, mean)
+    cdf = np.cumsum(pmf)
+    # E|X - Y| = 2 * sum_k F(k) (1 - F(k)) for integer-valued X, Y
+    return float(2 * np.sum(cdf * (1 - cdf)) / (2 * mean))
+
+
+def poisson_lorenz(mean: float, tail: float = 1e-12) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Lorenz curve (population share, reward share) of a Poisson(mean) count, at the jumps of its cdf."""
+    if mean <= 0:
+        raise ValueError("mean must be positive")
+    from scipy import stats
+
+    k = np.arange(0, int(stats.poisson.isf(tail, mean)) + 2)
+    pmf = stats.poisson.pmf(k, mean)
+    population = np.concatenate([[0.0], np.cumsum(pmf)])
+    share = np.concatenate([[0.0], np.cumsum(k * pmf)]) / mean
+    return population, np.minimum(share, 1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,3 +23,21 @@ def make_params() -> Callable[..., Params]:
         return load_params(overrides=merged)
 
     return make
+
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+SMALL_NOTEBOOK_PARAMETERS: dict[str, Any] = {"slots": 1440, "runs": 3}
+"""Small runs for notebook tests: 10 days x 3 runs (the notebooks' defaults take about 10 s each)."""
+
+
+@pytest.fixture(scope="session")
+def baseline_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The baseline report (notebooks/01) built through the CLI with small parameters; returns the reports dir."""
+    from aztec_econ.cli import main
+
+    out = tmp_path_factory.mktemp("reports")
+    argv = ["report", str(NOTEBOOKS / "01_baseline_network_health.py"), "--out", str(out)]
+    for name, value in SMALL_NOTEBOOK_PARAMETERS.items():
+        argv += ["-p", name, str(value)]
+    assert main(argv) == 0
+    return out
