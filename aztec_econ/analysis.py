@@ -286,7 +286,8 @@ def effective_support(params: Params) -> float:
 
 
 def vote_outcomes(traj: Trajectories) -> dict[str, float]:
-    """Pass probability of the complete vote windows of `traj` pooled over runs (`pass_share`), the number of windows
+    """Pass probability of the complete vote windows of `traj` pooled over runs (`pass_share`, with a 95% normal
+    half-width `pass_share_ci`), the number of windows
     (`windows`), the mean counted blocks per window (`blocks_per_window`), and the binomial closed form given each
     window's counted blocks, averaged over windows (`theory_pass_share`: `theory.vote_pass_probability` at
     `effective_support`; exact when nothing fails and the attacker follows)."""
@@ -294,15 +295,23 @@ def vote_outcomes(traj: Trajectories) -> dict[str, float]:
     complete = table[table["complete"]]
     if complete.empty:
         nan = math.nan
-        return {"pass_share": nan, "windows": 0.0, "blocks_per_window": nan, "theory_pass_share": nan}
+        return {
+            "pass_share": nan,
+            "pass_share_ci": nan,
+            "windows": 0.0,
+            "blocks_per_window": nan,
+            "theory_pass_share": nan,
+        }
     support = effective_support(traj.params)
     threshold = traj.params.protocol.upgrade_vote_threshold
     counts = complete["proposed"].value_counts()
     pass_theory = sum(
         theory.vote_pass_probability(int(n), support, threshold) * int(w) for n, w in counts.items() if n > 0
     ) / len(complete)
+    share = float(complete["passed"].mean())
     return {
-        "pass_share": float(complete["passed"].mean()),
+        "pass_share": share,
+        "pass_share_ci": 1.96 * math.sqrt(share * (1 - share) / len(complete)),
         "windows": float(len(complete)),
         "blocks_per_window": float(complete["proposed"].mean()),
         "theory_pass_share": float(pass_theory),

@@ -225,12 +225,15 @@ def sweep_lines(
     labels: Mapping[Any, str] | None = None,
     theory: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
     log_y: bool = False,
+    log_x: bool = False,
+    sort: bool = True,
 ) -> go.Figure:
     """Simulated KPIs of a parameter sweep (`analysis.sweep`) against a swept parameter `x`, with 95% error bars
     (from `{column}_ci` where present), and closed-form curves drawn as black lines with distinct dashes.
 
     `y` is one column, drawn once per value of `group` (legend: `labels[value]`, default the value), or a mapping of
     columns to legend labels (then `group` must be None). `theory` maps a legend label to (x, y) points of a curve.
+    Points are joined in order of `x` (`sort`), or in the frame's order (e.g. for an ordered categorical `x`).
     """
     fig = _figure(title, x_title, y_title, hovermode="closest")
     if isinstance(y, str):
@@ -246,7 +249,7 @@ def sweep_lines(
             raise ValueError("give several y columns or a group, not both")
         traces = [(frame, column, label) for column, label in y.items()]
     for i, (part, column, label) in enumerate(traces):
-        part = part.sort_values(x)
+        part = part.sort_values(x) if sort else part
         errors = f"{column}_ci"
         error = {"type": "data", "array": part[errors].to_numpy()} if errors in part else None
         fig.add_trace(
@@ -266,4 +269,6 @@ def sweep_lines(
         )
     if log_y:
         fig.update_yaxes(type="log")
+    if log_x:
+        fig.update_xaxes(type="log")
     return fig
