@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from aztec_econ import theory
-from aztec_econ.metrics import sequencer_rewards_per_key, summarize
+from aztec_econ.metrics import sequencer_rewards_per_key, summarize, vote_window_slots
 from aztec_econ.params import Params
 
 if TYPE_CHECKING:
@@ -283,6 +283,12 @@ def effective_support(params: Params) -> float:
     if r.strategy == "reroll":
         a = theory.reroll_attacker_share(r.l1_proposer_share, a)
     return a + (1 - a) * s if g.attacker_vote == "yes" else (1 - a) * s
+
+
+def expected_votes(params: Params) -> dict[str, float]:
+    """The vote closed forms' inputs at `params`, for `sweep(..., expected=expected_votes)`: the expected yes share
+    (`support`, `effective_support`) and the slots per window (`window_slots`)."""
+    return {"support": effective_support(params), "window_slots": float(vote_window_slots(params))}
 
 
 def vote_outcomes(traj: Trajectories) -> dict[str, float]:

@@ -84,6 +84,7 @@ def test_effective_support_moves_with_the_attackers_stance(make_params: Callable
         **shared,
     )
     boosted = theory.reroll_attacker_share(0.5, 0.2)
+    assert analysis.expected_votes(rerolled)["window_slots"] == 1008  # 7 days of 144 slots
     assert analysis.effective_support(rerolled) == pytest.approx(boosted + (1 - boosted) * 0.55)
     _, y = analysis.pass_probability_curve(np.array([0.4, 0.6]), 36, 0.5)
     assert y[0] < 0.5 < y[1]

@@ -178,7 +178,7 @@ def test_vote_pass_probability_follows_the_binomial_and_the_attackers_stance() -
         window_days=days,
         support_shares=[0.45, support, 0.65],
         support_focus=support,
-        window_grid=[0.1, 0.5],
+        window_grid=[0.5],
         attacker_key_share=0.2,
         attacker_beta=0.5,
     ).kpis
