@@ -208,3 +208,67 @@ def lorenz(
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1])
     return fig
+
+
+THEORY_DASHES = ("dash", "dot", "dashdot", "longdash", "longdashdot")
+"""Dash styles that tell several theory curves of one figure apart (all black, like `THEORY_LINE`)."""
+
+
+def sweep_lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str | Mapping[str, str],
+    title: str,
+    x_title: str,
+    y_title: str,
+    group: str | None = None,
+    labels: Mapping[Any, str] | None = None,
+    theory: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+    log_y: bool = False,
+    log_x: bool = False,
+    sort: bool = True,
+) -> go.Figure:
+    """Simulated KPIs of a parameter sweep (`analysis.sweep`) against a swept parameter `x`, with 95% error bars
+    (from `{column}_ci` where present), and closed-form curves drawn as black lines with distinct dashes.
+
+    `y` is one column, drawn once per value of `group` (legend: `labels[value]`, default the value), or a mapping of
+    columns to legend labels (then `group` must be None). `theory` maps a legend label to (x, y) points of a curve.
+    Points are joined in order of `x` (`sort`), or in the frame's order (e.g. for an ordered categorical `x`).
+    """
+    fig = _figure(title, x_title, y_title, hovermode="closest")
+    if isinstance(y, str):
+        if group is None:
+            traces = [(frame, y, labels.get(y, y) if labels else y)]
+        else:
+            traces = [
+                (part, y, (labels or {}).get(value, str(value)))
+                for value, part in frame.groupby(group, sort=False)
+            ]
+    else:
+        if group is not None:
+            raise ValueError("give several y columns or a group, not both")
+        traces = [(frame, column, label) for column, label in y.items()]
+    for i, (part, column, label) in enumerate(traces):
+        part = part.sort_values(x) if sort else part
+        errors = f"{column}_ci"
+        error = {"type": "data", "array": part[errors].to_numpy()} if errors in part else None
+        fig.add_trace(
+            go.Scatter(
+                x=part[x].to_numpy(),
+                y=part[column].to_numpy(),
+                mode="lines+markers",
+                name=f"{label} (simulated)",
+                line={"color": COLOURWAY[i % len(COLOURWAY)]},
+                error_y=error,
+            )
+        )
+    for i, (label, (tx, ty)) in enumerate((theory or {}).items()):
+        line = {**THEORY_LINE, "dash": THEORY_DASHES[i % len(THEORY_DASHES)]}
+        fig.add_trace(
+            go.Scatter(x=list(tx), y=list(ty), mode="lines", line=line, name=label, hoverinfo="skip")
+        )
+    if log_y:
+        fig.update_yaxes(type="log")
+    if log_x:
+        fig.update_xaxes(type="log")
+    return fig

@@ -30,11 +30,13 @@ N_SLOTS = PARAMS.sim.slots * PARAMS.sim.runs
 def test_every_notebook_is_tested() -> None:
     tested = {"00_how_to", "01_baseline_network_health", "02_registration_and_exit_queues"}
     tested |= {"03_rewards_bonds_and_slashing"}
+    tested |= {"04_randao_bias", "05_l1_censorship", "06_governance_upgrade_votes"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
-def _run(name: str) -> ExecutedNotebook:
-    executed = execute_notebook(NOTEBOOKS / f"{name}.py", SMALL_NOTEBOOK_PARAMETERS)
+def _run(name: str, **extra: Any) -> ExecutedNotebook:
+    """Execute notebook `name` with `SMALL_NOTEBOOK_PARAMETERS` and the notebook's own `extra` parameters."""
+    executed = execute_notebook(NOTEBOOKS / f"{name}.py", {**SMALL_NOTEBOOK_PARAMETERS, **extra})
     assert executed.ok, executed.error
     assert executed.params["sim.slots"] == PARAMS.sim.slots  # the injected parameters reached the model
     warnings = [
@@ -98,3 +100,113 @@ def test_rewards_follow_the_split_and_slashing_its_closed_form() -> None:
     assert p == pytest.approx(analysis.expected_slashing_probability(PARAMS))
     assert abs(kpis["slashing_events_per_day"] / per_day - p) <= theory.proportion_tolerance(p, N_SLOTS)
     assert kpis["supply_growth_pct_per_year"] > 0
+
+
+# Notebooks 04-06 sweep parameters: each point simulates `slots x runs` of SMALL_NOTEBOOK_PARAMETERS in the closed-form
+# setting (their default), so their KPIs are checked against closed forms recomputed here.
+SWEEP_SLOTS = N_SLOTS
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def test_randao_bias_matches_the_reroll_closed_form_and_tail_does_better() -> None:
+    kpis = _run(
+        "04_randao_bias",
+        key_share=0.2,
+        betas=[0.0, 0.5],
+        strategies=["reroll", "tail"],
+        key_shares=[0.5],
+        beta_focus=0.5,
+        lags=[4, 64],
+    ).kpis
+    assert all(_is_number(v) for k, v in kpis.items() if not k.startswith("_"))
+    a, beta = kpis["attacker_key_share"], kpis["beta_max"]
+    assert (a, beta) == (0.2, 0.5)
+    share = theory.reroll_attacker_share(beta, a)
+    assert kpis["theory_attacker_share_reroll"] == pytest.approx(share)
+    assert a < kpis["attacker_share_reroll"] < 1.0
+    assert abs(kpis["attacker_share_reroll"] - share) <= theory.proportion_tolerance(share, SWEEP_SLOTS)
+    assert kpis["attacker_share_tail"] >= kpis["attacker_share_reroll"]
+    withheld = theory.reroll_withheld_per_slot(beta, a)
+    assert kpis["theory_withheld_per_slot_reroll"] == pytest.approx(withheld)
+    assert abs(kpis["withheld_per_slot_reroll"] - withheld) <= theory.proportion_tolerance(
+        withheld, SWEEP_SLOTS
+    )
+    assert kpis["reroll_points_agreeing"] == 1.0 and kpis["key_share_points_agreeing"] == 1.0
+    # a withheld block is worth about a x the sequencer reward (10 tokens) < the L1 block value (50): a net loss
+    value = PARAMS.attacks.randao.l1_block_value
+    assert 0 < kpis["extra_revenue_per_withheld_block_reroll"] < value
+    assert kpis["net_gain_per_day_reroll"] < 0
+    assert kpis["max_gain_points"] == pytest.approx(
+        100 * beta / 4, abs=100 * theory.proportion_tolerance(0.5, SWEEP_SLOTS)
+    )
+    # the lag does not change the attacker's share in this model
+    assert 0 <= kpis["lag_share_spread"] <= 2 * theory.proportion_tolerance(share, SWEEP_SLOTS)
+
+
+def test_censorship_matches_the_fully_censored_closed_forms_and_a_longer_phase_helps() -> None:
+    c, rho = 0.8, 0.5
+    kpis = _run(
+        "05_l1_censorship",
+        builder_shares=[0.4, c],
+        autocorrelation=rho,
+        attacker_key_share=0.0,
+        builder_share_focus=0.6,
+        phase_lengths=[2, 5, 10],
+    ).kpis
+    assert kpis["builder_share_max"] == c
+    phase = PARAMS.protocol.proposal_phase_l1_blocks
+    for key, r in (("independent", 0.0), ("markov", rho)):
+        expected = theory.fully_censored_probability(c, phase, r)
+        assert kpis[f"theory_share_proposal_censored_{key}"] == pytest.approx(expected)
+        assert _is_share(kpis[f"share_proposal_censored_{key}"])
+        assert abs(kpis[f"share_proposal_censored_{key}"] - expected) <= theory.proportion_tolerance(
+            expected, SWEEP_SLOTS
+        )
+        assert kpis[f"points_agreeing_{key}"] == 1.0
+        assert kpis[f"phase_sweep_never_rises_{key}"] is True
+        assert kpis[f"phase_long_share_censored_{key}"] < kpis[f"phase_short_share_censored_{key}"]
+    assert theory.fully_censored_probability(c, phase) == pytest.approx(c**phase)
+    # no attacker keys, a pre-built backup: every fully censored phase is a backup slot the colluding party wins
+    assert kpis["attacker_share_at_max_c"] == pytest.approx(kpis["share_proposal_censored_markov"])
+    assert kpis["share_backup_at_max_c"] == pytest.approx(kpis["attacker_share_at_max_c"])
+    assert kpis["share_skipped_at_max_c"] == 0.0
+    delay = theory.inclusion_delay_mean(c, rho, phase)
+    assert kpis["theory_inclusion_delay_mean_at_max_c"] == pytest.approx(delay)
+    assert kpis["inclusion_delay_mean_at_max_c"] == pytest.approx(delay, rel=0.1)
+
+
+def test_vote_pass_probability_follows_the_binomial_and_the_attackers_stance() -> None:
+    support, days = 0.55, 0.25
+    kpis = _run(
+        "06_governance_upgrade_votes",
+        window_days=days,
+        support_shares=[0.45, support, 0.65],
+        support_focus=support,
+        window_grid=[0.5],
+        attacker_key_share=0.2,
+        attacker_beta=0.5,
+    ).kpis
+    assert all(_is_share(v) for k, v in kpis.items() if k.startswith(("pass_share", "theory_pass_share")))
+    threshold = PARAMS.protocol.upgrade_vote_threshold
+    blocks = round(days * PARAMS.protocol.slots_per_day)
+    expected = theory.vote_pass_probability(blocks, support, threshold)
+    assert kpis["support_at_focus"] == support
+    assert kpis["theory_pass_share"] == pytest.approx(expected)
+    windows = N_SLOTS // blocks
+    assert abs(kpis["pass_share"] - expected) <= theory.proportion_tolerance(expected, windows)
+    assert kpis["support_points_agreeing"] == 1.0 and kpis["window_points_agreeing"] == 1.0
+    # support above the threshold: longer windows pass more often, 7 days almost surely
+    assert kpis["theory_pass_share_longest_window"] > expected
+    assert kpis["theory_pass_share_spec_window"] > 0.99
+    assert (
+        kpis["pass_share_attacker_opposes"]
+        < kpis["pass_share_attacker_follows"]
+        < kpis["pass_share_attacker_supports"]
+    )
+    assert kpis["pass_share_attacker_follows"] == kpis["pass_share"]  # the focus point, simulated twice
+    # winning more slots by RANDAO bias strengthens either stance
+    assert kpis["pass_share_reroll_opposes"] <= kpis["pass_share_attacker_opposes"]
+    assert kpis["pass_share_reroll_supports"] >= kpis["pass_share_attacker_supports"]

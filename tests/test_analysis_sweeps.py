@@ -1,0 +1,90 @@
+"""The sweep helpers and closed forms at a parameter set that notebooks 04-06 use (`aztec_econ.analysis`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from aztec_econ import analysis, theory
+from aztec_econ.params import Params
+
+
+def test_grid_is_the_cartesian_product_first_axis_slowest() -> None:
+    assert analysis.grid({"a": [1, 2], "b": ["x", "y"]}) == [
+        {"a": 1, "b": "x"},
+        {"a": 1, "b": "y"},
+        {"a": 2, "b": "x"},
+        {"a": 2, "b": "y"},
+    ]
+    assert analysis.grid({}) == [{}]
+
+
+def test_sweep_collects_kpis_closed_forms_and_extras(make_params: Callable[..., Params]) -> None:
+    params = make_params(sim__slots=60, sim__runs=2)
+    points = analysis.grid(
+        {"attacks.randao.strategy": ["none", "reroll"], "attacks.randao.l1_proposer_share": [0.5]}
+    )
+    frame = analysis.sweep(
+        params, points, ["attacker_share"], expected=analysis.expected_randao, extra=analysis.vote_outcomes
+    )
+    assert list(frame["attacks.randao.strategy"]) == ["none", "reroll"]
+    assert {
+        "attacker_share",
+        "attacker_share_ci",
+        "theory_attacker_share",
+        "pass_share",
+        "slots_simulated",
+    } <= set(frame.columns)
+    assert (frame["slots_simulated"] == 120).all()
+    a = analysis.attacker_key_share(params)
+    assert frame["theory_attacker_share"].tolist() == pytest.approx([a, theory.reroll_attacker_share(0.5, a)])
+
+
+def test_expected_randao_and_censorship_follow_theory(make_params: Callable[..., Params]) -> None:
+    tail = make_params(attacks__randao__strategy="tail", attacks__randao__l1_proposer_share=0.3)
+    assert np.isnan(analysis.expected_randao(tail)["theory_attacker_share"])
+    cens = make_params(
+        attacks__randao__sequencer_share=0.0,
+        attacks__censorship__builder_share=0.6,
+        attacks__censorship__autocorrelation=0.5,
+        attacks__censorship__prebuilt_backup=True,
+    )
+    out = analysis.expected_censorship(cens)
+    full = theory.fully_censored_probability(0.6, cens.protocol.proposal_phase_l1_blocks, 0.5)
+    assert out["theory_share_proposal_censored"] == pytest.approx(full)
+    assert out["theory_attacker_share"] == pytest.approx(full)
+    assert out["theory_inclusion_delay_mean"] == pytest.approx(
+        theory.inclusion_delay_mean(0.6, 0.5, cens.protocol.proposal_phase_l1_blocks)
+    )
+
+
+def test_proposal_phase_overrides_keep_the_slot_filled(make_params: Callable[..., Params]) -> None:
+    params = make_params()
+    longer = params.with_overrides(analysis.proposal_phase_overrides(params, 12))
+    assert longer.protocol.proposal_phase_l1_blocks == 12
+    assert longer.protocol.phase_l1_blocks == params.protocol.phase_l1_blocks
+    with pytest.raises(ValueError, match="proving phase"):
+        analysis.proposal_phase_overrides(params, 100)
+
+
+def test_effective_support_moves_with_the_attackers_stance(make_params: Callable[..., Params]) -> None:
+    shared = {"attacks__randao__sequencer_share": 0.2, "governance__support_share": 0.55}
+    s = {
+        v: analysis.effective_support(make_params(governance__attacker_vote=v, **shared))
+        for v in ("no", "follow", "yes")
+    }
+    assert s["follow"] == pytest.approx(0.55)
+    assert s["no"] == pytest.approx(0.8 * 0.55) and s["yes"] == pytest.approx(0.2 + 0.8 * 0.55)
+    rerolled = make_params(
+        governance__attacker_vote="yes",
+        attacks__randao__strategy="reroll",
+        attacks__randao__l1_proposer_share=0.5,
+        **shared,
+    )
+    boosted = theory.reroll_attacker_share(0.5, 0.2)
+    assert analysis.expected_votes(rerolled)["window_slots"] == 1008  # 7 days of 144 slots
+    assert analysis.effective_support(rerolled) == pytest.approx(boosted + (1 - boosted) * 0.55)
+    _, y = analysis.pass_probability_curve(np.array([0.4, 0.6]), 36, 0.5)
+    assert y[0] < 0.5 < y[1]
