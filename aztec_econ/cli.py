@@ -17,6 +17,7 @@ import yaml
 
 from aztec_econ.params import BASELINE, ParamsError, assumptions, json_schema, load_params, parse_override
 from aztec_econ.reports import register_cli as register_reports
+from aztec_econ.sweep import register_cli as register_sweep
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.set_defaults(handler=cmd_model)
 
     register_reports(sub)
+    register_sweep(sub)
     return parser
 
 
