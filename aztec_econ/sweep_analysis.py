@@ -39,11 +39,12 @@ def load_summary(out_dir: str | Path) -> pd.DataFrame:
 
 
 def load_runs(out_dir: str | Path) -> pd.DataFrame:
-    """Per-run KPIs of every done point (the `OUT/points/` partitions) joined with the swept values."""
-    parts = sorted((Path(out_dir) / POINTS).glob("*.parquet"))
-    runs = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-    swept = load_summary(out_dir)[["point_id", *swept_parameters(load_summary(out_dir))]]
-    return swept.merge(runs, on="point_id", how="right")
+    """Per-run KPIs of every done point of the sweep's current file (the `OUT/points/` partitions of the points in
+    the summary; partitions of points an edited sweep file no longer has are left out), with the swept values."""
+    summary = load_summary(out_dir)
+    swept = summary[["point_id", *swept_parameters(summary)]]
+    parts = [pd.read_parquet(Path(out_dir) / POINTS / f"{pid}.parquet") for pid in summary["point_id"]]
+    return swept.merge(pd.concat(parts, ignore_index=True), on="point_id", how="inner")
 
 
 def swept_parameters(summary: pd.DataFrame) -> list[str]:

@@ -281,3 +281,12 @@ def test_a_notebook_sweep_collects_glued_kpis_and_writes_linked_reports(tmp_path
     assert (reports / f"nb-{ids[0]}.html").is_file() and "nb-summary.html" in (
         reports / "index.html"
     ).read_text()
+
+
+def test_analysis_reads_the_runs_and_summary_of_a_sweep(reference: Path) -> None:
+    from aztec_econ import sweep_analysis as sa
+
+    runs = sa.load_runs(reference)
+    assert len(runs) == 16 and runs["protocol.prover_bond"].notna().all()
+    verdict = sa.apply_thresholds(sa.load_summary(reference), ["share_skipped < 0.5"])
+    assert verdict["success"].all()
