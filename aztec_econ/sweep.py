@@ -128,6 +128,8 @@ def _probe_rate(points: list[SweepPoint]) -> float | None:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "under 1 s"
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:

@@ -55,6 +55,20 @@ def test_grid_is_cartesian_and_zip_is_aligned(tmp_path: Path) -> None:
     ]
 
 
+def test_several_zip_groups_are_crossed_with_each_other(tmp_path: Path) -> None:
+    spec = load_sweep(
+        write_sweep(
+            tmp_path,
+            zip=[
+                {"protocol.prover_bond": [1, 2, 3], "agents.provers.count": [1, 2, 3]},
+                {"protocol.block_reward": [10, 20]},
+            ],
+        )
+    )
+    values = [(p.values["protocol.prover_bond"], p.values["agents.provers.count"]) for p in spec.points]
+    assert len(spec.points) == 6 and set(values) == {(1, 1), (2, 2), (3, 3)}
+
+
 def test_zip_with_unequal_lengths_names_the_axes_and_lengths(tmp_path: Path) -> None:
     path = write_sweep(tmp_path, zip={"protocol.prover_bond": [1, 2, 3], "agents.provers.count": [1, 2]})
     with pytest.raises(SweepError) as err:
