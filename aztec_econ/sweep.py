@@ -267,8 +267,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print(f"error: --workers {args.workers}: must be >= 1", file=sys.stderr)
         return 2
+    from aztec_econ.params import parse_override
+
+    overrides = dict(parse_override(p) for p in args.overrides or ())
     result = run_sweep(
-        args.file,
+        load_sweep(args.file, overrides),
         args.out,
         executor=args.executor,
         workers=args.workers,
@@ -291,6 +294,13 @@ def register_cli(subparsers: Any) -> None:
     sweep.add_argument("--workers", type=int, help="worker processes (default: the core count)")
     sweep.add_argument(
         "--notebook", type=Path, help="execute this notebook per point instead of a bare simulation"
+    )
+    sweep.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        metavar="NAME=VALUE",
+        help="override a parameter of every point (repeatable; changes the point ids)",
     )
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=cmd_sweep)

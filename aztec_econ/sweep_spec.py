@@ -123,8 +123,9 @@ def point_id(params: Params) -> str:
     return hashlib.sha256(params.to_json().encode()).hexdigest()[:ID_LENGTH]
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
-    """Read, expand and validate a sweep file (see the module docstring for the format)."""
+def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> SweepSpec:
+    """Read, expand and validate a sweep file (see the module docstring for the format). `overrides` (dotted names)
+    are applied to every point after the file's own, e.g. `{"sim.slots": 288}` for a quick look."""
     path = Path(path).resolve()
     origin = f"sweep {path}"
     if not path.is_file():
@@ -135,6 +136,11 @@ def load_sweep(path: str | Path) -> SweepSpec:
         raise SweepError([f"file {path}: not valid YAML ({err})"], origin) from err
     if not isinstance(data, Mapping):
         raise SweepError([f"the top level must be a mapping, not {type(data).__name__}"], origin)
+    if overrides:
+        data = {
+            **data,
+            "overrides": {**dict(_flatten(_mapping(data.get("overrides"), "overrides", []))), **overrides},
+        }
     return parse_sweep(data, path.parent, origin=origin, path=path)
 
 
@@ -169,8 +175,8 @@ def parse_sweep(
     base_path = (root / base).resolve()
     tree = load_tree(base_path)
     flat_overrides = dict(_flatten(overrides))
-    if runs is not None:
-        flat_overrides["sim.runs"] = runs
+    if runs is not None:  # an explicit `sim.runs` override wins
+        flat_overrides = {"sim.runs": runs, **flat_overrides}
     _apply_dotted(tree, flat_overrides)
     rows = [*_factors(grid, zips, sample, seed)]
     points = _validate(tree, rows, origin)

@@ -29,7 +29,7 @@ N_SLOTS = PARAMS.sim.slots * PARAMS.sim.runs
 
 def test_every_notebook_is_tested() -> None:
     tested = {"00_how_to", "01_baseline_network_health", "02_registration_and_exit_queues"}
-    tested |= {"03_rewards_bonds_and_slashing"}
+    tested |= {"03_rewards_bonds_and_slashing", "10_sweep_analysis"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
@@ -91,3 +91,25 @@ def test_rewards_follow_the_split_and_slashing_its_closed_form() -> None:
     assert p == pytest.approx(analysis.expected_slashing_probability(PARAMS))
     assert abs(kpis["slashing_events_per_day"] / per_day - p) <= theory.proportion_tolerance(p, N_SLOTS)
     assert kpis["supply_growth_pct_per_year"] > 0
+
+
+def test_sweep_analysis_runs_a_small_sweep_and_finds_the_deciding_parameter(tmp_path: Path) -> None:
+    import yaml
+
+    sweep = tmp_path / "lhs.yaml"  # 12 points: the notebook's default file has 40
+    sweep.write_text(
+        yaml.safe_dump(
+            {
+                "name": "lhs",
+                "base": str(NOTEBOOKS.parent / "params" / "baseline.yaml"),
+                "overrides": {"agents.sequencers.initial": 50},
+                "sample": {"n": 12, "bounds": {"agents.provers.failure_probability": [0.0, 0.3]}},
+            }
+        )
+    )
+    parameters = {"sweep_file": str(sweep), "slots": 144, "runs": 2}
+    executed = execute_notebook(NOTEBOOKS / "10_sweep_analysis.py", parameters)
+    assert executed.ok, executed.error
+    kpis = executed.kpis
+    assert kpis["points"] == 12 and 0 < kpis["points_passing"] < 12
+    assert kpis["deciding_parameter"] == "agents.provers.failure_probability"

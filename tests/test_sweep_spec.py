@@ -164,3 +164,10 @@ def test_points_with_identical_parameters_are_computed_once(tmp_path: Path) -> N
 def test_every_sweep_file_in_params_sweeps_is_valid(path: Path) -> None:
     spec = load_sweep(path)
     assert spec.points and spec.name == path.stem
+
+
+def test_extra_overrides_apply_to_every_point_after_the_files_own(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, grid={"protocol.prover_bond": [10, 20]})
+    spec = load_sweep(path, {"sim.slots": 7, "sim.runs": 1})
+    assert all(p.params.sim.slots == 7 and p.params.sim.runs == 1 for p in spec.points)
+    assert spec.points[0].params.agents.sequencers.initial == 20  # the file's other overrides stay
