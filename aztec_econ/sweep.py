@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -241,7 +242,11 @@ def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, no
     if notebook is not None and outcome.executed is not None:
         from aztec_econ.sweep_report import write_point_report
 
-        write_point_report(store.root, spec, record, outcome.executed, notebook)
+        try:
+            write_point_report(store.root, spec, record, outcome.executed, notebook)
+        except Exception:  # a report that cannot be rendered fails its point, not the sweep
+            record.status, record.error = "failed", "writing the report:\n" + traceback.format_exc()
+            return
     if not outcome.ok or outcome.per_run is None or outcome.aggregated is None:
         record.status, record.error = "failed", outcome.error or "failed without an error message"
         return

@@ -171,3 +171,15 @@ def test_extra_overrides_apply_to_every_point_after_the_files_own(tmp_path: Path
     spec = load_sweep(path, {"sim.slots": 7, "sim.runs": 1})
     assert all(p.params.sim.slots == 7 and p.params.sim.runs == 1 for p in spec.points)
     assert spec.points[0].params.agents.sequencers.initial == 20  # the file's other overrides stay
+
+
+def test_the_cli_rejects_an_invalid_sweep_with_exit_code_2_before_running(
+    tmp_path: Path, capsys: Any
+) -> None:
+    from aztec_econ.cli import main
+
+    path = write_sweep(tmp_path, grid={"protocol.prover_bond": [-1]})
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "point 0 (protocol.prover_bond=-1)" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert main(["sweep", str(path), "--out", "x", "--scheduler", "tcp://127.0.0.1:1"]) == 2
