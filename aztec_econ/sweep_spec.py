@@ -3,7 +3,7 @@
 ```yaml
 name: reward_split_x_prover_bond     # names the sweep (letters, digits, '.', '_', '-')
 base: ../baseline.yaml               # parameter file, relative to this file (its own `base:` chain is followed)
-runs: 10                             # Monte Carlo runs per point (sets sim.runs; optional)
+runs: 10                             # Monte Carlo runs per point (sets sim.runs; an override of it wins)
 seed: 1                              # sweep-level seed for `sample` draws (optional, default 0)
 overrides:                           # dotted overrides applied to every point (optional)
   sim.slots: 4320
