@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 KERNEL := aztec-econ
 
-.PHONY: run report simulate notebooks test lint typecheck pytest bench lab lock assumptions clean
+.PHONY: run report simulate notebooks test lint typecheck pytest bench bench-sweep lab lock assumptions clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -46,6 +46,10 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+
+## sweep throughput with 1 and 2 local workers, overhead per point
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py
 
 lab: notebooks
 	$(BIN)/jupyter lab notebooks/

@@ -25,6 +25,7 @@ from aztec_econ.params import (
     parse_override,
 )
 from aztec_econ.reports import register_cli as register_reports
+from aztec_econ.sweep import register_cli as register_sweep
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.set_defaults(handler=cmd_model)
 
     register_reports(sub)
+    register_sweep(sub)
     return parser
 
 

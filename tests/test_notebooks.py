@@ -29,7 +29,7 @@ N_SLOTS = PARAMS.sim.slots * PARAMS.sim.runs
 
 def test_every_notebook_is_tested() -> None:
     tested = {"00_how_to", "01_baseline_network_health", "02_registration_and_exit_queues"}
-    tested |= {"03_rewards_bonds_and_slashing"}
+    tested |= {"03_rewards_bonds_and_slashing", "10_sweep_analysis"}
     tested |= {"04_randao_bias", "05_l1_censorship", "06_governance_upgrade_votes"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
@@ -210,3 +210,25 @@ def test_vote_pass_probability_follows_the_binomial_and_the_attackers_stance() -
     # winning more slots by RANDAO bias strengthens either stance
     assert kpis["pass_share_reroll_opposes"] <= kpis["pass_share_attacker_opposes"]
     assert kpis["pass_share_reroll_supports"] >= kpis["pass_share_attacker_supports"]
+
+
+def test_sweep_analysis_runs_a_small_sweep_and_finds_the_deciding_parameter(tmp_path: Path) -> None:
+    import yaml
+
+    sweep = tmp_path / "lhs.yaml"  # 12 points: the notebook's default file has 40
+    sweep.write_text(
+        yaml.safe_dump(
+            {
+                "name": "lhs",
+                "base": str(NOTEBOOKS.parent / "params" / "baseline.yaml"),
+                "overrides": {"agents.sequencers.initial": 50},
+                "sample": {"n": 12, "bounds": {"agents.provers.failure_probability": [0.0, 0.3]}},
+            }
+        )
+    )
+    parameters = {"sweep_file": str(sweep), "slots": 144, "runs": 2}
+    executed = execute_notebook(NOTEBOOKS / "10_sweep_analysis.py", parameters)
+    assert executed.ok, executed.error
+    kpis = executed.kpis
+    assert kpis["points"] == 12 and 0 < kpis["points_passing"] < 12
+    assert kpis["deciding_parameter"] == "agents.provers.failure_probability"

@@ -1,0 +1,311 @@
+"""Batch sweeps: every point of a sweep file x its Monte Carlo runs, on a local process pool or a Dask cluster.
+
+`run_sweep(spec, out_dir)` validates every point first (`aztec_econ.sweep_spec`), prints a cost estimate (points x
+runs x slots, projected time from a short probe simulation), then runs the points that are not done yet with a
+progress bar. Workers return their results; this process writes every file atomically (`aztec_econ.sweep_store`)
+and rewrites the manifest as points finish. A failed point is recorded with its error and never stops the others.
+Running the same sweep again resumes: done points whose id (a hash of the resolved parameters) is unchanged are
+skipped, failed and new points run. Results depend only on the parameters: not on the executor or worker count.
+
+With `notebook=`, papermill executes the notebook per point on the workers (the executed notebook travels back as
+bytes); its glued KPIs go into the same summary table, and each point's HTML report plus a sweep summary report are
+written to `OUT/reports/` and linked from its `index.html` (`aztec_econ.sweep_report`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from aztec_econ.sweep_exec import EXECUTORS, Executor, Task
+from aztec_econ.sweep_spec import SweepPoint, SweepSpec, load_sweep
+from aztec_econ.sweep_store import PointRecord, Store
+from aztec_econ.sweep_tasks import PointOutcome, notebook_point, simulate_point
+
+PROBE_SLOTS = 288
+"""Slots of the probe simulation behind the time estimate (two days of ten-minute slots)."""
+PROBE_RUNS = 2
+MANIFEST_INTERVAL_S = 1.0
+"""Least time between manifest rewrites while points finish [seconds]; per-point files mark completion, so a
+manifest that lags loses nothing on a kill."""
+NOTEBOOK_TIMEOUT_S = 1800.0
+"""Longest a notebook cell may run in a notebook sweep [seconds]."""
+
+
+@dataclass
+class SweepResult:
+    """What a sweep did: counts of points computed now (`done`), already done (`skipped`) and `failed`."""
+
+    out_dir: Path
+    done: int
+    failed: int
+    skipped: int
+    summary: pd.DataFrame
+    records: list[PointRecord]
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _kind(notebook: Any) -> str:
+    """What a point's outputs came from: 'simulation', or 'notebook:<name>:<hash of the notebook>'."""
+    if notebook is None:
+        return "simulation"
+    import nbformat
+
+    from aztec_econ.reports import load_notebook
+
+    text = nbformat.writes(load_notebook(notebook))
+    return f"notebook:{Path(notebook).stem}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def _records(spec: SweepSpec, store: Store, kind: str) -> list[PointRecord]:
+    """Manifest records for the spec's points, carrying over what an earlier run of the same kind finished."""
+    earlier = {p["id"]: p for p in store.read_manifest().get("points", [])}
+    records = []
+    for point in spec.points:
+        record = PointRecord(point.id, point.index, point.values, point.params.flat(), kind=kind)
+        prev = earlier.get(point.id, {})
+        if store.is_done(point.id) and prev.get("kind", kind) == kind:
+            record.status = "done"
+            for name in ("duration_s", "finished", "worker"):
+                setattr(record, name, prev.get(name))
+        records.append(record)
+    return records
+
+
+def estimate(
+    spec: SweepSpec, points: list[SweepPoint], workers: int, stream: TextIO, probe: bool = True
+) -> float:
+    """Print the cost of `points` (points x runs x slots) and, with `probe`, the projected wall time from a short
+    simulation of the first point; returns the projected time [seconds] (0 without a probe)."""
+    slot_runs = sum(p.params.sim.runs * p.params.sim.slots for p in points)
+    first = points[0].params if points else None
+    shape = f"{first.sim.runs} runs x {first.sim.slots:,} slots" if first else "-"
+    line = f"cost: {len(points)} points to run x {shape} = {slot_runs:,} slot-runs"
+    projected = 0.0
+    rate = _probe_rate(points[:3]) if probe else None
+    if rate is not None:
+        projected = slot_runs / rate / max(1, min(workers, len(points)))
+        line += (
+            f"; probe {rate:,.0f} slot-runs/s per worker -> about {_duration(projected)} on {workers} workers"
+        )
+    elif probe and points:
+        line += "; the probe simulation failed, no time projection"
+    print(line, file=stream, flush=True)
+    return projected
+
+
+def _probe_rate(points: list[SweepPoint]) -> float | None:
+    """Slot-runs per second of a short simulation of the first of `points` whose probe succeeds (None: all fail)."""
+    from aztec_econ.simulation import simulate
+
+    for point in points:
+        p = point.params
+        small = p.with_overrides(
+            {"sim.slots": min(PROBE_SLOTS, p.sim.slots), "sim.runs": min(PROBE_RUNS, p.sim.runs)}
+        )
+        start = time.perf_counter()
+        try:
+            simulate(small)
+        except Exception:  # the point itself will fail and say why; try the next one
+            continue
+        return small.sim.slots * small.sim.runs / (time.perf_counter() - start)
+    return None
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "under 1 s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _task(point: SweepPoint, notebook: Any, name: str) -> Task:
+    if notebook is None:
+        return point.id, simulate_point, (point.params.to_json(),)
+    parameters = {
+        "params_file": None,
+        "overrides": point.params.flat(),
+        "slots": point.params.sim.slots,
+        "runs": point.params.sim.runs,
+        "seed": point.params.sim.seed,
+    }
+    return point.id, notebook_point, (notebook, parameters, f"{name}-{point.id}", NOTEBOOK_TIMEOUT_S)
+
+
+def run_sweep(
+    spec: SweepSpec | str | Path,
+    out_dir: str | Path,
+    executor: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    notebook: str | Path | None = None,
+    *,
+    progress: bool = True,
+    probe: bool = True,
+    stream: TextIO | None = None,
+) -> SweepResult:
+    """Run (or resume) a sweep into `out_dir`; see the module docstring. `workers` defaults to the core count
+    (local) or the cluster's threads (dask with `scheduler`). Messages go to `stream` (default: stderr)."""
+    from tqdm import tqdm
+
+    stream = stream or sys.stderr
+    spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
+    store = Store(out_dir)
+    node = None
+    if notebook is not None:
+        from aztec_econ.reports import load_notebook
+
+        node = load_notebook(notebook)  # read here: workers need no access to the file
+    records = _records(spec, store, _kind(notebook))
+    by_id = {r.id: r for r in records}
+    header: dict[str, Any] = {
+        "name": spec.name,
+        "sweep_file": str(spec.path) if spec.path else None,
+        "base": str(spec.base),
+        "axes": spec.axes,
+        "notebook": str(notebook) if notebook else None,
+        "executor": executor,
+        "started": _now(),
+    }
+    store.write_manifest(header, records)
+    todo = [p for p in spec.points if by_id[p.id].status != "done"]
+    skipped = len(records) - len(todo)
+    print(f"sweep {spec.name}: {len(records)} points, {skipped} already done", file=stream, flush=True)
+    done = failed = 0
+    if todo:
+        with Executor(executor, workers, scheduler) as pool:
+            header["workers"] = pool.n_workers
+            estimate(spec, todo, pool.n_workers, stream, probe)
+            bar = tqdm(total=len(todo), unit="point", file=stream, disable=not progress, dynamic_ncols=True)
+            last_write = time.monotonic()
+            for key, outcome in pool.run([_task(p, node, spec.name) for p in todo]):
+                record = by_id[key]
+                _finish(store, record, outcome, spec, notebook)
+                done += record.status == "done"
+                failed += record.status == "failed"
+                bar.update()
+                bar.set_postfix(failed=failed, refresh=False)
+                if time.monotonic() - last_write >= MANIFEST_INTERVAL_S:
+                    store.write_manifest(header, records)
+                    last_write = time.monotonic()
+            bar.close()
+    header["finished"] = _now()
+    store.write_manifest(header, records)
+    summary = store.write_summary(records)
+    if notebook is not None:
+        from aztec_econ.sweep_report import write_sweep_report
+
+        write_sweep_report(store.root, spec, records, summary)
+    print(
+        f"sweep {spec.name}: done {done}, failed {failed}, skipped {skipped} (already done) -> {store.root}",
+        file=stream,
+        flush=True,
+    )
+    for record in records:
+        if record.status == "failed":
+            first = (record.error or "").strip().splitlines()
+            print(f"  failed {record.id} ({_label(record)}): {first[-1] if first else '?'}", file=stream)
+    return SweepResult(store.root, done, failed, skipped, summary, records)
+
+
+def _label(record: PointRecord) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in record.values.items()) or "(base)"
+
+
+def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, notebook: Any) -> None:
+    """Write a finished point's outputs (atomically; the per-run file last) and update its manifest record."""
+    record.finished = _now()
+    if not isinstance(outcome, PointOutcome):  # the task itself raised, or its worker died
+        record.status, record.error = "failed", f"{type(outcome).__name__}: {outcome}"
+        return
+    record.duration_s = round(outcome.duration_s, 3)
+    record.worker = outcome.worker
+    if notebook is not None and outcome.executed is not None:
+        from aztec_econ.sweep_report import write_point_report
+
+        try:
+            write_point_report(store.root, spec, record, outcome.executed, notebook)
+        except Exception:  # a report that cannot be rendered fails its point, not the sweep
+            record.status, record.error = "failed", "writing the report:\n" + traceback.format_exc()
+            return
+    if not outcome.ok or outcome.per_run is None or outcome.aggregated is None:
+        record.status, record.error = "failed", outcome.error or "failed without an error message"
+        return
+    per_run = outcome.per_run.copy()
+    per_run.insert(0, "point_id", record.id)
+    aggregated = outcome.aggregated.copy()
+    aggregated.insert(0, "point_id", record.id)
+    store.write_point(record.id, per_run, aggregated)
+    record.status, record.error = "done", None
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Command line
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    if args.notebook is not None and not args.notebook.is_file():
+        print(f"error: no notebook {args.notebook}", file=sys.stderr)
+        return 2
+    if args.scheduler and args.executor != "dask":
+        print("error: --scheduler needs --executor dask", file=sys.stderr)
+        return 2
+    if args.workers is not None and args.workers < 1:
+        print(f"error: --workers {args.workers}: must be >= 1", file=sys.stderr)
+        return 2
+    from aztec_econ.params import parse_override
+
+    overrides = dict(parse_override(p) for p in args.overrides or ())
+    result = run_sweep(
+        load_sweep(args.file, overrides),
+        args.out,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        notebook=args.notebook,
+        progress=not args.no_progress,
+    )
+    return 0 if result.ok else 1
+
+
+def register_cli(subparsers: Any) -> None:
+    """Add the `sweep` subcommand to the `aztec-econ` parser."""
+    sweep = subparsers.add_parser("sweep", help="run (or resume) a parameter sweep")
+    sweep.add_argument("file", type=Path, help="sweep file (params/sweeps/*.yaml)")
+    sweep.add_argument("--out", type=Path, required=True, help="output directory (created; reruns resume)")
+    sweep.add_argument("--executor", choices=EXECUTORS, default="local", help="local process pool or Dask")
+    sweep.add_argument(
+        "--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (with --executor dask)"
+    )
+    sweep.add_argument("--workers", type=int, help="worker processes (default: the core count)")
+    sweep.add_argument(
+        "--notebook", type=Path, help="execute this notebook per point instead of a bare simulation"
+    )
+    sweep.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        metavar="NAME=VALUE",
+        help="override a parameter of every point (repeatable; changes the point ids)",
+    )
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=cmd_sweep)

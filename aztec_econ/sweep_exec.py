@@ -1,0 +1,113 @@
+"""Executors for sweep tasks: a local process pool (default) or a Dask cluster.
+
+Both take `(key, function, *args)` tasks and yield `(key, result)` as tasks finish, in completion order; a task that
+raises (or whose worker dies) yields `(key, exception)` instead, so one failure never stops the others. Functions
+must be importable module-level functions (they are pickled by reference) and return picklable results.
+
+- `local`: `concurrent.futures.ProcessPoolExecutor` with the `forkserver` start method (workers fork from a clean
+  server process that imported the model once: no inherited threads or client state, and no per-worker import
+  cost), `workers` processes (default: the cores this process may use).
+- `dask`: `distributed.Client(scheduler)`; without a scheduler address a `LocalCluster` of `workers` single-threaded
+  processes is started and torn down. Results travel back to the client: no shared file system is assumed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from types import TracebackType
+from typing import Any
+
+EXECUTORS = ("local", "dask")
+Task = tuple[str, Callable[..., Any], tuple[Any, ...]]
+PRELOAD = ("aztec_econ.sweep_tasks", "aztec_econ.simulation", "aztec_econ.metrics")
+"""Modules the local pool's fork server imports once; its workers fork from it with them loaded."""
+
+
+def default_workers() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """A context manager that runs tasks and yields results as they complete; `n_workers` is known once entered."""
+
+    def __init__(self, kind: str = "local", workers: int | None = None, scheduler: str | None = None) -> None:
+        if kind not in EXECUTORS:
+            raise ValueError(f"executor = {kind!r}: must be one of {', '.join(EXECUTORS)}")
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers = {workers}: must be >= 1")
+        self.kind = kind
+        self.workers = workers
+        self.scheduler = scheduler
+        self.n_workers = 0
+        self._pool: ProcessPoolExecutor | None = None
+        self._client: Any = None
+        self._cluster: Any = None
+
+    def __enter__(self) -> Executor:
+        if self.kind == "local":
+            self.n_workers = self.workers or default_workers()
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(PRELOAD))
+            self._pool = ProcessPoolExecutor(self.n_workers, mp_context=context)
+            return self
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            self._client = Client(self.scheduler, timeout="30s")
+        else:
+            self._cluster = LocalCluster(
+                n_workers=self.workers or default_workers(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            self._client = Client(self._cluster)
+        info = self._client.scheduler_info()
+        self.n_workers = max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=error is None, cancel_futures=True)
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[str, Any]]:
+        """Submit every task and yield `(key, result or exception)` as each finishes."""
+        if self._pool is not None:
+            yield from self._run_local(tasks)
+        else:
+            yield from self._run_dask(tasks)
+
+    def _run_local(self, tasks: Sequence[Task]) -> Iterator[tuple[str, Any]]:
+        assert self._pool is not None
+        futures: dict[Future[Any], str] = {self._pool.submit(fn, *args): key for key, fn, args in tasks}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: futures[f]):
+                error = future.exception()
+                yield futures[future], error if error is not None else future.result()
+
+    def _run_dask(self, tasks: Sequence[Task]) -> Iterator[tuple[str, Any]]:
+        from distributed import as_completed
+
+        futures = {self._client.submit(fn, *args, pure=False): key for key, fn, args in tasks}
+        for future in as_completed(list(futures)):
+            key = futures[future]
+            if future.status == "error":
+                yield key, future.exception()
+            else:
+                yield key, future.result()
+            future.release()

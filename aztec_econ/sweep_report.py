@@ -1,0 +1,120 @@
+"""HTML reports of a notebook sweep, in `OUT/reports/` and linked from its `index.html` (`aztec_econ.report_index`).
+
+- per point: `SWEEP-<id>.html` (the executed notebook, through `aztec_econ.reports.render_html`) and `.ipynb`;
+- the sweep: `SWEEP-summary.html`, a KPI table by point and KPI-versus-parameter plots (plotly.js inline, offline).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aztec_econ.report_index import ReportEntry, atomic_write, esc, headline_kpis, update_index
+from aztec_econ.sweep_spec import SweepSpec
+from aztec_econ.sweep_store import PointRecord
+
+REPORTS = "reports"
+MAX_PLOTS = 24
+"""Most KPI-versus-parameter plots on the summary page."""
+
+
+def write_point_report(
+    root: Path, spec: SweepSpec, record: PointRecord, executed: Any, notebook: Any
+) -> None:
+    """Write one point's executed notebook and its HTML report, and add it to the index."""
+    from aztec_econ.reports import notebook_title, package_version, render_html
+
+    out = root / REPORTS
+    report_id = f"{spec.name}-{record.id}"
+    title = (
+        f"{notebook_title(executed.notebook, Path(str(notebook)).stem)} · {spec.name} point {record.index}"
+    )
+    atomic_write(out / f"{report_id}.ipynb", executed.ipynb)
+    atomic_write(out / f"{report_id}.html", render_html(executed, title))
+    entry = ReportEntry(
+        id=report_id,
+        name=spec.name,
+        title=title,
+        notebook=str(notebook),
+        status=executed.status,
+        date=executed.date,
+        parameters=record.values,
+        kpis=headline_kpis(executed.kpis),
+        html=f"{report_id}.html",
+        ipynb=f"{report_id}.ipynb",
+        error=executed.error,
+        version=package_version(),
+        duration_s=round(executed.duration_s, 2),
+    )
+    update_index(out, entry)
+
+
+def summary_html(spec: SweepSpec, summary: pd.DataFrame, records: list[PointRecord]) -> str:
+    """The sweep summary page: counts, the KPI table by point (linked to the point reports) and KPI-versus-parameter
+    plots for every swept parameter."""
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    from aztec_econ.sweep_analysis import kpi_names, kpi_table, kpi_vs_parameter, swept_parameters
+
+    failed = [r for r in records if r.status == "failed"]
+    parts = [
+        f"<h1>Sweep {esc(spec.name)}</h1>",
+        f"<p>{len(records)} points: {len(summary)} done, {len(failed)} failed. Base: <code>{esc(str(spec.base))}</code>."
+        f" Axes: <code>{esc(', '.join(spec.axes) or '(none)')}</code>.</p>",
+    ]
+    if not summary.empty:
+        table = kpi_table(summary)
+        table.index = [f'<a href="{esc(spec.name)}-{esc(i)}.html">{esc(i)}</a>' for i in table.index]
+        parts.append(table.to_html(escape=False, float_format=lambda v: f"{v:,.4g}", border=0))
+        plots = 0
+        for parameter in swept_parameters(summary):
+            for kpi in kpi_names(summary):
+                if plots >= MAX_PLOTS:
+                    break
+                fig = kpi_vs_parameter(summary, kpi, parameter)
+                parts.append(pio.to_html(fig, include_plotlyjs=False, full_html=False, default_height=360))
+                plots += 1
+    if failed:
+        rows = "".join(
+            f'<tr><td><a href="{esc(spec.name)}-{esc(r.id)}.html">{esc(r.id)}</a></td>'
+            f"<td><pre>{esc((r.error or '').strip()[-2000:])}</pre></td></tr>"
+            for r in failed
+        )
+        parts.append(f"<h2>Failed points</h2><table><tr><th>point</th><th>error</th></tr>{rows}</table>")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>Sweep {esc(spec.name)}</title><script>{get_plotlyjs()}</script>"
+        "<style>body{font-family:Helvetica,Arial,sans-serif;margin:2rem}table{border-collapse:collapse}"
+        "th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:right}</style></head><body>"
+        + "\n".join(parts)
+        + "</body></html>"
+    )
+
+
+def write_sweep_report(
+    root: Path, spec: SweepSpec, records: list[PointRecord], summary: pd.DataFrame
+) -> None:
+    """Write `SWEEP-summary.html` and link it from the index."""
+    from aztec_econ.reports import package_version
+
+    out = root / REPORTS
+    report_id = f"{spec.name}-summary"
+    atomic_write(out / f"{report_id}.html", summary_html(spec, summary, records))
+    failed = sum(r.status == "failed" for r in records)
+    entry = ReportEntry(
+        id=report_id,
+        name=spec.name,
+        title=f"Sweep {spec.name}: summary",
+        notebook=str(spec.path or spec.name),
+        status="failed" if failed else "ok",
+        date=records[-1].finished or "" if records else "",
+        parameters={"axes": ", ".join(spec.axes), "points": len(records)},
+        kpis={"done": len(summary), "failed": failed},
+        html=f"{report_id}.html",
+        error=f"{failed} point(s) failed" if failed else None,
+        version=package_version(),
+    )
+    update_index(out, entry)

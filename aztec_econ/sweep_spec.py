@@ -1,0 +1,323 @@
+"""Sweep files (`params/sweeps/*.yaml`): a base parameter file plus axes, expanded into validated points.
+
+```yaml
+name: reward_split_x_prover_bond     # names the sweep (letters, digits, '.', '_', '-')
+base: ../baseline.yaml               # parameter file, relative to this file (its own `base:` chain is followed)
+runs: 10                             # Monte Carlo runs per point (sets sim.runs; an override of it wins)
+seed: 1                              # sweep-level seed for `sample` draws (optional, default 0)
+overrides:                           # dotted overrides applied to every point (optional)
+  sim.slots: 4320
+grid:                                # cartesian product over the listed values (optional)
+  protocol.prover_bond: [100, 1000, 10000]
+zip:                                 # aligned lists: the i-th values go together (optional); equal lengths required.
+  protocol.reward_split.sequencer: [0.5, 0.4]   # A list of such mappings gives several zipped axes.
+  protocol.reward_split.prover: [0.4, 0.5]
+sample:                              # random draws within bounds (optional)
+  method: lhs                        # lhs (latin hypercube) or random
+  n: 20
+  bounds:                            # [low, high]; two ints draw ints (inclusive), otherwise floats
+    agents.provers.failure_probability: [0.0, 0.2]
+```
+
+The points are the cartesian product of the grid axes, each zip group and the sample rows (an absent axis
+contributes one empty factor; a sweep with no axis is its base as one point). Every point is validated with the full
+`Params` validation before anything runs; a `SweepError` names the point, field, value and rule of every problem.
+
+A point's id is a hash of its resolved parameters (`Params.to_json`), so editing the sweep file recomputes only the
+points whose parameters change; points that resolve to identical parameters are computed once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from aztec_econ.params import (  # the dotted-name helpers are shared with parameter files
+    PROJECT_ROOT,
+    Params,
+    ParamsError,
+    _apply_dotted,
+    _flatten,
+    _show,
+    load_tree,
+    parse_params,
+)
+
+SWEEPS_DIR = PROJECT_ROOT / "params" / "sweeps"
+ID_LENGTH = 16
+"""Hex digits of a point id (64 bits of SHA-256 of the canonical parameter JSON)."""
+_KEYS = {"name", "base", "runs", "seed", "overrides", "grid", "zip", "sample", "description"}
+_SAMPLE_KEYS = {"method", "n", "bounds"}
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+
+
+class SweepError(ParamsError):
+    """An invalid sweep file or sweep point; each line names where (file key or point), the value and the rule."""
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One point of a sweep: its position, its swept values (dotted names) and its validated parameters."""
+
+    index: int
+    values: dict[str, Any]
+    params: Params
+
+    @property
+    def id(self) -> str:
+        """Stable id: the first `ID_LENGTH` hex digits of SHA-256 of the canonical parameter JSON."""
+        return point_id(self.params)
+
+    def label(self) -> str:
+        """A short description of the point: its swept values."""
+        return ", ".join(f"{k}={v!r}" for k, v in self.values.items()) or "(base)"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Random draws within bounds: `method` "lhs" (latin hypercube: each axis stratified into `n` equal bins, one
+    draw per bin, bins paired at random) or "random" (independent uniform draws)."""
+
+    method: str
+    n: int
+    bounds: dict[str, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A parsed sweep file. `points` are validated and free of duplicates, in expansion order."""
+
+    name: str
+    base: Path
+    runs: int | None
+    seed: int
+    overrides: dict[str, Any]
+    grid: dict[str, list[Any]]
+    zips: list[dict[str, list[Any]]]
+    sample: Sample | None
+    points: tuple[SweepPoint, ...] = field(repr=False)
+    path: Path | None = None
+    description: str = ""
+
+    @property
+    def axes(self) -> list[str]:
+        """Every swept dotted name, in file order."""
+        names = list(self.grid)
+        for group in self.zips:
+            names += list(group)
+        if self.sample is not None:
+            names += list(self.sample.bounds)
+        return names
+
+
+def point_id(params: Params) -> str:
+    """The stable id of a parameter set (see `SweepPoint.id`)."""
+    return hashlib.sha256(params.to_json().encode()).hexdigest()[:ID_LENGTH]
+
+
+def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> SweepSpec:
+    """Read, expand and validate a sweep file (see the module docstring for the format). `overrides` (dotted names)
+    are applied to every point after the file's own, e.g. `{"sim.slots": 288}` for a quick look."""
+    path = Path(path).resolve()
+    origin = f"sweep {path}"
+    if not path.is_file():
+        raise SweepError([f"file {path}: does not exist"], origin)
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise SweepError([f"file {path}: not valid YAML ({err})"], origin) from err
+    if not isinstance(data, Mapping):
+        raise SweepError([f"the top level must be a mapping, not {type(data).__name__}"], origin)
+    if overrides:
+        data = {
+            **data,
+            "overrides": {**dict(_flatten(_mapping(data.get("overrides"), "overrides", []))), **overrides},
+        }
+    return parse_sweep(data, path.parent, origin=origin, path=path)
+
+
+def parse_sweep(
+    data: Mapping[str, Any], root: Path, *, origin: str = "sweep", path: Path | None = None
+) -> SweepSpec:
+    """Expand and validate a sweep mapping whose `base` is relative to `root`."""
+    problems = [
+        f"{k} = {_show(data[k])}: unknown key (known: {', '.join(sorted(_KEYS))})"
+        for k in data
+        if k not in _KEYS
+    ]
+    name = data.get("name")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        problems.append(f"name = {_show(name)}: required; letters, digits, '.', '_' and '-'")
+    base = data.get("base")
+    if not isinstance(base, str):
+        problems.append(f"base = {_show(base)}: required; a parameter file relative to the sweep file")
+    runs = data.get("runs")
+    if runs is not None and (not isinstance(runs, int) or isinstance(runs, bool) or runs < 1):
+        problems.append(f"runs = {_show(runs)}: must be an integer >= 1")
+    seed = data.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        problems.append(f"seed = {_show(seed)}: must be an integer >= 0")
+    overrides = _mapping(data.get("overrides"), "overrides", problems)
+    grid = _lists(_mapping(data.get("grid"), "grid", problems), "grid", problems)
+    zips = _zip_groups(data.get("zip"), problems)
+    sample = _sample(data.get("sample"), problems)
+    if problems:
+        raise SweepError(problems, origin)
+    assert isinstance(name, str) and isinstance(base, str)
+    base_path = (root / base).resolve()
+    tree = load_tree(base_path)
+    flat_overrides = dict(_flatten(overrides))
+    if runs is not None:  # an explicit `sim.runs` override wins
+        flat_overrides = {"sim.runs": runs, **flat_overrides}
+    _apply_dotted(tree, flat_overrides)
+    rows = [*_factors(grid, zips, sample, seed)]
+    points = _validate(tree, rows, origin)
+    return SweepSpec(
+        name=name,
+        base=base_path,
+        runs=runs,
+        seed=seed,
+        overrides=flat_overrides,
+        grid=grid,
+        zips=zips,
+        sample=sample,
+        points=points,
+        path=path,
+        description=str(data.get("description", "")),
+    )
+
+
+def sample_rows(sample: Sample, seed: int) -> list[dict[str, Any]]:
+    """The `sample.n` rows of draws, reproducible from `seed` (numpy PCG64; axes drawn in file order)."""
+    rng = np.random.default_rng(seed)
+    columns: dict[str, list[Any]] = {}
+    for name, (low, high) in sample.bounds.items():
+        if sample.method == "lhs":
+            u = (rng.permutation(sample.n) + rng.random(sample.n)) / sample.n
+        else:
+            u = rng.random(sample.n)
+        if isinstance(low, int) and isinstance(high, int):
+            columns[name] = [int(v) for v in np.minimum(low + np.floor(u * (high - low + 1)), high)]
+        else:
+            columns[name] = [float(v) for v in low + u * (high - low)]
+    return [{k: columns[k][i] for k in columns} for i in range(sample.n)]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _mapping(value: Any, where: str, problems: list[str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.append(f"{where} = {_show(value)}: must be a mapping of dotted parameter names")
+        return {}
+    return {str(k): v for k, v in value.items()}
+
+
+def _lists(axes: Mapping[str, Any], where: str, problems: list[str]) -> dict[str, list[Any]]:
+    out = {}
+    for name, values in axes.items():
+        if not isinstance(values, list) or not values:
+            problems.append(f"{where}.{name} = {_show(values)}: must be a non-empty list of values")
+        else:
+            out[name] = values
+    return out
+
+
+def _zip_groups(value: Any, problems: list[str]) -> list[dict[str, list[Any]]]:
+    groups = value if isinstance(value, list) else [value] if value is not None else []
+    out = []
+    for i, group in enumerate(groups):
+        where = "zip" if not isinstance(value, list) else f"zip[{i}]"
+        axes = _lists(_mapping(group, where, problems), where, problems)
+        lengths = {name: len(v) for name, v in axes.items()}
+        if len(set(lengths.values())) > 1:
+            shown = ", ".join(f"{n} ({k})" for n, k in lengths.items())
+            problems.append(f"{where}: aligned lists must have equal lengths; got {shown}")
+        elif axes:
+            out.append(axes)
+    return out
+
+
+def _sample(value: Any, problems: list[str]) -> Sample | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        problems.append(f"sample = {_show(value)}: must be a mapping with method, n and bounds")
+        return None
+    problems += [
+        f"sample.{k}: unknown key (known: bounds, method, n)" for k in value if k not in _SAMPLE_KEYS
+    ]
+    method = value.get("method", "lhs")
+    if method not in ("lhs", "random"):
+        problems.append(f"sample.method = {_show(method)}: must be 'lhs' or 'random'")
+    n = value.get("n")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        problems.append(f"sample.n = {_show(n)}: must be an integer >= 1")
+    bounds: dict[str, tuple[float, float]] = {}
+    for name, pair in _mapping(value.get("bounds"), "sample.bounds", problems).items():
+        numbers = isinstance(pair, list) and len(pair) == 2
+        numbers = numbers and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)
+        if not numbers or pair[0] > pair[1]:
+            problems.append(
+                f"sample.bounds.{name} = {_show(pair)}: must be [low, high] numbers with low <= high"
+            )
+        else:
+            bounds[name] = (pair[0], pair[1])
+    if not bounds:
+        problems.append("sample.bounds: needs at least one dotted name with [low, high]")
+    return Sample(str(method), int(n), bounds) if isinstance(n, int) else None
+
+
+def _factors(
+    grid: Mapping[str, list[Any]], zips: Sequence[Mapping[str, list[Any]]], sample: Sample | None, seed: int
+) -> Iterator[dict[str, Any]]:
+    factors: list[list[dict[str, Any]]] = [[{name: v} for v in values] for name, values in grid.items()]
+    for group in zips:
+        factors.append([dict(zip(group, row, strict=True)) for row in zip(*group.values(), strict=True)])
+    if sample is not None:
+        factors.append(sample_rows(sample, seed))
+    for combo in itertools.product(*factors):
+        row: dict[str, Any] = {}
+        for part in combo:
+            row.update(part)
+        yield row
+
+
+def _validate(tree: Mapping[str, Any], rows: Sequence[dict[str, Any]], origin: str) -> tuple[SweepPoint, ...]:
+    import copy
+
+    problems: list[str] = []
+    points: list[SweepPoint] = []
+    seen: set[str] = set()
+    for index, values in enumerate(rows):
+        point_tree = copy.deepcopy(dict(tree))
+        try:
+            _apply_dotted(point_tree, values)
+            params = parse_params(point_tree)
+        except ParamsError as err:
+            label = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "(base)"
+            problems += [f"point {index} ({label}): {p}" for p in err.problems]
+            continue
+        point = SweepPoint(index=len(points), values=values, params=params)
+        if point.id not in seen:
+            seen.add(point.id)
+            points.append(point)
+    if problems:
+        raise SweepError(problems, origin)
+    return tuple(points)
+
+
+def sweep_files(directory: str | Path = SWEEPS_DIR) -> list[Path]:
+    """The sweep files of a directory, sorted."""
+    return sorted(Path(directory).glob("*.yaml"))

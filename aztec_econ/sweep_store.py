@@ -1,0 +1,116 @@
+"""The output directory of a sweep: per-point Parquet partitions, the manifest and the summary table.
+
+```
+OUT/
+  manifest.json            every point: id, index, swept values, parameters, status, error, timing (atomic rewrite)
+  points/<id>.parquet      per-run KPIs of one point (one row per Monte Carlo run; columns point_id, run, KPIs)
+  aggregates/<id>.parquet  KPIs of one point aggregated over runs (point_id, kpi, mean, std, ci_low, ci_high, n)
+  summary.parquet/.csv     one row per done point: point_id, index, swept values, then <kpi>_mean/_ci_low/_ci_high
+```
+
+Only the client process writes here (workers return their results), every file goes through a temporary file in
+the same directory and `os.replace`, and a point's `points/<id>.parquet` is written last: its presence is what marks
+the point done, so a process killed at any moment loses no completed point even if the manifest lags behind.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aztec_econ.report_index import atomic_write
+
+MANIFEST = "manifest.json"
+POINTS = "points"
+AGGREGATES = "aggregates"
+SUMMARY = "summary"
+STATUSES = ("pending", "done", "failed")
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """`frame` as Parquet bytes (no index); identical frames give identical bytes."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False, compression="zstd")
+    return buffer.getvalue()
+
+
+@dataclass
+class PointRecord:
+    """One point in the manifest. `duration_s` is the worker's compute time [seconds]; `finished` is ISO 8601 UTC."""
+
+    id: str
+    index: int
+    values: dict[str, Any]
+    params: dict[str, Any]
+    status: str = "pending"
+    error: str | None = None
+    duration_s: float | None = None
+    finished: str | None = None
+    worker: str | None = None
+    kind: str = "simulation"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Store:
+    """Reads and writes one sweep's output directory (client side only)."""
+
+    def __init__(self, out_dir: str | Path) -> None:
+        self.root = Path(out_dir)
+        (self.root / POINTS).mkdir(parents=True, exist_ok=True)
+        (self.root / AGGREGATES).mkdir(parents=True, exist_ok=True)
+
+    def point_path(self, point_id: str) -> Path:
+        return self.root / POINTS / f"{point_id}.parquet"
+
+    def aggregate_path(self, point_id: str) -> Path:
+        return self.root / AGGREGATES / f"{point_id}.parquet"
+
+    def is_done(self, point_id: str) -> bool:
+        """Whether the point's outputs are complete on disk (its per-run file is written last)."""
+        return self.point_path(point_id).is_file() and self.aggregate_path(point_id).is_file()
+
+    def read_manifest(self) -> dict[str, Any]:
+        path = self.root / MANIFEST
+        if not path.is_file():
+            return {}
+        try:
+            data: dict[str, Any] = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return {}
+        return data
+
+    def write_manifest(self, header: dict[str, Any], records: list[PointRecord]) -> None:
+        counts = {s: sum(r.status == s for r in records) for s in STATUSES}
+        body = {**header, "counts": counts, "points": [asdict(r) for r in records]}
+        atomic_write(self.root / MANIFEST, json.dumps(body, indent=1, sort_keys=False, default=str))
+
+    def write_point(self, point_id: str, per_run: pd.DataFrame, aggregated: pd.DataFrame) -> None:
+        """Write a point's aggregated KPIs, then its per-run KPIs (the 'done' marker), each atomically."""
+        atomic_write(self.aggregate_path(point_id), parquet_bytes(aggregated))
+        atomic_write(self.point_path(point_id), parquet_bytes(per_run))
+
+    def read_aggregate(self, point_id: str) -> pd.DataFrame:
+        return pd.read_parquet(self.aggregate_path(point_id))
+
+    def write_summary(self, records: list[PointRecord]) -> pd.DataFrame:
+        """Rebuild `summary.parquet` and `summary.csv` from the done points' aggregates, in point order."""
+        rows = []
+        for record in sorted(records, key=lambda r: r.index):
+            if record.status != "done":
+                continue
+            agg = self.read_aggregate(record.id).set_index("kpi")
+            row: dict[str, Any] = {"point_id": record.id, "index": record.index, **record.values}
+            for kpi, stats in agg.iterrows():
+                row[f"{kpi}_mean"] = stats["mean"]
+                row[f"{kpi}_ci_low"] = stats["ci_low"]
+                row[f"{kpi}_ci_high"] = stats["ci_high"]
+            rows.append(row)
+        summary = pd.DataFrame(rows)
+        atomic_write(self.root / f"{SUMMARY}.parquet", parquet_bytes(summary))
+        atomic_write(self.root / f"{SUMMARY}.csv", summary.to_csv(index=False))
+        return summary
