@@ -25,7 +25,12 @@ def assert_conserved(frame: pd.DataFrame, opening_supply: float) -> None:
     np.testing.assert_allclose(parts.sum(axis=1), frame["liquid"], rtol=1e-12)
     assert (parts.to_numpy() >= 0).all()
     np.testing.assert_allclose(frame["minted"], frame["block_reward"], rtol=1e-12)
-    np.testing.assert_allclose(frame["burned"], frame["slashed"], rtol=1e-12)
+    burns = frame["slashed"] + frame["fees_burned"] + frame["mev_burned"]
+    np.testing.assert_allclose(frame["burned"], burns, rtol=1e-12, atol=1e-9)
+    # fee conservation: what users pay is burned or goes to the block producer, every slot
+    np.testing.assert_allclose(
+        frame["fees_paid"], frame["fees_burned"] + frame["tips"], rtol=1e-12, atol=1e-12
+    )
 
 
 def opening_supply(p: Params) -> float:

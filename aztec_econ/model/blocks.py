@@ -12,6 +12,7 @@ from typing import Any
 
 from aztec_econ.model.mechanisms.backup import p_backup
 from aztec_econ.model.mechanisms.clock import p_clock
+from aztec_econ.model.mechanisms.economics import p_economics
 from aztec_econ.model.mechanisms.election import p_election
 from aztec_econ.model.mechanisms.l1_adversary import p_randao_and_adversary
 from aztec_econ.model.mechanisms.proving import p_proving
@@ -86,6 +87,13 @@ BLOCKS: tuple[Block, ...] = (
         "if the happy path failed, race in backup mode or skip the slot",
         p_backup,
         ("outcome", "book"),
+    ),
+    Block(
+        "economics",
+        "settle the block's fees, burns, MEV and prover price; L1 costs; age the mempool, update the base fee and "
+        "L1 prices, take the next slot's arrivals and prepare its candidate block",
+        p_economics,
+        ("economy", "book"),
     ),
 )
 

@@ -1,0 +1,318 @@
+"""The slot's economics: the block's transactions and fees, MEV, L1 costs, the prover's price; then the mempool,
+base fee and L1 prices of the next slot.
+
+One state variable (`economy`) and one cadCAD block at the end of the slot (each extra block costs ~20 us per slot).
+The candidate block (which pending transactions it takes, what they pay) is prepared at the end of the previous slot
+(at genesis for slot 0): the selection does not depend on who wins the election (every sequencer orders by bid), and
+the prover market needs the block's value and size at commitment time.
+
+Settlement (source: spec Economics, Block production 5, Backup mode; amounts are assumptions):
+- a block is produced when the slot ends happy or in backup mode; the backup builder's block carries the same
+  transactions (the best block from the same mempool). A skipped slot includes nothing: its transactions wait.
+- users pay from the market account; the producer (the sequencers' account, or the backup builders') receives the
+  tips and the MEV it keeps; burns leave the supply (`Flow.BURN`). If the market cannot pay, every fee quantity of
+  the block scales down in proportion (never happens with the baseline supply).
+- the committed third-party prover is paid its agreed price by the sequencers on the happy path (a transfer).
+- L1 costs are paid in ETH outside the token ledger; columns report their token equivalents
+  (`environment.l1.eth_per_token`): the proposals (every landed proposal pays), the prover commitment (the prover,
+  which posts the bond), the reveal (execution gas plus blobs, the sequencer), the proof verification (its
+  submitter), the backup submission (the backup builder, plus blobs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from aztec_econ.model.context import Context
+from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.mechanisms import demand, fees, prover_market
+from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, read_price_file
+from aztec_econ.model.outcome import SlotOutcome
+from aztec_econ.model.stage import Mode, Stage, Submitter
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+TX_BASE_GAS = 21_000  # the per-transaction gas a consolidated proposal+commitment saves
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The block the slot's producer will publish, per run (prepared before the slot)."""
+
+    included: I64
+    """Transactions it takes (runs x buckets x ages)."""
+    base_fee: F64
+    """Base fee it faces (tokens/mana; 0 unless base_fee_burn)."""
+    paid: F64
+    burned: F64
+    tips: F64
+    mev: F64
+    mev_burned: F64
+    used: F64
+    """Capacity used (mana)."""
+
+    @property
+    def value_to_producer(self) -> F64:
+        """Fees and MEV the producer keeps (tokens)."""
+        return np.asarray(self.tips + self.mev - self.mev_burned, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the slot's settlement did (per run): the economics output columns."""
+
+    columns: dict[str, NDArray[Any]]
+    included_by_age: I64
+    """Transactions included by slots waited (runs x expiry_slots): confirmation times."""
+
+
+@dataclass(frozen=True)
+class Economy:
+    """Mempool, base fee, L1 prices and the prepared candidate block, per run."""
+
+    pending: I64
+    """Pending transactions (runs x buckets x ages), arrivals of the coming slot included."""
+    base_fee: F64
+    prices: L1Prices
+    shock_left: I64
+    """Slots the current demand shock still lasts."""
+    candidate: Candidate
+    settled: Settled | None
+
+
+@dataclass(frozen=True)
+class EconomyConstants:
+    """What the economics derive once from the parameters (kept in the context's cache)."""
+
+    bids: F64
+    capacity_txs: int
+    pieces: int
+    table: F64 | None
+    costs: F64
+
+
+def constants(ctx: Context) -> EconomyConstants:
+    p = ctx.params
+    cached = _CACHE.get(id(ctx))
+    if cached is not None and cached[0] is ctx:
+        return cached[1]
+    table = read_price_file(p.environment.l1.price_file) if p.environment.l1.price_file else None
+    value = EconomyConstants(
+        bids=demand.bid_levels(p),
+        capacity_txs=demand.capacity_in_txs(p),
+        pieces=demand.poisson_pieces(p),
+        table=table,
+        costs=prover_market.prover_costs(p),
+    )
+    _CACHE.clear()
+    _CACHE[id(ctx)] = (ctx, value)
+    return value
+
+
+_CACHE: dict[int, tuple[Context, EconomyConstants]] = {}
+
+
+def _prices(ctx: Context, slot: int, previous: L1Prices | None) -> L1Prices:
+    l1 = ctx.params.environment.l1
+    return l1_step(
+        ctx.keys,
+        slot,
+        previous,
+        l1.process,
+        l1.gas_price,
+        l1.blob_price,
+        l1.volatility,
+        l1.reversion,
+        l1.shock_probability,
+        l1.shock_multiplier,
+        l1.shock_slots,
+        constants(ctx).table,
+    )
+
+
+def prepare(ctx: Context, pending: I64, base_fee: F64, mev_draw: F64) -> Candidate:
+    """The candidate block from the mempool under the slot's base fee."""
+    p = ctx.params
+    c = constants(ctx)
+    mechanism = p.protocol.fee_mechanism
+    eligible = c.bids[None, :] >= base_fee[:, None]
+    included = demand.select(pending, eligible, c.capacity_txs)
+    paid, burned, tips = fees.block_fees(included, c.bids, p.environment.demand.tx_size, base_fee, mechanism)
+    d = p.environment.demand
+    txs = included.sum(axis=(1, 2))
+    mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
+    return Candidate(
+        included=included,
+        base_fee=base_fee,
+        paid=paid,
+        burned=burned,
+        tips=tips,
+        mev=mev,
+        mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
+        used=txs * d.tx_size,
+    )
+
+
+def _arrive(ctx: Context, slot: int, pending: I64, shock_left: I64) -> tuple[I64, I64, F64]:
+    counts, left, _, mev_draw = demand.arrivals(ctx.params, ctx.keys, slot, shock_left, constants(ctx).pieces)
+    pending = pending.copy()
+    pending[:, :, 0] += counts
+    return pending, left, mev_draw
+
+
+def genesis_economy(ctx: Context) -> Economy:
+    p = ctx.params
+    d = p.environment.demand
+    runs = ctx.n_runs
+    zeros = np.zeros(runs, dtype=np.int64)
+    empty = np.zeros((runs, d.bid_buckets, d.expiry_slots), dtype=np.int64)
+    pending, left, mev_draw = _arrive(ctx, 0, empty, zeros)
+    base_fee = np.full(
+        runs, p.protocol.base_fee.initial if p.protocol.fee_mechanism == "base_fee_burn" else 0.0
+    )
+    return Economy(
+        pending=pending,
+        base_fee=base_fee,
+        prices=_prices(ctx, 0, None),
+        shock_left=left,
+        candidate=prepare(ctx, pending, base_fee, mev_draw),
+        settled=None,
+    )
+
+
+def blobs(ctx: Context, used: F64) -> F64:
+    """Blobs a block of `used` mana needs (at least one)."""
+    g = ctx.params.protocol.l1_gas
+    if g.blobs_per_full_block == 0:
+        return np.zeros_like(used)
+    return np.maximum(1.0, np.ceil(g.blobs_per_full_block * used / ctx.params.protocol.block_capacity))
+
+
+def l1_costs(
+    ctx: Context, out: SlotOutcome, prices: L1Prices, used: F64, revealed: NDArray[np.bool_]
+) -> dict[str, F64]:
+    """Token equivalents of the slot's L1 costs by who pays them."""
+    p = ctx.params
+    g = p.protocol.l1_gas
+    consolidated = p.protocol.variants.consolidate_proposal_commitment
+    gas = prices.gas
+    per_proposal = g.proposal + (max(0.0, g.commitment - TX_BASE_GAS) if consolidated else 0.0)
+    blob_cost = prover_market.eth_to_tokens(p, blobs(ctx, used) * prover_market.BLOB_GAS * prices.blob * 1e-9)
+    committed = (out.stage >= Stage.COMMITTED) & ~np.asarray(consolidated)
+    commitment = np.where(committed, prover_market.gas_cost(p, g.commitment, gas), 0.0)
+    verification = prover_market.gas_cost(p, g.verification, gas)
+    by_prover = np.isin(out.submitter, (Submitter.PROVER, Submitter.SEQUENCER))
+    prover_side = commitment + np.where(by_prover, verification, 0.0)
+    sequencer = prover_market.gas_cost(p, per_proposal, gas) * out.proposals
+    sequencer = sequencer + np.where(revealed, prover_market.gas_cost(p, g.reveal, gas) + blob_cost, 0.0)
+    backup = np.where(out.mode == Mode.BACKUP, prover_market.gas_cost(p, g.backup, gas) + blob_cost, 0.0)
+    return {
+        "l1_cost_sequencer": sequencer + np.where(out.self_proved, prover_side, 0.0),
+        "l1_cost_prover": np.where(out.prover >= 0, prover_side, 0.0),
+        "l1_cost_relay": np.where(out.submitter == Submitter.RELAY, verification, 0.0),
+        "l1_cost_backup": backup,
+    }
+
+
+def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
+    """Settle the slot's block, then prepare the next slot's mempool, prices and candidate block."""
+    ctx: Context = params["ctx"]
+    p = ctx.params
+    econ: Economy = s["economy"]
+    out: SlotOutcome = s["outcome"]
+    book: Book = s["book"]
+    cand = econ.candidate
+    c = constants(ctx)
+    produced = out.mode != Mode.SKIPPED
+    happy = out.mode == Mode.HAPPY
+    included = cand.included * produced[:, None, None]
+
+    paid, burned, tips = (np.where(produced, x, 0.0) for x in (cand.paid, cand.burned, cand.tips))
+    mev, mev_burned = (np.where(produced, x, 0.0) for x in (cand.mev, cand.mev_burned))
+    owed = paid + mev
+    market = book.balance(int(Account.MARKET))
+    scale = np.where(owed > market, market / np.where(owed > 0, owed, 1.0), 1.0)
+    paid, burned, tips, mev, mev_burned = (x * scale for x in (paid, burned, tips, mev, mev_burned))
+    producer = np.where(happy, int(Account.SEQUENCERS), int(Account.BACKUP)).astype(np.int64)
+    book = book.post(
+        Posting(Flow.TRANSFER, Account.MARKET, producer, tips + mev - mev_burned),
+        Posting(Flow.BURN, Account.MARKET, None, burned + mev_burned),
+    )
+    paid_to = np.where(out.prover >= 0, Account.PROVER0 + out.prover, int(Account.SEQUENCERS)).astype(
+        np.int64
+    )
+    price = np.where(happy & (out.prover >= 0), out.prover_price, 0.0)
+    price = np.minimum(price, book.balance(int(Account.SEQUENCERS)))
+    book = book.post(Posting(Flow.TRANSFER, Account.SEQUENCERS, paid_to, price))
+
+    used = np.where(produced, cand.used, 0.0)
+    revealed = out.revealed
+    costs = l1_costs(
+        ctx, out, econ.prices, np.where(revealed | (out.mode == Mode.BACKUP), cand.used, 0.0), revealed
+    )
+    proved = out.stage >= Stage.REVEALED
+    own = p.agents.sequencers.proving_cost_per_block
+    third = c.costs[np.maximum(out.prover, 0)] if c.costs.size else np.zeros(out.prover.shape)
+    proving_cost = np.where(proved & out.self_proved, own, 0.0) + np.where(
+        proved & (out.prover >= 0), third, 0.0
+    )
+
+    bf = p.protocol.base_fee
+    base_fee = econ.base_fee
+    if p.protocol.fee_mechanism == "base_fee_burn":
+        updated = fees.next_base_fee(
+            base_fee, used, p.protocol.block_capacity, bf.target_utilisation, bf.max_change
+        )
+        base_fee = np.where(produced, updated, base_fee)
+    pending = econ.pending - included
+    expired = pending[:, :, -1].sum(axis=1)
+    aged = np.zeros_like(pending)
+    aged[:, :, 1:] = pending[:, :, :-1]
+    waiting = aged.sum(axis=(1, 2))
+    slot = s["slot"]
+    arrived = -aged.sum(axis=(1, 2))
+    aged, left, mev_draw = _arrive(ctx, slot + 1, aged, econ.shock_left)
+    arrived += aged.sum(axis=(1, 2))
+    columns: dict[str, NDArray[Any]] = {
+        "base_fee": cand.base_fee,
+        "fees_paid": paid,
+        "fees_burned": burned,
+        "tips": tips,
+        "mev": mev,
+        "mev_burned": mev_burned,
+        "l1_gas_price": econ.prices.gas,
+        "blob_price": econ.prices.blob,
+        "l1_cost": sum(costs.values(), np.zeros(ctx.n_runs)),
+        **costs,
+        "proving_cost": proving_cost,
+        "prover_price": price,
+        "txs_included": included.sum(axis=(1, 2)),
+        "txs_pending": waiting,
+        "txs_expired": expired,
+        "txs_arrived": arrived,
+        "capacity_used": used,
+    }
+    settled = Settled(columns=columns, included_by_age=included.sum(axis=1))
+    prices = _prices(ctx, slot + 1, econ.prices)
+    economy = Economy(
+        pending=aged,
+        base_fee=base_fee,
+        prices=prices,
+        shock_left=left,
+        candidate=prepare(ctx, aged, base_fee, mev_draw),
+        settled=settled,
+    )
+    return {"economy": economy, "book": book}
+
+
+def block_value_to_sequencer(ctx: Context, cand: Candidate) -> F64:
+    """What finalizing the slot's block is worth to its sequencer: its reward share, the fees and MEV it keeps, any
+    early-reveal bonus (tokens)."""
+    pr = ctx.params.protocol
+    return (
+        cand.value_to_producer + pr.block_reward * pr.reward_split.sequencer + pr.variants.early_reveal_bonus
+    )
