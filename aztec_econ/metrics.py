@@ -332,9 +332,9 @@ CONFIRMATION_DOCS: dict[str, str] = {
 
 def _delay_hist(traj: Trajectories, stage: str) -> NDArray[np.float64]:
     """Per run: transactions by delay (L1 blocks) from submission to `stage`, the submission offset U included."""
-    from aztec_econ.model.mechanisms.confirmation import STAGES
+    from aztec_econ.model.mechanisms.confirmation import stage_histogram
 
-    hist = traj.confirmation_hist[:, STAGES.index(stage), :].astype(np.float64)
+    hist = stage_histogram(traj.params, traj.confirmation_hist, stage)
     width = traj.params.protocol.slot_l1_blocks
     uniform = np.concatenate([[0.0], np.full(width, 1.0 / width)])  # U uniform on 1..slot
     return np.stack([np.convolve(h, uniform) for h in hist]) if hist.size else hist

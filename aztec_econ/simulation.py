@@ -92,7 +92,7 @@ def _record(s: dict[str, Any], ctx: Context) -> dict[str, NDArray[Any]]:
         "proposals": out.proposals,
         **settled.columns,
         "_included_by_age": settled.included_by_age,
-        "_offsets": confirmation.stage_offsets(ctx.params, out, s["slot"], attack["inclusion_delay"]),
+        "_offsets": confirmation.slot_offsets(ctx.params, out, s["slot"], attack["inclusion_delay"]),
     }
 
 
@@ -153,7 +153,7 @@ def simulate(
     state = initial_state(ctx)
     columns: dict[str, NDArray[Any]] = {}
     hist = np.zeros(
-        (ctx.n_runs, len(confirmation.STAGES), confirmation.histogram_width(params)), dtype=np.int64
+        (ctx.n_runs, len(confirmation.CHANNELS), confirmation.histogram_width(params)), dtype=np.int64
     )
     done = 0
     while done < params.sim.slots:
@@ -239,8 +239,8 @@ class Trajectories:
     confirmation_hist: NDArray[np.int64] = field(
         repr=False, default_factory=lambda: np.zeros((0, 0, 0), np.int64)
     )
-    """Included transactions per (run, confirmation stage, delay in L1 blocks before the submission offset): see
-    `model.mechanisms.confirmation`."""
+    """Included transactions per (run, channel, delay in L1 blocks before the submission offset): see
+    `model.mechanisms.confirmation` (`stage_histogram` turns it into each stage's)."""
     _kpis: pd.DataFrame | None = field(default=None, repr=False)
 
     @property

@@ -62,6 +62,7 @@ LIVELY: dict[str, Any] = {
     "agents.provers.capacity": 700.0,
     "agents.provers.bond_budget": 60.0,
     "agents.sequencers.prover_strategy": "cheapest",
+    "agents.sequencers.proving_cost_per_block": 5.0,
 }
 
 # parameters that act only with another setting: perturbed with it, against a reference with it

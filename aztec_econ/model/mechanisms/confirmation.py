@@ -12,8 +12,10 @@ and the reveal in the first L1 block of their phases (in the Sidecar order the r
 commitment lands with the proposal); the proof at its L1 block (`finalized_l1_block`). A backup-mode block reaches
 every stage at once, when it lands.
 
-The simulation accumulates, per run and stage, a histogram of included transactions by delay (L1 blocks, without
-U); `metrics.confirmation_table` adds U and reads the quantiles.
+The simulation accumulates, per run, three histograms of included transactions by delay (L1 blocks, without U):
+to the proof of happy blocks, to the landing of backup blocks, to the winning proposal of happy blocks
+(`CHANNELS`); the other stages are fixed shifts of these (`stage_histogram`). `metrics.confirmation_table` adds U
+and reads the quantiles.
 """
 
 from __future__ import annotations
@@ -26,54 +28,76 @@ from aztec_econ.model.stage import Mode
 from aztec_econ.params import Params
 
 STAGES = ("proposal", "commitment", "data_on_da", "proven", "finalized_l1")
+CHANNELS = ("happy_proven", "backup_landed", "happy_proposal")
+"""What the simulation accumulates: transactions by delay to the proof of happy blocks, to the landing of backup
+blocks, and to the winning proposal of happy blocks. Every stage follows from these (`stage_histogram`)."""
 I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
 
 
 def histogram_width(params: Params) -> int:
-    """Delay bins (L1 blocks) a histogram needs: ages x slot + slot + finality + 1."""
+    """Delay bins (L1 blocks) of the accumulated histograms: ages x slot + slot."""
     pr = params.protocol
-    return (
-        params.environment.demand.expiry_slots * pr.slot_l1_blocks
-        + pr.slot_l1_blocks
-        + (params.environment.l1.finality_blocks)
-        + 1
-    )
+    return (params.environment.demand.expiry_slots + 1) * pr.slot_l1_blocks
 
 
-def stage_offsets(params: Params, out: SlotOutcome, slot: int, inclusion_delay: I64) -> I64:
-    """Offset of each stage in the slot (runs x stages, L1 blocks); -1 where the slot produced no block."""
-    pr = params.protocol
-    v = pr.variants
-    first = slot * pr.slot_l1_blocks
-    proven = out.finalized_l1_block - first
-    proposal = np.maximum(inclusion_delay, 0)
-    p_end = pr.proposal_phase_l1_blocks
-    if v.consolidate_proposal_commitment:
-        commitment = proposal
-        reveal = np.full_like(proposal, p_end + pr.commitment_phase_l1_blocks)
-    elif v.sidecar_phase_order:
-        reveal = np.full_like(proposal, p_end)
-        commitment = np.full_like(proposal, p_end + pr.reveal_phase_l1_blocks)
-    else:
-        commitment = np.full_like(proposal, p_end)
-        reveal = np.full_like(proposal, p_end + pr.commitment_phase_l1_blocks)
-    happy = np.stack(
-        [proposal, commitment, reveal, proven, proven + params.environment.l1.finality_blocks], axis=1
-    )
-    backup = np.stack([proven] * 4 + [proven + params.environment.l1.finality_blocks], axis=1)
-    offsets = np.where((out.mode == Mode.HAPPY)[:, None], happy, backup)
-    return np.where((out.mode == Mode.SKIPPED)[:, None], -1, offsets).astype(np.int64)
+def slot_offsets(params: Params, out: SlotOutcome, slot: int, inclusion_delay: I64) -> I64:
+    """Offset in the slot (L1 blocks) of each channel's event (runs x channels); -1 where it did not happen."""
+    first = slot * params.protocol.slot_l1_blocks
+    landed = out.finalized_l1_block - first
+    happy = out.mode == Mode.HAPPY
+    backup = out.mode == Mode.BACKUP
+    return np.stack(
+        [
+            np.where(happy, landed, -1),
+            np.where(backup, landed, -1),
+            np.where(happy, np.maximum(inclusion_delay, 0), -1),
+        ],
+        axis=1,
+    ).astype(np.int64)
 
 
 def accumulate(hist: I64, included_by_age: I64, offsets: I64, slot_l1_blocks: int) -> None:
-    """Add a segment's transactions to `hist` (runs x stages x delay bins) in place.
+    """Add a segment's transactions to `hist` (runs x channels x delay bins) in place.
 
-    `included_by_age`: (slots, runs, ages); `offsets`: (slots, runs, stages)."""
-    _, runs, ages = included_by_age.shape
-    stages, width = hist.shape[1], hist.shape[2]
-    delay = np.arange(ages)[None, None, None, :] * slot_l1_blocks + offsets[:, :, :, None]
-    weight = np.broadcast_to(included_by_age[:, :, None, :], delay.shape)
-    keep = (offsets[:, :, :, None] >= 0) & (weight > 0)
-    row = np.arange(runs)[None, :, None, None] * stages + np.arange(stages)[None, None, :, None]
-    index = (row * width + delay)[keep]
-    hist += np.bincount(index, weights=weight[keep], minlength=hist.size).astype(np.int64).reshape(hist.shape)
+    `included_by_age`: (slots, runs, ages); `offsets`: (slots, runs, channels)."""
+    channels, width = hist.shape[1], hist.shape[2]
+    t, r, a = np.nonzero(included_by_age)
+    weight = included_by_age[t, r, a]
+    for c in range(channels):
+        off = offsets[t, r, c]
+        keep = off >= 0
+        index = (r[keep] * channels + c) * width + a[keep] * slot_l1_blocks + off[keep]
+        hist += (
+            np.bincount(index, weights=weight[keep], minlength=hist.size).astype(np.int64).reshape(hist.shape)
+        )
+
+
+def stage_histogram(params: Params, hist: I64, stage: str) -> F64:
+    """Transactions by delay (L1 blocks, submission offset excluded) to `stage`, per run (runs x bins)."""
+    pr = params.protocol
+    v = pr.variants
+    slot = pr.slot_l1_blocks
+    extra = pr.phase_l1_blocks + params.environment.l1.finality_blocks
+    runs, _, width = hist.shape
+    out = np.zeros((runs, width + extra))
+    backup = hist[:, 1].astype(np.float64)
+    proposal = hist[:, 2].astype(np.float64)
+    if stage in ("proven", "finalized_l1"):
+        shift = params.environment.l1.finality_blocks if stage == "finalized_l1" else 0
+        out[:, shift : shift + width] += hist[:, 0] + backup
+        return out
+    out[:, :width] += backup
+    if stage == "proposal" or (stage == "commitment" and v.consolidate_proposal_commitment):
+        out[:, :width] += proposal
+        return out
+    # commitment and reveal land in the first L1 block of their phases: ages only, then a fixed offset
+    by_age = np.zeros((runs, width))
+    by_age[:, ::slot] = proposal.reshape(runs, -1, slot).sum(axis=2)
+    p, c, r = pr.proposal_phase_l1_blocks, pr.commitment_phase_l1_blocks, pr.reveal_phase_l1_blocks
+    if stage == "commitment":
+        shift = p + r if v.sidecar_phase_order else p
+    else:
+        shift = p if v.sidecar_phase_order else p + c
+    out[:, shift : shift + width] += by_age
+    return out

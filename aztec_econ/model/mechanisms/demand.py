@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtri
+from scipy.special import gammaln, ndtri
 
 from aztec_econ.params import Params
 from aztec_econ.rng import Stream, bits, stream_keys, to_unit
@@ -58,21 +58,36 @@ def poisson_pieces(params: Params) -> int:
     return max(1, math.ceil(per_bucket / _MAX_PIECE_RATE))
 
 
+_CDFS: dict[float, F64] = {}
+
+
+def poisson_cdf(lam: float) -> F64:
+    """The Poisson(lam) CDF at 0, 1, ..., far enough that the rest has probability below 1e-16 (lam <= 30).
+    Cached: a slot sees one or two rates, constant without a trend."""
+    cdf = _CDFS.get(lam)
+    if cdf is None:
+        if len(_CDFS) > 64:
+            _CDFS.clear()
+        cdf = _CDFS[lam] = _poisson_cdf(lam)
+    return cdf
+
+
+def _poisson_cdf(lam: float) -> F64:
+    top = int(lam + 12 * math.sqrt(lam) + 40)
+    k = np.arange(top)
+    pmf = np.exp(k * math.log(lam) - lam - gammaln(k + 1)) if lam > 0 else (k == 0).astype(np.float64)
+    return np.cumsum(pmf)
+
+
 def poisson_rows(u: F64, lam: F64) -> I64:
-    """Poisson variates by inversion of `u` with a rate per element (`lam` broadcast to `u`, each <= 30)."""
-    lam = np.broadcast_to(lam, u.shape)
-    k = np.zeros(u.shape, dtype=np.int64)
-    p = np.exp(-lam)
-    cdf = p.copy()
-    active = u >= cdf
-    step = 0
-    while active.any() and step < 400:
-        step += 1
-        k += active
-        p = p * lam / step
-        cdf = cdf + p
-        active &= u >= cdf
-    return k
+    """Poisson variates by inversion of `u` (the smallest k with u < CDF(k)), one rate per row (`lam`: rows x 1,
+    each <= 30). Rows share few distinct rates (normal and shocked), so each distinct rate inverts by one table."""
+    rates = lam[:, 0]
+    out = np.empty(u.shape, dtype=np.int64)
+    for rate in np.unique(rates):
+        rows = rates == rate
+        out[rows] = np.searchsorted(poisson_cdf(float(rate)), u[rows], side="right")
+    return out
 
 
 def arrivals(
@@ -101,11 +116,17 @@ def select(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> I64:
     the base fee); at most `capacity_txs` transactions. A higher bid therefore never waits while a lower bid of the
     same age is included.
     """
-    runs, buckets, ages = pending.shape
-    ordered = (pending * eligible[:, :, None])[:, ::-1, ::-1].reshape(runs, buckets * ages)
-    before = np.cumsum(ordered, axis=1) - ordered
-    take = np.clip(capacity_txs - before, 0, ordered)
-    return np.ascontiguousarray(take.reshape(runs, buckets, ages)[:, ::-1, ::-1])
+    _, buckets, ages = pending.shape
+    offered = pending if eligible.all() else pending * eligible[:, :, None]
+    full = offered.sum(axis=(1, 2)) > capacity_txs
+    if not full.any():  # everything offered fits (the usual case): no ordering needed
+        return offered
+    rows = offered[full][:, ::-1, ::-1].reshape(-1, buckets * ages)
+    before = np.cumsum(rows, axis=1) - rows
+    take = np.minimum(np.maximum(capacity_txs - before, 0), rows)
+    out = offered.copy()
+    out[full] = take.reshape(-1, buckets, ages)[:, ::-1, ::-1]
+    return out
 
 
 def capacity_in_txs(params: Params) -> int:

@@ -1,7 +1,8 @@
 """The slot's economics: the block's transactions and fees, MEV, L1 costs, the prover's price; then the mempool,
 base fee and L1 prices of the next slot.
 
-One state variable (`economy`) and one cadCAD block at the end of the slot (each extra block costs ~20 us per slot).
+One state variable (`economy`), settled at the end of the slot inside the backup block (`p_backup_and_economics`;
+each extra cadCAD block costs ~20 us per slot).
 The candidate block (which pending transactions it takes, what they pay) is prepared at the end of the previous slot
 (at genesis for slot 0): the selection does not depend on who wins the election (every sequencer orders by bid), and
 the prover market needs the block's value and size at commitment time.
@@ -30,6 +31,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
 from aztec_econ.model.mechanisms import demand, fees, prover_market
+from aztec_econ.model.mechanisms.backup import p_backup
 from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, read_price_file
 from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.stage import Mode, Stage, Submitter
@@ -54,6 +56,8 @@ class Candidate:
     mev_burned: F64
     used: F64
     """Capacity used (mana)."""
+    txs: I64
+    """Transactions it takes."""
 
     @property
     def value_to_producer(self) -> F64:
@@ -154,14 +158,17 @@ def prepare(ctx: Context, pending: I64, base_fee: F64, mev_draw: F64) -> Candida
         mev=mev,
         mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
         used=txs * d.tx_size,
+        txs=txs,
     )
 
 
 def _arrive(ctx: Context, slot: int, pending: I64, shock_left: I64) -> tuple[I64, I64, F64]:
+    """Age the mempool by one slot (dropping the oldest age) and add `slot`'s arrivals at age 0."""
     counts, left, _, mev_draw = demand.arrivals(ctx.params, ctx.keys, slot, shock_left, constants(ctx).pieces)
-    pending = pending.copy()
-    pending[:, :, 0] += counts
-    return pending, left, mev_draw
+    aged = np.empty_like(pending)
+    aged[:, :, 1:] = pending[:, :, :-1]
+    aged[:, :, 0] = counts
+    return aged, left, mev_draw
 
 
 def genesis_economy(ctx: Context) -> Economy:
@@ -170,7 +177,7 @@ def genesis_economy(ctx: Context) -> Economy:
     runs = ctx.n_runs
     zeros = np.zeros(runs, dtype=np.int64)
     empty = np.zeros((runs, d.bid_buckets, d.expiry_slots), dtype=np.int64)
-    pending, left, mev_draw = _arrive(ctx, 0, empty, zeros)
+    pending, left, mev_draw = _arrive(ctx, 0, empty, zeros)  # the oldest age of an empty mempool is dropped
     base_fee = np.full(
         runs, p.protocol.base_fee.initial if p.protocol.fee_mechanism == "base_fee_burn" else 0.0
     )
@@ -199,23 +206,35 @@ def l1_costs(
     p = ctx.params
     g = p.protocol.l1_gas
     consolidated = p.protocol.variants.consolidate_proposal_commitment
-    gas = prices.gas
+    per_gas = prices.gas * (prover_market.GWEI / p.environment.l1.eth_per_token)  # tokens per gas
     per_proposal = g.proposal + (max(0.0, g.commitment - TX_BASE_GAS) if consolidated else 0.0)
-    blob_cost = prover_market.eth_to_tokens(p, blobs(ctx, used) * prover_market.BLOB_GAS * prices.blob * 1e-9)
-    committed = (out.stage >= Stage.COMMITTED) & ~np.asarray(consolidated)
-    commitment = np.where(committed, prover_market.gas_cost(p, g.commitment, gas), 0.0)
-    verification = prover_market.gas_cost(p, g.verification, gas)
-    by_prover = np.isin(out.submitter, (Submitter.PROVER, Submitter.SEQUENCER))
-    prover_side = commitment + np.where(by_prover, verification, 0.0)
-    sequencer = prover_market.gas_cost(p, per_proposal, gas) * out.proposals
-    sequencer = sequencer + np.where(revealed, prover_market.gas_cost(p, g.reveal, gas) + blob_cost, 0.0)
-    backup = np.where(out.mode == Mode.BACKUP, prover_market.gas_cost(p, g.backup, gas) + blob_cost, 0.0)
+    blob_cost = (
+        blobs(ctx, used)
+        * prices.blob
+        * (prover_market.BLOB_GAS * prover_market.GWEI / p.environment.l1.eth_per_token)
+    )
+    commitment = 0.0 if consolidated else np.where(out.stage >= Stage.COMMITTED, g.commitment, 0.0)
+    by_prover = (out.submitter == Submitter.PROVER) | (out.submitter == Submitter.SEQUENCER)
+    prover_side = (commitment + np.where(by_prover, g.verification, 0.0)) * per_gas
+    sequencer = (per_proposal * out.proposals + np.where(revealed, g.reveal, 0.0)) * per_gas
+    sequencer += np.where(revealed, blob_cost, 0.0)
+    backup = np.where(out.mode == Mode.BACKUP, g.backup * per_gas + blob_cost, 0.0)
     return {
         "l1_cost_sequencer": sequencer + np.where(out.self_proved, prover_side, 0.0),
         "l1_cost_prover": np.where(out.prover >= 0, prover_side, 0.0),
-        "l1_cost_relay": np.where(out.submitter == Submitter.RELAY, verification, 0.0),
+        "l1_cost_relay": np.where(out.submitter == Submitter.RELAY, g.verification * per_gas, 0.0),
         "l1_cost_backup": backup,
     }
+
+
+def p_backup_and_economics(
+    params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]
+) -> dict[str, Any]:
+    """Backup mode (`backup.p_backup`), then the slot's economics (`p_economics`): one cadCAD block for both (a
+    block costs ~20 us per slot, and the economics need the slot's final mode)."""
+    signal = p_backup(params, substep, history, s)
+    settled = p_economics(params, substep, history, {**s, **signal})
+    return {**signal, **settled}
 
 
 def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
@@ -229,36 +248,41 @@ def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str,
     c = constants(ctx)
     produced = out.mode != Mode.SKIPPED
     happy = out.mode == Mode.HAPPY
-    included = cand.included * produced[:, None, None]
-
-    paid, burned, tips = (np.where(produced, x, 0.0) for x in (cand.paid, cand.burned, cand.tips))
-    mev, mev_burned = (np.where(produced, x, 0.0) for x in (cand.mev, cand.mev_burned))
+    if produced.all():
+        included, txs, used = cand.included, cand.txs, cand.used
+        paid, burned, tips, mev, mev_burned = cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned
+    else:
+        included = cand.included * produced[:, None, None]
+        txs, used = np.where(produced, cand.txs, 0), np.where(produced, cand.used, 0.0)
+        paid, burned, tips, mev, mev_burned = (
+            np.where(produced, x, 0.0) for x in (cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned)
+        )
     owed = paid + mev
     market = book.balance(int(Account.MARKET))
-    scale = np.where(owed > market, market / np.where(owed > 0, owed, 1.0), 1.0)
-    paid, burned, tips, mev, mev_burned = (x * scale for x in (paid, burned, tips, mev, mev_burned))
-    producer = np.where(happy, int(Account.SEQUENCERS), int(Account.BACKUP)).astype(np.int64)
+    if (owed > market).any():  # users cannot pay: every fee quantity scales down
+        scale = np.where(owed > market, market / np.where(owed > 0, owed, 1.0), 1.0)
+        paid, burned, tips, mev, mev_burned = (x * scale for x in (paid, burned, tips, mev, mev_burned))
+    producer = np.where(happy, int(Account.SEQUENCERS), int(Account.BACKUP))
+    kept = tips + mev - mev_burned
+    third_party = out.prover >= 0
+    paid_to = np.where(third_party, Account.PROVER0 + out.prover, int(Account.SEQUENCERS))
+    price = np.where(happy & third_party, out.prover_price, 0.0)
+    price = np.minimum(price, book.balance(int(Account.SEQUENCERS)) + np.where(happy, kept, 0.0))
     book = book.post(
-        Posting(Flow.TRANSFER, Account.MARKET, producer, tips + mev - mev_burned),
+        Posting(Flow.TRANSFER, Account.MARKET, producer, kept),
         Posting(Flow.BURN, Account.MARKET, None, burned + mev_burned),
+        Posting(Flow.TRANSFER, Account.SEQUENCERS, paid_to, price),
     )
-    paid_to = np.where(out.prover >= 0, Account.PROVER0 + out.prover, int(Account.SEQUENCERS)).astype(
-        np.int64
-    )
-    price = np.where(happy & (out.prover >= 0), out.prover_price, 0.0)
-    price = np.minimum(price, book.balance(int(Account.SEQUENCERS)))
-    book = book.post(Posting(Flow.TRANSFER, Account.SEQUENCERS, paid_to, price))
 
-    used = np.where(produced, cand.used, 0.0)
     revealed = out.revealed
     costs = l1_costs(
         ctx, out, econ.prices, np.where(revealed | (out.mode == Mode.BACKUP), cand.used, 0.0), revealed
     )
     proved = out.stage >= Stage.REVEALED
-    own = p.agents.sequencers.proving_cost_per_block
     third = c.costs[np.maximum(out.prover, 0)] if c.costs.size else np.zeros(out.prover.shape)
-    proving_cost = np.where(proved & out.self_proved, own, 0.0) + np.where(
-        proved & (out.prover >= 0), third, 0.0
+    own = p.agents.sequencers.proving_cost_per_block
+    proving_cost = np.where(
+        proved, np.where(out.self_proved, own, 0.0) + np.where(third_party, third, 0.0), 0.0
     )
 
     bf = p.protocol.base_fee
@@ -270,13 +294,10 @@ def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str,
         base_fee = np.where(produced, updated, base_fee)
     pending = econ.pending - included
     expired = pending[:, :, -1].sum(axis=1)
-    aged = np.zeros_like(pending)
-    aged[:, :, 1:] = pending[:, :, :-1]
-    waiting = aged.sum(axis=(1, 2))
+    waiting = pending.sum(axis=(1, 2)) - expired
     slot = s["slot"]
-    arrived = -aged.sum(axis=(1, 2))
-    aged, left, mev_draw = _arrive(ctx, slot + 1, aged, econ.shock_left)
-    arrived += aged.sum(axis=(1, 2))
+    aged, left, mev_draw = _arrive(ctx, slot + 1, pending, econ.shock_left)
+    arrived = aged[:, :, 0].sum(axis=1)
     columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
         "fees_paid": paid,
@@ -286,11 +307,14 @@ def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str,
         "mev_burned": mev_burned,
         "l1_gas_price": econ.prices.gas,
         "blob_price": econ.prices.blob,
-        "l1_cost": sum(costs.values(), np.zeros(ctx.n_runs)),
+        "l1_cost": costs["l1_cost_sequencer"]
+        + costs["l1_cost_prover"]
+        + costs["l1_cost_relay"]
+        + costs["l1_cost_backup"],
         **costs,
         "proving_cost": proving_cost,
         "prover_price": price,
-        "txs_included": included.sum(axis=(1, 2)),
+        "txs_included": txs,
         "txs_pending": waiting,
         "txs_expired": expired,
         "txs_arrived": arrived,
@@ -307,12 +331,3 @@ def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str,
         settled=settled,
     )
     return {"economy": economy, "book": book}
-
-
-def block_value_to_sequencer(ctx: Context, cand: Candidate) -> F64:
-    """What finalizing the slot's block is worth to its sequencer: its reward share, the fees and MEV it keeps, any
-    early-reveal bonus (tokens)."""
-    pr = ctx.params.protocol
-    return (
-        cand.value_to_producer + pr.block_reward * pr.reward_split.sequencer + pr.variants.early_reveal_bonus
-    )

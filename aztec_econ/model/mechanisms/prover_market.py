@@ -24,6 +24,8 @@ able, else cheapest). Ties are broken uniformly (`prover_pick`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -95,6 +97,56 @@ def expected_profit(price: F64, cost: F64, success: F64, bond: float, reward: F6
     return np.asarray(success * (price + reward) - cost - (1.0 - success) * bond, dtype=np.float64)
 
 
+def block_value(params: Params, kept_by_producer: F64) -> F64:
+    """What finalizing the slot's block is worth to its sequencer: its reward share, the fees and MEV it keeps
+    (`kept_by_producer`), any early-reveal bonus (tokens)."""
+    pr = params.protocol
+    return kept_by_producer + (pr.block_reward * pr.reward_split.sequencer + pr.variants.early_reveal_bonus)
+
+
+@dataclass(frozen=True)
+class Market:
+    """The market's constants, derived once from the parameters (quotes only need the slot's gas price on top)."""
+
+    costs: F64
+    """Compute cost of each prover (tokens)."""
+    failure: F64
+    """Failure chance of each option: the provers, then the winner itself."""
+    success: F64
+    """Chance each option is paid (`success_given_commitment`)."""
+    gas_per_prover: float
+    """L1 gas a committed third-party prover pays."""
+    reward: float
+    own_cost: float
+    """The winner's compute cost of proving itself (tokens)."""
+    static_ok: bool
+    """The bond fits the provers' bond budget."""
+
+
+_MARKETS: dict[int, tuple[Params, Market]] = {}
+
+
+def market(params: Params) -> Market:
+    """The cached `Market` of `params`."""
+    hit = _MARKETS.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    pv = params.agents.provers
+    failure = np.concatenate([prover_failures(params), [pv.failure_probability]])
+    value = Market(
+        costs=prover_costs(params),
+        failure=failure,
+        success=success_given_commitment(params, failure),
+        gas_per_prover=prover_l1_gas(params),
+        reward=reward_to_prover(params),
+        own_cost=params.agents.sequencers.proving_cost_per_block,
+        static_ok=params.protocol.prover_bond <= pv.bond_budget,
+    )
+    _MARKETS.clear()
+    _MARKETS[id(params)] = (params, value)
+    return value
+
+
 def choose(
     params: Params,
     proposed: B,
@@ -111,47 +163,38 @@ def choose(
     (mana); `can_self`: the winner has proving hardware and the bond; `prover_ok`: runs x provers, available with a
     balance covering the bond; `u_pick`: tie-break uniforms.
     """
-    p = params
-    pv = p.agents.provers
-    seq = p.agents.sequencers
-    bond = float(p.protocol.prover_bond)
-    reward = reward_to_prover(p)
-    l1 = gas_cost(p, prover_l1_gas(p), gas_price)[:, None]
-    fails = prover_failures(p)
-    success = success_given_commitment(p, fails)[None, :]
-    price = break_even(prover_costs(p)[None, :] + l1, success, bond, reward) * (1.0 + pv.margin)
-    quotes = prover_ok & proposed[:, None] & (price <= block_value[:, None])
-    quotes &= (bond <= pv.bond_budget) & (block_size <= pv.capacity)[:, None]
-    own_success = success_given_commitment(p, np.float64(pv.failure_probability))
-    own_cost = seq.proving_cost_per_block + gas_cost(p, p.protocol.l1_gas.verification, gas_price)
-    own_price = break_even(own_cost, own_success, bond, reward)
-    self_ok = proposed & can_self & (block_size <= pv.capacity)
-    self_ok &= (
-        expected_profit(np.zeros_like(own_cost), own_cost, own_success, bond, reward + block_value) >= 0
-    )
-    # options: provers 0..P-1, then the winner itself (column P)
-    options = np.concatenate([quotes, self_ok[:, None]], axis=1)
-    prices = np.concatenate([np.broadcast_to(price, quotes.shape), own_price[:, None]], axis=1)
-    failure = np.concatenate([fails, [pv.failure_probability]])[None, :]
-    if seq.prover_strategy == "most_reliable":
-        key = np.where(options, failure, np.inf)
+    m = market(params)
+    pv = params.agents.provers
+    n = pv.count
+    bond = float(params.protocol.prover_bond)
+    tokens_per_gas = gas_price * (GWEI / params.environment.l1.eth_per_token)
+    fits = proposed & (block_size <= pv.capacity)
+    # options: provers 0..P-1, then the winner itself (column P), at their break-even prices (provers: x margin)
+    cost = np.empty((gas_price.size, n + 1))
+    cost[:, :n] = m.costs[None, :] + (m.gas_per_prover * tokens_per_gas)[:, None]
+    cost[:, n] = m.own_cost + params.protocol.l1_gas.verification * tokens_per_gas
+    prices = break_even(cost, m.success[None, :], bond, m.reward)
+    prices[:, :n] *= 1.0 + pv.margin
+    options = np.empty((gas_price.size, n + 1), dtype=bool)
+    options[:, :n] = prover_ok & (prices[:, :n] <= block_value[:, None]) & (fits & m.static_ok)[:, None]
+    own = m.success[n] * (m.reward + block_value) - cost[:, n] - (1.0 - m.success[n]) * bond
+    options[:, n] = fits & can_self & (own >= 0)
+    strategy = params.agents.sequencers.prover_strategy
+    if strategy == "most_reliable":
+        key = np.where(options, m.failure[None, :], np.inf)
         best = options & (key <= key.min(axis=1, keepdims=True))
         key = np.where(best, prices, np.inf)
-        best &= key <= key.min(axis=1, keepdims=True)
     else:
+        best = options.copy()
         key = np.where(options, prices, np.inf)
-        best = options & (key <= key.min(axis=1, keepdims=True))
-        if seq.prover_strategy == "self_prove_when_able":
-            best = np.where(
-                self_ok[:, None], np.eye(1, options.shape[1], options.shape[1] - 1, dtype=bool), best
-            )
+    best &= key <= key.min(axis=1, keepdims=True)
+    if strategy == "self_prove_when_able":
+        best[options[:, n], :n] = False
+        best[:, n] |= options[:, n]
     pick = _pick(best, u_pick)
-    n = pv.count
     self_proved = pick == n
     prover = np.where((pick >= 0) & (pick < n), pick, -1)
-    agreed = np.where(
-        prover >= 0, np.take_along_axis(prices, np.maximum(pick, 0)[:, None], axis=1)[:, 0], 0.0
-    )
+    agreed = np.where(prover >= 0, prices[np.arange(pick.size), np.maximum(pick, 0)], 0.0)
     return self_proved, prover, agreed
 
 

@@ -24,7 +24,6 @@ from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
 from aztec_econ.model.mechanisms import prover_market
 from aztec_econ.model.mechanisms.adversary import blocked
-from aztec_econ.model.mechanisms.economics import block_value_to_sequencer
 from aztec_econ.model.stage import Stage
 
 I64 = NDArray[np.int64]
@@ -75,7 +74,7 @@ def p_commitment(params: dict[str, Any], substep: int, history: Any, s: dict[str
         p,
         proposed,
         econ.prices.gas,
-        block_value_to_sequencer(ctx, econ.candidate),
+        prover_market.block_value(p, econ.candidate.value_to_producer),
         econ.candidate.used,
         can_self,
         quoting,
