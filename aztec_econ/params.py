@@ -502,6 +502,31 @@ class Sequencers(_Group):
         doc="Operating cost of one sequencer key's node",
         ge=0,
     )
+    profit_driven_entry_exit: bool = field(
+        unit="-",
+        source="assumption",
+        doc="Registration and exit rates follow the sequencers' APR so far (see `apr_sensitivity`)",
+    )
+    target_apr: float = field(
+        unit="share/year",
+        source="assumption",
+        doc="APR at which registrations and exits keep their base rates (profit-driven entry and exit)",
+        ge=-10,
+        le=10,
+    )
+    apr_sensitivity: float = field(
+        unit="1/(share/year)",
+        source="assumption",
+        doc="Each day: registrations x clip(1 + s (APR - target), 0, max), exits x clip(1 - s (APR - target), 0, max)",
+        ge=0,
+    )
+    max_rate_multiplier: float = field(
+        unit="x",
+        source="assumption",
+        doc="Largest multiplier of the base registration and exit rates (profit-driven entry and exit)",
+        ge=1,
+        le=100,
+    )
 
 
 class Provers(_Group):

@@ -136,8 +136,10 @@ def test_a_higher_bid_never_waits_while_a_lower_one_of_the_same_age_is_included(
                 assert included[0, :high, age].sum() == 0
 
 
-def test_priority_ordering_in_a_congested_simulation(make_params: Callable[..., Params]) -> None:
-    """When capacity binds, the top bid bucket waits no longer than any lower bucket (mean age at inclusion)."""
+def test_when_capacity_binds_blocks_are_full_and_transactions_wait_and_expire(
+    make_params: Callable[..., Params],
+) -> None:
+    """The ordering rule itself is tested on `demand.select` above; here the simulation congests."""
     params = make_params(
         sim__slots=200,
         environment__demand__tx_rate_per_slot=300.0,
@@ -146,7 +148,9 @@ def test_priority_ordering_in_a_congested_simulation(make_params: Callable[..., 
     )
     frame = simulate(params).frame
     assert (frame["capacity_used"] == params.protocol.block_capacity).mean() > 0.9
-    assert frame["txs_expired"].sum() > 0
+    assert frame["txs_expired"].sum() > 0 and (frame["txs_pending"] > 0).mean() > 0.9
+    # the confirmation times stretch: transactions wait whole slots
+    assert simulate(params).confirmation.set_index("stage").loc["proposal", "p90_minutes"] > 20
 
 
 def test_same_seed_gives_the_same_demand_under_every_mechanism(make_params: Callable[..., Params]) -> None:
@@ -455,3 +459,27 @@ def test_economics_results_do_not_depend_on_the_batch(make_params: Callable[...,
     pd.testing.assert_frame_equal(
         full[full["run"] == 2].reset_index(drop=True)[FEE_COLUMNS], alone.reset_index(drop=True)[FEE_COLUMNS]
     )
+
+
+def test_profit_driven_entry_and_exit_follow_the_apr(make_params: Callable[..., Params]) -> None:
+    base = {
+        "sim__slots": 720,
+        "agents__sequencers__profit_driven_entry_exit": True,
+        "agents__sequencers__registrations_per_day": 20.0,
+        "agents__sequencers__exits_per_day": 20.0,
+    }
+    day = 144  # the first day is planned before any APR is known: base rates
+    unprofitable = simulate(make_params(**base, agents__sequencers__target_apr=5.0)).frame.query(
+        "slot >= @day"
+    )
+    profitable = simulate(make_params(**base, agents__sequencers__target_apr=-5.0)).frame.query(
+        "slot >= @day"
+    )
+    assert unprofitable["registrations"].sum() == 0  # APR far below target: no entries
+    assert profitable["exit_signals"].sum() == 0  # far above: no exits
+    # four days x 3 runs at up to 4 x 20 a day
+    assert profitable["registrations"].sum() > 4 * 3 * 20
+    assert unprofitable["exit_signals"].sum() > 4 * 3 * 20
+    off = simulate(make_params(sim__slots=300)).frame
+    same = simulate(make_params(sim__slots=300, agents__sequencers__target_apr=5.0)).frame
+    pd.testing.assert_frame_equal(off, same)  # the switch off: the rates are the base rates

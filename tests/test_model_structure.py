@@ -71,6 +71,9 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "environment.l1.shock_probability": {"environment.l1.process": "shock"},
     "environment.l1.shock_multiplier": {"environment.l1.process": "shock"},
     "environment.l1.shock_slots": {"environment.l1.process": "shock"},
+    "agents.sequencers.target_apr": {"agents.sequencers.profit_driven_entry_exit": True},
+    "agents.sequencers.apr_sensitivity": {"agents.sequencers.profit_driven_entry_exit": True},
+    "agents.sequencers.max_rate_multiplier": {"agents.sequencers.profit_driven_entry_exit": True},
 }
 
 # alternatives of parameters that are not numbers or booleans
@@ -102,7 +105,7 @@ def perturbations(name: str, value: Any) -> list[Any]:
 def run_lively(overrides: dict[str, Any]) -> pd.DataFrame:
     traj = simulate(load_params(overrides={**LIVELY, **overrides}))
     hist = pd.DataFrame(traj.confirmation_hist.reshape(traj.confirmation_hist.shape[0], -1))
-    return pd.concat([traj.frame, traj.keys, traj.votes, traj.agents, hist], axis=1)
+    return pd.concat([traj.frame, traj.keys, traj.votes, traj.agents, hist, traj.confirmation], axis=1)
 
 
 def test_every_parameter_changes_behaviour() -> None:

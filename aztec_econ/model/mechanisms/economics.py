@@ -86,6 +86,19 @@ class Economy:
     """Slots the current demand shock still lasts."""
     candidate: Candidate
     settled: Settled | None
+    sequencer_profit: F64
+    """Sequencers' profit so far (tokens; revenue minus costs as in `metrics.agent_table`)."""
+    stake_slots: F64
+    """Sum over slots so far of the eligible keys (key-slots): the capital-time of the APR."""
+
+    def sequencer_apr(self, ctx: Context) -> F64:
+        """Sequencers' APR so far: profit over (minimum stake x mean eligible keys) per year; the target before the
+        first slot."""
+        p = ctx.params
+        capital_years = p.protocol.minimum_stake * self.stake_slots / (365.0 * p.protocol.slots_per_day)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            apr = self.sequencer_profit / capital_years
+        return np.where(capital_years > 0, apr, p.agents.sequencers.target_apr)
 
 
 @dataclass(frozen=True)
@@ -188,6 +201,8 @@ def genesis_economy(ctx: Context) -> Economy:
         shock_left=left,
         candidate=prepare(ctx, pending, base_fee, mev_draw),
         settled=None,
+        sequencer_profit=np.zeros(runs),
+        stake_slots=np.zeros(runs),
     )
 
 
@@ -322,7 +337,26 @@ def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str,
     }
     settled = Settled(columns=columns, included_by_age=included.sum(axis=1))
     prices = _prices(ctx, slot + 1, econ.prices)
+    seq = p.agents.sequencers
+    active = s["sequencers"].active
+    self_proved = out.self_proved
+    revenue = (
+        out.rewards[:, 0]
+        + np.where(happy, kept, 0.0)
+        + np.where(self_proved, out.rewards[:, 1], 0.0)
+        + np.where(out.submitter == Submitter.SEQUENCER, out.rewards[:, 2], 0.0)
+    )
+    cost = (
+        costs["l1_cost_sequencer"]
+        + price
+        + np.where(self_proved, proving_cost + book.flows[:, Flow.SLASH], 0.0)
+    )
+    cost = cost + active * (
+        seq.operating_cost_per_day / p.protocol.slots_per_day / p.environment.l1.eth_per_token
+    )
     economy = Economy(
+        sequencer_profit=econ.sequencer_profit + revenue - cost,
+        stake_slots=econ.stake_slots + active,
         pending=aged,
         base_fee=base_fee,
         prices=prices,
