@@ -67,7 +67,8 @@ def measure(
     if shutil.which("taskset"):
         command = ["taskset", "-c", "0", *command]
     env = {**os.environ, "PYTHONPATH": path} if path else None
-    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    # `python -c` puts the working directory first on the path: run another checkout from inside it
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env, cwd=path).stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result
 

@@ -469,11 +469,11 @@ def test_profit_driven_entry_and_exit_follow_the_apr(make_params: Callable[..., 
         "agents__sequencers__exits_per_day": 20.0,
     }
     day = 144  # the first day is planned before any APR is known: base rates
-    unprofitable = simulate(make_params(**base, agents__sequencers__target_apr=5.0)).frame.query(
-        "slot >= @day"
-    )
-    profitable = simulate(make_params(**base, agents__sequencers__target_apr=-5.0)).frame.query(
-        "slot >= @day"
+    unprofitable = simulate(make_params(**base, agents__sequencers__target_apr=5.0)).frame
+    profitable = simulate(make_params(**base, agents__sequencers__target_apr=-5.0)).frame
+    unprofitable, profitable = (
+        unprofitable[unprofitable["slot"] >= day],
+        profitable[profitable["slot"] >= day],
     )
     assert unprofitable["registrations"].sum() == 0  # APR far below target: no entries
     assert profitable["exit_signals"].sum() == 0  # far above: no exits

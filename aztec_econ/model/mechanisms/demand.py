@@ -116,17 +116,25 @@ def select(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> I64:
     the base fee); at most `capacity_txs` transactions. A higher bid therefore never waits while a lower bid of the
     same age is included.
     """
+    return select_by_bucket(pending, eligible, capacity_txs)[0]
+
+
+def select_by_bucket(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> tuple[I64, I64]:
+    """`select`, and the included transactions per bucket (runs x buckets)."""
     _, buckets, ages = pending.shape
     offered = pending if eligible.all() else pending * eligible[:, :, None]
-    full = offered.sum(axis=(1, 2)) > capacity_txs
-    if not full.any():  # everything offered fits (the usual case): no ordering needed
-        return offered
+    by_bucket = offered.sum(axis=2)
+    full = by_bucket.sum(axis=1) > capacity_txs
+    if not full.any():  # everything offered fits: no ordering needed
+        return offered, by_bucket
     rows = offered[full][:, ::-1, ::-1].reshape(-1, buckets * ages)
     before = np.cumsum(rows, axis=1) - rows
-    take = np.minimum(np.maximum(capacity_txs - before, 0), rows)
+    take = np.minimum(np.maximum(capacity_txs - before, 0), rows).reshape(-1, buckets, ages)[:, ::-1, ::-1]
     out = offered.copy()
-    out[full] = take.reshape(-1, buckets, ages)[:, ::-1, ::-1]
-    return out
+    out[full] = take
+    by_bucket = by_bucket.copy()
+    by_bucket[full] = take.sum(axis=2)
+    return out, by_bucket
 
 
 def capacity_in_txs(params: Params) -> int:

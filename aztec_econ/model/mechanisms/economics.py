@@ -80,6 +80,8 @@ class Economy:
 
     pending: I64
     """Pending transactions (runs x buckets x ages), arrivals of the coming slot included."""
+    pending_total: I64
+    """Their number per run."""
     base_fee: F64
     prices: L1Prices
     shock_left: I64
@@ -157,10 +159,10 @@ def prepare(ctx: Context, pending: I64, base_fee: F64, mev_draw: F64) -> Candida
     c = constants(ctx)
     mechanism = p.protocol.fee_mechanism
     eligible = c.bids[None, :] >= base_fee[:, None]
-    included = demand.select(pending, eligible, c.capacity_txs)
-    paid, burned, tips = fees.block_fees(included, c.bids, p.environment.demand.tx_size, base_fee, mechanism)
+    included, by_bucket = demand.select_by_bucket(pending, eligible, c.capacity_txs)
+    paid, burned, tips = fees.block_fees(by_bucket, c.bids, p.environment.demand.tx_size, base_fee, mechanism)
     d = p.environment.demand
-    txs = included.sum(axis=(1, 2))
+    txs = by_bucket.sum(axis=1)
     mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
     return Candidate(
         included=included,
@@ -196,6 +198,7 @@ def genesis_economy(ctx: Context) -> Economy:
     )
     return Economy(
         pending=pending,
+        pending_total=pending[:, :, 0].sum(axis=1),
         base_fee=base_fee,
         prices=_prices(ctx, 0, None),
         shock_left=left,
@@ -309,7 +312,7 @@ def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str,
         base_fee = np.where(produced, updated, base_fee)
     pending = econ.pending - included
     expired = pending[:, :, -1].sum(axis=1)
-    waiting = pending.sum(axis=(1, 2)) - expired
+    waiting = econ.pending_total - txs - expired
     slot = s["slot"]
     aged, left, mev_draw = _arrive(ctx, slot + 1, pending, econ.shock_left)
     arrived = aged[:, :, 0].sum(axis=1)
@@ -337,27 +340,15 @@ def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str,
     }
     settled = Settled(columns=columns, included_by_age=included.sum(axis=1))
     prices = _prices(ctx, slot + 1, econ.prices)
-    seq = p.agents.sequencers
-    active = s["sequencers"].active
-    self_proved = out.self_proved
-    revenue = (
-        out.rewards[:, 0]
-        + np.where(happy, kept, 0.0)
-        + np.where(self_proved, out.rewards[:, 1], 0.0)
-        + np.where(out.submitter == Submitter.SEQUENCER, out.rewards[:, 2], 0.0)
-    )
-    cost = (
-        costs["l1_cost_sequencer"]
-        + price
-        + np.where(self_proved, proving_cost + book.flows[:, Flow.SLASH], 0.0)
-    )
-    cost = cost + active * (
-        seq.operating_cost_per_day / p.protocol.slots_per_day / p.environment.l1.eth_per_token
-    )
+    profit, stake_slots = econ.sequencer_profit, econ.stake_slots
+    if p.agents.sequencers.profit_driven_entry_exit:  # the running APR the registry reads
+        profit, stake_slots = _sequencer_profit(ctx, s, kept, price, proving_cost, costs["l1_cost_sequencer"])
+        profit, stake_slots = profit + econ.sequencer_profit, stake_slots + econ.stake_slots
     economy = Economy(
-        sequencer_profit=econ.sequencer_profit + revenue - cost,
-        stake_slots=econ.stake_slots + active,
+        sequencer_profit=profit,
+        stake_slots=stake_slots,
         pending=aged,
+        pending_total=waiting + arrived,
         base_fee=base_fee,
         prices=prices,
         shock_left=left,
@@ -365,3 +356,25 @@ def p_economics(params: dict[str, Any], substep: int, history: Any, s: dict[str,
         settled=settled,
     )
     return {"economy": economy, "book": book}
+
+
+def _sequencer_profit(
+    ctx: Context, s: dict[str, Any], kept: F64, price: F64, proving_cost: F64, l1_cost: F64
+) -> tuple[F64, F64]:
+    """The sequencers' profit in the slot (as `metrics.agent_table` counts it) and their eligible keys."""
+    p = ctx.params
+    out: SlotOutcome = s["outcome"]
+    active = s["sequencers"].active.astype(np.float64)
+    happy = out.mode == Mode.HAPPY
+    revenue = (
+        out.rewards[:, 0]
+        + np.where(happy, kept, 0.0)
+        + np.where(out.self_proved, out.rewards[:, 1], 0.0)
+        + np.where(out.submitter == Submitter.SEQUENCER, out.rewards[:, 2], 0.0)
+    )
+    slashed = s["book"].flows[:, Flow.SLASH]
+    cost = l1_cost + price + np.where(out.self_proved, proving_cost + slashed, 0.0)
+    per_key = (
+        p.agents.sequencers.operating_cost_per_day / p.protocol.slots_per_day / p.environment.l1.eth_per_token
+    )
+    return revenue - cost - active * per_key, active

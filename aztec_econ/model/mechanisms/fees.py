@@ -38,14 +38,14 @@ def next_base_fee(
 
 
 def block_fees(
-    included: NDArray[np.int64],
+    per_bucket: NDArray[np.int64],
     bids: F64,
     tx_size: float,
     base_fee: F64,
     mechanism: str,
 ) -> tuple[F64, F64, F64]:
-    """(fees paid, fees burned, tips to the producer) per run of a block with `included` (runs x buckets x ages)."""
-    per_bucket = included.sum(axis=2)
+    """(fees paid, fees burned, tips to the producer) per run of a block with `per_bucket` transactions of each bid
+    bucket (runs x buckets)."""
     txs = per_bucket.sum(axis=1)
     paid = per_bucket @ (bids * tx_size)
     if mechanism == "base_fee_burn":

@@ -39,12 +39,12 @@ def p_reveal(params: dict[str, Any], substep: int, history: Any, s: dict[str, An
             Posting(Flow.UNLOCK, Account.BONDS, bond_owner(outcome.prover, outcome.self_proved), missed)
         )
     stage = np.where(revealed, Stage.REVEALED, outcome.stage).astype(np.int8)
-    bonus = np.where(
-        revealed, p.protocol.variants.early_reveal_bonus, 0.0
-    )  # design variant: early-reveal bonus
-    book = book.post(Posting(Flow.MINT, None, Account.SEQUENCERS, bonus))
-    rewards = outcome.rewards.copy()
-    rewards[:, 0] += bonus
+    rewards = outcome.rewards
+    if p.protocol.variants.early_reveal_bonus > 0:  # design variant: a bonus for revealing the data
+        bonus = np.where(revealed, p.protocol.variants.early_reveal_bonus, 0.0)
+        book = book.post(Posting(Flow.MINT, None, Account.SEQUENCERS, bonus))
+        rewards = rewards.copy()
+        rewards[:, 0] += bonus
     return {
         "outcome": replace(outcome, stage=stage, revealed=outcome.revealed | revealed, rewards=rewards),
         "book": book,
