@@ -483,3 +483,12 @@ def test_profit_driven_entry_and_exit_follow_the_apr(make_params: Callable[..., 
     off = simulate(make_params(sim__slots=300)).frame
     same = simulate(make_params(sim__slots=300, agents__sequencers__target_apr=5.0)).frame
     pd.testing.assert_frame_equal(off, same)  # the switch off: the rates are the base rates
+
+
+def test_parquet_round_trip_keeps_the_confirmation_table(
+    make_params: Callable[..., Params], tmp_path: Path
+) -> None:
+    traj = simulate(make_params(sim__slots=60))
+    back = type(traj).read_parquet(traj.to_parquet(tmp_path / "t.parquet"))
+    pd.testing.assert_frame_equal(back.confirmation, traj.confirmation)
+    pd.testing.assert_frame_equal(back.agents, traj.agents)

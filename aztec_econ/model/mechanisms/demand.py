@@ -79,15 +79,24 @@ def _poisson_cdf(lam: float) -> F64:
     return np.cumsum(pmf)
 
 
-def poisson_rows(u: F64, lam: F64) -> I64:
-    """Poisson variates by inversion of `u` (the smallest k with u < CDF(k)), one rate per row (`lam`: rows x 1,
-    each <= 30). Rows share few distinct rates (normal and shocked), so each distinct rate inverts by one table."""
-    rates = lam[:, 0]
-    out = np.empty(u.shape, dtype=np.int64)
-    for rate in np.unique(rates):
-        rows = rates == rate
-        out[rows] = np.searchsorted(poisson_cdf(float(rate)), u[rows], side="right")
-    return out
+_PAIRS: dict[tuple[float, float], tuple[F64, int]] = {}
+
+
+def poisson_two_rates(u: F64, calm: float, shocked: float, active: NDArray[np.bool_]) -> I64:
+    """Poisson variates by inversion of `u` (the smallest k with u < CDF(k)) when each row has one of two rates
+    (`active` rows the second, each <= 30): one table lookup for all.
+
+    The shocked table is shifted by 2 (uniforms are below 1, CDFs at most 1), so both tables form one sorted array
+    and each row searches its own part."""
+    pair = _PAIRS.get((calm, shocked))
+    if pair is None:
+        if len(_PAIRS) > 64:
+            _PAIRS.clear()
+        first = poisson_cdf(calm)
+        pair = _PAIRS[(calm, shocked)] = (np.concatenate([first, poisson_cdf(shocked) + 2.0]), first.size)
+    table, offset = pair
+    shift = active[:, None]
+    return np.searchsorted(table, u + 2.0 * shift, side="right").astype(np.int64) - offset * shift
 
 
 def arrivals(
@@ -99,10 +108,10 @@ def arrivals(
     u = to_unit(bits(stream_keys(keys, Stream.DEMAND, slot), 2 + buckets * pieces))
     active = (shock_left > 0) | (u[:, 0] < d.shock_probability)
     left = np.where(shock_left > 0, shock_left - 1, np.where(active, d.shock_slots - 1, 0))
-    rate = d.tx_rate_per_slot * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))
-    rate = rate * np.where(active, d.shock_multiplier, 1.0)
-    piece_rate = (rate / (buckets * pieces))[:, None]
-    counts = poisson_rows(u[:, 2:], piece_rate)
+    base = d.tx_rate_per_slot * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))
+    rate = base * np.where(active, d.shock_multiplier, 1.0)
+    per_piece = base / (buckets * pieces)
+    counts = poisson_two_rates(u[:, 2:], per_piece, per_piece * d.shock_multiplier, active)
     if pieces > 1:
         counts = counts.reshape(-1, buckets, pieces).sum(axis=2)
     mev_draw = -np.log1p(-u[:, 1])
