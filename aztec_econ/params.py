@@ -147,14 +147,15 @@ class Variants(_Group):
         unit="share/L1 block",
         source="spec: open question (decaying reward instead of enforced deadlines)",
         doc="Block reward shrinks by this share per L1 block the proof lands after the proving phase opens "
-        "(0: the spec's enforced deadline with a flat reward)",
+        "(0: the spec's enforced deadline with a flat reward; proofs still land within the phase or fail)",
         ge=0,
         le=1,
     )
     early_reveal_bonus: float = field(
         unit="tokens",
         source="spec: open question (bonus for revealing block data early)",
-        doc="Tokens minted to the sequencer when its block data is revealed (happy path); 0 turns it off",
+        doc="Tokens minted to the sequencer when its block data is revealed (happy path); 0 turns it off "
+        "(reveal failures are exogenous, so it moves payouts, not behaviour)",
         ge=0,
     )
     sidecar_phase_order: bool = field(

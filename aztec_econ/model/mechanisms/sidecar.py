@@ -85,11 +85,14 @@ def p_commitment(params: dict[str, Any], substep: int, history: Any, s: dict[str
     amount = np.where(committed, bond, 0.0)
     book = book.post(Posting(Flow.LOCK, bond_owner(prover, self_proved), Account.BONDS, amount))
     stage = np.where(committed, Stage.COMMITTED, outcome.stage).astype(np.int8)
-    proposer = outcome.proposer
-    if variants.consolidate_proposal_commitment:  # no prover, no proposal
+    proposer, proposals = outcome.proposer, outcome.proposals
+    if (
+        variants.consolidate_proposal_commitment
+    ):  # no prover, no proposal (and no proposal transaction to pay for)
         lost = (outcome.stage == Stage.PROPOSED) & ~committed
         stage = np.where(lost, Stage.NONE, stage).astype(np.int8)
         proposer = np.where(lost, -1, proposer)
+        proposals = proposals - lost
     outcome = replace(
         outcome,
         prover=prover,
@@ -98,6 +101,7 @@ def p_commitment(params: dict[str, Any], substep: int, history: Any, s: dict[str
         stage=stage,
         prover_price=price,
         proposer=proposer,
+        proposals=proposals,
         revealed=revealed,
     )
     return {"outcome": outcome, "book": book}
