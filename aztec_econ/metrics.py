@@ -47,6 +47,28 @@ KPI_DOCS: dict[str, str] = {
     "inclusion_delay_mean": "mean delay from the proposal phase start to the winning proposal's block [L1 blocks]",
     "vote_windows": "complete upgrade-vote windows in the run [windows]",
     "vote_pass_share": "share of complete vote windows that passed (mean over runs: pass probability) [share]",
+    "fees_paid": "fees users paid [tokens]",
+    "fees_burned": "fees burned [tokens]",
+    "fees_to_producers": "fees kept by block producers (tips) [tokens]",
+    "mev_total": "MEV extracted from included public-state transactions [tokens]",
+    "mev_burned": "MEV burned [tokens]",
+    "mean_base_fee": "mean base fee over slots (0 unless base_fee_burn) [tokens/mana]",
+    "mean_utilisation": "mean capacity used by produced blocks over block capacity [share]",
+    "txs_included_per_day": "transactions included per day [txs/day]",
+    "share_txs_expired": "expired transactions over included plus expired [share]",
+    "mean_l1_gas_price": "mean L1 gas price [gwei]",
+    "l1_cost_total": "L1 costs of every actor, token equivalent [tokens]",
+    "l1_cost_per_block": "L1 costs per produced block, token equivalent [tokens]",
+    "mean_prover_price": "mean agreed prover price over slots a third-party prover committed [tokens]",
+    "share_third_party_commitments": "share of slots committed to a third-party prover [share]",
+    "issuance_per_year": "tokens minted per year [tokens/year]",
+    "burn_per_year": "tokens burned per year (fees, MEV, slashed bonds) [tokens/year]",
+    "net_inflation_pct_per_year": "(issuance - burns) per year over the opening supply [% per year]",
+    "apr_sequencers": "sequencers' profit per year over their stakes [share/year]",
+    "apr_provers": "third-party provers' profit per year over their initial balances [share/year]",
+    "confirm_proposal_median_minutes": "median time from submission to inclusion in the winning proposal [minutes]",
+    "confirm_finalized_l1_median_minutes": "median time from submission to L1 finality of the block's proof [minutes]",
+    "confirm_finalized_l1_p99_minutes": "99th percentile of the time to L1 finality [minutes]",
 }
 
 
@@ -125,7 +147,229 @@ def kpis_per_run(traj: Trajectories) -> pd.DataFrame:
     start = supply.first() - by_run["minted"].first() + by_run["burned"].first()
     out["supply_growth_pct_per_year"] = (supply.last() / start - 1.0) * 100.0 * 365.0 / days
     out = out.join(_attack_kpis(traj, by_run))
+    out = out.join(_economics_kpis(traj, by_run, days))
     return out.reset_index()
+
+
+def _economics_kpis(traj: Trajectories, by_run: pd.api.typing.DataFrameGroupBy, days: float) -> pd.DataFrame:
+    """Fees, burns, L1 costs, the prover market, supply, returns and confirmation times per run (issue 3)."""
+    p = traj.params
+    frame = traj.frame
+    out = pd.DataFrame(index=by_run.size().index)
+    out["fees_paid"] = by_run["fees_paid"].sum()
+    out["fees_burned"] = by_run["fees_burned"].sum()
+    out["fees_to_producers"] = by_run["tips"].sum()
+    out["mev_total"] = by_run["mev"].sum()
+    out["mev_burned"] = by_run["mev_burned"].sum()
+    out["mean_base_fee"] = by_run["base_fee"].mean()
+    produced = frame[frame["mode"] != "skipped"].groupby("run", observed=True)
+    out["mean_utilisation"] = (produced["capacity_used"].mean() / p.protocol.block_capacity).reindex(
+        out.index
+    )
+    out["txs_included_per_day"] = by_run["txs_included"].sum() / days
+    included, expired = by_run["txs_included"].sum(), by_run["txs_expired"].sum()
+    out["share_txs_expired"] = (expired / (included + expired)).where(included + expired > 0, 0.0)
+    out["mean_l1_gas_price"] = by_run["l1_gas_price"].mean()
+    out["l1_cost_total"] = by_run["l1_cost"].sum()
+    out["l1_cost_per_block"] = (out["l1_cost_total"] / produced.size()).reindex(out.index)
+    third = frame[frame["prover"] >= 0].groupby("run", observed=True)
+    out["mean_prover_price"] = third["prover_price"].mean().reindex(out.index)
+    out["share_third_party_commitments"] = (frame["prover"] >= 0).groupby(frame["run"]).mean()
+    years = days / 365.0
+    out["issuance_per_year"] = by_run["minted"].sum() / years
+    out["burn_per_year"] = by_run["burned"].sum() / years
+    supply = by_run["total_supply"]
+    start = supply.first() - by_run["minted"].first() + by_run["burned"].first()
+    out["net_inflation_pct_per_year"] = (out["issuance_per_year"] - out["burn_per_year"]) / start * 100.0
+    agents = agent_table(traj)
+    for role, name in (("sequencer", "apr_sequencers"), ("prover", "apr_provers")):
+        rows = agents[agents["role"] == role].groupby("run")
+        capital = rows["capital"].sum()
+        out[name] = (rows["profit"].sum() / capital / years).where(capital > 0).reindex(out.index)
+    for stage, q, name in (
+        ("proposal", 0.5, "confirm_proposal_median_minutes"),
+        ("finalized_l1", 0.5, "confirm_finalized_l1_median_minutes"),
+        ("finalized_l1", 0.99, "confirm_finalized_l1_p99_minutes"),
+    ):
+        out[name] = [_hist_quantile(h, q, p) for h in _delay_hist(traj, stage)]
+    return out
+
+
+AGENT_DOCS: dict[str, str] = {
+    "run": "global Monte Carlo run index [-]",
+    "agent": "`sequencers` (all keys together), `prover_<i>`, `relays`, `backup` [-]",
+    "role": "sequencer, prover, relay or backup [-]",
+    "revenue": "block rewards, fees and MEV kept, prover prices received [tokens]",
+    "cost": "L1 gas and blobs, proving compute, prover prices paid, slashed bonds, operating cost [tokens]",
+    "profit": "revenue - cost [tokens]",
+    "capital": "stake (sequencers: minimum stake x mean eligible keys) or initial balance (provers) [tokens]",
+    "apr": "profit per year over capital (NaN without capital) [share/year]",
+}
+
+
+def agent_table(traj: Trajectories) -> pd.DataFrame:
+    """Revenue, cost, profit and return per (run, agent). ETH costs are converted at `environment.l1.eth_per_token`.
+
+    Self-proving sequencers earn the prover's and (unless a relay submits) the submitter's reward shares and bear
+    the proving costs and slashes themselves; block producers in backup mode are the backup builders.
+    """
+    p = traj.params
+    f = traj.frame
+    days = p.sim.slots / p.protocol.slots_per_day
+    years = days / 365.0
+    eth = p.environment.l1.eth_per_token
+    run = f["run"].to_numpy()
+    happy = (f["mode"] == "happy").to_numpy()
+    backup = (f["mode"] == "backup").to_numpy()
+    selfp = f["self_proved"].to_numpy()
+    prover = f["prover"].to_numpy()
+    submitter = f["submitter"]
+    kept = (f["tips"] + f["mev"] - f["mev_burned"]).to_numpy()
+    relay = (submitter == "relay").to_numpy()
+    own_submit = (submitter == "prover").to_numpy() | (submitter == "sequencer").to_numpy()
+    runs = np.unique(run)
+
+    def per_run(values: NDArray[np.float64] | pd.Series) -> NDArray[np.float64]:
+        return (
+            pd.Series(np.asarray(values, dtype=np.float64))
+            .groupby(run)
+            .sum()
+            .reindex(runs, fill_value=0)
+            .to_numpy()
+        )
+
+    rows = []
+    seq_revenue = per_run(
+        f["reward_sequencer"].to_numpy()
+        + np.where(happy, kept, 0.0)
+        + np.where(selfp, f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0), 0.0)
+    )
+    seq_cost = per_run(
+        f["l1_cost_sequencer"].to_numpy()
+        + np.where(selfp, f["proving_cost"] + f["slashed"], 0.0)
+        + f["prover_price"].to_numpy()
+    )
+    active = f.groupby("run", observed=True)["active_sequencers"].mean().reindex(runs).to_numpy()
+    seq_cost = seq_cost + active * days * p.agents.sequencers.operating_cost_per_day / eth
+    rows.append(
+        _agent_rows(
+            runs, "sequencers", "sequencer", seq_revenue, seq_cost, active * p.protocol.minimum_stake, years
+        )
+    )
+    for i in range(p.agents.provers.count):
+        mine = prover == i
+        revenue = per_run(
+            np.where(
+                mine,
+                f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0) + f["prover_price"],
+                0.0,
+            )
+        )
+        cost = per_run(np.where(mine, f["l1_cost_prover"] + f["proving_cost"] + f["slashed"], 0.0))
+        cost = cost + days * p.agents.provers.operating_cost_per_day / eth
+        capital = np.full(runs.size, p.agents.provers.initial_balance)
+        rows.append(_agent_rows(runs, f"prover_{i}", "prover", revenue, cost, capital, years))
+    rows.append(
+        _agent_rows(
+            runs,
+            "relays",
+            "relay",
+            per_run(np.where(relay, f["reward_submitter"], 0.0)),
+            per_run(f["l1_cost_relay"]),
+            np.zeros(runs.size),
+            years,
+        )
+    )
+    rows.append(
+        _agent_rows(
+            runs,
+            "backup",
+            "backup",
+            per_run(f["reward_backup"].to_numpy() + np.where(backup, kept, 0.0)),
+            per_run(f["l1_cost_backup"]),
+            np.zeros(runs.size),
+            years,
+        )
+    )
+    return pd.concat(rows, ignore_index=True).sort_values(["run", "role", "agent"], ignore_index=True)
+
+
+def _agent_rows(
+    runs: NDArray[np.int64],
+    agent: str,
+    role: str,
+    revenue: NDArray[np.float64],
+    cost: NDArray[np.float64],
+    capital: NDArray[np.float64],
+    years: float,
+) -> pd.DataFrame:
+    profit = revenue - cost
+    with np.errstate(divide="ignore", invalid="ignore"):
+        apr = np.where(capital > 0, profit / capital / years, np.nan)
+    return pd.DataFrame(
+        {
+            "run": runs.astype(np.int32),
+            "agent": agent,
+            "role": role,
+            "revenue": revenue,
+            "cost": cost,
+            "profit": profit,
+            "capital": capital,
+            "apr": apr,
+        }
+    )
+
+
+CONFIRMATION_DOCS: dict[str, str] = {
+    "stage": "proposal, commitment, data_on_da, proven, finalized_l1 (`model.mechanisms.confirmation`) [-]",
+    "txs": "transactions that reached the stage, all runs [txs]",
+    "mean_minutes": "mean time from submission to the stage [minutes]",
+    "median_minutes": "median of that time [minutes]",
+    "p90_minutes": "90th percentile [minutes]",
+    "p99_minutes": "99th percentile [minutes]",
+}
+
+
+def _delay_hist(traj: Trajectories, stage: str) -> NDArray[np.float64]:
+    """Per run: transactions by delay (L1 blocks) from submission to `stage`, the submission offset U included."""
+    from aztec_econ.model.mechanisms.confirmation import stage_histogram
+
+    hist = stage_histogram(traj.params, traj.confirmation_hist, stage)
+    width = traj.params.protocol.slot_l1_blocks
+    uniform = np.concatenate([[0.0], np.full(width, 1.0 / width)])  # U uniform on 1..slot
+    return np.stack([np.convolve(h, uniform) for h in hist]) if hist.size else hist
+
+
+def _hist_quantile(hist: NDArray[np.float64], q: float, params: Params) -> float:
+    total = hist.sum()
+    if total <= 0:
+        return float("nan")
+    at = int(np.searchsorted(np.cumsum(hist), q * total))
+    return at * params.protocol.l1_block_seconds / 60.0
+
+
+def confirmation_table(traj: Trajectories) -> pd.DataFrame:
+    """Per confirmation stage, over all runs: transactions, mean, median, p90 and p99 of the time from submission."""
+    from aztec_econ.model.mechanisms.confirmation import STAGES
+
+    p = traj.params
+    minutes = p.protocol.l1_block_seconds / 60.0
+    rows = []
+    for stage in STAGES:
+        hist = _delay_hist(traj, stage).sum(axis=0)
+        total = float(hist.sum())
+        mean = float((hist * np.arange(hist.size)).sum() / total * minutes) if total else float("nan")
+        rows.append(
+            {
+                "stage": stage,
+                "txs": round(total),
+                "mean_minutes": mean,
+                "median_minutes": _hist_quantile(hist, 0.5, p),
+                "p90_minutes": _hist_quantile(hist, 0.9, p),
+                "p99_minutes": _hist_quantile(hist, 0.99, p),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _attack_kpis(traj: Trajectories, by_run: pd.api.typing.DataFrameGroupBy) -> pd.DataFrame:

@@ -81,6 +81,91 @@ class RewardSplit(_Group):
     )
 
 
+class BaseFee(_Group):
+    """EIP-1559-style base fee per unit of block capacity (used by `fee_mechanism: base_fee_burn`)."""
+
+    initial: float = field(unit="tokens/mana", source="assumption", doc="Base fee of the first block", ge=0)
+    target_utilisation: float = field(
+        unit="share",
+        source="assumption (EIP-1559: half the limit)",
+        doc="Capacity share at which the base fee stays unchanged",
+        gt=0,
+        lt=1,
+    )
+    max_change: float = field(
+        unit="share/block",
+        source="assumption (EIP-1559: 1/8)",
+        doc="Largest relative change per block (full block: +max_change, empty block: -max_change)",
+        ge=0,
+        lt=1,
+    )
+
+
+class L1Gas(_Group):
+    """L1 gas each action costs (paid in ETH by its actor at the slot's L1 prices)."""
+
+    proposal: float = field(unit="gas", source="assumption", doc="Gas of one block proposal", ge=0)
+    commitment: float = field(
+        unit="gas",
+        source="assumption",
+        doc="Gas of a prover commitment (paid by the prover: it posts the bond)",
+        ge=0,
+    )
+    reveal: float = field(
+        unit="gas", source="assumption", doc="Execution gas of the reveal transaction (blobs are extra)", ge=0
+    )
+    verification: float = field(
+        unit="gas",
+        source="assumption",
+        doc="Gas of submitting and verifying the proof (paid by the submitter)",
+        ge=0,
+    )
+    backup: float = field(
+        unit="gas",
+        source="assumption",
+        doc="Gas of a backup-mode submission (block and proof; blobs extra)",
+        ge=0,
+    )
+    blobs_per_full_block: float = field(
+        unit="blobs",
+        source="assumption (spec: Block production 3, EIP-4844 blobs)",
+        doc="Blobs a full block's data needs (a block uses ceil(share used x this), at least one)",
+        ge=0,
+    )
+
+
+class Variants(_Group):
+    """Design variants from the spec's open questions (NOTES.md); each is a switch compared under the same seeds."""
+
+    consolidate_proposal_commitment: bool = field(
+        unit="-",
+        source="spec: open question (one L1 interaction for proposal and commitment)",
+        doc="Proposal and prover commitment in one L1 transaction: every proposer lines up a prover first; the "
+        "commitment gas is folded into the proposal's and a proposer without a prover cannot propose",
+    )
+    reward_decay_per_l1_block: float = field(
+        unit="share/L1 block",
+        source="spec: open question (decaying reward instead of enforced deadlines)",
+        doc="Block reward shrinks by this share per L1 block the proof lands after the proving phase opens "
+        "(0: the spec's enforced deadline with a flat reward; proofs still land within the phase or fail)",
+        ge=0,
+        le=1,
+    )
+    early_reveal_bonus: float = field(
+        unit="tokens",
+        source="spec: open question (bonus for revealing block data early)",
+        doc="Tokens minted to the sequencer when its block data is revealed (happy path); 0 turns it off "
+        "(reveal failures are exogenous, so it moves payouts, not behaviour)",
+        ge=0,
+    )
+    sidecar_phase_order: bool = field(
+        unit="-",
+        source="spec vs Sidecar forum post (NOTES.md, phase order)",
+        doc="Commitment after reveal (Sidecar post): the sequencer reveals, and pays for the blobs, before a prover "
+        "commits; a missed reveal then puts no bond at stake",
+    )
+
+
 class Protocol(_Group):
     """What the protocol (and so governance) chooses."""
 
@@ -170,6 +255,28 @@ class Protocol(_Group):
         ge=0,
         lt=1,
     )
+    fee_mechanism: Literal["first_price", "base_fee_burn", "full_burn", "mev_burn"] = field(
+        unit="-",
+        source="spec: Economics (first-price fees kept by sequencers; fee burn and MEV burn under consideration)",
+        doc="first_price: the block producer keeps all fees; base_fee_burn: EIP-1559 base fee burned, tips kept; "
+        "full_burn: every fee burned; mev_burn: first-price fees kept, `mev_burn_share` of MEV burned",
+    )
+    block_capacity: float = field(
+        unit="mana",
+        source="assumption",
+        doc="Capacity of one block (transactions fit while their sizes do)",
+        gt=0,
+    )
+    base_fee: BaseFee
+    mev_burn_share: float = field(
+        unit="share",
+        source="assumption (spec: MEV burn under consideration)",
+        doc="Share of public-state MEV burned under `fee_mechanism: mev_burn`",
+        ge=0,
+        le=1,
+    )
+    l1_gas: L1Gas
+    variants: Variants
 
     @property
     def blocks_per_day(self) -> float:
@@ -203,6 +310,122 @@ class Protocol(_Group):
         )
 
 
+class Demand(_Group):
+    """Users' transactions (arrivals, sizes, bids, MEV). Drawn from their own stream: the same seed gives the same
+    demand under every fee mechanism."""
+
+    tx_rate_per_slot: float = field(
+        unit="txs/slot", source="assumption", doc="Mean Poisson arrivals per slot at the start", ge=0, le=1e6
+    )
+    trend_per_year: float = field(
+        unit="share/year",
+        source="assumption",
+        doc="Compound growth of the arrival rate per year",
+        gt=-1,
+        le=100,
+    )
+    shock_probability: float = field(
+        unit="probability", source="assumption", doc="Chance per slot that a demand shock starts", ge=0, le=1
+    )
+    shock_multiplier: float = field(
+        unit="x", source="assumption", doc="Arrival rate multiplier while a shock lasts", ge=0, le=1000
+    )
+    shock_slots: int = field(unit="slots", source="assumption", doc="Length of a demand shock", ge=1)
+    tx_size: float = field(unit="mana", source="assumption", doc="Capacity one transaction uses", gt=0)
+    bid_distribution: Literal["uniform", "lognormal"] = field(
+        unit="-",
+        source="assumption",
+        doc="uniform on [0, bid_scale] (a linear demand curve) or lognormal with median bid_scale",
+    )
+    bid_scale: float = field(
+        unit="tokens/mana", source="assumption", doc="Top of the uniform bids, or the lognormal median", gt=0
+    )
+    bid_sigma: float = field(
+        unit="-", source="assumption", doc="Log-standard deviation of lognormal bids", ge=0, le=10
+    )
+    bid_buckets: int = field(
+        unit="buckets",
+        source="assumption (model resolution)",
+        doc="Bids are the mid-quantiles of this many equal-probability buckets",
+        ge=1,
+        le=256,
+    )
+    expiry_slots: int = field(
+        unit="slots",
+        source="assumption",
+        doc="A transaction not included within this many slots expires",
+        ge=1,
+        le=256,
+    )
+    public_share: float = field(
+        unit="share",
+        source="spec: Mev-boost (only public-state transactions carry MEV)",
+        doc="Share of transactions touching public state",
+        ge=0,
+        le=1,
+    )
+    mev_per_public_tx: float = field(
+        unit="tokens",
+        source="assumption",
+        doc="Mean MEV per included public-state transaction (per slot: this x public txs x an Exp(1) draw)",
+        ge=0,
+    )
+
+
+class L1(_Group):
+    """Ethereum L1 prices and finality. L1 costs are paid in ETH, outside the token ledger (docs/outputs.md)."""
+
+    process: Literal["steady", "shock", "mean_reverting"] = field(
+        unit="-",
+        source="assumption",
+        doc="steady: constant prices; shock: constant with shocks; mean_reverting: log-OU around the medians",
+    )
+    price_file: str = field(
+        unit="path",
+        source="assumption",
+        doc="CSV with columns l1_gas_price,blob_price (gwei, one row per slot, cycled); non-empty overrides `process`",
+    )
+    gas_price: float = field(unit="gwei", source="assumption", doc="Median L1 gas price", ge=0)
+    blob_price: float = field(unit="gwei/blob gas", source="assumption", doc="Median blob gas price", ge=0)
+    volatility: float = field(
+        unit="log/slot",
+        source="assumption",
+        doc="Per-slot standard deviation of log prices (mean_reverting)",
+        ge=0,
+        le=5,
+    )
+    reversion: float = field(
+        unit="share/slot",
+        source="assumption",
+        doc="Share of the log-price gap to the median closed per slot (mean_reverting)",
+        gt=0,
+        le=1,
+    )
+    shock_probability: float = field(
+        unit="probability",
+        source="assumption",
+        doc="Chance per slot that a price shock starts (shock)",
+        ge=0,
+        le=1,
+    )
+    shock_multiplier: float = field(
+        unit="x", source="assumption", doc="Price multiplier while a shock lasts (shock)", ge=0, le=1e4
+    )
+    shock_slots: int = field(unit="slots", source="assumption", doc="Length of a price shock", ge=1)
+    eth_per_token: float = field(
+        unit="ETH/token",
+        source="assumption",
+        doc="Token price: converts ETH costs to token equivalents",
+        gt=0,
+    )
+    finality_blocks: int = field(
+        unit="L1 blocks",
+        source="assumption (Ethereum finality: about two epochs)",
+        doc="Further L1 blocks until an L1 transaction is final (confirmation list's last stage)",
+        ge=0,
+    )
+
+
 class Environment(_Group):
     """Exogenous conditions."""
 
@@ -212,6 +435,8 @@ class Environment(_Group):
         doc="Liquid tokens held outside the protocol at genesis ('market'); new sequencer stakes come from here",
         ge=0,
     )
+    demand: Demand
+    l1: L1
 
 
 class Sequencers(_Group):
@@ -263,6 +488,46 @@ class Sequencers(_Group):
         ge=0,
         le=1,
     )
+    prover_strategy: Literal["cheapest", "most_reliable", "self_prove_when_able"] = field(
+        unit="-",
+        source="spec: Provers (Sidecar: the winner picks a prover off-protocol)",
+        doc="cheapest quote (own proving counted at cost); most reliable prover (ties: cheapest); self-prove "
+        "whenever able (proving hardware: `self_prove_probability`, and the bond), else cheapest",
+    )
+    proving_cost_per_block: float = field(
+        unit="tokens", source="assumption", doc="Compute cost of proving its own block", ge=0
+    )
+    operating_cost_per_day: float = field(
+        unit="ETH/day",
+        source="assumption (spec: Participants, 16-32 cores, 32-64 GB, 3-5 TB, 32-256 Mb/s)",
+        doc="Operating cost of one sequencer key's node",
+        ge=0,
+    )
+    profit_driven_entry_exit: bool = field(
+        unit="-",
+        source="assumption",
+        doc="Registration and exit rates follow the sequencers' APR so far (see `apr_sensitivity`)",
+    )
+    target_apr: float = field(
+        unit="share/year",
+        source="assumption",
+        doc="APR at which registrations and exits keep their base rates (profit-driven entry and exit)",
+        ge=-10,
+        le=10,
+    )
+    apr_sensitivity: float = field(
+        unit="1/(share/year)",
+        source="assumption",
+        doc="Each day: registrations x clip(1 + s (APR - target), 0, max), exits x clip(1 - s (APR - target), 0, max)",
+        ge=0,
+    )
+    max_rate_multiplier: float = field(
+        unit="x",
+        source="assumption",
+        doc="Largest multiplier of the base registration and exit rates (profit-driven entry and exit)",
+        ge=1,
+        le=100,
+    )
 
 
 class Provers(_Group):
@@ -284,9 +549,44 @@ class Provers(_Group):
     failure_probability: float = field(
         unit="probability",
         source="assumption",
-        doc="Chance a committed prover fails to deliver the proof in time",
+        doc="Chance a committed prover fails to deliver the proof in time (the mean over provers)",
         ge=0,
         le=1,
+    )
+    cost_per_block: float = field(
+        unit="tokens", source="assumption", doc="Mean compute cost of proving one block", ge=0
+    )
+    cost_spread: float = field(
+        unit="share",
+        source="assumption",
+        doc="Prover i costs cost_per_block x (1 - spread x z_i), z_i evenly spaced in [-1, 1]",
+        ge=0,
+        le=1,
+    )
+    failure_spread: float = field(
+        unit="share",
+        source="assumption",
+        doc="Prover i fails with failure_probability x (1 + spread x z_i): cheaper provers are less reliable",
+        ge=0,
+        le=1,
+    )
+    capacity: float = field(
+        unit="mana",
+        source="assumption",
+        doc="Largest block a prover can prove within the proving phase",
+        gt=0,
+    )
+    bond_budget: float = field(
+        unit="tokens", source="assumption", doc="Largest bond a prover puts at stake for one block", ge=0
+    )
+    margin: float = field(
+        unit="share", source="assumption", doc="Mark-up on the break-even price in a quote", ge=0, le=10
+    )
+    operating_cost_per_day: float = field(
+        unit="ETH/day",
+        source="assumption (spec: Participants, hardware figures)",
+        doc="Operating cost of one prover",
+        ge=0,
     )
 
 
@@ -484,6 +784,24 @@ def _relation_problems(p: Params) -> Iterator[str]:
             "must fit in the slot"
         )
     yield from _attack_problems(p)
+    yield from _economics_problems(p)
+
+
+def _economics_problems(p: Params) -> Iterator[str]:
+    path = p.environment.l1.price_file
+    if path:
+        from aztec_econ.model.mechanisms.l1_prices import PriceFileError, read_price_file
+
+        try:
+            read_price_file(path)
+        except PriceFileError as err:
+            yield f"environment.l1.price_file = {path!r}: {err}"
+    d = p.environment.demand
+    if d.tx_size > p.protocol.block_capacity:
+        yield (
+            f"environment.demand.tx_size = {d.tx_size}: a transaction must fit in a block "
+            f"(protocol.block_capacity = {p.protocol.block_capacity})"
+        )
 
 
 def _attack_problems(p: Params) -> Iterator[str]:

@@ -41,6 +41,8 @@ class Stream(IntEnum):
     RANDAO_ALT = 7  # RANDAO values the attacker's withholding can produce instead of the published one
     CENSORSHIP = 8  # the censoring-builder Markov chain (per planning chunk)
     GOVERNANCE = 9  # which keys support an upgrade
+    DEMAND = 10  # transaction arrivals, demand shocks and MEV (per slot; independent of the fee mechanism)
+    L1_PRICES = 11  # L1 gas and blob price shocks (per slot)
 
 
 _SHIFT30, _SHIFT27, _SHIFT31 = np.uint64(30), np.uint64(27), np.uint64(31)

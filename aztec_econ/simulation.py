@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.blocks import BLOCKS, cadcad_blocks
 from aztec_econ.model.context import Context, build_context
 from aztec_econ.model.ledger import Account, Book, Flow
-from aztec_econ.model.mechanisms import adversary, governance
+from aztec_econ.model.mechanisms import adversary, confirmation, governance
 from aztec_econ.model.mechanisms.governance import VOTES
 from aztec_econ.model.mechanisms.registry import Registry, SequencerFigures
 from aztec_econ.model.outcome import SlotOutcome
@@ -51,6 +52,8 @@ def _record(s: dict[str, Any], ctx: Context) -> dict[str, NDArray[Any]]:
     out: SlotOutcome = s["outcome"]
     seq: SequencerFigures = s["sequencers"]
     balances = book.balances
+    attack = adversary.slot_columns(ctx, s["adversary"], out.proposer, out.attacker_backup)
+    settled = s["economy"].settled
     return {
         "mode": out.mode,
         "backup_reason": np.where(out.mode == Mode.HAPPY, len(BACKUP_REASONS) - 1, out.stage).astype(np.int8),
@@ -85,7 +88,11 @@ def _record(s: dict[str, Any], ctx: Context) -> dict[str, NDArray[Any]]:
         "balance_relays": balances[:, Account.RELAYS],
         "balance_backup": balances[:, Account.BACKUP],
         "attacker_backup": out.attacker_backup,
-        **adversary.slot_columns(ctx, s["adversary"], out.proposer, out.attacker_backup),
+        **attack,
+        "proposals": out.proposals,
+        **settled.columns,
+        "_included_by_age": settled.included_by_age,
+        "_offsets": confirmation.slot_offsets(ctx.params, out, s["slot"], attack["inclusion_delay"]),
     }
 
 
@@ -102,6 +109,11 @@ _DTYPES: dict[str, Any] = {
     "l1_blocks_withheld": np.int16,
     "censored_l1_blocks": np.int16,
     "inclusion_delay": np.int16,
+    "proposals": np.int16,
+    "txs_included": np.int32,
+    "txs_pending": np.int64,
+    "txs_expired": np.int32,
+    "txs_arrived": np.int32,
 }
 
 
@@ -140,11 +152,20 @@ def simulate(
     ctx = build_context(params, runs)
     state = initial_state(ctx)
     columns: dict[str, NDArray[Any]] = {}
+    hist = np.zeros(
+        (ctx.n_runs, len(confirmation.CHANNELS), confirmation.histogram_width(params)), dtype=np.int64
+    )
     done = 0
     while done < params.sim.slots:
         n = min(segment_slots, params.sim.slots - done)
         finals = _run_segment(state, ctx, n, deepcopy)
         records = [_record(s, ctx) for s in finals]
+        confirmation.accumulate(
+            hist,
+            np.stack([r.pop("_included_by_age") for r in records]),
+            np.stack([r.pop("_offsets") for r in records]),
+            ctx.slot_l1_blocks,
+        )
         for name, first in records[0].items():
             if (
                 name not in columns
@@ -162,7 +183,9 @@ def simulate(
         ctx, state["adversary"].attacker, columns["proposer"], columns["mode"], columns.pop("attacker_backup")
     )
     frame = _frame(ctx, columns)
-    return Trajectories(params=params, frame=frame, keys=_key_table(ctx, state["registry"]))
+    return Trajectories(
+        params=params, frame=frame, keys=_key_table(ctx, state["registry"]), confirmation_hist=hist
+    )
 
 
 def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
@@ -213,6 +236,11 @@ class Trajectories:
     params: Params
     frame: pd.DataFrame
     keys: pd.DataFrame
+    confirmation_hist: NDArray[np.int64] = field(
+        repr=False, default_factory=lambda: np.zeros((0, 0, 0), np.int64)
+    )
+    """Included transactions per (run, channel, delay in L1 blocks before the submission offset): see
+    `model.mechanisms.confirmation` (`stage_histogram` turns it into each stage's)."""
     _kpis: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -231,6 +259,21 @@ class Trajectories:
 
         return vote_table(self)
 
+    @property
+    def agents(self) -> pd.DataFrame:
+        """One row per (run, agent): role, revenue, cost, profit, apr (`metrics.agent_table`)."""
+        from aztec_econ.metrics import agent_table
+
+        return agent_table(self)
+
+    @property
+    def confirmation(self) -> pd.DataFrame:
+        """One row per confirmation stage: transactions and delay quantiles over all runs
+        (`metrics.confirmation_table`)."""
+        from aztec_econ.metrics import confirmation_table
+
+        return confirmation_table(self)
+
     def summary(self) -> pd.DataFrame:
         """KPIs aggregated over runs with 95% confidence intervals."""
         from aztec_econ.metrics import summarize
@@ -247,6 +290,9 @@ class Trajectories:
         meta = dict(table.schema.metadata or {})
         meta[b"aztec_econ.params"] = self.params.to_json().encode()
         meta[b"aztec_econ.keys"] = keys_buffer.getvalue().hex().encode()
+        hist_buffer = io.BytesIO()
+        np.save(hist_buffer, self.confirmation_hist, allow_pickle=False)
+        meta[b"aztec_econ.confirmation"] = zlib.compress(hist_buffer.getvalue()).hex().encode()
         table = table.replace_schema_metadata(meta)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
@@ -260,4 +306,5 @@ class Trajectories:
         meta = table.schema.metadata or {}
         params = parse_params(json.loads(meta[b"aztec_econ.params"]))
         keys = pd.read_parquet(io.BytesIO(bytes.fromhex(meta[b"aztec_econ.keys"].decode())))
-        return cls(params=params, frame=table.to_pandas(), keys=keys)
+        hist = np.load(io.BytesIO(zlib.decompress(bytes.fromhex(meta[b"aztec_econ.confirmation"].decode()))))
+        return cls(params=params, frame=table.to_pandas(), keys=keys, confirmation_hist=hist)

@@ -255,3 +255,47 @@ def poisson_lorenz(mean: float, tail: float = 1e-12) -> tuple[NDArray[np.float64
     population = np.concatenate([[0.0], np.cumsum(pmf)])
     share = np.concatenate([[0.0], np.cumsum(k * pmf)]) / mean
     return population, np.minimum(share, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Economics (issue 3)
+
+
+def base_fee_after_blocks(
+    base_fee: float, utilisation: float, blocks: int, target: float, max_change: float
+) -> float:
+    """Base fee after `blocks` blocks of constant `utilisation` under the EIP-1559 rule of `mechanisms.fees`:
+    b (1 + max_change x step)**n, step = (u - t) / (1 - t) above the target t, (u - t) / t below. Full blocks with
+    t = 1/2 and max_change = 1/8: x 1.125 per block (x 3.247 after ten)."""
+    step = (utilisation - target) / (1 - target) if utilisation >= target else (utilisation - target) / target
+    return base_fee * (1 + max_change * step) ** blocks
+
+
+def eip1559_equilibrium_base_fee(
+    tx_rate: float, tx_size: float, capacity: float, target_utilisation: float, bid_high: float
+) -> float:
+    """Steady-state base fee under a constant linear demand curve: Poisson arrivals of `tx_rate` per block, bids
+    uniform on [0, bid_high] per unit, transactions that do not get in leave (expiry of one slot).
+
+    The base fee is stationary where the expected block uses the target: tx_rate x size x (1 - b / bid_high) =
+    target x capacity, so b* = bid_high (1 - target x capacity / (tx_rate x size)), and 0 when demand at a zero price
+    is below the target (the base fee decays to zero).
+    """
+    demand = tx_rate * tx_size
+    if demand <= 0:
+        return 0.0
+    return max(0.0, bid_high * (1 - target_utilisation * capacity / demand))
+
+
+def log_ou_stationary(median: float, reversion: float, volatility: float) -> tuple[float, float]:
+    """Stationary mean and variance of the log price of `l1_prices`' mean-reverting process
+    x' = x + theta (mu - x) + sigma eps: mean mu = log(median), variance sigma**2 / (theta (2 - theta))."""
+    if not 0 < reversion <= 1:
+        raise ValueError(f"reversion must be in (0, 1], got {reversion}")
+    return math.log(median), volatility**2 / (reversion * (2 - reversion))
+
+
+def net_inflation(issued: float, burned: float, opening_supply: float) -> float:
+    """Net supply inflation over a period: (issuance - burns) / opening supply. Fees and MEV paid to producers move
+    tokens without changing supply; a full fee burn makes producers' fee revenue zero and every fee a burn."""
+    return (issued - burned) / opening_supply

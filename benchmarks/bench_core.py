@@ -8,12 +8,17 @@ one core (`taskset`, where available) so peak memory (max RSS) is its own.
     python benchmarks/bench_core.py --target   # the target only
     python benchmarks/bench_core.py --quick    # small sizes: a smoke run
     python benchmarks/bench_core.py --attacks  # cost per slot of the attacks (issue 4) against the baseline
+    python benchmarks/bench_core.py --economics --core-path DIR
+        # cost per slot of the economics (issue 3): this checkout's baseline against a quiet economy (no demand,
+        # steady L1 prices) and, with --core-path, against another checkout without the economics (e.g. the commit
+        # before issue 3 in a git worktree); the ratio is what the issue bounds (at most 2)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -48,11 +53,22 @@ ATTACK_SETTINGS: dict[str, dict[str, object]] = {
 ATTACK_SETTINGS["all"] = {**ATTACK_SETTINGS["tail"], **ATTACK_SETTINGS["censorship"]}
 
 
-def measure(slots: int, runs: int, keys: int, extra: dict[str, object] | None = None) -> dict[str, float]:
+QUIET_ECONOMY: dict[str, object] = {
+    "environment.demand.tx_rate_per_slot": 0.0,
+    "environment.l1.process": "steady",
+}
+
+
+def measure(
+    slots: int, runs: int, keys: int, extra: dict[str, object] | None = None, path: str | None = None
+) -> dict[str, float]:
+    """One measurement in a fresh process; `path` puts another checkout's package first on the path."""
     command = [sys.executable, "-c", CHILD, str(slots), str(runs), str(keys), json.dumps(extra or {})]
     if shutil.which("taskset"):
         command = ["taskset", "-c", "0", *command]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    env = {**os.environ, "PYTHONPATH": path} if path else None
+    # `python -c` puts the working directory first on the path: run another checkout from inside it
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env, cwd=path).stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result
 
@@ -74,8 +90,21 @@ def main() -> None:
     parser.add_argument("--target", action="store_true", help="only the target configuration")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--attacks", action="store_true", help="baseline against each attack setting")
+    parser.add_argument("--economics", action="store_true", help="the economics' cost per slot (issue 3)")
+    parser.add_argument("--core-path", help="with --economics: a checkout of the core without the economics")
     args = parser.parse_args()
     year, runs, keys = (2_000, 10, 1_000) if args.quick else (52_560, 100, 1_000)
+    if args.economics:
+        slots = 1_440 if args.quick else 7_200
+        here = measure(slots, runs, keys)
+        report("economics", here)
+        rows = [("quiet", measure(slots, runs, keys, QUIET_ECONOMY))]
+        if args.core_path:
+            rows.append(("core", measure(slots, runs, keys, path=args.core_path)))
+        for label, r in rows:
+            report(label, r)
+            print(f"{'':<10} economics / {label}: {here['wall_s'] / r['wall_s']:.2f} x", flush=True)
+        return
     if args.attacks:
         slots = 1_440 if args.quick else 7_200
         base = None

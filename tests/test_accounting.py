@@ -25,7 +25,12 @@ def assert_conserved(frame: pd.DataFrame, opening_supply: float) -> None:
     np.testing.assert_allclose(parts.sum(axis=1), frame["liquid"], rtol=1e-12)
     assert (parts.to_numpy() >= 0).all()
     np.testing.assert_allclose(frame["minted"], frame["block_reward"], rtol=1e-12)
-    np.testing.assert_allclose(frame["burned"], frame["slashed"], rtol=1e-12)
+    burns = frame["slashed"] + frame["fees_burned"] + frame["mev_burned"]
+    np.testing.assert_allclose(frame["burned"], burns, rtol=1e-12, atol=1e-9)
+    # fee conservation: what users pay is burned or goes to the block producer, every slot
+    np.testing.assert_allclose(
+        frame["fees_paid"], frame["fees_burned"] + frame["tips"], rtol=1e-12, atol=1e-12
+    )
 
 
 def opening_supply(p: Params) -> float:
@@ -59,6 +64,12 @@ probability = st.floats(0.0, 1.0)
     registrations=st.floats(0.0, 60.0),
     exits=st.floats(0.0, 60.0),
     churn=st.integers(0, 5),
+    mechanism=st.sampled_from(["first_price", "base_fee_burn", "full_burn", "mev_burn"]),
+    tx_rate=st.floats(0.0, 400.0),
+    mev=st.floats(0.0, 5.0),
+    consolidate=st.booleans(),
+    sidecar_order=st.booleans(),
+    bonus=st.floats(0.0, 50.0),
 )
 def test_tokens_are_conserved_on_every_slot(**draw: object) -> None:
     a, b = sorted(draw["split"])  # type: ignore[arg-type]
@@ -88,6 +99,12 @@ def test_tokens_are_conserved_on_every_slot(**draw: object) -> None:
             "protocol.activation_churn_per_day": draw["churn"],
             "protocol.entry_period_days": 0.3,
             "protocol.exit_delay_days": 0.4,
+            "protocol.fee_mechanism": draw["mechanism"],
+            "environment.demand.tx_rate_per_slot": draw["tx_rate"],
+            "environment.demand.mev_per_public_tx": draw["mev"],
+            "protocol.variants.consolidate_proposal_commitment": draw["consolidate"],
+            "protocol.variants.sidecar_phase_order": draw["sidecar_order"],
+            "protocol.variants.early_reveal_bonus": draw["bonus"],
         }
     )
     assert_conserved(simulate(params).frame, opening_supply(params))

@@ -51,6 +51,29 @@ LIVELY: dict[str, Any] = {
     "protocol.commitment_phase_l1_blocks": 2,
     "protocol.reveal_phase_l1_blocks": 2,
     "protocol.proving_phase_l1_blocks": 3,
+    # economics (issue 3): a base fee that moves, shocks, a prover market that binds on size, budget and price
+    "protocol.fee_mechanism": "base_fee_burn",
+    "protocol.prover_bond": 50.0,
+    "environment.demand.shock_probability": 0.05,
+    "environment.demand.trend_per_year": 1.0,
+    "environment.l1.shock_probability": 0.05,
+    "agents.provers.cost_per_block": 20.0,
+    "agents.provers.failure_spread": 0.5,
+    "agents.provers.capacity": 700.0,
+    "agents.provers.bond_budget": 60.0,
+    "agents.sequencers.prover_strategy": "cheapest",
+    "agents.sequencers.proving_cost_per_block": 5.0,
+}
+
+# parameters that act only with another setting: perturbed with it, against a reference with it
+COMPANIONS: dict[str, dict[str, Any]] = {
+    "protocol.mev_burn_share": {"protocol.fee_mechanism": "mev_burn"},
+    "environment.l1.shock_probability": {"environment.l1.process": "shock"},
+    "environment.l1.shock_multiplier": {"environment.l1.process": "shock"},
+    "environment.l1.shock_slots": {"environment.l1.process": "shock"},
+    "agents.sequencers.target_apr": {"agents.sequencers.profit_driven_entry_exit": True},
+    "agents.sequencers.apr_sensitivity": {"agents.sequencers.profit_driven_entry_exit": True},
+    "agents.sequencers.max_rate_multiplier": {"agents.sequencers.profit_driven_entry_exit": True},
 }
 
 # alternatives of parameters that are not numbers or booleans
@@ -58,6 +81,11 @@ CHOICES: dict[str, list[Any]] = {
     "attacks.randao.strategy": ["reroll", "none"],
     "governance.attacker_vote": ["no", "follow"],
     "attacks.censorship.phases": [["proposal"], ["commitment"], ["reveal"], ["proof"]],
+    "protocol.fee_mechanism": ["first_price", "full_burn", "mev_burn"],
+    "environment.demand.bid_distribution": ["uniform"],
+    "environment.l1.process": ["steady", "shock"],
+    "environment.l1.price_file": ["tests/data/l1_prices.csv"],
+    "agents.sequencers.prover_strategy": ["most_reliable", "self_prove_when_able"],
 }
 
 
@@ -76,7 +104,8 @@ def perturbations(name: str, value: Any) -> list[Any]:
 
 def run_lively(overrides: dict[str, Any]) -> pd.DataFrame:
     traj = simulate(load_params(overrides={**LIVELY, **overrides}))
-    return pd.concat([traj.frame, traj.keys, traj.votes], axis=1)
+    hist = pd.DataFrame(traj.confirmation_hist.reshape(traj.confirmation_hist.shape[0], -1))
+    return pd.concat([traj.frame, traj.keys, traj.votes, traj.agents, hist, traj.confirmation], axis=1)
 
 
 def test_every_parameter_changes_behaviour() -> None:
@@ -86,12 +115,14 @@ def test_every_parameter_changes_behaviour() -> None:
     for name, value in base.items():
         if name.startswith("protocol.reward_split."):
             continue  # shares move in pairs: tested below
+        companion = COMPANIONS.get(name, {})
+        against = run_lively(companion) if companion else reference
         for candidate in perturbations(name, value):
             try:
-                changed = run_lively({name: candidate})
+                changed = run_lively({**companion, name: candidate})
             except ParamsError:
                 continue
-            if not changed.equals(reference):
+            if not changed.equals(against):
                 break
         else:
             dead.append(name)
@@ -127,7 +158,12 @@ def test_every_output_column_is_documented() -> None:
     documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", doc, flags=re.MULTILINE))
     traj = simulate(load_params(overrides={"sim.slots": 20, "sim.runs": 1, "agents.sequencers.initial": 20}))
     columns = (
-        set(traj.frame.columns) | set(traj.keys.columns) | set(traj.kpis.columns) | set(traj.votes.columns)
+        set(traj.frame.columns)
+        | set(traj.keys.columns)
+        | set(traj.kpis.columns)
+        | set(traj.votes.columns)
+        | set(traj.agents.columns)
+        | set(traj.confirmation.columns)
     )
     assert columns - documented == set(), "undocumented"
     assert documented - columns == set(), "documented but absent"

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aztec_econ.model.mechanisms.backup import p_backup
 from aztec_econ.model.mechanisms.clock import p_clock
+from aztec_econ.model.mechanisms.economics import p_backup_and_economics
 from aztec_econ.model.mechanisms.election import p_election
 from aztec_econ.model.mechanisms.l1_adversary import p_randao_and_adversary
 from aztec_econ.model.mechanisms.proving import p_proving
@@ -83,9 +83,11 @@ BLOCKS: tuple[Block, ...] = (
     ),
     Block(
         "backup",
-        "if the happy path failed, race in backup mode or skip the slot",
-        p_backup,
-        ("outcome", "book"),
+        "if the happy path failed, race in backup mode or skip the slot; then the economics: settle the block's "
+        "fees, burns, MEV and prover price and the L1 costs, age the mempool, update the base fee and L1 prices, "
+        "take the next slot's arrivals and prepare its candidate block",
+        p_backup_and_economics,
+        ("outcome", "book", "economy"),
     ),
 )
 

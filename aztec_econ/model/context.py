@@ -55,8 +55,11 @@ def registration_bound(params: Params) -> int:
     The chance of exceeding it is below 1e-12; exceeding it raises an error rather than silently dropping keys.
     """
     pr = params.protocol
+    seq = params.agents.sequencers
+    boost = seq.max_rate_multiplier if seq.profit_driven_entry_exit else 1.0
     mean = (
-        params.agents.sequencers.registrations_per_day
+        boost
+        * params.agents.sequencers.registrations_per_day
         * params.sim.slots
         * pr.slot_l1_blocks
         / pr.blocks_per_day

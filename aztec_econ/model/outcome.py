@@ -43,6 +43,12 @@ class SlotOutcome:
     """How the slot ended (`Mode`)."""
     attacker_backup: NDArray[np.bool_]
     """Whether the attacker's pre-built block won backup mode (attacks.censorship.prebuilt_backup)."""
+    proposals: I64
+    """Proposals that landed on L1 (each pays its gas)."""
+    prover_price: F64
+    """Price agreed with the committed third-party prover (tokens; paid on finalization)."""
+    revealed: NDArray[np.bool_]
+    """Whether the block data reached DA on the happy path (the sequencer paid for the blobs)."""
 
     @classmethod
     def empty(cls, runs: int) -> SlotOutcome:
@@ -60,4 +66,7 @@ class SlotOutcome:
             backup_builder=minus_one,
             mode=np.full(runs, Mode.SKIPPED, dtype=np.int8),
             attacker_backup=np.zeros(runs, dtype=bool),
+            proposals=np.zeros(runs, dtype=np.int64),
+            prover_price=np.zeros(runs),
+            revealed=np.zeros(runs, dtype=bool),
         )

@@ -15,6 +15,7 @@ from aztec_econ.model.context import Context
 from aztec_econ.model.draws import slot_draws
 from aztec_econ.model.ledger import Account, genesis_book
 from aztec_econ.model.mechanisms.adversary import genesis_adversary
+from aztec_econ.model.mechanisms.economics import genesis_economy
 from aztec_econ.model.mechanisms.registry import SequencerFigures, genesis_registry
 from aztec_econ.model.outcome import SlotOutcome
 
@@ -27,6 +28,7 @@ STATE_DOCS: dict[str, str] = {
     "randao": "the RANDAO value the slot's election reads",
     "outcome": "what happened to the slot's block (model.outcome.SlotOutcome)",
     "adversary": "the attacker's keys, the slot's censoring L1 blocks, L1 blocks withheld for its RANDAO value",
+    "economy": "mempool, base fee, L1 prices, the prepared candidate block and the slot's settlement (economics)",
 }
 
 
@@ -57,4 +59,5 @@ def initial_state(ctx: Context) -> dict[str, Any]:
         "randao": np.zeros(runs, dtype=np.uint64),
         "outcome": SlotOutcome.empty(runs),
         "adversary": genesis_adversary(ctx),
+        "economy": genesis_economy(ctx),
     }

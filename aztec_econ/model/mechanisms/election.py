@@ -154,6 +154,8 @@ def p_election(params: dict[str, Any], substep: int, history: Any, s: dict[str, 
         s["randao"], s["registry"], block, seq.proposers_per_slot, ctx.domain_bits, ctx.window
     )
     online = s["draws"]["offline"] >= seq.offline_probability
-    proposer = winner(candidates, proposals_land(ctx, s["adversary"], candidates, online))
+    landed = proposals_land(ctx, s["adversary"], candidates, online)
+    proposer = winner(candidates, landed)
     stage = np.where(proposer >= 0, Stage.PROPOSED, Stage.NONE).astype(np.int8)
-    return {"outcome": replace(s["outcome"], proposer=proposer, stage=stage)}
+    proposals = (landed & (candidates >= 0)).sum(axis=1)
+    return {"outcome": replace(s["outcome"], proposer=proposer, stage=stage, proposals=proposals)}

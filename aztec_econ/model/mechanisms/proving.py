@@ -11,11 +11,23 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
 from aztec_econ.model.mechanisms.adversary import proof_landing
+from aztec_econ.model.mechanisms.prover_market import prover_failures
 from aztec_econ.model.stage import Stage
+from aztec_econ.params import Params
+
+
+def failure_of(params: Params, prover: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Failure chance of each run's committed prover (`prover_market`); the mean one for a self-prover."""
+    mean = params.agents.provers.failure_probability
+    fails = prover_failures(params)
+    if params.agents.provers.failure_spread == 0 or fails.size == 0:
+        return np.full(prover.shape, mean)
+    return np.where(prover >= 0, fails[np.maximum(prover, 0)], mean)
 
 
 def p_proving(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +35,7 @@ def p_proving(params: dict[str, Any], substep: int, history: Any, s: dict[str, A
     pr = ctx.params.protocol
     outcome = s["outcome"]
     revealed = outcome.stage == Stage.REVEALED
-    proven = revealed & (s["draws"].one("proof") >= ctx.params.agents.provers.failure_probability)
+    proven = revealed & (s["draws"].one("proof") >= failure_of(ctx.params, outcome.prover))
     delay = np.floor(s["draws"].one("proof_delay") * pr.proving_phase_l1_blocks).astype(np.int64)
     lands, delay = proof_landing(ctx, s["adversary"], outcome.proposer, delay)
     proven &= lands

@@ -107,9 +107,18 @@ def genesis_registry(ctx: Context) -> Registry:
 
 
 def _arrival_times(
-    ctx: Context, stream: Stream, chunk: int, rate_per_block: float, first: int, end: int
+    ctx: Context,
+    stream: Stream,
+    chunk: int,
+    rate_per_block: float,
+    first: int,
+    end: int,
+    keep: NDArray[np.float64] | None = None,
 ) -> list[I64]:
-    """Poisson arrival blocks in [first, end) per run, sorted, plus per-arrival uniforms (see `_arrival_uniforms`)."""
+    """Poisson arrival blocks in [first, end) per run, sorted, plus per-arrival uniforms (see `_arrival_uniforms`).
+
+    `keep` (per run, in [0, 1]) thins the arrivals: each is kept with that probability, which turns a Poisson
+    process of `rate_per_block` into one of `keep x rate_per_block` (profit-driven entry and exit)."""
     span = end - first
     lam = rate_per_block * span
     base = stream_keys(ctx.keys, stream, chunk)
@@ -118,7 +127,10 @@ def _arrival_times(
     most = int(counts.max(initial=0))
     u = to_unit(bits(base, most, offset=pieces)) if most else np.zeros((ctx.n_runs, 0))
     times = first + np.floor(u * span).astype(np.int64)
-    return [np.sort(times[r, : counts[r]]) for r in range(ctx.n_runs)]
+    if keep is None:
+        return [np.sort(times[r, : counts[r]]) for r in range(ctx.n_runs)]
+    thin = to_unit(bits(base, most, offset=1 << 41)) if most else np.zeros((ctx.n_runs, 0))
+    return [np.sort(times[r, : counts[r]][thin[r, : counts[r]] < keep[r]]) for r in range(ctx.n_runs)]
 
 
 def _arrival_uniforms(ctx: Context, stream: Stream, chunk: int, n: int) -> NDArray[np.float64]:
@@ -127,8 +139,24 @@ def _arrival_uniforms(ctx: Context, stream: Stream, chunk: int, n: int) -> NDArr
     return to_unit(bits(base, n, offset=1 << 40)) if n else np.zeros((ctx.n_runs, 0))
 
 
-def plan_chunk(reg: Registry, ctx: Context, start_slot: int) -> Registry:
-    """Draw the registrations and exit signals of slots [start_slot, start_slot + plan_slots) and plan their effects."""
+def rate_multipliers(
+    ctx: Context, apr: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(registration, exit) rate multipliers per run from the sequencers' APR so far (profit-driven entry and exit):
+    clip(1 +- sensitivity x (APR - target), 0, max_rate_multiplier). Source: assumption."""
+    seq = ctx.params.agents.sequencers
+    gap = seq.apr_sensitivity * (apr - seq.target_apr)
+    top = seq.max_rate_multiplier
+    return np.clip(1.0 + gap, 0.0, top), np.clip(1.0 - gap, 0.0, top)
+
+
+def plan_chunk(
+    reg: Registry, ctx: Context, start_slot: int, apr: NDArray[np.float64] | None = None
+) -> Registry:
+    """Draw the registrations and exit signals of slots [start_slot, start_slot + plan_slots) and plan their effects.
+
+    With `agents.sequencers.profit_driven_entry_exit`, `apr` (the sequencers' APR so far, per run) scales the rates
+    (`rate_multipliers`): arrivals are drawn at `max_rate_multiplier` times the base rate and thinned."""
     p = ctx.params
     pr, seq = p.protocol, p.agents.sequencers
     n_slots = min(ctx.plan_slots, p.sim.slots - start_slot)
@@ -143,8 +171,21 @@ def plan_chunk(reg: Registry, ctx: Context, start_slot: int) -> Registry:
     entry, delay = pr.entry_period_l1_blocks, pr.exit_delay_l1_blocks
     churn = pr.activation_churn_per_day
     blocks_per_day = pr.blocks_per_day
+    boost, keep_reg, keep_exit = 1.0, None, None
+    if seq.profit_driven_entry_exit:
+        boost = seq.max_rate_multiplier
+        reg_mult, exit_mult = rate_multipliers(
+            ctx, np.zeros(ctx.n_runs) + seq.target_apr if apr is None else apr
+        )
+        keep_reg, keep_exit = reg_mult / boost, exit_mult / boost
     reg_times = _arrival_times(
-        ctx, Stream.REGISTRATIONS, chunk, seq.registrations_per_day / blocks_per_day, first, end
+        ctx,
+        Stream.REGISTRATIONS,
+        chunk,
+        boost * seq.registrations_per_day / blocks_per_day,
+        first,
+        end,
+        keep_reg,
     )
     for r, times in enumerate(reg_times):
         if times.size == 0:
@@ -165,7 +206,9 @@ def plan_chunk(reg: Registry, ctx: Context, start_slot: int) -> Registry:
             ]
         n_keys[r] = hi
 
-    exit_times = _arrival_times(ctx, Stream.EXITS, chunk, seq.exits_per_day / blocks_per_day, first, end)
+    exit_times = _arrival_times(
+        ctx, Stream.EXITS, chunk, boost * seq.exits_per_day / blocks_per_day, first, end, keep_exit
+    )
     most = max((t.size for t in exit_times), default=0)
     pick = _arrival_uniforms(ctx, Stream.EXITS, chunk, most)
     dropped = np.zeros(ctx.n_runs, dtype=np.int64)
@@ -269,7 +312,10 @@ def p_registry(params: dict[str, Any], substep: int, history: Any, s: dict[str, 
     slot: int = s["slot"]
     reg: Registry = s["registry"]
     if reg.plan.start < 0 or slot >= reg.plan.start + reg.plan.active.shape[1]:
-        reg = plan_chunk(reg, ctx, slot)
+        apr = (
+            s["economy"].sequencer_apr(ctx) if ctx.params.agents.sequencers.profit_driven_entry_exit else None
+        )
+        reg = plan_chunk(reg, ctx, slot, apr)
     figures = slot_figures(reg, slot)
     stake = float(ctx.params.protocol.minimum_stake)
     book = s["book"].post(

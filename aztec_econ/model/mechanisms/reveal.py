@@ -3,6 +3,7 @@
 Spec (Block production 3; Backup mode): without the data the block cannot be finalized and the slot goes to backup.
 The spec slashes the prover's bond whenever the block is not finalized; `slash_bond_on_missed_reveal` can instead
 return it when the failure is the sequencer's. Failure chance per slot: `reveal_failure_probability` (assumption).
+Design variant `early_reveal_bonus`: tokens minted to the sequencer for data revealed in the reveal phase.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ def p_reveal(params: dict[str, Any], substep: int, history: Any, s: dict[str, An
     p = ctx.params
     outcome = s["outcome"]
     committed = outcome.stage == Stage.COMMITTED
-    committed &= ~blocked(ctx, s["adversary"], "reveal", outcome.proposer)
-    revealed = committed & (s["draws"].one("reveal") >= p.agents.sequencers.reveal_failure_probability)
+    if p.protocol.variants.sidecar_phase_order:  # revealed before the commitment (see sidecar)
+        revealed = committed
+    else:
+        committed &= ~blocked(ctx, s["adversary"], "reveal", outcome.proposer)
+        revealed = committed & (s["draws"].one("reveal") >= p.agents.sequencers.reveal_failure_probability)
     missed = np.where(committed & ~revealed, outcome.bond_locked, 0.0)
     book: Book = s["book"]
     if p.protocol.slash_bond_on_missed_reveal:
@@ -35,4 +39,13 @@ def p_reveal(params: dict[str, Any], substep: int, history: Any, s: dict[str, An
             Posting(Flow.UNLOCK, Account.BONDS, bond_owner(outcome.prover, outcome.self_proved), missed)
         )
     stage = np.where(revealed, Stage.REVEALED, outcome.stage).astype(np.int8)
-    return {"outcome": replace(outcome, stage=stage), "book": book}
+    rewards = outcome.rewards
+    if p.protocol.variants.early_reveal_bonus > 0:  # design variant: a bonus for revealing the data
+        bonus = np.where(revealed, p.protocol.variants.early_reveal_bonus, 0.0)
+        book = book.post(Posting(Flow.MINT, None, Account.SEQUENCERS, bonus))
+        rewards = rewards.copy()
+        rewards[:, 0] += bonus
+    return {
+        "outcome": replace(outcome, stage=stage, revealed=outcome.revealed | revealed, rewards=rewards),
+        "book": book,
+    }

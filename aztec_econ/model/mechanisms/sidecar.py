@@ -4,10 +4,12 @@ Spec (Block production 2, Provers): after an off-protocol negotiation the winner
 own if it proves itself, or a third party's); the prover deposits a bond that is slashed if the block is not
 finalized. No commitment by the end of the phase sends the slot to backup.
 
-Core behaviour (assumptions): the winner proves its own block with probability `self_prove_probability` if the
-sequencers' liquid balance covers the bond; otherwise it commits to a prover chosen uniformly among those that quote
-this slot (each is unavailable with `unavailable_probability`) and can cover the bond. The prover market with prices
-and strategies refines this choice.
+The winner has proving hardware with probability `self_prove_probability` and can prove itself if the sequencers'
+liquid balance covers the bond; third-party provers quote when available (each is unavailable with
+`unavailable_probability`) and able to cover the bond. Prices, profitability and the winner's strategy are the
+prover market's (`prover_market`). Design variants: with `consolidate_proposal_commitment` a winner without a
+prover has no proposal (stage NONE); with `sidecar_phase_order` the data is revealed before the commitment, so a
+missed reveal means no commitment and no bond at stake.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.mechanisms import prover_market
 from aztec_econ.model.mechanisms.adversary import blocked
 from aztec_econ.model.stage import Stage
 
@@ -56,16 +59,49 @@ def p_commitment(params: dict[str, Any], substep: int, history: Any, s: dict[str
     proposed = outcome.stage == Stage.PROPOSED
     proposed &= ~blocked(ctx, s["adversary"], "commitment", outcome.proposer)
 
-    self_proved = proposed & (draws.one("self_prove") < p.agents.sequencers.self_prove_probability)
-    self_proved &= book.balance(int(Account.SEQUENCERS)) >= bond
+    variants = p.protocol.variants
+    revealed = outcome.revealed
+    if variants.sidecar_phase_order:  # reveal first: only revealed blocks look for a prover
+        proposed &= ~blocked(ctx, s["adversary"], "reveal", outcome.proposer)
+        proposed &= draws.one("reveal") >= p.agents.sequencers.reveal_failure_probability
+        revealed = proposed
+    can_self = draws.one("self_prove") < p.agents.sequencers.self_prove_probability
+    can_self &= book.balance(int(Account.SEQUENCERS)) >= bond
     quoting = draws["prover_available"] >= p.agents.provers.unavailable_probability
     quoting &= book.prover_balances() >= bond
-    third_party = pick_uniform(quoting, draws.one("prover_pick"))
-    prover = np.where(proposed & ~self_proved, third_party, -1)
+    econ = s["economy"]
+    self_proved, prover, price = prover_market.choose(
+        p,
+        proposed,
+        econ.prices.gas,
+        prover_market.block_value(p, econ.candidate.value_to_producer),
+        econ.candidate.used,
+        can_self,
+        quoting,
+        draws.one("prover_pick"),
+    )
     committed = self_proved | (prover >= 0)
 
     amount = np.where(committed, bond, 0.0)
     book = book.post(Posting(Flow.LOCK, bond_owner(prover, self_proved), Account.BONDS, amount))
     stage = np.where(committed, Stage.COMMITTED, outcome.stage).astype(np.int8)
-    outcome = replace(outcome, prover=prover, self_proved=self_proved, bond_locked=amount, stage=stage)
+    proposer, proposals = outcome.proposer, outcome.proposals
+    if (
+        variants.consolidate_proposal_commitment
+    ):  # no prover, no proposal (and no proposal transaction to pay for)
+        lost = (outcome.stage == Stage.PROPOSED) & ~committed
+        stage = np.where(lost, Stage.NONE, stage).astype(np.int8)
+        proposer = np.where(lost, -1, proposer)
+        proposals = proposals - lost
+    outcome = replace(
+        outcome,
+        prover=prover,
+        self_proved=self_proved,
+        bond_locked=amount,
+        stage=stage,
+        prover_price=price,
+        proposer=proposer,
+        proposals=proposals,
+        revealed=revealed,
+    )
     return {"outcome": outcome, "book": book}

@@ -1,0 +1,151 @@
+"""Users' transactions: arrivals, bids, the mempool and the block's selection by bid.
+
+No per-transaction objects: the mempool of each run is an integer array of pending transactions by bid bucket and
+age (runs x buckets x ages). Bids are the mid-quantiles of `bid_buckets` equal-probability buckets of the bid
+distribution, so arrivals split evenly over the buckets. Every slot (source: assumption unless stated):
+
+- arrivals: Poisson with rate `tx_rate_per_slot` x (1 + trend)^years, x `shock_multiplier` while a demand shock
+  lasts (a shock starts with `shock_probability` per slot and lasts `shock_slots`); one Poisson count per bucket;
+- selection: the block takes pending transactions in order of bid, highest first (first-price / priority auction,
+  spec: Economics), oldest first within a bid, while they fit in `protocol.block_capacity`; under a base fee, bids
+  below it wait;
+- a transaction not included within `expiry_slots` slots leaves the mempool.
+
+Every draw comes from `Stream.DEMAND` with the slot as counter, so the same seed gives the same arrivals and MEV
+draws under every fee mechanism (a mechanism changes what is included, never what arrives).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import gammaln, ndtri
+
+from aztec_econ.params import Params
+from aztec_econ.rng import Stream, bits, stream_keys, to_unit
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+_MAX_PIECE_RATE = 30.0
+
+
+def bid_levels(params: Params) -> F64:
+    """Bid per unit of capacity of each bucket, ascending (tokens/mana)."""
+    d = params.environment.demand
+    q = (np.arange(d.bid_buckets) + 0.5) / d.bid_buckets
+    if d.bid_distribution == "uniform":
+        return d.bid_scale * q
+    return d.bid_scale * np.exp(d.bid_sigma * ndtri(q))
+
+
+def slots_per_year(params: Params) -> float:
+    return 365.0 * params.protocol.slots_per_day
+
+
+def max_rate(params: Params) -> float:
+    """The largest arrival rate of the horizon (tx/slot): sizes the Poisson pieces, independent of the draws."""
+    d = params.environment.demand
+    years = params.sim.slots / slots_per_year(params)
+    growth = max(1.0, (1.0 + d.trend_per_year) ** years)
+    return d.tx_rate_per_slot * growth * max(1.0, d.shock_multiplier)
+
+
+def poisson_pieces(params: Params) -> int:
+    """Uniforms per bucket so each Poisson piece has a rate of at most 30 (exact inversion)."""
+    per_bucket = max_rate(params) / params.environment.demand.bid_buckets
+    return max(1, math.ceil(per_bucket / _MAX_PIECE_RATE))
+
+
+_CDFS: dict[float, F64] = {}
+
+
+def poisson_cdf(lam: float) -> F64:
+    """The Poisson(lam) CDF at 0, 1, ..., far enough that the rest has probability below 1e-16 (lam <= 30).
+    Cached: a slot sees one or two rates, constant without a trend."""
+    cdf = _CDFS.get(lam)
+    if cdf is None:
+        if len(_CDFS) > 64:
+            _CDFS.clear()
+        cdf = _CDFS[lam] = _poisson_cdf(lam)
+    return cdf
+
+
+def _poisson_cdf(lam: float) -> F64:
+    top = int(lam + 12 * math.sqrt(lam) + 40)
+    k = np.arange(top)
+    pmf = np.exp(k * math.log(lam) - lam - gammaln(k + 1)) if lam > 0 else (k == 0).astype(np.float64)
+    return np.cumsum(pmf)
+
+
+_PAIRS: dict[tuple[float, float], tuple[F64, int]] = {}
+
+
+def poisson_two_rates(u: F64, calm: float, shocked: float, active: NDArray[np.bool_]) -> I64:
+    """Poisson variates by inversion of `u` (the smallest k with u < CDF(k)) when each row has one of two rates
+    (`active` rows the second, each <= 30): one table lookup for all.
+
+    The shocked table is shifted by 2 (uniforms are below 1, CDFs at most 1), so both tables form one sorted array
+    and each row searches its own part."""
+    pair = _PAIRS.get((calm, shocked))
+    if pair is None:
+        if len(_PAIRS) > 64:
+            _PAIRS.clear()
+        first = poisson_cdf(calm)
+        pair = _PAIRS[(calm, shocked)] = (np.concatenate([first, poisson_cdf(shocked) + 2.0]), first.size)
+    table, offset = pair
+    shift = active[:, None]
+    return np.searchsorted(table, u + 2.0 * shift, side="right").astype(np.int64) - offset * shift
+
+
+def arrivals(
+    params: Params, keys: NDArray[np.uint64], slot: int, shock_left: I64, pieces: int
+) -> tuple[I64, I64, F64, F64]:
+    """(arrivals per bucket (runs x buckets), shock slots left, the rate, the MEV draw Exp(1)) for `slot`."""
+    d = params.environment.demand
+    buckets = d.bid_buckets
+    u = to_unit(bits(stream_keys(keys, Stream.DEMAND, slot), 2 + buckets * pieces))
+    active = (shock_left > 0) | (u[:, 0] < d.shock_probability)
+    left = np.where(shock_left > 0, shock_left - 1, np.where(active, d.shock_slots - 1, 0))
+    base = d.tx_rate_per_slot * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))
+    rate = base * np.where(active, d.shock_multiplier, 1.0)
+    per_piece = base / (buckets * pieces)
+    counts = poisson_two_rates(u[:, 2:], per_piece, per_piece * d.shock_multiplier, active)
+    if pieces > 1:
+        counts = counts.reshape(-1, buckets, pieces).sum(axis=2)
+    mev_draw = -np.log1p(-u[:, 1])
+    return counts, left, rate, mev_draw
+
+
+def select(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> I64:
+    """Transactions the block includes (runs x buckets x ages), from `pending` in priority order.
+
+    Priority: higher bucket (bid) first, then older first; only `eligible` buckets (runs x buckets: bid at or above
+    the base fee); at most `capacity_txs` transactions. A higher bid therefore never waits while a lower bid of the
+    same age is included.
+    """
+    return select_by_bucket(pending, eligible, capacity_txs)[0]
+
+
+def select_by_bucket(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> tuple[I64, I64]:
+    """`select`, and the included transactions per bucket (runs x buckets)."""
+    _, buckets, ages = pending.shape
+    offered = pending if eligible.all() else pending * eligible[:, :, None]
+    by_bucket = offered.sum(axis=2)
+    full = by_bucket.sum(axis=1) > capacity_txs
+    if not full.any():  # everything offered fits: no ordering needed
+        return offered, by_bucket
+    rows = offered[full][:, ::-1, ::-1].reshape(-1, buckets * ages)
+    before = np.cumsum(rows, axis=1) - rows
+    take = np.minimum(np.maximum(capacity_txs - before, 0), rows).reshape(-1, buckets, ages)[:, ::-1, ::-1]
+    out = offered.copy()
+    out[full] = take
+    by_bucket = by_bucket.copy()
+    by_bucket[full] = take.sum(axis=2)
+    return out, by_bucket
+
+
+def capacity_in_txs(params: Params) -> int:
+    """Whole transactions that fit in a block."""
+    return int(min(params.protocol.block_capacity / params.environment.demand.tx_size, 2**62))

@@ -1,0 +1,151 @@
+"""L1 gas and blob prices per slot: steady, with shocks, mean-reverting, or read from a user's CSV file.
+
+Prices are in gwei (gas) and gwei per blob gas, one value per slot for every L1 block of the slot (assumption: the
+proposal, commitment, reveal and proof transactions of a slot see the same prices). L1 costs are paid in ETH and are
+kept off the token ledger: they are reported as token equivalents at `environment.l1.eth_per_token`
+(docs/outputs.md).
+
+Processes (source: assumption):
+- steady: the medians, constant.
+- shock: the medians; a shock starts with `shock_probability` per slot and multiplies both prices by
+  `shock_multiplier` for `shock_slots` slots.
+- mean_reverting: log prices follow a discrete Ornstein-Uhlenbeck process,
+  x' = x + theta (mu - x) + sigma eps, mu = log(median), started at mu (`theory.log_ou_stationary`).
+- file: row t (cycled) of the CSV `price_file`, columns `l1_gas_price,blob_price`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import ndtri
+
+from aztec_econ.rng import Stream, bits, stream_keys, to_unit
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+PRICE_COLUMNS = ("l1_gas_price", "blob_price")
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+class PriceFileError(ValueError):
+    """A malformed price file: the message names the file, the line and the column."""
+
+
+def resolve(path: str) -> Path:
+    """A price file path: absolute, relative to the working directory, or relative to the project root."""
+    candidate = Path(path)
+    if candidate.is_absolute() or candidate.exists():
+        return candidate
+    return PROJECT_ROOT / candidate
+
+
+def read_price_file(path: str) -> F64:
+    """The prices of a CSV file as an array (rows x 2: gas price, blob price), validated.
+
+    The header must name `l1_gas_price` and `blob_price` (other columns are ignored); every value must be a finite
+    number >= 0; at least one row.
+    """
+    file = resolve(path)
+    if not file.is_file():
+        raise PriceFileError(f"{path}: file not found")
+    with file.open(newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise PriceFileError(f"{file}: line 1: empty file (expected a header {','.join(PRICE_COLUMNS)})")
+        names = [h.strip() for h in header]
+        missing = [c for c in PRICE_COLUMNS if c not in names]
+        if missing:
+            raise PriceFileError(
+                f"{file}: line 1: header lacks column(s) {', '.join(missing)} (found {names})"
+            )
+        where = [names.index(c) for c in PRICE_COLUMNS]
+        rows: list[list[float]] = []
+        for line, row in enumerate(reader, start=2):
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            values = []
+            for column, index in zip(PRICE_COLUMNS, where, strict=True):
+                cell = row[index].strip() if index < len(row) else ""
+                try:
+                    value = float(cell)
+                except ValueError:
+                    raise PriceFileError(
+                        f"{file}: line {line}, column {column}: {cell!r} is not a number"
+                    ) from None
+                if not math.isfinite(value) or value < 0:
+                    raise PriceFileError(
+                        f"{file}: line {line}, column {column}: {cell!r} must be finite and >= 0"
+                    )
+                values.append(value)
+            rows.append(values)
+    if not rows:
+        raise PriceFileError(f"{file}: no data rows after the header")
+    return np.asarray(rows, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class L1Prices:
+    """The slot's L1 prices per run and the state of their process."""
+
+    gas: F64
+    """L1 gas price (gwei)."""
+    blob: F64
+    """Blob gas price (gwei per blob gas)."""
+    shock_left: I64
+    """Slots the current price shock still lasts (shock process)."""
+
+
+def l1_step(
+    keys: NDArray[np.uint64],
+    slot: int,
+    previous: L1Prices | None,
+    process: str,
+    gas_median: float,
+    blob_median: float,
+    volatility: float,
+    reversion: float,
+    shock_probability: float,
+    shock_multiplier: float,
+    shock_slots: int,
+    table: F64 | None,
+) -> L1Prices:
+    """The prices of `slot` from the previous slot's (None at genesis). Draws: `Stream.L1_PRICES`, counter slot."""
+    runs = keys.size
+    zeros = np.zeros(runs, dtype=np.int64)
+    if table is not None:
+        row = table[slot % table.shape[0]]
+        return L1Prices(np.full(runs, row[0]), np.full(runs, row[1]), zeros)
+    gas0, blob0 = np.full(runs, gas_median), np.full(runs, blob_median)
+    if process == "steady":
+        return L1Prices(gas0, blob0, zeros)
+    u = to_unit(bits(stream_keys(keys, Stream.L1_PRICES, slot), 3))
+    if process == "shock":
+        left = zeros if previous is None else previous.shock_left
+        active = (left > 0) | (u[:, 0] < shock_probability)
+        left = np.where(left > 0, left - 1, np.where(active, shock_slots - 1, 0))
+        factor = np.where(active, shock_multiplier, 1.0)
+        return L1Prices(gas0 * factor, blob0 * factor, left)
+    # mean_reverting: log-OU per price, started at the median
+    if previous is None:
+        return L1Prices(gas0, blob0, zeros)
+    eps = ndtri(np.clip(u[:, 1:3], 1e-300, 1 - 1e-16))
+    return L1Prices(
+        _ou(previous.gas, gas_median, reversion, volatility, eps[:, 0]),
+        _ou(previous.blob, blob_median, reversion, volatility, eps[:, 1]),
+        zeros,
+    )
+
+
+def _ou(price: F64, median: float, theta: float, sigma: float, eps: F64) -> F64:
+    if median <= 0:
+        return np.zeros_like(price)
+    mu = math.log(median)
+    x = np.log(np.maximum(price, 1e-300))
+    return np.exp(x + theta * (mu - x) + sigma * eps)
