@@ -31,6 +31,7 @@ def test_every_notebook_is_tested() -> None:
     tested = {"00_how_to", "01_baseline_network_health", "02_registration_and_exit_queues"}
     tested |= {"03_rewards_bonds_and_slashing", "10_sweep_analysis"}
     tested |= {"04_randao_bias", "05_l1_censorship", "06_governance_upgrade_votes"}
+    tested |= {"07_fee_mechanisms", "08_prover_market_and_profitability", "09_confirmation_times"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
@@ -232,3 +233,32 @@ def test_sweep_analysis_runs_a_small_sweep_and_finds_the_deciding_parameter(tmp_
     kpis = executed.kpis
     assert kpis["points"] == 12 and 0 < kpis["points_passing"] < 12
     assert kpis["deciding_parameter"] == "agents.provers.failure_probability"
+
+
+def test_fee_mechanisms_share_demand_burn_as_specified_and_reach_the_base_fee_equilibrium() -> None:
+    kpis = _run("07_fee_mechanisms", demand_rates=[30, 120]).kpis
+    assert kpis["same_demand_across_mechanisms"] is True
+    assert kpis["fees_burned_share_first_price"] == 0.0 and kpis["fees_burned_share_mev_burn"] == 0.0
+    assert kpis["fees_burned_share_full_burn"] == pytest.approx(1.0)
+    assert 0.0 < kpis["fees_burned_share_base_fee_burn"] < 1.0
+    # burning fees can only lower the sequencers' return at the same demand
+    assert kpis["apr_sequencers_full_burn"] < kpis["apr_sequencers_base_fee_burn"] < kpis["apr_sequencers_first_price"]
+    simulated, expected = kpis["base_fee_equilibrium_simulated"], kpis["base_fee_equilibrium_theory"]
+    assert expected > 0 and abs(simulated - expected) / expected < 0.1
+
+
+def test_prover_market_commitments_fall_with_the_bond_and_the_agent_table_adds_up() -> None:
+    kpis = _run("08_prover_market_and_profitability", bonds=[100, 50000]).kpis
+    assert kpis["commitments_never_rise_with_bond"] is True
+    assert kpis["share_third_party_lowest_bond"] > kpis["share_third_party_highest_bond"]
+    assert kpis["agent_table_adds_up"] is True
+    # self-proving takes slots from third-party provers
+    assert kpis["share_third_party_self_prove_when_able"] < kpis["share_third_party_cheapest"]
+    assert all(_is_share(kpis[f"share_backup_{s}"]) for s in ("cheapest", "most_reliable", "self_prove_when_able"))
+
+
+def test_confirmation_stages_are_ordered_and_finality_adds_its_l1_blocks() -> None:
+    kpis = _run("09_confirmation_times", demand_rates=[30, 150]).kpis
+    assert kpis["confirmation_stages_ordered"] is True
+    assert kpis["finality_gap_minutes"] == pytest.approx(kpis["finality_theory_minutes"], abs=0.5)
+    assert kpis["p99_finality_high_demand"] > kpis["p99_finality_low_demand"]

@@ -1,0 +1,119 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (aztec-econ)
+#     language: python
+#     name: aztec-econ
+# ---
+
+# %% [markdown]
+# # Confirmation times
+#
+# ## Summary
+# How long a user waits from submitting a transaction to each stage of the spec's confirmation list: included in the
+# winning proposal, with a prover commitment, data on DA, proven and verified on L1, and final on L1
+# (`environment.l1.finality_blocks` further L1 blocks). Median, p90 and p99 per stage, and how congestion moves them.
+
+# %% tags=["parameters"]
+params_file = None  # parameter file; None: params/baseline.yaml
+overrides = {}  # dotted overrides, applied last
+slots = 1008  # horizon [slots]: 7 days of ten-minute slots
+runs = 3  # Monte Carlo runs
+seed = None  # root seed; None: the parameter file's
+keys = 200  # initial sequencer keys
+demand_rates = [30, 60, 100, 150]  # transactions per slot swept (block capacity: 100 transactions of 10 mana)
+
+# %% [markdown]
+# ## Assumptions
+# Parameters whose values the spec leaves open, as used in this run.
+
+# %%
+from aztec_econ.notebook import assumptions_table, md, setup  # first: plotting set-up
+from aztec_econ import analysis, plots
+from aztec_econ.glue import glue
+from aztec_econ.simulation import simulate
+
+params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)
+assumptions_table(params)
+
+# %% [markdown]
+# ## Setup
+
+# %%
+traj = simulate(params)
+table = traj.confirmation
+table
+
+# %% [markdown]
+# ## Analysis 1: time to each stage
+
+# %%
+stages = table.set_index("stage")
+fig = plots.bars(dict(stages["median_minutes"]), "Median time from submission to each stage", "minutes",
+                 errors=None)
+for q in ("p90_minutes", "p99_minutes"):
+    fig.add_scatter(x=list(stages.index), y=list(stages[q]), mode="markers", name=q.replace("_minutes", ""))
+fig.update_layout(showlegend=True)
+fig
+
+# %% [markdown]
+# ### Interpretation
+
+# %%
+ordered = bool((stages["median_minutes"].diff().dropna() >= 0).all())
+finality_minutes = params.environment.l1.finality_blocks * params.protocol.l1_block_seconds / 60
+gap = stages.loc["finalized_l1", "median_minutes"] - stages.loc["proven", "median_minutes"]
+for stage in stages.index:
+    glue(f"confirm_{stage}_median_minutes", float(stages.loc[stage, "median_minutes"]))
+glue("confirmation_stages_ordered", ordered)
+glue("finality_gap_minutes", float(gap))
+glue("finality_theory_minutes", float(finality_minutes))
+md(
+    f"Half of the transactions are in a winning proposal within {stages.loc['proposal', 'median_minutes']:.1f} "
+    f"minutes and final on L1 within {stages.loc['finalized_l1', 'median_minutes']:.1f} minutes "
+    f"(p99 {stages.loc['finalized_l1', 'p99_minutes']:.1f}). The stages are {'in order' if ordered else '**out of order**'}. "
+    f"From proven to final takes {gap:.1f} minutes: the {params.environment.l1.finality_blocks} L1 blocks of finality "
+    f"are {finality_minutes:.1f} minutes."
+)
+
+# %% [markdown]
+# ## Analysis 2: congestion
+
+# %%
+rows = analysis.sweep(
+    params,
+    [{"environment.demand.tx_rate_per_slot": float(r)} for r in demand_rates],
+    ["confirm_proposal_median_minutes", "confirm_finalized_l1_median_minutes", "confirm_finalized_l1_p99_minutes",
+     "share_txs_expired", "mean_utilisation"],
+)
+plots.sweep_lines(
+    rows,
+    "environment.demand.tx_rate_per_slot",
+    {"confirm_proposal_median_minutes": "to proposal (median)", "confirm_finalized_l1_median_minutes": "to L1 finality (median)",
+     "confirm_finalized_l1_p99_minutes": "to L1 finality (p99)"},
+    "Confirmation time against demand",
+    "transactions per slot",
+    "minutes",
+)
+
+# %% [markdown]
+# ### Interpretation
+
+# %%
+first, last = rows.iloc[0], rows.iloc[-1]
+glue("p99_finality_low_demand", float(first["confirm_finalized_l1_p99_minutes"]))
+glue("p99_finality_high_demand", float(last["confirm_finalized_l1_p99_minutes"]))
+md(
+    f"From {demand_rates[0]} to {demand_rates[-1]} transactions per slot, blocks go from "
+    f"{first['mean_utilisation']:.0%} to {last['mean_utilisation']:.0%} full, the p99 time to L1 finality from "
+    f"{first['confirm_finalized_l1_p99_minutes']:.1f} to {last['confirm_finalized_l1_p99_minutes']:.1f} minutes, and "
+    f"{last['share_txs_expired']:.1%} of transactions expire unserved at the top rate "
+    f"({first['share_txs_expired']:.1%} at the lowest)."
+)
