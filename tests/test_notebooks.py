@@ -242,7 +242,11 @@ def test_fee_mechanisms_share_demand_burn_as_specified_and_reach_the_base_fee_eq
     assert kpis["fees_burned_share_full_burn"] == pytest.approx(1.0)
     assert 0.0 < kpis["fees_burned_share_base_fee_burn"] < 1.0
     # burning fees can only lower the sequencers' return at the same demand
-    assert kpis["apr_sequencers_full_burn"] < kpis["apr_sequencers_base_fee_burn"] < kpis["apr_sequencers_first_price"]
+    assert (
+        kpis["apr_sequencers_full_burn"]
+        < kpis["apr_sequencers_base_fee_burn"]
+        < kpis["apr_sequencers_first_price"]
+    )
     simulated, expected = kpis["base_fee_equilibrium_simulated"], kpis["base_fee_equilibrium_theory"]
     assert expected > 0 and abs(simulated - expected) / expected < 0.1
 
@@ -254,7 +258,9 @@ def test_prover_market_commitments_fall_with_the_bond_and_the_agent_table_adds_u
     assert kpis["agent_table_adds_up"] is True
     # self-proving takes slots from third-party provers
     assert kpis["share_third_party_self_prove_when_able"] < kpis["share_third_party_cheapest"]
-    assert all(_is_share(kpis[f"share_backup_{s}"]) for s in ("cheapest", "most_reliable", "self_prove_when_able"))
+    assert all(
+        _is_share(kpis[f"share_backup_{s}"]) for s in ("cheapest", "most_reliable", "self_prove_when_able")
+    )
 
 
 def test_confirmation_stages_are_ordered_and_finality_adds_its_l1_blocks() -> None:
