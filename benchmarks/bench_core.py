@@ -121,8 +121,15 @@ def main() -> None:
 
     target = measure(year, runs, keys)
     report("target", target)
-    verdict = "meets" if target["wall_s"] <= 60 and target["peak_gib"] <= 4 else "MISSES"
-    print(f"target: {verdict} the 60 s / 4 GiB goal (happy share {target['happy']:.4f})", flush=True)
+    for goal, seconds in (
+        ("core goal (issue 2)", 60),
+        ("with the economics: 2x the core goal (issue 3)", 120),
+    ):
+        verdict = "meets" if target["wall_s"] <= seconds and target["peak_gib"] <= 4 else "MISSES"
+        print(
+            f"target: {verdict} the {seconds} s / 4 GiB {goal} (happy share {target['happy']:.4f})",
+            flush=True,
+        )
     if args.target:
         return
     print("scaling (each series doubles one dimension; linear means wall time doubles too):")
