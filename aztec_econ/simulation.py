@@ -38,9 +38,9 @@ from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
 from aztec_econ.model.state import initial_state
 from aztec_econ.params import Params, parse_params
 
-SEGMENT_SLOTS = 720
-"""Slots per cadCAD segment (5 days of ten-minute slots): bounds cadCAD's in-memory history. Results do not depend
-on it (tested)."""
+SEGMENT_SLOTS = 240
+"""Slots per cadCAD segment (40 hours of ten-minute slots): bounds cadCAD's in-memory history; shorter segments keep
+it in reused memory (measured: 3-5% faster per slot than 720). Results do not depend on it (tested)."""
 
 MODES = tuple(m.name.lower() for m in Mode)
 SUBMITTERS = tuple(s.name.lower() for s in Submitter)
