@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # A short, busy setting in which every mechanism acts: frequent registrations, exits, failures and backups.
 LIVELY: dict[str, Any] = {
-    "sim.slots": 240,
+    "sim.slots": 144,
     "sim.runs": 2,
     "agents.sequencers.initial": 60,
     "agents.sequencers.registrations_per_day": 30.0,

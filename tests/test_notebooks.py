@@ -39,7 +39,8 @@ def _run(name: str, **extra: Any) -> ExecutedNotebook:
     """Execute notebook `name` with `SMALL_NOTEBOOK_PARAMETERS` and the notebook's own `extra` parameters."""
     executed = execute_notebook(NOTEBOOKS / f"{name}.py", {**SMALL_NOTEBOOK_PARAMETERS, **extra})
     assert executed.ok, executed.error
-    assert executed.params["sim.slots"] == PARAMS.sim.slots  # the injected parameters reached the model
+    # the injected parameters reached the model
+    assert executed.params["sim.slots"] == extra.get("slots", SMALL_NOTEBOOK_PARAMETERS["slots"])
     warnings = [
         out.get("text", "")
         for cell in executed.notebook.cells
@@ -236,7 +237,8 @@ def test_sweep_analysis_runs_a_small_sweep_and_finds_the_deciding_parameter(tmp_
 
 
 def test_fee_mechanisms_share_demand_burn_as_specified_and_reach_the_base_fee_equilibrium() -> None:
-    kpis = _run("07_fee_mechanisms", demand_rates=[30, 120]).kpis
+    # 13 simulations: 5 days each
+    kpis = _run("07_fee_mechanisms", demand_rates=[30, 120], slots=720).kpis
     assert kpis["same_demand_across_mechanisms"] is True
     assert kpis["fees_burned_share_first_price"] == 0.0 and kpis["fees_burned_share_mev_burn"] == 0.0
     assert kpis["fees_burned_share_full_burn"] == pytest.approx(1.0)
