@@ -108,7 +108,8 @@ def cadcad_blocks() -> list[dict[str, Any]]:
         {
             "label": block.label,
             "description": block.description,
-            "policies": {block.label: block.policy},
+            # one policy key shared by every block: cadCAD then pads no block with identity policies
+            "policies": {"mechanism": block.policy},
             "variables": {name: _take(name) for name in block.writes},
         }
         for block in BLOCKS
