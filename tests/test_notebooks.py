@@ -37,10 +37,10 @@ def test_every_notebook_is_tested() -> None:
 
 def _run(name: str, **extra: Any) -> ExecutedNotebook:
     """Execute notebook `name` with `SMALL_NOTEBOOK_PARAMETERS` and the notebook's own `extra` parameters."""
-    executed = execute_notebook(NOTEBOOKS / f"{name}.py", {**SMALL_NOTEBOOK_PARAMETERS, **extra})
+    parameters = {**SMALL_NOTEBOOK_PARAMETERS, **extra}
+    executed = execute_notebook(NOTEBOOKS / f"{name}.py", parameters)
     assert executed.ok, executed.error
-    # the injected parameters reached the model
-    assert executed.params["sim.slots"] == extra.get("slots", SMALL_NOTEBOOK_PARAMETERS["slots"])
+    assert executed.params["sim.slots"] == parameters["slots"]  # the injected parameters reached the model
     warnings = [
         out.get("text", "")
         for cell in executed.notebook.cells
