@@ -23,7 +23,7 @@ _EXPORTS = {
 
 
 def __getattr__(name: str) -> Any:
-    """Lazy re-exports: importing a submodule (say `aztec_econ.notebook`, which silences tqdm's notebook warning
+    """Lazy re-exports: importing a submodule (say `aztec_econ.publish.notebook`, which silences tqdm's notebook warning
     before cadCAD imports tqdm) does not pull in cadCAD."""
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)

@@ -245,9 +245,9 @@ class Trajectories:
 
     @property
     def kpis(self) -> pd.DataFrame:
-        """One row per run: the KPIs of `aztec_econ.metrics`."""
+        """One row per run: the KPIs of `aztec_econ.analysis.kpis`."""
         if self._kpis is None:
-            from aztec_econ.metrics import kpis_per_run
+            from aztec_econ.analysis.kpis import kpis_per_run
 
             self._kpis = kpis_per_run(self)
         return self._kpis
@@ -255,14 +255,14 @@ class Trajectories:
     @property
     def votes(self) -> pd.DataFrame:
         """One row per (run, upgrade-vote window): `metrics.vote_table`."""
-        from aztec_econ.metrics import vote_table
+        from aztec_econ.analysis.kpis import vote_table
 
         return vote_table(self)
 
     @property
     def agents(self) -> pd.DataFrame:
         """One row per (run, agent): role, revenue, cost, profit, apr (`metrics.agent_table`)."""
-        from aztec_econ.metrics import agent_table
+        from aztec_econ.analysis.kpis import agent_table
 
         return agent_table(self)
 
@@ -270,13 +270,13 @@ class Trajectories:
     def confirmation(self) -> pd.DataFrame:
         """One row per confirmation stage: transactions and delay quantiles over all runs
         (`metrics.confirmation_table`)."""
-        from aztec_econ.metrics import confirmation_table
+        from aztec_econ.analysis.kpis import confirmation_table
 
         return confirmation_table(self)
 
     def summary(self) -> pd.DataFrame:
         """KPIs aggregated over runs with 95% confidence intervals."""
-        from aztec_econ.metrics import summarize
+        from aztec_econ.analysis.kpis import summarize
 
         return summarize(self.kpis)
 

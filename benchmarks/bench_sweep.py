@@ -21,11 +21,11 @@ from pathlib import Path
 
 import yaml
 
-from aztec_econ.metrics import summarize
+from aztec_econ.analysis.kpis import summarize
 from aztec_econ.params import BASELINE
 from aztec_econ.simulation import simulate
-from aztec_econ.sweep import run_sweep
-from aztec_econ.sweep_spec import SweepSpec, load_sweep
+from aztec_econ.sweep.runner import run_sweep
+from aztec_econ.sweep.spec import SweepSpec, load_sweep
 
 
 def make_spec(directory: Path, points: int, runs: int, slots: int, keys: int) -> SweepSpec:

@@ -63,9 +63,10 @@ seed = None  # root seed; None: the parameter file's
 # `assumptions_table` lists every parameter whose value the spec leaves open, with its unit and source.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
-from aztec_econ import analysis, plots
-from aztec_econ.glue import glue
+from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.publish.glue import glue
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
 assumptions_table(params)
@@ -82,7 +83,7 @@ summary.loc[["share_happy", "finalized_per_day", "gap_mean_minutes"]]
 
 # %% [markdown]
 # ## Analysis: a figure with its theory line
-# Figures come from `aztec_econ.plots` and share one theme; theory lines are dashed.
+# Figures come from `aztec_econ.publish.plots` and share one theme; theory lines are dashed.
 
 # %%
 plots.mode_shares(analysis.mode_share_series(traj), analysis.expected_mode_shares(params))
@@ -90,7 +91,7 @@ plots.mode_shares(analysis.mode_share_series(traj), analysis.expected_mode_share
 # %% [markdown]
 # ### Interpretation
 # Numbers in prose are computed, never typed in; `glue(name, value)` records a headline KPI that the report
-# header and `reports/index.html` show, and that `aztec_econ.glue.read_glued` reads back.
+# header and `reports/index.html` show, and that `aztec_econ.publish.glue.read_glued` reads back.
 
 # %%
 share = summary.loc["share_happy", "mean"]

@@ -19,7 +19,7 @@
 # ## Summary
 # How often does a slot end on the happy path (proposal, prover commitment, reveal, proof), in backup mode, or
 # with no block at all, and how long do users wait between finalized blocks? The simulated shares are drawn next
-# to their closed forms (`aztec_econ.theory`); the headline numbers are in the report header.
+# to their closed forms (`aztec_econ.analysis.theory`); the headline numbers are in the report header.
 
 # %% tags=["parameters"]
 params_file = None  # parameter file; None: params/baseline.yaml
@@ -33,9 +33,11 @@ seed = None  # root seed; None: the parameter file's
 # Parameters whose values the spec leaves open, as used in this run.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
-from aztec_econ import analysis, plots, theory
-from aztec_econ.glue import glue
+from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.analysis import theory
+from aztec_econ.publish.glue import glue
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
 assumptions_table(params)

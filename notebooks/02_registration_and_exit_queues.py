@@ -21,7 +21,7 @@
 # ## Summary
 # How many keys wait in the entry queue (registered, not yet eligible) and the exit queue (signalled exit, stake
 # not yet released), and for how long? Without a churn limit both queues follow Little's law (mean length =
-# arrival rate x delay, `aztec_econ.theory.queue_length`), drawn next to the simulation.
+# arrival rate x delay, `aztec_econ.analysis.theory.queue_length`), drawn next to the simulation.
 
 # %% tags=["parameters"]
 params_file = None  # parameter file; None: params/baseline.yaml
@@ -35,9 +35,10 @@ seed = None  # root seed; None: the parameter file's
 # Parameters whose values the spec leaves open, as used in this run.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
-from aztec_econ import analysis, plots
-from aztec_econ.glue import glue
+from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.publish.glue import glue
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
 assumptions_table(params)

@@ -21,7 +21,7 @@
 # ## Summary
 # Where do block rewards go (sequencers, provers, proof submitters, backup builders), how unequal are sequencer
 # rewards across keys, and how often are prover bonds slashed? Inequality is drawn against the luck-only Lorenz
-# curve of equal keys (Poisson wins, `aztec_econ.theory.poisson_lorenz`), slashing against its closed form.
+# curve of equal keys (Poisson wins, `aztec_econ.analysis.theory.poisson_lorenz`), slashing against its closed form.
 
 # %% tags=["parameters"]
 params_file = None  # parameter file; None: params/baseline.yaml
@@ -35,9 +35,11 @@ seed = None  # root seed; None: the parameter file's
 # Parameters whose values the spec leaves open, as used in this run.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
-from aztec_econ import analysis, plots, theory
-from aztec_econ.glue import glue
+from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.analysis import theory
+from aztec_econ.publish.glue import glue
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
 assumptions_table(params)

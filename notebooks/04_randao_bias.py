@@ -21,7 +21,7 @@
 # block whose RANDAO value a slot's election reads, it can withhold that block to re-draw the value (`reroll`), or
 # also use its consecutive blocks around that height to choose among several values (`tail`). How many more slots
 # does it win than its honest share p, how many L1 blocks does it withhold, and does it pay? The simulated slot
-# share is drawn next to the closed form a (1 + beta (1 - a)) (`aztec_econ.theory.reroll_attacker_share`), and
+# share is drawn next to the closed form a (1 + beta (1 - a)) (`aztec_econ.analysis.theory.reroll_attacker_share`), and
 # the RANDAO lag is swept as a candidate mitigation.
 
 # %% tags=["parameters"]
@@ -44,10 +44,12 @@ lags = [4, 32, 128]  # RANDAO lags swept at beta_focus [L1 blocks]
 # Parameters whose values the spec leaves open, as used in this run (the attack parameters are all assumptions).
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
-from aztec_econ import analysis, plots, theory
-from aztec_econ.glue import glue
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.analysis import theory
+from aztec_econ.publish.glue import glue
 
 scenario = {
     **(analysis.CLOSED_FORM_SETTING if closed_form_setting else {}),

@@ -22,7 +22,7 @@
 # phase of P blocks censors, the honest proposal cannot land and the slot falls to backup mode, where a colluding
 # party with a pre-built block wins. How often does that happen, who gets the slots, and how long do proposals wait?
 # The simulated fully censored share is drawn next to c^P (independent) and c s^(P - 1), s = c + rho (1 - c)
-# (Markov; `aztec_econ.theory.fully_censored_probability`), and a longer proposal phase is swept as a mitigation.
+# (Markov; `aztec_econ.analysis.theory.fully_censored_probability`), and a longer proposal phase is swept as a mitigation.
 
 # %% tags=["parameters"]
 params_file = None  # parameter file; None: params/baseline.yaml
@@ -44,10 +44,12 @@ phase_lengths = [1, 2, 3, 5, 8, 12]  # proposal phase lengths swept [L1 blocks],
 # Parameters whose values the spec leaves open, as used in this run (the attack parameters are all assumptions).
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
-from aztec_econ import analysis, plots, theory
-from aztec_econ.glue import glue
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.analysis import theory
+from aztec_econ.publish.glue import glue
 
 scenario = {
     **(analysis.CLOSED_FORM_SETTING if closed_form_setting else {}),

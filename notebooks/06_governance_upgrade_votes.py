@@ -21,7 +21,7 @@
 # voting window passes when yes votes exceed `protocol.upgrade_vote_threshold` of the blocks proposed in it. How
 # likely is a window to pass, and how does that move with the support share, the window's length, and an attacker
 # who votes its own way (and biases RANDAO to win more slots)? Simulated pass probabilities are drawn next to the
-# binomial closed form (`aztec_econ.theory.vote_pass_probability`). Windows here are shorter than the spec's 7 days
+# binomial closed form (`aztec_econ.analysis.theory.vote_pass_probability`). Windows here are shorter than the spec's 7 days
 # so that a short horizon holds many of them; the closed form shows what 7-day windows do.
 
 # %% tags=["parameters"]
@@ -45,10 +45,12 @@ attacker_beta = 0.5  # the attacker's L1 proposer share when it also rerolls RAN
 # Parameters whose values the spec leaves open, as used in this run.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
-from aztec_econ import analysis, plots, theory
-from aztec_econ.glue import glue
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.analysis import theory
+from aztec_econ.publish.glue import glue
 
 scenario = {
     **(analysis.CLOSED_FORM_SETTING if closed_form_setting else {}),

@@ -38,10 +38,12 @@ equilibrium_rate = 400  # tx per slot of the equilibrium check (uniform bids, on
 # Parameters whose values the spec leaves open, as used in this run (demand and L1 prices are all assumptions).
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
-from aztec_econ import analysis, plots, theory
+from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.analysis import theory
 from aztec_econ.simulation import simulate
-from aztec_econ.glue import glue
+from aztec_econ.publish.glue import glue
 
 params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)
 assumptions_table(params)

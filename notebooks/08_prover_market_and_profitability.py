@@ -37,9 +37,10 @@ bonds = [100, 1000, 10000, 50000]  # prover bonds swept [tokens]
 # Parameters whose values the spec leaves open, as used in this run.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
-from aztec_econ import analysis, plots
-from aztec_econ.glue import glue
+from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.publish.glue import glue
 from aztec_econ.simulation import simulate
 
 params = setup(

@@ -35,9 +35,10 @@ demand_rates = [30, 60, 100, 150]  # transactions per slot swept (block capacity
 # Parameters whose values the spec leaves open, as used in this run.
 
 # %%
-from aztec_econ.notebook import assumptions_table, md, setup  # first: plotting set-up
-from aztec_econ import analysis, plots
-from aztec_econ.glue import glue
+from aztec_econ.publish.notebook import assumptions_table, md, setup  # first: plotting set-up
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.publish import plots
+from aztec_econ.publish.glue import glue
 from aztec_econ.simulation import simulate
 
 params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)

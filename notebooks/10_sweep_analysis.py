@@ -37,16 +37,16 @@ max_depth = 2  # depth of the decision tree
 import tempfile
 from pathlib import Path
 
-from aztec_econ import sweep_analysis as sa
-from aztec_econ.glue import glue
-from aztec_econ.notebook import md, pct
+from aztec_econ.sweep import analysis as sa
+from aztec_econ.publish.glue import glue
+from aztec_econ.publish.notebook import md, pct
 from aztec_econ.params import PROJECT_ROOT
-from aztec_econ.plots import use_report_renderer
+from aztec_econ.publish.plots import use_report_renderer
 
 use_report_renderer()
 if sweep_dir is None:
-    from aztec_econ.sweep import run_sweep
-    from aztec_econ.sweep_spec import load_sweep
+    from aztec_econ.sweep.runner import run_sweep
+    from aztec_econ.sweep.spec import load_sweep
 
     out = Path(tempfile.mkdtemp(prefix="sweep-analysis-"))
     spec = load_sweep(PROJECT_ROOT / sweep_file, {"sim.slots": slots, "sim.runs": runs})

@@ -1,4 +1,4 @@
-"""The sweep helpers and closed forms at a parameter set that notebooks 04-06 use (`aztec_econ.analysis`)."""
+"""The sweep helpers and closed forms at a parameter set that notebooks 04-06 use (`aztec_econ.analysis.expectations`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from aztec_econ import analysis, theory
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.analysis import theory
 from aztec_econ.params import Params
 
 

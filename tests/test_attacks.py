@@ -1,4 +1,4 @@
-"""Issue 4: RANDAO bias, L1 censorship and upgrade votes against their closed forms (aztec_econ.theory).
+"""Issue 4: RANDAO bias, L1 censorship and upgrade votes against their closed forms (aztec_econ.analysis.theory).
 
 Fixed seeds, tolerances from standard errors (`theory.proportion_tolerance`, z = 4), never tuned.
 """
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from aztec_econ import theory
+from aztec_econ.analysis import theory
 from aztec_econ.model.context import build_context
 from aztec_econ.model.mechanisms.adversary import attacker_keys
 from aztec_econ.model.mechanisms.censorship import markov_chain

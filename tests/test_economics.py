@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aztec_econ import theory
+from aztec_econ.analysis import theory
 from aztec_econ.model.mechanisms import demand, fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import PriceFileError, read_price_file
 from aztec_econ.params import Params, ParamsError, load_params

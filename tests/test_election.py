@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from aztec_econ import theory
+from aztec_econ.analysis import theory
 from aztec_econ.model.context import build_context
 from aztec_econ.model.mechanisms.election import feistel, feistel_inverse, round_keys, scores, top_eligible
 from aztec_econ.model.mechanisms.registry import NEVER, plan_chunk

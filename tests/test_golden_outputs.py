@@ -76,7 +76,7 @@ def config_hashes(overrides: dict[str, Any]) -> dict[str, str]:
 
 
 def sweep_summary_hash(tmp: Path) -> str:
-    from aztec_econ.sweep import run_sweep
+    from aztec_econ.sweep.runner import run_sweep
 
     spec = tmp / "golden_sweep.yaml"
     spec.write_text(

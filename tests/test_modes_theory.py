@@ -1,4 +1,4 @@
-"""Happy, backup and skipped shares against their closed forms (aztec_econ.theory)."""
+"""Happy, backup and skipped shares against their closed forms (aztec_econ.analysis.theory)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from aztec_econ import theory
+from aztec_econ.analysis import theory
 from aztec_econ.params import Params
 from aztec_econ.simulation import simulate
 

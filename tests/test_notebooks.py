@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from conftest import NOTEBOOKS, SMALL_NOTEBOOK_PARAMETERS
 
-from aztec_econ import analysis, theory
-from aztec_econ.glue import PARAMS_GLUE, read_glued
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.analysis import theory
 from aztec_econ.params import load_params
-from aztec_econ.reports import ExecutedNotebook, execute_notebook
+from aztec_econ.publish.glue import PARAMS_GLUE, read_glued
+from aztec_econ.publish.reports import ExecutedNotebook, execute_notebook
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,8 @@ import nbformat
 import pytest
 
 from aztec_econ.cli import main
-from aztec_econ.glue import GLUE_MIMETYPE, glue, read_glued, to_jsonable
-from aztec_econ.report_index import ReportEntry, read_index, render_index, update_index
+from aztec_econ.publish.glue import GLUE_MIMETYPE, glue, read_glued, to_jsonable
+from aztec_econ.publish.index import ReportEntry, read_index, render_index, update_index
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -106,7 +106,7 @@ def tiny_notebook(tmp_path: Path) -> Path:
         nbformat.v4.new_markdown_cell("# Tiny"),
         params,
         nbformat.v4.new_code_cell(
-            "from aztec_econ.glue import glue\nif fail:\n    raise ValueError('the <tiny> notebook was told to fail')"
+            "from aztec_econ.publish.glue import glue\nif fail:\n    raise ValueError('the <tiny> notebook was told to fail')"
         ),
         nbformat.v4.new_code_cell("glue('answer', 42)"),
     ]
@@ -237,7 +237,7 @@ def test_index_json_is_machine_readable(baseline_report: Path) -> None:
 
 @pytest.mark.slow
 def test_a_cell_past_its_timeout_gives_a_failed_result_not_an_exception() -> None:
-    from aztec_econ.reports import execute_notebook
+    from aztec_econ.publish.reports import execute_notebook
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(60)")]

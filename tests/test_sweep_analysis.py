@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aztec_econ import sweep_analysis as sa
+from aztec_econ.sweep import analysis as sa
 
 
 def summary_table() -> pd.DataFrame:
-    """A summary in the layout `aztec_econ.sweep_store` writes: backup share rises with the prover failure
+    """A summary in the layout `aztec_econ.sweep.store` writes: backup share rises with the prover failure
     probability and falls with the prover count; only failure probability crosses the 5% threshold."""
     failure = np.repeat([0.01, 0.05, 0.1, 0.2], 3)
     count = np.tile([5, 10, 20], 4)

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from test_sweep_spec import write_sweep  # tests/ is on sys.path (rootdir-relative imports)
 
-from aztec_econ.sweep import run_sweep
+from aztec_econ.sweep.runner import run_sweep
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -247,8 +247,8 @@ runs = 2
 seed = None
 
 # %%
-from aztec_econ.glue import glue
-from aztec_econ.notebook import setup
+from aztec_econ.publish.glue import glue
+from aztec_econ.publish.notebook import setup
 from aztec_econ.simulation import simulate
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
@@ -283,7 +283,7 @@ def test_a_notebook_sweep_collects_glued_kpis_and_writes_linked_reports(tmp_path
 
 
 def test_analysis_reads_the_runs_and_summary_of_a_sweep(reference: Path) -> None:
-    from aztec_econ import sweep_analysis as sa
+    from aztec_econ.sweep import analysis as sa
 
     runs = sa.load_runs(reference)
     assert len(runs) == 16 and runs["protocol.prover_bond"].notna().all()

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from aztec_econ.params import BASELINE
-from aztec_econ.sweep_spec import Sample, SweepError, load_sweep, sample_rows, sweep_files
+from aztec_econ.sweep.spec import Sample, SweepError, load_sweep, sample_rows, sweep_files
 
 
 def write_sweep(directory: Path, **body: Any) -> Path:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aztec_econ import analysis, theory
-from aztec_econ.metrics import gini
+from aztec_econ.analysis import expectations as analysis
+from aztec_econ.analysis import theory
+from aztec_econ.analysis.kpis import gini
 from aztec_econ.params import load_params
 
 

@@ -15,8 +15,8 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.draws import DrawLayout, slot_draw_layout
 from aztec_econ.model.outcome import SlotOutcome
+from aztec_econ.model.rng import run_keys
 from aztec_econ.params import Params
-from aztec_econ.rng import run_keys
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Context:
     runs: NDArray[np.int64]
     """Global run indices simulated in this batch; results of a run depend on its index only."""
     keys: NDArray[np.uint64]
-    """Counter-based RNG key per run (see `aztec_econ.rng`)."""
+    """Counter-based RNG key per run (see `aztec_econ.model.rng`)."""
     key_capacity: int
     """Key slots allocated per run: initial keys plus a bound on registrations over the horizon."""
     domain_bits: int

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model.rng import Stream, mix64, stream_keys, to_unit
 from aztec_econ.params import Params
-from aztec_econ.rng import Stream, mix64, stream_keys, to_unit
 
 _PURPOSE_STRIDE = 1 << 20
 

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms.censorship import CensorPlan, first_open, phase_bounds
-from aztec_econ.rng import Stream, bits, stream_keys, to_unit
+from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
 
 I64 = NDArray[np.int64]
 B = NDArray[np.bool_]

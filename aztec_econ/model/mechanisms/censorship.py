@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
-from aztec_econ.rng import Stream, uniforms
+from aztec_econ.model.rng import Stream, uniforms
 
 I64 = NDArray[np.int64]
 B = NDArray[np.bool_]

@@ -24,8 +24,8 @@ from numpy.typing import NDArray
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms.adversary import proposals_land
 from aztec_econ.model.mechanisms.registry import Registry
+from aztec_econ.model.rng import mix64
 from aztec_econ.model.stage import Stage
-from aztec_econ.rng import mix64
 
 U64 = NDArray[np.uint64]
 I64 = NDArray[np.int64]

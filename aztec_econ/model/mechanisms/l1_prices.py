@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
-from aztec_econ.rng import Stream, bits, stream_keys, to_unit
+from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
-from aztec_econ.rng import Stream, stream_keys
+from aztec_econ.model.rng import Stream, stream_keys
 
 
 def randao_value(keys: NDArray[np.uint64], block: int) -> NDArray[np.uint64]:

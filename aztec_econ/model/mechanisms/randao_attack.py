@@ -56,7 +56,7 @@ from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms.election import top_eligible
 from aztec_econ.model.mechanisms.randao import election_block
 from aztec_econ.model.mechanisms.registry import Registry
-from aztec_econ.rng import Stream, stream_keys_grid, to_unit
+from aztec_econ.model.rng import Stream, stream_keys_grid, to_unit
 
 I64 = NDArray[np.int64]
 U64 = NDArray[np.uint64]

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
-from aztec_econ.rng import Stream, bits, poisson_pieces, poisson_sum, stream_keys, to_unit
+from aztec_econ.model.rng import Stream, bits, poisson_pieces, poisson_sum, stream_keys, to_unit
 
 I64 = NDArray[np.int64]
 NEVER = np.int64(1 << 60)

@@ -33,7 +33,7 @@ class PointOutcome:
     duration_s: float = 0.0
     worker: str = ""
     executed: Any = None
-    """The `aztec_econ.reports.ExecutedNotebook` of a notebook sweep (the executed notebook as bytes), else None."""
+    """The `aztec_econ.publish.reports.ExecutedNotebook` of a notebook sweep (the executed notebook as bytes), else None."""
 
 
 def _worker() -> str:
@@ -42,7 +42,7 @@ def _worker() -> str:
 
 def simulate_point(params_json: str) -> PointOutcome:
     """Simulate one point (parameters as `Params.to_json()` text) and compute its KPIs per run and over runs."""
-    from aztec_econ.metrics import summarize
+    from aztec_econ.analysis.kpis import summarize
     from aztec_econ.params import parse_params
     from aztec_econ.simulation import simulate
 
@@ -77,7 +77,7 @@ def glued_kpis(glued: dict[str, Any]) -> dict[str, float]:
 def notebook_point(notebook: Any, parameters: dict[str, Any], name: str, timeout: float) -> PointOutcome:
     """Execute `notebook` (a notebook node) with papermill on this worker and return it as bytes with its glued
     KPIs: one `per_run` row (run -1: the notebook's own aggregate) and one `aggregated` row per numeric KPI."""
-    from aztec_econ.reports import execute_notebook
+    from aztec_econ.publish.reports import execute_notebook
 
     start = time.perf_counter()
     try:

@@ -5,7 +5,7 @@ In a notebook, `glue("share_happy", 0.93)` emits a display output whose only dat
 have no renderer for that mimetype, so the output is invisible in the notebook and in the report, but it is saved in
 the executed `.ipynb`; `read_glued(path)` collects every glued value (the last one wins for a repeated name).
 
-Names starting with `_` are reserved for bookkeeping (`aztec_econ.notebook` glues the resolved parameters as
+Names starting with `_` are reserved for bookkeeping (`aztec_econ.publish.notebook` glues the resolved parameters as
 `_params`); reports show the other scalar values as headline KPIs.
 """
 
@@ -24,7 +24,7 @@ import pandas as pd
 GLUE_MIMETYPE = "application/vnd.aztec-econ.kpi+json"
 """Mimetype of a glued value: `{"name": str, "value": JSON}`."""
 PARAMS_GLUE = "_params"
-"""Name under which `aztec_econ.notebook.setup` glues the resolved parameters (flat dotted names)."""
+"""Name under which `aztec_econ.publish.notebook.setup` glues the resolved parameters (flat dotted names)."""
 
 
 def to_jsonable(value: Any) -> Any:

@@ -2,7 +2,7 @@
 and a decision tree showing which parameters decide success (the parameter-selection workflow of aztec-gddt).
 
 ```python
-from aztec_econ import sweep_analysis as sa
+from aztec_econ.sweep import analysis as sa
 summary = sa.load_summary("out/sweep")                      # one row per point: swept values, <kpi>_mean/_ci_*
 verdict = sa.apply_thresholds(summary, ["share_backup < 0.05", "finalized_per_day >= 130"], conservative=True)
 tree, text = sa.decision_tree(verdict, sa.swept_parameters(summary), "success")
@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from aztec_econ.sweep_store import POINTS, SUMMARY
+from aztec_econ.sweep.store import POINTS, SUMMARY
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
@@ -120,7 +120,7 @@ def kpi_vs_parameter(summary: pd.DataFrame, kpi: str, parameter: str, colour: st
     series per value of `colour` (another swept parameter) if given."""
     import plotly.graph_objects as go
 
-    from aztec_econ.plots import TEMPLATE
+    from aztec_econ.publish.plots import TEMPLATE
 
     fig = go.Figure()
     groups = summary.groupby(colour, sort=True) if colour else [(None, summary)]

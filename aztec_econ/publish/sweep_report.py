@@ -1,6 +1,6 @@
-"""HTML reports of a notebook sweep, in `OUT/reports/` and linked from its `index.html` (`aztec_econ.report_index`).
+"""HTML reports of a notebook sweep, in `OUT/reports/` and linked from its `index.html` (`aztec_econ.publish.index`).
 
-- per point: `SWEEP-<id>.html` (the executed notebook, through `aztec_econ.reports.render_html`) and `.ipynb`;
+- per point: `SWEEP-<id>.html` (the executed notebook, through `aztec_econ.publish.reports.render_html`) and `.ipynb`;
 - the sweep: `SWEEP-summary.html`, a KPI table by point and KPI-versus-parameter plots (plotly.js inline, offline).
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from aztec_econ.report_index import ReportEntry, atomic_write, esc, headline_kpis, update_index
-from aztec_econ.sweep_spec import SweepSpec
-from aztec_econ.sweep_store import PointRecord
+from aztec_econ.publish.index import ReportEntry, atomic_write, esc, headline_kpis, update_index
+from aztec_econ.sweep.spec import SweepSpec
+from aztec_econ.sweep.store import PointRecord
 
 REPORTS = "reports"
 MAX_PLOTS = 24
@@ -24,7 +24,7 @@ def write_point_report(
     root: Path, spec: SweepSpec, record: PointRecord, executed: Any, notebook: Any
 ) -> None:
     """Write one point's executed notebook and its HTML report, and add it to the index."""
-    from aztec_econ.reports import notebook_title, package_version, render_html
+    from aztec_econ.publish.reports import notebook_title, package_version, render_html
 
     out = root / REPORTS
     report_id = f"{spec.name}-{record.id}"
@@ -57,7 +57,7 @@ def summary_html(spec: SweepSpec, summary: pd.DataFrame, records: list[PointReco
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
 
-    from aztec_econ.sweep_analysis import kpi_names, kpi_table, kpi_vs_parameter, swept_parameters
+    from aztec_econ.sweep.analysis import kpi_names, kpi_table, kpi_vs_parameter, swept_parameters
 
     failed = [r for r in records if r.status == "failed"]
     parts = [
@@ -98,7 +98,7 @@ def write_sweep_report(
     root: Path, spec: SweepSpec, records: list[PointRecord], summary: pd.DataFrame
 ) -> None:
     """Write `SWEEP-summary.html` and link it from the index."""
-    from aztec_econ.reports import package_version
+    from aztec_econ.publish.reports import package_version
 
     out = root / REPORTS
     report_id = f"{spec.name}-summary"

@@ -2,7 +2,7 @@
 tables and computed prose. A notebook imports this instead of hacking paths.
 
 ```python
-from aztec_econ.notebook import setup, assumptions_table, md
+from aztec_econ.publish.notebook import setup, assumptions_table, md
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
 ```
 """
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from aztec_econ.glue import PARAMS_GLUE, glue
 from aztec_econ.params import BASELINE, Params, assumptions, describe_fields, load_params
-from aztec_econ.plots import use_report_renderer
+from aztec_econ.publish.glue import PARAMS_GLUE, glue
+from aztec_econ.publish.plots import use_report_renderer
 
 if TYPE_CHECKING:
     from aztec_econ.simulation import Trajectories

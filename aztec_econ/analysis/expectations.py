@@ -1,8 +1,8 @@
 """Series and expectations the notebooks analyse: per-slot aggregates over runs, waiting times, Lorenz points, and the
-closed forms of `aztec_econ.theory` evaluated at a parameter set.
+closed forms of `aztec_econ.analysis.theory` evaluated at a parameter set.
 
 Every function reads the documented output tables (docs/outputs.md); figures are drawn from these by
-`aztec_econ.plots`. Times are in days or minutes as the names say.
+`aztec_econ.publish.plots`. Times are in days or minutes as the names say.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from aztec_econ import theory
-from aztec_econ.metrics import sequencer_rewards_per_key, summarize, vote_window_slots
+from aztec_econ.analysis import theory
+from aztec_econ.analysis.kpis import sequencer_rewards_per_key, summarize, vote_window_slots
 from aztec_econ.params import Params
 
 if TYPE_CHECKING:

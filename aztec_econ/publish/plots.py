@@ -2,7 +2,7 @@
 
 Every figure is built through `_figure`, which applies the registered template `TEMPLATE` (importing this module also
 makes it plotly's default, so ad-hoc figures in notebooks share it). Simulation is drawn in solid lines/bars, theory
-(`aztec_econ.theory`, evaluated by `aztec_econ.analysis`) in dashed black lines.
+(`aztec_econ.analysis.theory`, evaluated by `aztec_econ.analysis.expectations`) in dashed black lines.
 
 `use_report_renderer()` must run in a notebook before any figure is shown: with plotly 7 and nbconvert 7, the default
 renderer emits only the `application/vnd.plotly.v1+json` mimetype, which nbconvert cannot render, so figures silently

@@ -5,12 +5,12 @@ Three building blocks, usable without the CLI (and from a Dask worker: nothing h
 - `execute_notebook(notebook, parameters, out_dir=None)` runs a notebook (`.ipynb`, a jupytext percent `.py`, or a
   notebook node) on the project kernel and returns an `ExecutedNotebook` holding the executed notebook as bytes, its
   glued KPIs, and its status and error. It never raises for an error inside the notebook.
-- `read_glued(...)` (from `aztec_econ.glue`) reads the glued values of any executed notebook.
+- `read_glued(...)` (from `aztec_econ.publish.glue`) reads the glued values of any executed notebook.
 - `render_html(executed)` exports an executed notebook to one offline HTML page: code hidden, plotly charts embedded
   with plotly.js, a header (title, parameters, seed, package version, date) and, if it failed, an error banner
   showing the failing cell and its traceback at the top.
 
-`build_report(...)` chains them and maintains `out_dir/index.json` and `index.html` (`aztec_econ.report_index`).
+`build_report(...)` chains them and maintains `out_dir/index.json` and `index.html` (`aztec_econ.publish.index`).
 A failed run never replaces an earlier good report of the same name unless `overwrite_failed` is set: it is written
 as `NAME.failed.html` beside it.
 """
@@ -34,9 +34,9 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from aztec_econ.glue import GLUE_MIMETYPE, PARAMS_GLUE, read_glued
 from aztec_econ.params import PROJECT_ROOT
-from aztec_econ.report_index import (
+from aztec_econ.publish.glue import GLUE_MIMETYPE, PARAMS_GLUE, read_glued
+from aztec_econ.publish.index import (
     ReportEntry,
     atomic_write,
     esc,
@@ -118,7 +118,7 @@ class ExecutedNotebook:
 
     @property
     def params(self) -> dict[str, Any]:
-        """The resolved model parameters glued by `aztec_econ.notebook.setup` (flat dotted names), if any."""
+        """The resolved model parameters glued by `aztec_econ.publish.notebook.setup` (flat dotted names), if any."""
         value = self.kpis.get(PARAMS_GLUE)
         return value if isinstance(value, dict) else {}
 
@@ -421,7 +421,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from aztec_econ.figures import export_figures
+    from aztec_econ.publish.figures import export_figures
 
     parameters = {n: _parse_value(v) for n, v in args.parameters or ()}
     failed = False

@@ -1,15 +1,15 @@
 """Batch sweeps: every point of a sweep file x its Monte Carlo runs, on a local process pool or a Dask cluster.
 
-`run_sweep(spec, out_dir)` validates every point first (`aztec_econ.sweep_spec`), prints a cost estimate (points x
+`run_sweep(spec, out_dir)` validates every point first (`aztec_econ.sweep.spec`), prints a cost estimate (points x
 runs x slots, projected time from a short probe simulation), then runs the points that are not done yet with a
-progress bar. Workers return their results; this process writes every file atomically (`aztec_econ.sweep_store`)
+progress bar. Workers return their results; this process writes every file atomically (`aztec_econ.sweep.store`)
 and rewrites the manifest as points finish. A failed point is recorded with its error and never stops the others.
 Running the same sweep again resumes: done points whose id (a hash of the resolved parameters) is unchanged are
 skipped, failed and new points run. Results depend only on the parameters: not on the executor or worker count.
 
 With `notebook=`, papermill executes the notebook per point on the workers (the executed notebook travels back as
 bytes); its glued KPIs go into the same summary table, and each point's HTML report plus a sweep summary report are
-written to `OUT/reports/` and linked from its `index.html` (`aztec_econ.sweep_report`).
+written to `OUT/reports/` and linked from its `index.html` (`aztec_econ.publish.sweep_report`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from aztec_econ.sweep_exec import EXECUTORS, Executor, Task
-from aztec_econ.sweep_spec import SweepPoint, SweepSpec, load_sweep
-from aztec_econ.sweep_store import PointRecord, Store
-from aztec_econ.sweep_tasks import PointOutcome, notebook_point, simulate_point
+from aztec_econ.sweep.executors import EXECUTORS, Executor, Task
+from aztec_econ.sweep.spec import SweepPoint, SweepSpec, load_sweep
+from aztec_econ.sweep.store import PointRecord, Store
+from aztec_econ.sweep.tasks import PointOutcome, notebook_point, simulate_point
 
 PROBE_SLOTS = 288
 """Slots of the probe simulation behind the time estimate (two days of ten-minute slots)."""
@@ -67,7 +67,7 @@ def _kind(notebook: Any) -> str:
         return "simulation"
     import nbformat
 
-    from aztec_econ.reports import load_notebook
+    from aztec_econ.publish.reports import load_notebook
 
     text = nbformat.writes(load_notebook(notebook))
     return f"notebook:{Path(notebook).stem}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
@@ -172,7 +172,7 @@ def run_sweep(
     store = Store(out_dir)
     node = None
     if notebook is not None:
-        from aztec_econ.reports import load_notebook
+        from aztec_econ.publish.reports import load_notebook
 
         node = load_notebook(notebook)  # read here: workers need no access to the file
     records = _records(spec, store, _kind(notebook))
@@ -212,7 +212,7 @@ def run_sweep(
     store.write_manifest(header, records)
     summary = store.write_summary(records)
     if notebook is not None:
-        from aztec_econ.sweep_report import write_sweep_report
+        from aztec_econ.publish.sweep_report import write_sweep_report
 
         write_sweep_report(store.root, spec, records, summary)
     print(
@@ -240,7 +240,7 @@ def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, no
     record.duration_s = round(outcome.duration_s, 3)
     record.worker = outcome.worker
     if notebook is not None and outcome.executed is not None:
-        from aztec_econ.sweep_report import write_point_report
+        from aztec_econ.publish.sweep_report import write_point_report
 
         try:
             write_point_report(store.root, spec, record, outcome.executed, notebook)

@@ -1,7 +1,7 @@
 """Static PNG/SVG copies of a notebook's plotly figures, for papers (`aztec-econ figures`).
 
 Figures are read from the `application/vnd.plotly.v1+json` outputs of an executed notebook (the report renderer of
-`aztec_econ.plots` keeps them) and drawn by kaleido 1.x, which drives a headless Chrome through choreographer. On
+`aztec_econ.publish.plots` keeps them) and drawn by kaleido 1.x, which drives a headless Chrome through choreographer. On
 Debian install `chromium` (`apt-get install chromium`); `chrome_path()` points choreographer at it via the
 `BROWSER_PATH` environment variable unless that is already set.
 """
@@ -53,7 +53,7 @@ def plotly_figures(nb: NotebookNode) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _executed(source: Path, parameters: Mapping[str, Any]) -> NotebookNode:
-    from aztec_econ.reports import ExecutedNotebook, execute_notebook, load_notebook
+    from aztec_econ.publish.reports import ExecutedNotebook, execute_notebook, load_notebook
 
     if source.suffix == ".html":
         source = source.with_suffix(".ipynb")

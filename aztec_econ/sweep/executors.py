@@ -22,7 +22,7 @@ from typing import Any
 
 EXECUTORS = ("local", "dask")
 Task = tuple[str, Callable[..., Any], tuple[Any, ...]]
-PRELOAD = ("aztec_econ.sweep_tasks", "aztec_econ.simulation", "aztec_econ.metrics")
+PRELOAD = ("aztec_econ.sweep.tasks", "aztec_econ.simulation", "aztec_econ.analysis.kpis")
 """Modules the local pool's fork server imports once; its workers fork from it with them loaded."""
 
 

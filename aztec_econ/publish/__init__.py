@@ -1,0 +1,10 @@
+"""Publishing layer: notebooks, charts and reports.
+
+- `notebook`: the notebooks' shared set-up (`setup`, `md`, `assumptions_table`);
+- `glue`: headline KPIs recorded in an executed notebook and read back;
+- `plots`: figures and the one theme;
+- `reports`: papermill execution and nbconvert HTML (`aztec-econ report`);
+- `index`: the reports index; `figures`: static PNG/SVG export; `sweep_report`: per-point and sweep reports.
+
+May import every layer below it (`params`, `model`, `simulation`, `analysis`, `sweep`); only `cli` imports it.
+"""
