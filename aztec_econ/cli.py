@@ -100,10 +100,9 @@ def cmd_params_doc(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from aztec_econ.model.blocks import BLOCKS
+    from aztec_econ.model.blocks import describe
 
-    for i, block in enumerate(BLOCKS, 1):
-        print(f"{i}. {block.label:<13} {block.description}  [writes: {', '.join(block.writes)}]")
+    print(describe())
     return 0
 
 

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -27,15 +27,14 @@ from cadCAD.configuration.utils import config_sim
 from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
 from numpy.typing import NDArray
 
-from aztec_econ.model.blocks import BLOCKS, cadcad_blocks
+from aztec_econ.model.blocks import AFTER, BLOCKS, cadcad_blocks
 from aztec_econ.model.context import Context, build_context
-from aztec_econ.model.ledger import Account, Book, Flow
-from aztec_econ.model.mechanisms import adversary, confirmation, governance
+from aztec_econ.model.ledger import Account, Flow
+from aztec_econ.model.mechanisms import adversary, confirmation
 from aztec_econ.model.mechanisms.governance import VOTES
-from aztec_econ.model.mechanisms.registry import Registry, SequencerFigures
-from aztec_econ.model.outcome import SlotOutcome
-from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
-from aztec_econ.model.state import initial_state
+from aztec_econ.model.mechanisms.registry import Registry
+from aztec_econ.model.stage import BACKUP_REASONS, Mode, Role, Submitter
+from aztec_econ.model.state import STATE_DOCS, State, initial_state
 from aztec_econ.params import Params, parse_params
 
 SEGMENT_SLOTS = 240
@@ -46,14 +45,19 @@ MODES = tuple(m.name.lower() for m in Mode)
 SUBMITTERS = tuple(s.name.lower() for s in Submitter)
 
 
-def _record(s: dict[str, Any], ctx: Context) -> dict[str, NDArray[Any]]:
+def _record(s: State, ctx: Context) -> dict[str, NDArray[Any]]:
     """The output columns of one slot (per run) from the slot's final state."""
-    book: Book = s["book"]
-    out: SlotOutcome = s["outcome"]
-    seq: SequencerFigures = s["sequencers"]
+    book = s["book"]
+    out = s["outcome"]
+    seq = s["sequencers"]
     balances = book.balances
     attack = adversary.slot_columns(ctx, s["adversary"], out.proposer, out.attacker_backup)
     settled = s["economy"].settled
+    assert settled is not None
+    economics = dict(settled.columns)
+    used = economics.pop("capacity_used")
+    economics["txs_arrived"] = s["economy"].pending[:, :, 0].sum(axis=1)
+    economics["capacity_used"] = used
     return {
         "mode": out.mode,
         "backup_reason": np.where(out.mode == Mode.HAPPY, len(BACKUP_REASONS) - 1, out.stage).astype(np.int8),
@@ -64,10 +68,10 @@ def _record(s: dict[str, Any], ctx: Context) -> dict[str, NDArray[Any]]:
         "backup_builder": out.backup_builder,
         "finalized_l1_block": out.finalized_l1_block,
         "block_reward": out.rewards.sum(axis=1),
-        "reward_sequencer": out.rewards[:, 0],
-        "reward_prover": out.rewards[:, 1],
-        "reward_submitter": out.rewards[:, 2],
-        "reward_backup": out.rewards[:, 3],
+        "reward_sequencer": out.rewards[:, Role.SEQUENCER],
+        "reward_prover": out.rewards[:, Role.PROVER],
+        "reward_submitter": out.rewards[:, Role.SUBMITTER],
+        "reward_backup": out.rewards[:, Role.BACKUP],
         "slashed": book.flows[:, Flow.SLASH],
         "bond_locked": out.bond_locked,
         "minted": book.flows[:, Flow.MINT],
@@ -90,7 +94,7 @@ def _record(s: dict[str, Any], ctx: Context) -> dict[str, NDArray[Any]]:
         "attacker_backup": out.attacker_backup,
         **attack,
         "proposals": out.proposals,
-        **settled.columns,
+        **economics,
         "_included_by_age": settled.included_by_age,
         "_offsets": confirmation.slot_offsets(ctx.params, out, s["slot"], attack["inclusion_delay"]),
     }
@@ -117,7 +121,7 @@ _DTYPES: dict[str, Any] = {
 }
 
 
-def _run_segment(state: dict[str, Any], ctx: Context, slots: int, deepcopy: bool) -> list[dict[str, Any]]:
+def _run_segment(state: State, ctx: Context, slots: int, deepcopy: bool) -> list[State]:
     """Simulate `slots` slots from `state`; returns each slot's final state."""
     experiment = Experiment()
     experiment.append_model(
@@ -160,7 +164,7 @@ def simulate(
         n = min(segment_slots, params.sim.slots - done)
         finals = _run_segment(state, ctx, n, deepcopy)
         records = [_record(s, ctx) for s in finals]
-        confirmation.accumulate(
+        AFTER["confirmation times"](
             hist,
             np.stack([r.pop("_included_by_age") for r in records]),
             np.stack([r.pop("_offsets") for r in records]),
@@ -172,14 +176,10 @@ def simulate(
             ):  # (runs x slots), so each run's rows are contiguous and the frame needs no copy
                 columns[name] = np.empty((ctx.n_runs, params.sim.slots), dtype=_DTYPES.get(name, first.dtype))
             columns[name][:, done : done + n] = np.stack([r[name] for r in records], axis=1)
-        state = {
-            k: v
-            for k, v in finals[-1].items()
-            if k not in ("simulation", "subset", "run", "substep", "timestep")
-        }
+        state = cast(State, {k: v for k, v in finals[-1].items() if k in STATE_DOCS})
         del finals, records
         done += n
-    columns["vote"] = governance.votes(
+    columns["vote"] = AFTER["upgrade votes"](
         ctx, state["adversary"].attacker, columns["proposer"], columns["mode"], columns.pop("attacker_backup")
     )
     frame = _frame(ctx, columns)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from aztec_econ.model.blocks import BLOCKS
+from aztec_econ.model.blocks import BLOCKS, STEPS
 from aztec_econ.model.context import build_context
+from aztec_econ.model.harness import run_step, state_before
 from aztec_econ.model.state import STATE_DOCS, initial_state
 from aztec_econ.params import Params, ParamsError, load_params
 from aztec_econ.simulation import simulate
@@ -147,10 +149,31 @@ def test_every_state_variable_is_written_by_some_block_and_documented() -> None:
     assert written == state == set(STATE_DOCS)
 
 
-def test_every_block_has_a_label_and_description() -> None:
-    labels = [b.label for b in BLOCKS]
-    assert len(set(labels)) == len(labels)
-    assert all(b.description for b in BLOCKS)
+def test_every_step_has_a_unique_label_and_a_description() -> None:
+    labels = [s.label for s in STEPS]
+    assert len(set(labels)) == len(labels) > 10
+    assert all(s.description and s.writes for s in STEPS)
+    assert len({b.label for b in BLOCKS}) == len(BLOCKS)
+
+
+def test_each_step_writes_only_what_it_declares(make_params: Callable[..., Params]) -> None:
+    params = make_params(**{k.replace(".", "__"): v for k, v in LIVELY.items()})
+    ctx, state = state_before(params, "clock", slot=3)
+    for step in STEPS:
+        changed = step.function(ctx, state)
+        assert set(changed) <= set(step.writes), step.label
+        state = run_step(ctx, state, step.label)
+
+
+def test_aztec_econ_model_prints_every_step_in_order(capsys: pytest.CaptureFixture[str]) -> None:
+    from aztec_econ.cli import main
+
+    assert main(["model"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for i, step in enumerate(STEPS, 1):
+        assert lines[i - 1].split()[0] == f"{i}."
+        assert step.label in lines[i - 1] and step.description in lines[i - 1]
+    assert "confirmation times" in lines[len(STEPS) + 1] and "upgrade votes" in lines[len(STEPS) + 2]
 
 
 def test_every_output_column_is_documented() -> None:

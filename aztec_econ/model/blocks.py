@@ -1,7 +1,12 @@
-"""The partial-state-update blocks of one slot, in order: the one place that shows what happens in a slot.
+"""Every step of a slot, in order: the one place that shows what happens in a slot (`aztec-econ model` prints it).
 
-Each block has a label, a one-line description, one policy (the mechanism's `p_*`), and the state variables it writes.
-State updates only copy the policy's signal into the state (`_take`): all logic lives in the mechanisms.
+A step is one mechanism's state transition: a function `(ctx, state) -> updates` in the mechanism's module, with a
+label, one line of description and the state variables it writes. Steps run in the order listed; each sees the
+updates of the steps before it. Consecutive steps are grouped into one cadCAD partial-state-update block (a cadCAD
+block costs ~20 us per slot even when it does nothing, so four blocks instead of thirteen), which changes nothing
+but speed. The steps after the horizon work on the recorded columns, not on the state.
+
+The cadCAD signature lives only here (`cadcad_blocks`): mechanisms see the `Context` and the typed `State`.
 """
 
 from __future__ import annotations
@@ -10,93 +15,208 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aztec_econ.model.mechanisms.clock import p_clock
-from aztec_econ.model.mechanisms.economics import p_backup_and_economics
-from aztec_econ.model.mechanisms.election import p_election
-from aztec_econ.model.mechanisms.l1_adversary import p_randao_and_adversary
-from aztec_econ.model.mechanisms.proving import p_proving
-from aztec_econ.model.mechanisms.registry import p_registry
-from aztec_econ.model.mechanisms.reveal import p_reveal
-from aztec_econ.model.mechanisms.rewards import p_finalization
-from aztec_econ.model.mechanisms.sidecar import p_commitment
+from aztec_econ.model.context import Context
+from aztec_econ.model.mechanisms import (
+    backup,
+    censorship,
+    clock,
+    confirmation,
+    election,
+    governance,
+    market,
+    proving,
+    randao,
+    randao_attack,
+    registry,
+    reveal,
+    rewards,
+    settlement,
+    sidecar,
+)
+from aztec_econ.model.state import State
 
-Policy = Callable[[dict[str, Any], int, Any, dict[str, Any]], dict[str, Any]]
+StepFunction = Callable[[Context, State], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One mechanism's transition within a slot."""
+
+    label: str
+    description: str
+    function: StepFunction
+    writes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Block:
+    """Consecutive steps run inside one cadCAD block."""
+
     label: str
-    description: str
-    policy: Policy
-    writes: tuple[str, ...]
+    steps: tuple[Step, ...]
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for step in self.steps for name in step.writes))
 
 
 BLOCKS: tuple[Block, ...] = (
     Block(
-        "clock",
-        "advance the slot, draw its randomness, reset per-slot flows and outcome",
-        p_clock,
-        ("slot", "draws", "book", "outcome"),
+        "slot start",
+        (
+            Step(
+                "clock",
+                "advance the slot, draw its behaviour uniforms, reset the per-slot flows and outcome",
+                clock.step_clock,
+                ("slot", "draws", "book", "outcome"),
+            ),
+            Step(
+                "registry",
+                "register, activate, signal exit and release keys; lock and unlock stakes",
+                registry.step_registry,
+                ("registry", "sequencers", "book"),
+            ),
+        ),
     ),
     Block(
-        "registry",
-        "register, activate, signal exit and release keys; lock and unlock stakes",
-        p_registry,
-        ("registry", "sequencers", "book"),
+        "l1",
+        (
+            Step(
+                "randao",
+                "read the RANDAO value stored `randao_lag_l1_blocks` L1 blocks before the slot",
+                randao.step_randao,
+                ("randao",),
+            ),
+            Step(
+                "randao bias",
+                "the attacker may withhold its L1 blocks to replace that value with a better one for its keys",
+                randao_attack.step_randao_bias,
+                ("randao", "adversary"),
+            ),
+            Step(
+                "censorship",
+                "which of the slot's L1 blocks censoring builders build",
+                censorship.step_censorship,
+                ("adversary",),
+            ),
+        ),
     ),
     Block(
-        "randao",
-        "read the RANDAO value stored `lag` L1 blocks before the slot (an attacker may have withheld that block to "
-        "change it); read which of the slot's L1 blocks censoring builders build",
-        p_randao_and_adversary,
-        ("randao", "adversary"),
+        "happy path",
+        (
+            Step(
+                "proposal",
+                "Fernet election: top-ranked online keys propose; the best landed proposal wins",
+                election.step_election,
+                ("outcome",),
+            ),
+            Step(
+                "commitment",
+                "Sidecar: the winner commits to a prover, who locks its bond",
+                sidecar.step_commitment,
+                ("outcome", "book"),
+            ),
+            Step(
+                "reveal",
+                "the winner publishes the block data to DA, or the bond is at stake",
+                reveal.step_reveal,
+                ("outcome", "book"),
+            ),
+            Step(
+                "proving",
+                "the prover delivers the proof in the proving phase, or its bond is slashed",
+                proving.step_proving,
+                ("outcome", "book"),
+            ),
+            Step(
+                "finalization",
+                "mint the block reward, split it between sequencer, prover and submitter, release the bond",
+                rewards.step_finalization,
+                ("outcome", "book"),
+            ),
+        ),
     ),
     Block(
-        "proposal",
-        "Fernet election: top-ranked online keys propose; the best landed proposal wins",
-        p_election,
-        ("outcome",),
-    ),
-    Block(
-        "commitment",
-        "Sidecar: the winner commits to a prover, who locks its bond",
-        p_commitment,
-        ("outcome", "book"),
-    ),
-    Block(
-        "reveal",
-        "the winner publishes the block data to DA, or the bond is at stake",
-        p_reveal,
-        ("outcome", "book"),
-    ),
-    Block(
-        "proving",
-        "the prover delivers the proof in time, or its bond is slashed",
-        p_proving,
-        ("outcome", "book"),
-    ),
-    Block(
-        "finalization",
-        "mint the block reward, split it, release the bond",
-        p_finalization,
-        ("outcome", "book"),
-    ),
-    Block(
-        "backup",
-        "if the happy path failed, race in backup mode or skip the slot; then the economics: settle the block's "
-        "fees, burns, MEV and prover price and the L1 costs, age the mempool, update the base fee and L1 prices, "
-        "take the next slot's arrivals and prepare its candidate block",
-        p_backup_and_economics,
-        ("outcome", "book", "economy"),
+        "backup and economics",
+        (
+            Step(
+                "backup",
+                "if the happy path failed, race in backup mode (first ready builder wins) or skip the slot",
+                backup.step_backup,
+                ("outcome", "book"),
+            ),
+            Step(
+                "settlement",
+                "settle the produced block: fees, burns, MEV, the prover's price, L1 and proving costs; base fee",
+                settlement.step_settlement,
+                ("economy", "book"),
+            ),
+            Step(
+                "next slot's market",
+                "age the mempool, take the next slot's arrivals and L1 prices, prepare its candidate block",
+                market.step_next_slot_market,
+                ("economy",),
+            ),
+        ),
     ),
 )
+
+
+@dataclass(frozen=True)
+class AfterStep:
+    """A step that works on the recorded per-slot columns rather than on the state."""
+
+    label: str
+    description: str
+    when: str
+    function: Callable[..., Any]
+
+
+AFTER_SLOTS: tuple[AfterStep, ...] = (
+    AfterStep(
+        "confirmation times",
+        "bin each slot's included transactions by delay to each confirmation stage (`confirmation.accumulate`)",
+        "after each segment of slots",
+        confirmation.accumulate,
+    ),
+    AfterStep(
+        "upgrade votes",
+        "each counted block's upgrade signal over whole vote windows (`governance.votes`)",
+        "after the horizon",
+        governance.votes,
+    ),
+)
+AFTER = {step.label: step.function for step in AFTER_SLOTS}
+
+STEPS: tuple[Step, ...] = tuple(step for block in BLOCKS for step in block.steps)
+
+
+def run_steps(ctx: Context, state: State, steps: tuple[Step, ...]) -> dict[str, Any]:
+    """Run `steps` in order from `state`; returns the updates of all of them (later steps' values win)."""
+    updates: dict[str, Any] = {}
+    current: Any = state
+    for step in steps:
+        changed = step.function(ctx, current)
+        updates.update(changed)
+        current = {**current, **changed}
+    return updates
+
+
+def _policy(block: Block) -> Callable[..., dict[str, Any]]:
+    steps = block.steps
+
+    def policy(params: dict[str, Any], substep: int, history: Any, s: Any) -> dict[str, Any]:
+        return run_steps(params["ctx"], s, steps)
+
+    policy.__name__ = f"p_{block.label.replace(' ', '_')}"
+    return policy
 
 
 def _take(name: str) -> Callable[..., tuple[str, Any]]:
     def update(
         params: dict[str, Any], substep: int, history: Any, state: dict[str, Any], signal: dict[str, Any]
     ) -> tuple[str, Any]:
-        return name, signal[name]
+        return name, signal[name] if name in signal else state[name]  # a step that did nothing leaves it
 
     update.__name__ = f"s_{name}"
     return update
@@ -107,10 +227,21 @@ def cadcad_blocks() -> list[dict[str, Any]]:
     return [
         {
             "label": block.label,
-            "description": block.description,
+            "description": "; ".join(f"{s.label}: {s.description}" for s in block.steps),
             # one policy key shared by every block: cadCAD then pads no block with identity policies
-            "policies": {"mechanism": block.policy},
+            "policies": {"mechanism": _policy(block)},
             "variables": {name: _take(name) for name in block.writes},
         }
         for block in BLOCKS
     ]
+
+
+def describe() -> str:
+    """The slot's steps, numbered, with what each writes, then the steps after the slots (`aztec-econ model`)."""
+    lines = []
+    for i, step in enumerate(STEPS, 1):
+        lines.append(f"{i:>2}. {step.label:<20} {step.description}  [writes: {', '.join(step.writes)}]")
+    lines.append("after the slots:")
+    for after in AFTER_SLOTS:
+        lines.append(f"    {after.label:<20} {after.description} ({after.when})")
+    return "\n".join(lines)

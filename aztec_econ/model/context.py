@@ -14,6 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.draws import DrawLayout, slot_draw_layout
+from aztec_econ.model.mechanisms import demand, prover_market
+from aztec_econ.model.mechanisms.l1_prices import read_price_file
 from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.rng import run_keys
 from aztec_econ.params import Params
@@ -39,6 +41,10 @@ class Context:
     draws: DrawLayout = field(repr=False)
     empty_outcome: SlotOutcome = field(repr=False)
     """The outcome every slot starts from (immutable, so shared)."""
+    phases: dict[str, tuple[int, int]] = field(repr=False)
+    """(first, end) offsets of each phase within a slot, in L1 blocks (`phase_offsets`)."""
+    economy: EconomyConstants = field(repr=False)
+    """What the economics derive once from the parameters."""
 
     @property
     def n_runs(self) -> int:
@@ -47,6 +53,57 @@ class Context:
     @property
     def slot_l1_blocks(self) -> int:
         return self.params.protocol.slot_l1_blocks
+
+    def phase_window(self, phase: str, slot: int) -> tuple[int, int]:
+        """(first, end) L1 blocks of `phase` in `slot`: the phase is [first, end)."""
+        first, end = self.phases[phase]
+        start = slot * self.slot_l1_blocks
+        return start + first, start + end
+
+
+@dataclass(frozen=True)
+class EconomyConstants:
+    """What the economics derive once from the parameters."""
+
+    bids: NDArray[np.float64]
+    """Bid level of each demand bucket (tokens per mana)."""
+    capacity_txs: int
+    """Transactions a block holds."""
+    pieces: int
+    """Pieces of the Poisson arrival tables."""
+    table: NDArray[np.float64] | None
+    """L1 prices per slot read from `environment.l1.price_file` (None: the price process)."""
+    costs: NDArray[np.float64]
+    """Each third-party prover's proving cost per block (tokens)."""
+
+
+def phase_offsets(params: Params) -> dict[str, tuple[int, int]]:
+    """(first, end) offsets of each phase within a slot, in L1 blocks: proposal, commitment, reveal and proof in the
+    spec's order from the slot's first block; backup, the slot's last `backup_phase_l1_blocks` blocks."""
+    pr = params.protocol
+    bounds = {}
+    start = 0
+    for name, length in (
+        ("proposal", pr.proposal_phase_l1_blocks),
+        ("commitment", pr.commitment_phase_l1_blocks),
+        ("reveal", pr.reveal_phase_l1_blocks),
+        ("proof", pr.proving_phase_l1_blocks),
+    ):
+        bounds[name] = (start, start + length)
+        start += length
+    bounds["backup"] = (pr.slot_l1_blocks - pr.backup_phase_l1_blocks, pr.slot_l1_blocks)
+    return bounds
+
+
+def economy_constants(params: Params) -> EconomyConstants:
+    price_file = params.environment.l1.price_file
+    return EconomyConstants(
+        bids=demand.bid_levels(params),
+        capacity_txs=demand.capacity_in_txs(params),
+        pieces=demand.poisson_pieces(params),
+        table=read_price_file(price_file) if price_file else None,
+        costs=prover_market.prover_costs(params),
+    )
 
 
 def registration_bound(params: Params) -> int:
@@ -90,4 +147,6 @@ def build_context(params: Params, runs: Any = None) -> Context:
         plan_slots=max(1, round(params.protocol.slots_per_day)),
         draws=slot_draw_layout(params),
         empty_outcome=SlotOutcome.empty(run_ids.size),
+        phases=phase_offsets(params),
+        economy=economy_constants(params),
     )

@@ -1,38 +1,59 @@
-"""The state layout of the model and its initial values.
+"""The state of the model (a documented `TypedDict`) and its initial values.
 
 Every state variable is a per-run array (leading axis: runs in the batch) or an immutable object holding such arrays;
 updates return new objects and never mutate, so cadCAD can run with deepcopy off without corrupting its history.
-Few variables on purpose: cadCAD calls an update function for every variable in every block.
+Few variables on purpose: cadCAD calls an update function for every variable a block writes.
+Each variable's description is its `Annotated` metadata (`STATE_DOCS` reads it).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, TypedDict, get_type_hints
 
 import numpy as np
+from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
-from aztec_econ.model.draws import slot_draws
-from aztec_econ.model.ledger import Account, genesis_book
-from aztec_econ.model.mechanisms.adversary import genesis_adversary
-from aztec_econ.model.mechanisms.economics import genesis_economy
-from aztec_econ.model.mechanisms.registry import SequencerFigures, genesis_registry
+from aztec_econ.model.draws import SlotDraws, slot_draws
+from aztec_econ.model.ledger import Account, Book, genesis_book
+from aztec_econ.model.mechanisms.adversary import Adversary, genesis_adversary
+from aztec_econ.model.mechanisms.market import Economy, genesis_economy
+from aztec_econ.model.mechanisms.registry import Registry, SequencerFigures, genesis_registry
 from aztec_econ.model.outcome import SlotOutcome
 
+
+class State(TypedDict):
+    """The state at the end of a step; what every step function receives (with cadCAD's own keys beside it)."""
+
+    slot: Annotated[int, "index of the slot being simulated (-1 before the first)"]
+    draws: Annotated[SlotDraws, "the slot's behaviour uniforms (model.draws.SlotDraws)"]
+    registry: Annotated[
+        Registry, "every key's registration, eligibility, exit and release blocks, and the current day's plan"
+    ]
+    sequencers: Annotated[
+        SequencerFigures,
+        "the slot's registry figures: queued, active, exiting keys; registrations, exits, releases",
+    ]
+    book: Annotated[Book, "the token ledger: balances per account, supply, this slot's flow totals"]
+    randao: Annotated[NDArray[np.uint64], "the RANDAO value the slot's election reads"]
+    outcome: Annotated[SlotOutcome, "what happened to the slot's block (model.outcome.SlotOutcome)"]
+    adversary: Annotated[
+        Adversary,
+        "the attacker's keys, the slot's censoring L1 blocks, L1 blocks withheld for its RANDAO value",
+    ]
+    economy: Annotated[
+        Economy,
+        "mempool, base fee, L1 prices, the prepared candidate block and the slot's settlement (economics)",
+    ]
+
+
 STATE_DOCS: dict[str, str] = {
-    "slot": "index of the slot being simulated (-1 before the first)",
-    "draws": "the slot's behaviour uniforms (model.draws.SlotDraws)",
-    "registry": "every key's registration, eligibility, exit and release blocks, and the current day's plan",
-    "sequencers": "the slot's registry figures: queued, active, exiting keys; registrations, exits, releases",
-    "book": "the token ledger: balances per account, supply, this slot's flow totals",
-    "randao": "the RANDAO value the slot's election reads",
-    "outcome": "what happened to the slot's block (model.outcome.SlotOutcome)",
-    "adversary": "the attacker's keys, the slot's censoring L1 blocks, L1 blocks withheld for its RANDAO value",
-    "economy": "mempool, base fee, L1 prices, the prepared candidate block and the slot's settlement (economics)",
+    name: hint.__metadata__[0] for name, hint in get_type_hints(State, include_extras=True).items()
 }
+"""Each state variable's description."""
 
 
-def initial_state(ctx: Context) -> dict[str, Any]:
+def initial_state(ctx: Context) -> State:
     """The state before the first slot."""
     p = ctx.params
     runs = ctx.n_runs

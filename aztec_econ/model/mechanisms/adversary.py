@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
-from aztec_econ.model.mechanisms.censorship import CensorPlan, first_open, phase_bounds
+from aztec_econ.model.mechanisms.censorship import CensorPlan, first_open
 from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
 
 I64 = NDArray[np.int64]
@@ -77,7 +77,7 @@ def proposals_land(ctx: Context, adv: Adversary, candidates: I64, online: B) -> 
     """Which candidates' proposals land (runs x k): online, and not kept out by censoring builders."""
     if not censoring(ctx) or "proposal" not in ctx.params.attacks.censorship.phases:
         return online
-    first, end = phase_bounds(ctx)["proposal"]
+    first, end = ctx.phases["proposal"]
     open_phase = first_open(adv.censored, first, end) >= 0
     return online & (open_phase[:, None] | _owned(adv, candidates))
 
@@ -86,7 +86,7 @@ def blocked(ctx: Context, adv: Adversary, phase: str, proposer: I64) -> B:
     """Runs whose honest block's `phase` transaction is kept out of every L1 block of the phase."""
     if not censoring(ctx) or phase not in ctx.params.attacks.censorship.phases:
         return np.zeros(proposer.shape, dtype=bool)
-    first, end = phase_bounds(ctx)[phase]
+    first, end = ctx.phases[phase]
     return (first_open(adv.censored, first, end) < 0) & ~_owned(adv, proposer)
 
 
@@ -94,7 +94,7 @@ def proof_landing(ctx: Context, adv: Adversary, proposer: I64, ready: I64) -> tu
     """(lands, offset in the proving phase) of a proof ready at offset `ready`: the first open block from there."""
     if not censoring(ctx) or "proof" not in ctx.params.attacks.censorship.phases:
         return np.ones(proposer.shape, dtype=bool), ready
-    first, end = phase_bounds(ctx)["proof"]
+    first, end = ctx.phases["proof"]
     usable = ~adv.censored[:, first:end] & (np.arange(end - first)[None, :] >= ready[:, None])
     usable |= _owned(adv, proposer)[:, None] & (np.arange(end - first)[None, :] == ready[:, None])
     lands = np.asarray(usable.any(axis=1), dtype=bool)
@@ -104,7 +104,7 @@ def proof_landing(ctx: Context, adv: Adversary, proposer: I64, ready: I64) -> tu
 
 def slot_columns(ctx: Context, adv: Adversary, proposer: I64, attacker_backup: B) -> dict[str, NDArray[Any]]:
     """The adversary's per-slot output columns (docs/outputs.md)."""
-    first, end = phase_bounds(ctx)["proposal"]
+    first, end = ctx.phases["proposal"]
     if censoring(ctx):
         open_at = first_open(adv.censored, first, end)
         delay = np.where(_owned(adv, proposer), 0, open_at)

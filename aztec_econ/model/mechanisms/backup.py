@@ -11,18 +11,20 @@ first L1 block, ahead of everyone (spec: L1 censorship, "a block pre-built and p
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.draws import pick_uniform
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
-from aztec_econ.model.mechanisms.sidecar import pick_uniform
-from aztec_econ.model.stage import Mode, Stage, Submitter
+from aztec_econ.model.stage import Mode, Role, Stage, Submitter
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
 
-def p_backup(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
-    ctx: Context = params["ctx"]
+def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     p = ctx.params
     pr = p.protocol
     draws = s["draws"]
@@ -36,11 +38,11 @@ def p_backup(params: dict[str, Any], substep: int, history: Any, s: dict[str, An
     amount = np.where(won, pr.block_reward * pr.backup_reward_share, 0.0)
     book: Book = s["book"].post(Posting(Flow.MINT, None, Account.BACKUP, amount))
 
-    phase_start = (s["slot"] + 1) * pr.slot_l1_blocks - pr.backup_phase_l1_blocks
+    phase_start, _ = ctx.phase_window("backup", s["slot"])
     delay = np.floor(draws.one("backup_delay") * pr.backup_phase_l1_blocks).astype(np.int64)
     delay = np.where(by_attacker, 0, delay)
     rewards = outcome.rewards.copy()
-    rewards[:, 3] = amount
+    rewards[:, Role.BACKUP] = amount
     mode = np.where(~opened, Mode.HAPPY, np.where(won, Mode.BACKUP, Mode.SKIPPED)).astype(np.int8)
     outcome = replace(
         outcome,

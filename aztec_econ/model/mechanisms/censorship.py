@@ -21,13 +21,17 @@ within the proving phase). The attacker's own keys collude with the builders and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.rng import Stream, uniforms
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
 I64 = NDArray[np.int64]
 B = NDArray[np.bool_]
@@ -72,23 +76,22 @@ def plan_censorship(ctx: Context, start_slot: int, previous: B | None) -> Censor
     return CensorPlan(first_block=start_slot * ctx.slot_l1_blocks, censored=censored, last=censored[:, -1])
 
 
-def phase_bounds(ctx: Context) -> dict[str, tuple[int, int]]:
-    """(first, end) offsets of each phase within a slot, in L1 blocks (spec order)."""
-    pr = ctx.params.protocol
-    bounds = {}
-    start = 0
-    for name, length in (
-        ("proposal", pr.proposal_phase_l1_blocks),
-        ("commitment", pr.commitment_phase_l1_blocks),
-        ("reveal", pr.reveal_phase_l1_blocks),
-        ("proof", pr.proving_phase_l1_blocks),
-    ):
-        bounds[name] = (start, start + length)
-        start += length
-    return bounds
-
-
 def first_open(censored: B, first: int, end: int) -> I64:
     """Per run, the offset (from `first`) of the first non-censoring block in [first, end), or -1 if none."""
     span = ~censored[:, first:end]
     return np.where(span.any(axis=1), np.argmax(span, axis=1), -1)
+
+
+def step_censorship(ctx: Context, s: State) -> dict[str, Any]:
+    """The censoring flags of the slot's L1 blocks, from the current chunk's plan (a new chunk when one starts)."""
+    if ctx.params.attacks.censorship.builder_share == 0:
+        return {}
+    adv = s["adversary"]
+    plan = adv.plan
+    first = s["slot"] * ctx.slot_l1_blocks
+    if plan is None or first >= plan.first_block + plan.censored.shape[1]:
+        plan = plan_censorship(ctx, s["slot"], None if plan is None else plan.last)
+    offset = first - plan.first_block
+    return {
+        "adversary": replace(adv, plan=plan, censored=plan.censored[:, offset : offset + ctx.slot_l1_blocks])
+    }

@@ -5,14 +5,16 @@ One cadCAD timestep is one L2 slot (ARCHITECTURE.md, Time); slot t starts at L1 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.draws import slot_draws
 
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
-def p_clock(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
-    ctx: Context = params["ctx"]
+
+def step_clock(ctx: Context, s: State) -> dict[str, Any]:
     slot = s["slot"] + 1
     return {
         "slot": slot,

@@ -16,7 +16,7 @@ work instead of hashing every key; `scores` computes the full ranking (tests com
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +26,9 @@ from aztec_econ.model.mechanisms.adversary import proposals_land
 from aztec_econ.model.mechanisms.registry import Registry
 from aztec_econ.model.rng import mix64
 from aztec_econ.model.stage import Stage
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
 U64 = NDArray[np.uint64]
 I64 = NDArray[np.int64]
@@ -145,9 +148,8 @@ def winner(candidates: I64, landed: NDArray[np.bool_]) -> I64:
     return np.where(ok.any(axis=1), best, -1)
 
 
-def p_election(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
+def step_election(ctx: Context, s: State) -> dict[str, Any]:
     """Proposal phase: the top `proposers_per_slot` eligible keys propose if online; the best landed one wins."""
-    ctx: Context = params["ctx"]
     seq = ctx.params.agents.sequencers
     block = s["slot"] * ctx.slot_l1_blocks
     candidates = top_eligible(

@@ -8,7 +8,7 @@ the phase is uniform over its L1 blocks (assumption); slashed bonds are burned (
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,9 @@ from aztec_econ.model.mechanisms.prover_market import prover_failures
 from aztec_econ.model.stage import Stage
 from aztec_econ.params import Params
 
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
+
 
 def failure_of(params: Params, prover: NDArray[np.int64]) -> NDArray[np.float64]:
     """Failure chance of each run's committed prover (`prover_market`); the mean one for a self-prover."""
@@ -30,8 +33,7 @@ def failure_of(params: Params, prover: NDArray[np.int64]) -> NDArray[np.float64]
     return np.where(prover >= 0, fails[np.maximum(prover, 0)], mean)
 
 
-def p_proving(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
-    ctx: Context = params["ctx"]
+def step_proving(ctx: Context, s: State) -> dict[str, Any]:
     pr = ctx.params.protocol
     outcome = s["outcome"]
     revealed = outcome.stage == Stage.REVEALED
@@ -41,12 +43,7 @@ def p_proving(params: dict[str, Any], substep: int, history: Any, s: dict[str, A
     proven &= lands
     failed = np.where(revealed & ~proven, outcome.bond_locked, 0.0)
     book: Book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
-    phase_start = (
-        s["slot"] * pr.slot_l1_blocks
-        + pr.proposal_phase_l1_blocks
-        + pr.commitment_phase_l1_blocks
-        + pr.reveal_phase_l1_blocks
-    )
+    phase_start, _ = ctx.phase_window("proof", s["slot"])
     outcome = replace(
         outcome,
         stage=np.where(proven, Stage.PROVEN, outcome.stage).astype(np.int8),

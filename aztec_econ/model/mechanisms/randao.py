@@ -8,13 +8,16 @@ an unbiased beacon. Biasing it (withholding L1 blocks) is an attack, modelled se
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.rng import Stream, stream_keys
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
 
 def randao_value(keys: NDArray[np.uint64], block: int) -> NDArray[np.uint64]:
@@ -27,7 +30,6 @@ def election_block(slot: int, slot_l1_blocks: int, lag: int) -> int:
     return slot * slot_l1_blocks - lag
 
 
-def p_randao(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
-    ctx: Context = params["ctx"]
+def step_randao(ctx: Context, s: State) -> dict[str, Any]:
     block = election_block(s["slot"], ctx.slot_l1_blocks, ctx.params.protocol.randao_lag_l1_blocks)
     return {"randao": randao_value(ctx.keys, block)}

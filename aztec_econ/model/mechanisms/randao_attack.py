@@ -48,6 +48,8 @@ re-drawn).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,6 +59,9 @@ from aztec_econ.model.mechanisms.election import top_eligible
 from aztec_econ.model.mechanisms.randao import election_block
 from aztec_econ.model.mechanisms.registry import Registry
 from aztec_econ.model.rng import Stream, stream_keys_grid, to_unit
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
 I64 = NDArray[np.int64]
 U64 = NDArray[np.uint64]
@@ -147,3 +152,12 @@ def bias(ctx: Context, attacker: B, registry: Registry, slot: int, published: U6
     value[rows] = chosen
     withheld[rows] = cost
     return value, withheld
+
+
+def step_randao_bias(ctx: Context, s: State) -> dict[str, Any]:
+    """The attacker's choice of the slot's RANDAO value (`bias`), when the RANDAO attack is on."""
+    if ctx.params.attacks.randao.strategy == "none":
+        return {}
+    adv = s["adversary"]
+    randao, withheld = bias(ctx, adv.attacker, s["registry"], s["slot"], s["randao"])
+    return {"randao": randao, "adversary": replace(adv, withheld=withheld)}

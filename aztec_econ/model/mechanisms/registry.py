@@ -18,7 +18,7 @@ number of keys, and the arrays are replaced (never mutated) once per chunk.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +26,9 @@ from numpy.typing import NDArray
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.rng import Stream, bits, poisson_pieces, poisson_sum, stream_keys, to_unit
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
 I64 = NDArray[np.int64]
 NEVER = np.int64(1 << 60)
@@ -306,9 +309,8 @@ def slot_figures(reg: Registry, slot: int) -> SequencerFigures:
     )
 
 
-def p_registry(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
+def step_registry(ctx: Context, s: State) -> dict[str, Any]:
     """Plan a new chunk when the slot starts one; lock the stakes of new keys and release those of exited keys."""
-    ctx: Context = params["ctx"]
     slot: int = s["slot"]
     reg: Registry = s["registry"]
     if reg.plan.start < 0 or slot >= reg.plan.start + reg.plan.active.shape[1]:

@@ -9,7 +9,7 @@ Design variant `early_reveal_bonus`: tokens minted to the sequencer for data rev
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,11 +17,13 @@ from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
 from aztec_econ.model.mechanisms.adversary import blocked
 from aztec_econ.model.mechanisms.sidecar import bond_owner
-from aztec_econ.model.stage import Stage
+from aztec_econ.model.stage import Role, Stage
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
 
-def p_reveal(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
-    ctx: Context = params["ctx"]
+def step_reveal(ctx: Context, s: State) -> dict[str, Any]:
     p = ctx.params
     outcome = s["outcome"]
     committed = outcome.stage == Stage.COMMITTED
@@ -44,7 +46,7 @@ def p_reveal(params: dict[str, Any], substep: int, history: Any, s: dict[str, An
         bonus = np.where(revealed, p.protocol.variants.early_reveal_bonus, 0.0)
         book = book.post(Posting(Flow.MINT, None, Account.SEQUENCERS, bonus))
         rewards = rewards.copy()
-        rewards[:, 0] += bonus
+        rewards[:, Role.SEQUENCER] += bonus
     return {
         "outcome": replace(outcome, stage=stage, revealed=outcome.revealed | revealed, rewards=rewards),
         "book": book,

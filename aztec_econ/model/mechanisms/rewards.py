@@ -10,21 +10,20 @@ phase opens (a decaying reward instead of a flat one within the deadline).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
 from aztec_econ.model.mechanisms.sidecar import bond_owner
-from aztec_econ.model.stage import Stage, Submitter
+from aztec_econ.model.stage import Role, Stage, Submitter
 
-ROLES = ("sequencer", "prover", "submitter", "backup")
-"""Columns of the per-slot `rewards` array."""
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
 
-def p_finalization(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
-    ctx: Context = params["ctx"]
+def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     p = ctx.params
     split = p.protocol.reward_split
     outcome = s["outcome"]
@@ -32,9 +31,8 @@ def p_finalization(params: dict[str, Any], substep: int, history: Any, s: dict[s
     reward = np.where(proven, float(p.protocol.block_reward), 0.0)
     decay = p.protocol.variants.reward_decay_per_l1_block
     if decay > 0:  # design variant: the reward shrinks the later the proof lands in the proving phase
-        pr = p.protocol
-        opens = s["slot"] * pr.slot_l1_blocks + pr.proposal_phase_l1_blocks + pr.commitment_phase_l1_blocks
-        late = outcome.finalized_l1_block - opens - pr.reveal_phase_l1_blocks
+        opens, _ = ctx.phase_window("proof", s["slot"])
+        late = outcome.finalized_l1_block - opens
         reward = reward * np.clip(1.0 - decay * late, 0.0, 1.0)
     prover_account = bond_owner(outcome.prover, outcome.self_proved)
     relayed = proven & (s["draws"].one("relay") < p.agents.relays.submission_share)
@@ -53,7 +51,8 @@ def p_finalization(params: dict[str, Any], substep: int, history: Any, s: dict[s
     )
     own = np.where(outcome.self_proved, Submitter.SEQUENCER, Submitter.PROVER)
     submitter = np.where(proven, np.where(relayed, Submitter.RELAY, own), Submitter.NONE).astype(np.int8)
-    rewards = np.stack(
-        [outcome.rewards[:, 0] + to_sequencer, to_prover, to_submitter, np.zeros_like(reward)], axis=1
-    )
+    rewards = np.zeros_like(outcome.rewards)
+    rewards[:, Role.SEQUENCER] = outcome.rewards[:, Role.SEQUENCER] + to_sequencer
+    rewards[:, Role.PROVER] = to_prover
+    rewards[:, Role.SUBMITTER] = to_submitter
     return {"outcome": replace(outcome, rewards=rewards, submitter=submitter), "book": book}

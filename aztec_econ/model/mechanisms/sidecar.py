@@ -15,7 +15,7 @@ missed reveal means no commitment and no bond at stake.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,17 +26,10 @@ from aztec_econ.model.mechanisms import prover_market
 from aztec_econ.model.mechanisms.adversary import blocked
 from aztec_econ.model.stage import Stage
 
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
+
 I64 = NDArray[np.int64]
-
-
-def pick_uniform(eligible: NDArray[np.bool_], u: NDArray[np.float64]) -> I64:
-    """Per row, the index of one True column chosen uniformly by `u` (rows x 1 uniforms), or -1 if none."""
-    if eligible.shape[1] == 0:
-        return np.full(eligible.shape[0], -1, dtype=np.int64)
-    count = eligible.sum(axis=1)
-    nth = np.minimum((u * count).astype(np.int64), np.maximum(count - 1, 0))
-    chosen = np.argmax(np.cumsum(eligible, axis=1) > nth[:, None], axis=1)
-    return np.where(count > 0, chosen, -1)
 
 
 def bond_owner(prover: I64, self_proved: NDArray[np.bool_]) -> I64:
@@ -49,8 +42,7 @@ def bond_owner(prover: I64, self_proved: NDArray[np.bool_]) -> I64:
     )
 
 
-def p_commitment(params: dict[str, Any], substep: int, history: Any, s: dict[str, Any]) -> dict[str, Any]:
-    ctx: Context = params["ctx"]
+def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
     p = ctx.params
     bond = float(p.protocol.prover_bond)
     book: Book = s["book"]

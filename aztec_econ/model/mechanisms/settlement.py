@@ -1,0 +1,190 @@
+"""Settlement of the slot's block: fees, burns, MEV, the prover's price, L1 and proving costs, the next base fee.
+
+Sources: spec Economics, Block production 5, Backup mode; amounts are assumptions.
+- a block is produced when the slot ends happy or in backup mode; the backup builder's block carries the same
+  transactions (the best block from the same mempool). A skipped slot includes nothing: its transactions wait.
+- users pay from the market account; the producer (the sequencers' account, or the backup builders') receives the
+  tips and the MEV it keeps; burns leave the supply (`Flow.BURN`). If the market cannot pay, every fee quantity of
+  the block scales down in proportion (never happens with the baseline supply).
+- the committed third-party prover is paid its agreed price by the sequencers on the happy path (a transfer).
+- L1 costs are paid in ETH outside the token ledger; columns report their token equivalents
+  (`environment.l1.eth_per_token`): the proposals (every landed proposal pays), the prover commitment (the prover,
+  which posts the bond), the reveal (execution gas plus blobs, the sequencer), the proof verification (its
+  submitter), the backup submission (the backup builder, plus blobs).
+- under `base_fee_burn` the EIP-1559 base fee moves with the produced block's size (`fees.next_base_fee`).
+- with profit-driven entry, the sequencers' running profit and key-slots (the APR the registry reads) accumulate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from aztec_econ.model.context import Context
+from aztec_econ.model.ledger import Account, Flow, Posting
+from aztec_econ.model.mechanisms import fees, prover_market
+from aztec_econ.model.mechanisms.l1_prices import L1Prices
+from aztec_econ.model.mechanisms.market import Settled
+from aztec_econ.model.outcome import SlotOutcome
+from aztec_econ.model.stage import Mode, Role, Stage, Submitter
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
+
+F64 = NDArray[np.float64]
+TX_BASE_GAS = 21_000  # the per-transaction gas a consolidated proposal+commitment saves
+
+
+def blobs(ctx: Context, used: F64) -> F64:
+    """Blobs a block of `used` mana needs (at least one)."""
+    g = ctx.params.protocol.l1_gas
+    if g.blobs_per_full_block == 0:
+        return np.zeros_like(used)
+    return np.maximum(1.0, np.ceil(g.blobs_per_full_block * used / ctx.params.protocol.block_capacity))
+
+
+def l1_costs(
+    ctx: Context, out: SlotOutcome, prices: L1Prices, used: F64, revealed: NDArray[np.bool_]
+) -> dict[str, F64]:
+    """Token equivalents of the slot's L1 costs by who pays them."""
+    p = ctx.params
+    g = p.protocol.l1_gas
+    consolidated = p.protocol.variants.consolidate_proposal_commitment
+    per_gas = prices.gas * (prover_market.GWEI / p.environment.l1.eth_per_token)  # tokens per gas
+    per_proposal = g.proposal + (max(0.0, g.commitment - TX_BASE_GAS) if consolidated else 0.0)
+    blob_cost = (
+        blobs(ctx, used)
+        * prices.blob
+        * (prover_market.BLOB_GAS * prover_market.GWEI / p.environment.l1.eth_per_token)
+    )
+    commitment = 0.0 if consolidated else np.where(out.stage >= Stage.COMMITTED, g.commitment, 0.0)
+    by_prover = (out.submitter == Submitter.PROVER) | (out.submitter == Submitter.SEQUENCER)
+    prover_side = (commitment + np.where(by_prover, g.verification, 0.0)) * per_gas
+    sequencer = (per_proposal * out.proposals + np.where(revealed, g.reveal, 0.0)) * per_gas
+    sequencer += np.where(revealed, blob_cost, 0.0)
+    backup = np.where(out.mode == Mode.BACKUP, g.backup * per_gas + blob_cost, 0.0)
+    return {
+        "l1_cost_sequencer": sequencer + np.where(out.self_proved, prover_side, 0.0),
+        "l1_cost_prover": np.where(out.prover >= 0, prover_side, 0.0),
+        "l1_cost_relay": np.where(out.submitter == Submitter.RELAY, g.verification * per_gas, 0.0),
+        "l1_cost_backup": backup,
+    }
+
+
+def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
+    """Settle the slot's block (see the module docstring); the base fee the next slot faces."""
+    p = ctx.params
+    econ = s["economy"]
+    out = s["outcome"]
+    book = s["book"]
+    cand = econ.candidate
+    c = ctx.economy
+    produced = out.mode != Mode.SKIPPED
+    happy = out.mode == Mode.HAPPY
+    if produced.all():
+        included, txs, used = cand.included, cand.txs, cand.used
+        paid, burned, tips, mev, mev_burned = cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned
+    else:
+        included = cand.included * produced[:, None, None]
+        txs, used = np.where(produced, cand.txs, 0), np.where(produced, cand.used, 0.0)
+        paid, burned, tips, mev, mev_burned = (
+            np.where(produced, x, 0.0) for x in (cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned)
+        )
+    owed = paid + mev
+    market = book.balance(int(Account.MARKET))
+    if (owed > market).any():  # users cannot pay: every fee quantity scales down
+        scale = np.where(owed > market, market / np.where(owed > 0, owed, 1.0), 1.0)
+        paid, burned, tips, mev, mev_burned = (x * scale for x in (paid, burned, tips, mev, mev_burned))
+    producer = np.where(happy, int(Account.SEQUENCERS), int(Account.BACKUP))
+    kept = tips + mev - mev_burned
+    third_party = out.prover >= 0
+    paid_to = np.where(third_party, Account.PROVER0 + out.prover, int(Account.SEQUENCERS))
+    price = np.where(happy & third_party, out.prover_price, 0.0)
+    price = np.minimum(price, book.balance(int(Account.SEQUENCERS)) + np.where(happy, kept, 0.0))
+    book = book.post(
+        Posting(Flow.TRANSFER, Account.MARKET, producer, kept),
+        Posting(Flow.BURN, Account.MARKET, None, burned + mev_burned),
+        Posting(Flow.TRANSFER, Account.SEQUENCERS, paid_to, price),
+    )
+
+    revealed = out.revealed
+    costs = l1_costs(
+        ctx, out, econ.prices, np.where(revealed | (out.mode == Mode.BACKUP), cand.used, 0.0), revealed
+    )
+    proved = out.stage >= Stage.REVEALED
+    third = c.costs[np.maximum(out.prover, 0)] if c.costs.size else np.zeros(out.prover.shape)
+    own = p.agents.sequencers.proving_cost_per_block
+    proving_cost = np.where(
+        proved, np.where(out.self_proved, own, 0.0) + np.where(third_party, third, 0.0), 0.0
+    )
+
+    bf = p.protocol.base_fee
+    base_fee = econ.base_fee
+    if p.protocol.fee_mechanism == "base_fee_burn":
+        updated = fees.next_base_fee(
+            base_fee, used, p.protocol.block_capacity, bf.target_utilisation, bf.max_change
+        )
+        base_fee = np.where(produced, updated, base_fee)
+    pending = econ.pending - included
+    expired = pending[:, :, -1].sum(axis=1)
+    waiting = econ.pending_total - txs - expired
+    columns: dict[str, NDArray[Any]] = {
+        "base_fee": cand.base_fee,
+        "fees_paid": paid,
+        "fees_burned": burned,
+        "tips": tips,
+        "mev": mev,
+        "mev_burned": mev_burned,
+        "l1_gas_price": econ.prices.gas,
+        "blob_price": econ.prices.blob,
+        "l1_cost": costs["l1_cost_sequencer"]
+        + costs["l1_cost_prover"]
+        + costs["l1_cost_relay"]
+        + costs["l1_cost_backup"],
+        **costs,
+        "proving_cost": proving_cost,
+        "prover_price": price,
+        "txs_included": txs,
+        "txs_pending": waiting,
+        "txs_expired": expired,
+        "capacity_used": used,
+    }
+    profit, stake_slots = econ.sequencer_profit, econ.stake_slots
+    if p.agents.sequencers.profit_driven_entry_exit:  # the running APR the registry reads
+        gained, key_slots = _sequencer_profit(ctx, s, kept, price, proving_cost, costs["l1_cost_sequencer"])
+        profit, stake_slots = gained + profit, key_slots + stake_slots
+    economy = replace(
+        econ,
+        pending=pending,
+        pending_total=waiting,
+        base_fee=base_fee,
+        settled=Settled(columns=columns, included_by_age=included.sum(axis=1)),
+        sequencer_profit=profit,
+        stake_slots=stake_slots,
+    )
+    return {"economy": economy, "book": book}
+
+
+def _sequencer_profit(
+    ctx: Context, s: State, kept: F64, price: F64, proving_cost: F64, l1_cost: F64
+) -> tuple[F64, F64]:
+    """The sequencers' profit in the slot (as `metrics.agent_table` counts it) and their eligible keys."""
+    p = ctx.params
+    out = s["outcome"]
+    active = s["sequencers"].active.astype(np.float64)
+    happy = out.mode == Mode.HAPPY
+    revenue = (
+        out.rewards[:, Role.SEQUENCER]
+        + np.where(happy, kept, 0.0)
+        + np.where(out.self_proved, out.rewards[:, Role.PROVER], 0.0)
+        + np.where(out.submitter == Submitter.SEQUENCER, out.rewards[:, Role.SUBMITTER], 0.0)
+    )
+    slashed = s["book"].flows[:, Flow.SLASH]
+    cost = l1_cost + price + np.where(out.self_proved, proving_cost + slashed, 0.0)
+    per_key = (
+        p.agents.sequencers.operating_cost_per_day / p.protocol.slots_per_day / p.environment.l1.eth_per_token
+    )
+    return revenue - cost - active * per_key, active
