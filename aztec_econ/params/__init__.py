@@ -8,7 +8,7 @@ the field, the value and the rule (`ParamsError`).
 Groups: `sim` (horizon, runs, seed), `protocol` (what governance chooses), `environment` (exogenous), `agents`
 (behaviour of sequencers, provers, relays and backup builders), `attacks` (adversaries), `governance` (upgrade votes).
 
-Modules, by job (import from here):
+Modules, by job (import from here; nothing here imports the model):
 - `fields`: the base model of every group, the `field` helper (unit, source) and tree validation;
 - `errors`: `ParamsError`, `show_value`;  `dotted`: dotted names over trees (`flatten`, `apply_dotted`, ...);
 - `sim`, `protocol`, `environment`, `agents`, `attacks`, `governance`: one per section of the schema;

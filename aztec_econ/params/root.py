@@ -2,7 +2,8 @@
 
 Each section checks its own fields; the rules here span fields: the reward split sums to 1, the phases fit in the
 slot, each censored phase appears once, a RANDAO attack needs slots longer than its look-around, and a transaction
-fits in a block (and, for now, that `environment.l1.price_file` can be read).
+fits in a block. Whether an input file named by a parameter (`environment.l1.price_file`) can be read is the model's
+check (`aztec_econ.model.mechanisms.l1_prices.check_price_file`): parameters are plain data.
 """
 
 from __future__ import annotations
@@ -77,14 +78,6 @@ def _relation_problems(p: Params) -> Iterator[str]:
 
 
 def _economics_problems(p: Params) -> Iterator[str]:
-    path = p.environment.l1.price_file
-    if path:
-        from aztec_econ.model.mechanisms.l1_prices import PriceFileError, read_price_file
-
-        try:
-            read_price_file(path)
-        except PriceFileError as err:
-            yield f"environment.l1.price_file = {path!r}: {err}"
     d = p.environment.demand
     if d.tx_size > p.protocol.block_capacity:
         yield (

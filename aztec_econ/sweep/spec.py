@@ -297,6 +297,8 @@ def _factors(
 def _validate(tree: Mapping[str, Any], rows: Sequence[dict[str, Any]], origin: str) -> tuple[SweepPoint, ...]:
     import copy
 
+    from aztec_econ.model.mechanisms.l1_prices import check_price_file
+
     problems: list[str] = []
     points: list[SweepPoint] = []
     seen: set[str] = set()
@@ -305,6 +307,7 @@ def _validate(tree: Mapping[str, Any], rows: Sequence[dict[str, Any]], origin: s
         try:
             apply_dotted(point_tree, values)
             params = parse_params(point_tree)
+            check_price_file(params)  # input files are the model's to read: parameters are plain data
         except ParamsError as err:
             label = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "(base)"
             problems += [f"point {index} ({label}): {p}" for p in err.problems]
