@@ -49,9 +49,11 @@ def _add_params_arguments(parser: argparse.ArgumentParser, file_required: bool =
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from aztec_econ.model.mechanisms.l1_prices import check_price_file
     from aztec_econ.simulation import simulate
 
     params = load_params(args.params, _overrides(args.overrides))
+    check_price_file(params, origin=str(args.params))
     print(
         f"simulating {params.sim.runs} runs x {params.sim.slots} slots "
         f"({params.sim.slots / params.protocol.slots_per_day:.1f} days), "

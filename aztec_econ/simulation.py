@@ -32,6 +32,7 @@ from aztec_econ.model.context import Context, build_context
 from aztec_econ.model.ledger import Account, Flow
 from aztec_econ.model.mechanisms import adversary, confirmation
 from aztec_econ.model.mechanisms.governance import VOTES
+from aztec_econ.model.mechanisms.l1_prices import check_price_file
 from aztec_econ.model.mechanisms.registry import Registry
 from aztec_econ.model.stage import BACKUP_REASONS, Mode, Role, Submitter
 from aztec_econ.model.state import STATE_DOCS, State, initial_state
@@ -151,8 +152,10 @@ def simulate(
 
     `runs` are global Monte Carlo run indices (default: `range(params.sim.runs)`); a run's results depend only on the
     parameters and its index, so run-chunks computed anywhere concatenate to the same result. `deepcopy=True` makes
-    cadCAD deep-copy the state every substep (slow; used to test that nothing mutates state in place).
+    cadCAD deep-copy the state every substep (slow; used to test that nothing mutates state in place). A missing or
+    malformed `environment.l1.price_file` raises `ParamsError` before anything runs.
     """
+    check_price_file(params)
     ctx = build_context(params, runs)
     state = initial_state(ctx)
     columns: dict[str, NDArray[Any]] = {}

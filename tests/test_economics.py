@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aztec_econ.analysis import theory
+from aztec_econ.cli import main
 from aztec_econ.model.mechanisms import demand, fees, prover_market
-from aztec_econ.model.mechanisms.l1_prices import PriceFileError, read_price_file
-from aztec_econ.params import Params, ParamsError, load_params
+from aztec_econ.model.mechanisms.l1_prices import PriceFileError, check_price_file, read_price_file
+from aztec_econ.params import BASELINE, Params, ParamsError, load_params
 from aztec_econ.simulation import simulate
+from aztec_econ.sweep.spec import SweepError, parse_sweep
 
 NOTHING_FAILS: dict[str, Any] = {
     "agents__sequencers__offline_probability": 0.0,
@@ -276,14 +279,25 @@ def test_price_file_is_read_and_cycled(make_params: Callable[..., Params]) -> No
     ],
 )
 def test_malformed_price_file_fails_before_the_run_naming_file_line_column(
-    tmp_path: Path, text: str, message: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
 ) -> None:
     path = tmp_path / "prices.csv"
     path.write_text(text)
     with pytest.raises(PriceFileError, match=message):
         read_price_file(str(path))
-    with pytest.raises(ParamsError, match=rf"environment\.l1\.price_file = .*prices\.csv.*{message[:10]}"):
-        load_params(overrides={"environment.l1.price_file": str(path)})
+    problem = rf"environment\.l1\.price_file = .*prices\.csv.*{message[:10]}"
+    params = load_params(overrides={"environment.l1.price_file": str(path)})  # parameters never read files
+    with pytest.raises(ParamsError, match=problem):
+        check_price_file(params)
+    with pytest.raises(ParamsError, match=problem):
+        simulate(params)
+    with pytest.raises(SweepError, match=rf"point 0 \(\(base\)\): {problem}"):
+        parse_sweep(
+            {"name": "bad", "base": str(BASELINE), "overrides": {"environment.l1.price_file": str(path)}},
+            tmp_path,
+        )
+    assert main(["simulate", "--set", f"environment.l1.price_file={path}", str(BASELINE)]) == 2
+    assert re.search(problem, capsys.readouterr().err)
 
 
 def test_l1_costs_follow_gas_prices_and_consolidation_saves_gas(make_params: Callable[..., Params]) -> None:

@@ -44,11 +44,11 @@ from aztec_econ.params import (  # the dotted-name helpers are shared with param
     PROJECT_ROOT,
     Params,
     ParamsError,
-    _apply_dotted,
-    _flatten,
-    _show,
+    apply_dotted,
+    flatten,
     load_tree,
     parse_params,
+    show_value,
 )
 
 SWEEPS_DIR = PROJECT_ROOT / "params" / "sweeps"
@@ -139,7 +139,7 @@ def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> 
     if overrides:
         data = {
             **data,
-            "overrides": {**dict(_flatten(_mapping(data.get("overrides"), "overrides", []))), **overrides},
+            "overrides": {**dict(flatten(_mapping(data.get("overrides"), "overrides", []))), **overrides},
         }
     return parse_sweep(data, path.parent, origin=origin, path=path)
 
@@ -149,22 +149,22 @@ def parse_sweep(
 ) -> SweepSpec:
     """Expand and validate a sweep mapping whose `base` is relative to `root`."""
     problems = [
-        f"{k} = {_show(data[k])}: unknown key (known: {', '.join(sorted(_KEYS))})"
+        f"{k} = {show_value(data[k])}: unknown key (known: {', '.join(sorted(_KEYS))})"
         for k in data
         if k not in _KEYS
     ]
     name = data.get("name")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        problems.append(f"name = {_show(name)}: required; letters, digits, '.', '_' and '-'")
+        problems.append(f"name = {show_value(name)}: required; letters, digits, '.', '_' and '-'")
     base = data.get("base")
     if not isinstance(base, str):
-        problems.append(f"base = {_show(base)}: required; a parameter file relative to the sweep file")
+        problems.append(f"base = {show_value(base)}: required; a parameter file relative to the sweep file")
     runs = data.get("runs")
     if runs is not None and (not isinstance(runs, int) or isinstance(runs, bool) or runs < 1):
-        problems.append(f"runs = {_show(runs)}: must be an integer >= 1")
+        problems.append(f"runs = {show_value(runs)}: must be an integer >= 1")
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        problems.append(f"seed = {_show(seed)}: must be an integer >= 0")
+        problems.append(f"seed = {show_value(seed)}: must be an integer >= 0")
     overrides = _mapping(data.get("overrides"), "overrides", problems)
     grid = _lists(_mapping(data.get("grid"), "grid", problems), "grid", problems)
     zips = _zip_groups(data.get("zip"), problems)
@@ -174,10 +174,10 @@ def parse_sweep(
     assert isinstance(name, str) and isinstance(base, str)
     base_path = (root / base).resolve()
     tree = load_tree(base_path)
-    flat_overrides = dict(_flatten(overrides))
+    flat_overrides = dict(flatten(overrides))
     if runs is not None:  # an explicit `sim.runs` override wins
         flat_overrides = {"sim.runs": runs, **flat_overrides}
-    _apply_dotted(tree, flat_overrides)
+    apply_dotted(tree, flat_overrides)
     rows = [*_factors(grid, zips, sample, seed)]
     points = _validate(tree, rows, origin)
     return SweepSpec(
@@ -219,7 +219,7 @@ def _mapping(value: Any, where: str, problems: list[str]) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        problems.append(f"{where} = {_show(value)}: must be a mapping of dotted parameter names")
+        problems.append(f"{where} = {show_value(value)}: must be a mapping of dotted parameter names")
         return {}
     return {str(k): v for k, v in value.items()}
 
@@ -228,7 +228,7 @@ def _lists(axes: Mapping[str, Any], where: str, problems: list[str]) -> dict[str
     out = {}
     for name, values in axes.items():
         if not isinstance(values, list) or not values:
-            problems.append(f"{where}.{name} = {_show(values)}: must be a non-empty list of values")
+            problems.append(f"{where}.{name} = {show_value(values)}: must be a non-empty list of values")
         else:
             out[name] = values
     return out
@@ -253,24 +253,24 @@ def _sample(value: Any, problems: list[str]) -> Sample | None:
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        problems.append(f"sample = {_show(value)}: must be a mapping with method, n and bounds")
+        problems.append(f"sample = {show_value(value)}: must be a mapping with method, n and bounds")
         return None
     problems += [
         f"sample.{k}: unknown key (known: bounds, method, n)" for k in value if k not in _SAMPLE_KEYS
     ]
     method = value.get("method", "lhs")
     if method not in ("lhs", "random"):
-        problems.append(f"sample.method = {_show(method)}: must be 'lhs' or 'random'")
+        problems.append(f"sample.method = {show_value(method)}: must be 'lhs' or 'random'")
     n = value.get("n")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        problems.append(f"sample.n = {_show(n)}: must be an integer >= 1")
+        problems.append(f"sample.n = {show_value(n)}: must be an integer >= 1")
     bounds: dict[str, tuple[float, float]] = {}
     for name, pair in _mapping(value.get("bounds"), "sample.bounds", problems).items():
         numbers = isinstance(pair, list) and len(pair) == 2
         numbers = numbers and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)
         if not numbers or pair[0] > pair[1]:
             problems.append(
-                f"sample.bounds.{name} = {_show(pair)}: must be [low, high] numbers with low <= high"
+                f"sample.bounds.{name} = {show_value(pair)}: must be [low, high] numbers with low <= high"
             )
         else:
             bounds[name] = (pair[0], pair[1])
@@ -297,14 +297,17 @@ def _factors(
 def _validate(tree: Mapping[str, Any], rows: Sequence[dict[str, Any]], origin: str) -> tuple[SweepPoint, ...]:
     import copy
 
+    from aztec_econ.model.mechanisms.l1_prices import check_price_file
+
     problems: list[str] = []
     points: list[SweepPoint] = []
     seen: set[str] = set()
     for index, values in enumerate(rows):
         point_tree = copy.deepcopy(dict(tree))
         try:
-            _apply_dotted(point_tree, values)
+            apply_dotted(point_tree, values)
             params = parse_params(point_tree)
+            check_price_file(params)  # input files are the model's to read: parameters are plain data
         except ParamsError as err:
             label = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "(base)"
             problems += [f"point {index} ({label}): {p}" for p in err.problems]

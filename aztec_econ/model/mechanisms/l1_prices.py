@@ -12,6 +12,10 @@ Processes (source: assumption):
 - mean_reverting: log prices follow a discrete Ornstein-Uhlenbeck process,
   x' = x + theta (mu - x) + sigma eps, mu = log(median), started at mu (`theory.log_ou_stationary`).
 - file: row t (cycled) of the CSV `price_file`, columns `l1_gas_price,blob_price`.
+
+Parameters are plain data and never read files: `check_price_file` is how a bad price file fails before any work
+starts, with a `ParamsError` naming the field, the value and the rule (`simulate`, the CLI and sweep validation call
+it).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
+from aztec_econ.params import Params, ParamsError
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -88,6 +93,26 @@ def read_price_file(path: str) -> F64:
     if not rows:
         raise PriceFileError(f"{file}: no data rows after the header")
     return np.asarray(rows, dtype=np.float64)
+
+
+def price_file_problems(params: Params) -> list[str]:
+    """The problem with `environment.l1.price_file` as a `ParamsError` line (field, value, rule), or none when it
+    is empty or reads as a valid price file."""
+    path = params.environment.l1.price_file
+    if not path:
+        return []
+    try:
+        read_price_file(path)
+    except PriceFileError as err:
+        return [f"environment.l1.price_file = {path!r}: {err}"]
+    return []
+
+
+def check_price_file(params: Params, origin: str = "parameters") -> None:
+    """Raise a `ParamsError` (from `origin`) if `environment.l1.price_file` names a missing or malformed file."""
+    problems = price_file_problems(params)
+    if problems:
+        raise ParamsError(problems, origin)
 
 
 @dataclass(frozen=True)

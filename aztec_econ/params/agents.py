@@ -1,0 +1,198 @@
+"""The `agents` section: behaviour of sequencers, third-party provers, relays and backup builders."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aztec_econ.params.fields import Group, field
+
+
+class Sequencers(Group):
+    """Sequencer keys: one key = one ticket in the election (not stake-weighted, NOTES.md)."""
+
+    initial: int = field(
+        unit="keys", source="assumption", doc="Keys active at the start (an empty set is invalid)", ge=1
+    )
+    initial_balance: float = field(
+        unit="tokens",
+        source="assumption",
+        doc="Liquid tokens per initial key (funds self-proving bonds)",
+        ge=0,
+    )
+    registrations_per_day: float = field(
+        unit="keys/day", source="assumption", doc="Poisson rate of new key registrations", ge=0, le=10_000
+    )
+    exits_per_day: float = field(
+        unit="keys/day",
+        source="assumption",
+        doc="Poisson rate of exit signals (each from a uniformly chosen active key)",
+        ge=0,
+        le=10_000,
+    )
+    offline_probability: float = field(
+        unit="probability",
+        source="assumption",
+        doc="Chance a key is offline in a slot (per key per slot)",
+        ge=0,
+        le=1,
+    )
+    proposers_per_slot: int = field(
+        unit="keys",
+        source="assumption (spec: 'may choose to submit')",
+        doc="How many top-ranked keys try to propose",
+        ge=1,
+    )
+    self_prove_probability: float = field(
+        unit="probability",
+        source="assumption (spec: Provers)",
+        doc="Chance the winner proves its own block",
+        ge=0,
+        le=1,
+    )
+    reveal_failure_probability: float = field(
+        unit="probability",
+        source="assumption",
+        doc="Chance the winner fails to publish its block data in the reveal phase",
+        ge=0,
+        le=1,
+    )
+    prover_strategy: Literal["cheapest", "most_reliable", "self_prove_when_able"] = field(
+        unit="-",
+        source="spec: Provers (Sidecar: the winner picks a prover off-protocol)",
+        doc="cheapest quote (own proving counted at cost); most reliable prover (ties: cheapest); self-prove "
+        "whenever able (proving hardware: `self_prove_probability`, and the bond), else cheapest",
+    )
+    proving_cost_per_block: float = field(
+        unit="tokens", source="assumption", doc="Compute cost of proving its own block", ge=0
+    )
+    operating_cost_per_day: float = field(
+        unit="ETH/day",
+        source="assumption (spec: Participants, 16-32 cores, 32-64 GB, 3-5 TB, 32-256 Mb/s)",
+        doc="Operating cost of one sequencer key's node",
+        ge=0,
+    )
+    profit_driven_entry_exit: bool = field(
+        unit="-",
+        source="assumption",
+        doc="Registration and exit rates follow the sequencers' APR so far (see `apr_sensitivity`)",
+    )
+    target_apr: float = field(
+        unit="share/year",
+        source="assumption",
+        doc="APR at which registrations and exits keep their base rates (profit-driven entry and exit)",
+        ge=-10,
+        le=10,
+    )
+    apr_sensitivity: float = field(
+        unit="1/(share/year)",
+        source="assumption",
+        doc="Each day: registrations x clip(1 + s (APR - target), 0, max), exits x clip(1 - s (APR - target), 0, max)",
+        ge=0,
+    )
+    max_rate_multiplier: float = field(
+        unit="x",
+        source="assumption",
+        doc="Largest multiplier of the base registration and exit rates (profit-driven entry and exit)",
+        ge=1,
+        le=100,
+    )
+
+
+class Provers(Group):
+    """Third-party provers (Sidecar: out-of-protocol, unregistered)."""
+
+    count: int = field(
+        unit="provers", source="assumption", doc="Number of third-party provers", ge=0, le=10_000
+    )
+    initial_balance: float = field(
+        unit="tokens", source="assumption", doc="Liquid tokens per prover (bonds come from here)", ge=0
+    )
+    unavailable_probability: float = field(
+        unit="probability",
+        source="assumption",
+        doc="Chance a prover does not quote in a slot (per prover per slot)",
+        ge=0,
+        le=1,
+    )
+    failure_probability: float = field(
+        unit="probability",
+        source="assumption",
+        doc="Chance a committed prover fails to deliver the proof in time (the mean over provers)",
+        ge=0,
+        le=1,
+    )
+    cost_per_block: float = field(
+        unit="tokens", source="assumption", doc="Mean compute cost of proving one block", ge=0
+    )
+    cost_spread: float = field(
+        unit="share",
+        source="assumption",
+        doc="Prover i costs cost_per_block x (1 - spread x z_i), z_i evenly spaced in [-1, 1]",
+        ge=0,
+        le=1,
+    )
+    failure_spread: float = field(
+        unit="share",
+        source="assumption",
+        doc="Prover i fails with failure_probability x (1 + spread x z_i): cheaper provers are less reliable",
+        ge=0,
+        le=1,
+    )
+    capacity: float = field(
+        unit="mana",
+        source="assumption",
+        doc="Largest block a prover can prove within the proving phase",
+        gt=0,
+    )
+    bond_budget: float = field(
+        unit="tokens", source="assumption", doc="Largest bond a prover puts at stake for one block", ge=0
+    )
+    margin: float = field(
+        unit="share", source="assumption", doc="Mark-up on the break-even price in a quote", ge=0, le=10
+    )
+    operating_cost_per_day: float = field(
+        unit="ETH/day",
+        source="assumption (spec: Participants, hardware figures)",
+        doc="Operating cost of one prover",
+        ge=0,
+    )
+
+
+class Relays(Group):
+    """Proof submitters that are not the prover (spec: Finalization, 'could be anyone such as a relay')."""
+
+    submission_share: float = field(
+        unit="share",
+        source="assumption",
+        doc="Share of happy-path proofs submitted by a separate relay",
+        ge=0,
+        le=1,
+    )
+
+
+class BackupBuilders(Group):
+    """Parties that race in backup mode with a block and its proof (spec: Backup mode)."""
+
+    count: int = field(
+        unit="builders",
+        source="assumption",
+        doc="Parties able to submit a proven block in backup mode",
+        ge=0,
+        le=10_000,
+    )
+    ready_probability: float = field(
+        unit="probability",
+        source="assumption",
+        doc="Chance each builder has a proven block ready when backup opens",
+        ge=0,
+        le=1,
+    )
+
+
+class Agents(Group):
+    """Behaviour of the participants."""
+
+    sequencers: Sequencers
+    provers: Provers
+    relays: Relays
+    backup: BackupBuilders

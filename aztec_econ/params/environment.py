@@ -1,0 +1,136 @@
+"""The `environment` section: exogenous conditions (token supply, users' demand, L1 prices and finality)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aztec_econ.params.fields import Group, field
+
+
+class Demand(Group):
+    """Users' transactions (arrivals, sizes, bids, MEV). Drawn from their own stream: the same seed gives the same
+    demand under every fee mechanism."""
+
+    tx_rate_per_slot: float = field(
+        unit="txs/slot", source="assumption", doc="Mean Poisson arrivals per slot at the start", ge=0, le=1e6
+    )
+    trend_per_year: float = field(
+        unit="share/year",
+        source="assumption",
+        doc="Compound growth of the arrival rate per year",
+        gt=-1,
+        le=100,
+    )
+    shock_probability: float = field(
+        unit="probability", source="assumption", doc="Chance per slot that a demand shock starts", ge=0, le=1
+    )
+    shock_multiplier: float = field(
+        unit="x", source="assumption", doc="Arrival rate multiplier while a shock lasts", ge=0, le=1000
+    )
+    shock_slots: int = field(unit="slots", source="assumption", doc="Length of a demand shock", ge=1)
+    tx_size: float = field(unit="mana", source="assumption", doc="Capacity one transaction uses", gt=0)
+    bid_distribution: Literal["uniform", "lognormal"] = field(
+        unit="-",
+        source="assumption",
+        doc="uniform on [0, bid_scale] (a linear demand curve) or lognormal with median bid_scale",
+    )
+    bid_scale: float = field(
+        unit="tokens/mana", source="assumption", doc="Top of the uniform bids, or the lognormal median", gt=0
+    )
+    bid_sigma: float = field(
+        unit="-", source="assumption", doc="Log-standard deviation of lognormal bids", ge=0, le=10
+    )
+    bid_buckets: int = field(
+        unit="buckets",
+        source="assumption (model resolution)",
+        doc="Bids are the mid-quantiles of this many equal-probability buckets",
+        ge=1,
+        le=256,
+    )
+    expiry_slots: int = field(
+        unit="slots",
+        source="assumption",
+        doc="A transaction not included within this many slots expires",
+        ge=1,
+        le=256,
+    )
+    public_share: float = field(
+        unit="share",
+        source="spec: Mev-boost (only public-state transactions carry MEV)",
+        doc="Share of transactions touching public state",
+        ge=0,
+        le=1,
+    )
+    mev_per_public_tx: float = field(
+        unit="tokens",
+        source="assumption",
+        doc="Mean MEV per included public-state transaction (per slot: this x public txs x an Exp(1) draw)",
+        ge=0,
+    )
+
+
+class L1(Group):
+    """Ethereum L1 prices and finality. L1 costs are paid in ETH, outside the token ledger (docs/outputs.md)."""
+
+    process: Literal["steady", "shock", "mean_reverting"] = field(
+        unit="-",
+        source="assumption",
+        doc="steady: constant prices; shock: constant with shocks; mean_reverting: log-OU around the medians",
+    )
+    price_file: str = field(
+        unit="path",
+        source="assumption",
+        doc="CSV with columns l1_gas_price,blob_price (gwei, one row per slot, cycled); non-empty overrides `process`",
+    )
+    gas_price: float = field(unit="gwei", source="assumption", doc="Median L1 gas price", ge=0)
+    blob_price: float = field(unit="gwei/blob gas", source="assumption", doc="Median blob gas price", ge=0)
+    volatility: float = field(
+        unit="log/slot",
+        source="assumption",
+        doc="Per-slot standard deviation of log prices (mean_reverting)",
+        ge=0,
+        le=5,
+    )
+    reversion: float = field(
+        unit="share/slot",
+        source="assumption",
+        doc="Share of the log-price gap to the median closed per slot (mean_reverting)",
+        gt=0,
+        le=1,
+    )
+    shock_probability: float = field(
+        unit="probability",
+        source="assumption",
+        doc="Chance per slot that a price shock starts (shock)",
+        ge=0,
+        le=1,
+    )
+    shock_multiplier: float = field(
+        unit="x", source="assumption", doc="Price multiplier while a shock lasts (shock)", ge=0, le=1e4
+    )
+    shock_slots: int = field(unit="slots", source="assumption", doc="Length of a price shock", ge=1)
+    eth_per_token: float = field(
+        unit="ETH/token",
+        source="assumption",
+        doc="Token price: converts ETH costs to token equivalents",
+        gt=0,
+    )
+    finality_blocks: int = field(
+        unit="L1 blocks",
+        source="assumption (Ethereum finality: about two epochs)",
+        doc="Further L1 blocks until an L1 transaction is final (confirmation list's last stage)",
+        ge=0,
+    )
+
+
+class Environment(Group):
+    """Exogenous conditions."""
+
+    circulating_supply: float = field(
+        unit="tokens",
+        source="assumption",
+        doc="Liquid tokens held outside the protocol at genesis ('market'); new sequencer stakes come from here",
+        ge=0,
+    )
+    demand: Demand
+    l1: L1

@@ -1,0 +1,78 @@
+"""What every parameter group shares: the pydantic base model, the field helper and tree validation.
+
+- `Group`: the base of every section; frozen, strict, unknown keys rejected.
+- `field`: a pydantic field whose description carries its unit and its source (a section of
+  `shared/spec/block-production.md`, or "assumption" where the spec leaves the value open; see
+  `shared/spec/NOTES.md`).
+- `validate_tree`: validate a raw tree into a model, collecting every problem into one `ParamsError` whose lines name
+  the field, the value and the rule.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from aztec_econ.params.dotted import lookup
+from aztec_econ.params.errors import ParamsError, show_value
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Group(BaseModel):
+    """Base of every parameter group: frozen, strict types, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def field(default: Any = ..., *, unit: str, source: str, doc: str, **constraints: Any) -> Any:
+    """A pydantic field whose description carries the unit and the source (spec section or 'assumption')."""
+    return Field(
+        default,
+        description=f"{doc} [{unit}; source: {source}]",
+        json_schema_extra={"unit": unit, "source": source},
+        **constraints,
+    )
+
+
+def validate_tree(model: type[M], tree: Mapping[str, Any], origin: str = "parameters") -> M:
+    """Validate a raw tree into `model`, collecting every problem into one `ParamsError`.
+
+    Unknown keys are reported first (with the nearest known name as a hint); then pydantic's errors, each rewritten as
+    `dotted.name = value: rule`.
+    """
+    problems = list(_unknown_key_problems(tree, model))
+    if problems:
+        raise ParamsError(problems, origin)
+    try:
+        return model.model_validate(tree)
+    except ValidationError as err:
+        raise ParamsError([_describe(e, tree) for e in err.errors()], origin) from None
+
+
+def _unknown_key_problems(tree: Any, model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    if not isinstance(tree, Mapping):
+        return
+    fields = model.model_fields
+    for key, value in tree.items():
+        if key not in fields:
+            hint = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
+            suggestion = f" (did you mean '{prefix}{hint[0]}'?)" if hint else f" (known: {', '.join(fields)})"
+            yield f"{prefix}{key} = {show_value(value)}: unknown parameter{suggestion}"
+            continue
+        sub = fields[key].annotation
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            yield from _unknown_key_problems(value, sub, f"{prefix}{key}.")
+
+
+def _describe(error: Mapping[str, Any], tree: Mapping[str, Any]) -> str:
+    loc = ".".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if not loc:  # model-level rule: the message already names field and value
+        return message
+    if error.get("type") == "missing":
+        return f"{loc}: missing (every parameter must be set; see params/baseline.yaml)"
+    return f"{loc} = {show_value(error.get('input', lookup(tree, loc)))}: {message}"

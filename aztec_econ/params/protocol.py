@@ -1,0 +1,260 @@
+"""The `protocol` section: what the protocol, and so governance, chooses.
+
+Phase lengths, entry and exit delays, stake and bond, the block reward and its split, the fee mechanism and its
+base fee, the L1 gas each action costs, and the design variants from the spec's open questions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aztec_econ.params.fields import Group, field
+
+SECONDS_PER_DAY = 86_400
+
+
+class RewardSplit(Group):
+    """How the block reward is split at finalization (spec: Economics; the ratio is left to modelling)."""
+
+    sequencer: float = field(
+        unit="share", source="assumption", doc="Share of the block reward to the sequencer", ge=0, le=1
+    )
+    prover: float = field(
+        unit="share", source="assumption", doc="Share of the block reward to the committed prover", ge=0, le=1
+    )
+    submitter: float = field(
+        unit="share",
+        source="assumption",
+        doc="Share of the block reward to the address that submits the proof",
+        ge=0,
+        le=1,
+    )
+
+
+class BaseFee(Group):
+    """EIP-1559-style base fee per unit of block capacity (used by `fee_mechanism: base_fee_burn`)."""
+
+    initial: float = field(unit="tokens/mana", source="assumption", doc="Base fee of the first block", ge=0)
+    target_utilisation: float = field(
+        unit="share",
+        source="assumption (EIP-1559: half the limit)",
+        doc="Capacity share at which the base fee stays unchanged",
+        gt=0,
+        lt=1,
+    )
+    max_change: float = field(
+        unit="share/block",
+        source="assumption (EIP-1559: 1/8)",
+        doc="Largest relative change per block (full block: +max_change, empty block: -max_change)",
+        ge=0,
+        lt=1,
+    )
+
+
+class L1Gas(Group):
+    """L1 gas each action costs (paid in ETH by its actor at the slot's L1 prices)."""
+
+    proposal: float = field(unit="gas", source="assumption", doc="Gas of one block proposal", ge=0)
+    commitment: float = field(
+        unit="gas",
+        source="assumption",
+        doc="Gas of a prover commitment (paid by the prover: it posts the bond)",
+        ge=0,
+    )
+    reveal: float = field(
+        unit="gas", source="assumption", doc="Execution gas of the reveal transaction (blobs are extra)", ge=0
+    )
+    verification: float = field(
+        unit="gas",
+        source="assumption",
+        doc="Gas of submitting and verifying the proof (paid by the submitter)",
+        ge=0,
+    )
+    backup: float = field(
+        unit="gas",
+        source="assumption",
+        doc="Gas of a backup-mode submission (block and proof; blobs extra)",
+        ge=0,
+    )
+    blobs_per_full_block: float = field(
+        unit="blobs",
+        source="assumption (spec: Block production 3, EIP-4844 blobs)",
+        doc="Blobs a full block's data needs (a block uses ceil(share used x this), at least one)",
+        ge=0,
+    )
+
+
+class Variants(Group):
+    """Design variants from the spec's open questions (NOTES.md); each is a switch compared under the same seeds."""
+
+    consolidate_proposal_commitment: bool = field(
+        unit="-",
+        source="spec: open question (one L1 interaction for proposal and commitment)",
+        doc="Proposal and prover commitment in one L1 transaction: every proposer lines up a prover first; the "
+        "commitment gas is folded into the proposal's and a proposer without a prover cannot propose",
+    )
+    reward_decay_per_l1_block: float = field(
+        unit="share/L1 block",
+        source="spec: open question (decaying reward instead of enforced deadlines)",
+        doc="Block reward shrinks by this share per L1 block the proof lands after the proving phase opens "
+        "(0: the spec's enforced deadline with a flat reward; proofs still land within the phase or fail)",
+        ge=0,
+        le=1,
+    )
+    early_reveal_bonus: float = field(
+        unit="tokens",
+        source="spec: open question (bonus for revealing block data early)",
+        doc="Tokens minted to the sequencer when its block data is revealed (happy path); 0 turns it off "
+        "(reveal failures are exogenous, so it moves payouts, not behaviour)",
+        ge=0,
+    )
+    sidecar_phase_order: bool = field(
+        unit="-",
+        source="spec vs Sidecar forum post (NOTES.md, phase order)",
+        doc="Commitment after reveal (Sidecar post): the sequencer reveals, and pays for the blobs, before a prover "
+        "commits; a missed reveal then puts no bond at stake",
+    )
+
+
+class Protocol(Group):
+    """What the protocol (and so governance) chooses."""
+
+    l1_block_seconds: float = field(
+        unit="seconds", source="spec: Overview (Ethereum 12 s blocks)", doc="L1 block time", gt=0
+    )
+    slot_l1_blocks: int = field(
+        unit="L1 blocks", source="spec: Overview (7-10 minutes)", doc="Length of an L2 slot", ge=1
+    )
+    proposal_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="spec: Block production 1 (Sidecar: 3-5)", doc="Proposal phase length", ge=1
+    )
+    commitment_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="spec: Backup mode diagram (5)", doc="Prover commitment phase length", ge=1
+    )
+    reveal_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="assumption", doc="Reveal (data to DA) phase length", ge=1
+    )
+    proving_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="assumption", doc="Proving phase length", ge=1
+    )
+    backup_phase_l1_blocks: int = field(
+        unit="L1 blocks", source="assumption", doc="Backup (race) phase length", ge=1
+    )
+    entry_period_days: float = field(
+        unit="days",
+        source="spec: Registration (7 days)",
+        doc="Delay from registration to election eligibility",
+        ge=0,
+    )
+    exit_delay_days: float = field(
+        unit="days",
+        source="spec: Exiting (3-7 days; default 7, NOTES.md)",
+        doc="Delay from exit signal to stake release",
+        ge=0,
+    )
+    activation_churn_per_day: int = field(
+        unit="keys/day",
+        source="assumption (Ethereum's churn limit as reference design)",
+        doc="At most this many activations per day, the rest wait in a FIFO queue; 0 means no limit",
+        ge=0,
+    )
+    minimum_stake: float = field(
+        unit="tokens",
+        source="assumption (spec: 'to be determined')",
+        doc="Stake a key must lock; keys lock exactly this (scores are not stake-weighted, so more buys nothing)",
+        ge=0,
+    )
+    randao_lag_l1_blocks: int = field(
+        unit="L1 blocks",
+        source="assumption (spec: Constraining Randao, lag not specified)",
+        doc="A slot's election reads the RANDAO value stored this many blocks before the slot's first L1 block",
+        ge=0,
+    )
+    prover_bond: float = field(
+        unit="tokens",
+        source="assumption (spec: 'amount X')",
+        doc="Bond a committed prover locks; slashed if not finalized",
+        ge=0,
+    )
+    block_reward: float = field(
+        unit="tokens", source="assumption", doc="Tokens minted for a finalized block", ge=0
+    )
+    reward_split: RewardSplit
+    backup_reward_share: float = field(
+        unit="share",
+        source="assumption (spec: backup mode pays 'as the parameters say')",
+        doc="Share of the block reward minted for a backup-mode block (all of it to the backup builder)",
+        ge=0,
+        le=1,
+    )
+    slash_bond_on_missed_reveal: bool = field(
+        unit="-",
+        source="spec: Block production 2 (bond slashed 'if the block is not finalized')",
+        doc="Whether the prover's bond is also slashed when the sequencer fails to reveal",
+    )
+    upgrade_vote_window_days: float = field(
+        unit="days",
+        source="spec: Voting on upgrades ('a minimum duration of 7 days')",
+        doc="Length of an upgrade-vote window (rounded to whole slots, at least one)",
+        gt=0,
+    )
+    upgrade_vote_threshold: float = field(
+        unit="share",
+        source="spec: Voting on upgrades ('a majority')",
+        doc="A window passes when its yes votes exceed this share of the blocks counted in it",
+        ge=0,
+        lt=1,
+    )
+    fee_mechanism: Literal["first_price", "base_fee_burn", "full_burn", "mev_burn"] = field(
+        unit="-",
+        source="spec: Economics (first-price fees kept by sequencers; fee burn and MEV burn under consideration)",
+        doc="first_price: the block producer keeps all fees; base_fee_burn: EIP-1559 base fee burned, tips kept; "
+        "full_burn: every fee burned; mev_burn: first-price fees kept, `mev_burn_share` of MEV burned",
+    )
+    block_capacity: float = field(
+        unit="mana",
+        source="assumption",
+        doc="Capacity of one block (transactions fit while their sizes do)",
+        gt=0,
+    )
+    base_fee: BaseFee
+    mev_burn_share: float = field(
+        unit="share",
+        source="assumption (spec: MEV burn under consideration)",
+        doc="Share of public-state MEV burned under `fee_mechanism: mev_burn`",
+        ge=0,
+        le=1,
+    )
+    l1_gas: L1Gas
+    variants: Variants
+
+    @property
+    def blocks_per_day(self) -> float:
+        """L1 blocks per day (7,200 at 12 s)."""
+        return SECONDS_PER_DAY / self.l1_block_seconds
+
+    @property
+    def entry_period_l1_blocks(self) -> int:
+        """Entry period in whole L1 blocks (rounded)."""
+        return round(self.entry_period_days * self.blocks_per_day)
+
+    @property
+    def exit_delay_l1_blocks(self) -> int:
+        """Exit delay in whole L1 blocks (rounded)."""
+        return round(self.exit_delay_days * self.blocks_per_day)
+
+    @property
+    def slots_per_day(self) -> float:
+        """L2 slots per day (144 with 50-block slots)."""
+        return self.blocks_per_day / self.slot_l1_blocks
+
+    @property
+    def phase_l1_blocks(self) -> int:
+        """Total length of the five phases; must fit in the slot."""
+        return (
+            self.proposal_phase_l1_blocks
+            + self.commitment_phase_l1_blocks
+            + self.reveal_phase_l1_blocks
+            + self.proving_phase_l1_blocks
+            + self.backup_phase_l1_blocks
+        )
