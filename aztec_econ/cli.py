@@ -1,4 +1,4 @@
-"""The `aztec-econ` command: simulate, inspect parameters, show the model's blocks.
+"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep.
 
 Exit codes: 0 success, 1 a run failed, 2 invalid parameters or usage.
 """
@@ -24,6 +24,7 @@ from aztec_econ.params import (
     load_params,
     parse_override,
 )
+from aztec_econ.publish.figures import register_cli as register_figures
 from aztec_econ.publish.reports import register_cli as register_reports
 from aztec_econ.sweep.runner import register_cli as register_sweep
 
@@ -131,10 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_params_arguments(doc, file_required=False)
     doc.set_defaults(handler=cmd_params_doc)
 
-    model = sub.add_parser("model", help="list the model's blocks, in order")
+    model = sub.add_parser("model", help="list the steps of a slot, in order")
     model.set_defaults(handler=cmd_model)
 
     register_reports(sub)
+    register_figures(sub)
     register_sweep(sub)
     return parser
 

@@ -8,16 +8,26 @@ Debian install `chromium` (`apt-get install chromium`); `chrome_path()` points c
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from nbformat import NotebookNode
+
+from aztec_econ.publish.reports import (
+    PARAMETER_ARGUMENT,
+    ExecutedNotebook,
+    execute_notebook,
+    load_notebook,
+    parse_value,
+)
 
 PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
 CHROME_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -53,8 +63,6 @@ def plotly_figures(nb: NotebookNode) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _executed(source: Path, parameters: Mapping[str, Any]) -> NotebookNode:
-    from aztec_econ.publish.reports import ExecutedNotebook, execute_notebook, load_notebook
-
     if source.suffix == ".html":
         source = source.with_suffix(".ipynb")
     if source.suffix == ".ipynb" and not parameters:
@@ -102,3 +110,37 @@ def export_figures(
         for n in names:
             os.replace(Path(tmp) / n, out / n)
     return [out / n for n in names]
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    parameters = {n: parse_value(v) for n, v in args.parameters or ()}
+    failed = False
+    for source in args.inputs:
+        try:
+            written = export_figures(source, args.out, fmt=args.format, parameters=parameters)
+        except RuntimeError as err:
+            print(f"error: {source}: {err}", file=sys.stderr)
+            failed = True
+            continue
+        for path in written:
+            print(path)
+        if not written:
+            print(f"warning: {source}: no plotly figures found", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def register_cli(subparsers: Any) -> None:
+    """Add the `figures` subcommand to the `aztec-econ` parser."""
+    figures = subparsers.add_parser(
+        "figures", help="export a notebook's or report's plotly figures as PNG/SVG"
+    )
+    figures.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        help="executed .ipynb, report .html (its .ipynb beside it) or a notebook to run",
+    )
+    figures.add_argument("--format", choices=("png", "svg"), default="png")
+    figures.add_argument("--out", type=Path, default=Path("reports/figures"), help="output directory")
+    figures.add_argument("-p", "--parameter", **PARAMETER_ARGUMENT)
+    figures.set_defaults(handler=cmd_figures)

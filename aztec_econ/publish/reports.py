@@ -382,7 +382,7 @@ def build_report(
 # Command line
 
 
-def _parse_value(text: str) -> Any:
+def parse_value(text: str) -> Any:
     """A `-p` value as YAML (numbers, booleans, lists, mappings), else the text itself."""
     import yaml
 
@@ -393,7 +393,7 @@ def _parse_value(text: str) -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    parameters = {n: _parse_value(v) for n, v in args.parameters or ()}
+    parameters = {n: parse_value(v) for n, v in args.parameters or ()}
     if not args.notebook.is_file():
         print(f"error: no notebook {args.notebook}", file=sys.stderr)
         return 2
@@ -420,37 +420,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 1
 
 
-def cmd_figures(args: argparse.Namespace) -> int:
-    from aztec_econ.publish.figures import export_figures
-
-    parameters = {n: _parse_value(v) for n, v in args.parameters or ()}
-    failed = False
-    for source in args.inputs:
-        try:
-            written = export_figures(source, args.out, fmt=args.format, parameters=parameters)
-        except RuntimeError as err:
-            print(f"error: {source}: {err}", file=sys.stderr)
-            failed = True
-            continue
-        for path in written:
-            print(path)
-        if not written:
-            print(f"warning: {source}: no plotly figures found", file=sys.stderr)
-    return 1 if failed else 0
+PARAMETER_ARGUMENT: dict[str, Any] = {
+    "dest": "parameters",
+    "nargs": 2,
+    "action": "append",
+    "metavar": ("NAME", "VALUE"),
+    "help": "notebook parameter (value parsed as YAML; repeatable)",
+}
+"""The `-p NAME VALUE` option of the commands that run notebooks."""
 
 
 def register_cli(subparsers: Any) -> None:
-    """Add the `report` and `figures` subcommands to the `aztec-econ` parser."""
-    parameter = {
-        "dest": "parameters",
-        "nargs": 2,
-        "action": "append",
-        "metavar": ("NAME", "VALUE"),
-        "help": "notebook parameter (value parsed as YAML; repeatable)",
-    }
+    """Add the `report` subcommand to the `aztec-econ` parser."""
     report = subparsers.add_parser("report", help="execute a notebook and publish it as an HTML report")
     report.add_argument("notebook", type=Path, help="notebook (.ipynb or jupytext .py)")
-    report.add_argument("-p", "--parameter", **parameter)
+    report.add_argument("-p", "--parameter", **PARAMETER_ARGUMENT)
     report.add_argument("-f", "--params-file", type=Path, help="parameter file passed as `params_file`")
     report.add_argument(
         "--out", type=Path, default=Path("reports"), help="reports directory (default: reports)"
@@ -462,17 +446,3 @@ def register_cli(subparsers: Any) -> None:
     )
     report.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="per-cell limit [seconds]")
     report.set_defaults(handler=cmd_report)
-
-    figures = subparsers.add_parser(
-        "figures", help="export a notebook's or report's plotly figures as PNG/SVG"
-    )
-    figures.add_argument(
-        "inputs",
-        nargs="+",
-        type=Path,
-        help="executed .ipynb, report .html (its .ipynb beside it) or a notebook to run",
-    )
-    figures.add_argument("--format", choices=("png", "svg"), default="png")
-    figures.add_argument("--out", type=Path, default=Path("reports/figures"), help="output directory")
-    figures.add_argument("-p", "--parameter", **parameter)
-    figures.set_defaults(handler=cmd_figures)
