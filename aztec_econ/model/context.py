@@ -75,6 +75,8 @@ class EconomyConstants:
     """L1 prices per slot read from `environment.l1.price_file` (None: the price process)."""
     costs: NDArray[np.float64]
     """Each third-party prover's proving cost per block (tokens)."""
+    market: prover_market.Market
+    """The prover market's constants."""
 
 
 def phase_offsets(params: Params) -> dict[str, tuple[int, int]]:
@@ -103,6 +105,7 @@ def economy_constants(params: Params) -> EconomyConstants:
         pieces=demand.poisson_pieces(params),
         table=read_price_file(price_file) if price_file else None,
         costs=prover_market.prover_costs(params),
+        market=prover_market.market(params),
     )
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model.draws import pick_uniform
 from aztec_econ.params import Params
 
 F64 = NDArray[np.float64]
@@ -123,17 +124,11 @@ class Market:
     """The bond fits the provers' bond budget."""
 
 
-_MARKETS: dict[int, tuple[Params, Market]] = {}
-
-
 def market(params: Params) -> Market:
-    """The cached `Market` of `params`."""
-    hit = _MARKETS.get(id(params))
-    if hit is not None and hit[0] is params:
-        return hit[1]
+    """The `Market` of `params` (the context keeps it: `Context.economy.market`)."""
     pv = params.agents.provers
     failure = np.concatenate([prover_failures(params), [pv.failure_probability]])
-    value = Market(
+    return Market(
         costs=prover_costs(params),
         failure=failure,
         success=success_given_commitment(params, failure),
@@ -142,9 +137,6 @@ def market(params: Params) -> Market:
         own_cost=params.agents.sequencers.proving_cost_per_block,
         static_ok=params.protocol.prover_bond <= pv.bond_budget,
     )
-    _MARKETS.clear()
-    _MARKETS[id(params)] = (params, value)
-    return value
 
 
 def choose(
@@ -156,14 +148,16 @@ def choose(
     can_self: B,
     prover_ok: B,
     u_pick: F64,
+    m: Market | None = None,
 ) -> tuple[B, I64, F64]:
     """(self-proved, third-party prover or -1, agreed price) per run.
 
     `block_value`: what finalization is worth to the sequencer (tokens); `block_size`: the block's capacity used
     (mana); `can_self`: the winner has proving hardware and the bond; `prover_ok`: runs x provers, available with a
-    balance covering the bond; `u_pick`: tie-break uniforms.
+    balance covering the bond; `u_pick`: tie-break uniforms; `m`: the market's constants (default: derived from
+    `params`; a simulation passes the context's).
     """
-    m = market(params)
+    m = market(params) if m is None else m
     pv = params.agents.provers
     n = pv.count
     bond = float(params.protocol.prover_bond)
@@ -191,15 +185,8 @@ def choose(
     if strategy == "self_prove_when_able":
         best[options[:, n], :n] = False
         best[:, n] |= options[:, n]
-    pick = _pick(best, u_pick)
+    pick = pick_uniform(best, u_pick)
     self_proved = pick == n
     prover = np.where((pick >= 0) & (pick < n), pick, -1)
     agreed = np.where(prover >= 0, prices[np.arange(pick.size), np.maximum(pick, 0)], 0.0)
     return self_proved, prover, agreed
-
-
-def _pick(mask: B, u: F64) -> I64:
-    count = mask.sum(axis=1)
-    nth = np.minimum((u * count).astype(np.int64), np.maximum(count - 1, 0))
-    chosen = np.argmax(np.cumsum(mask, axis=1) > nth[:, None], axis=1)
-    return np.where(count > 0, chosen, -1)

@@ -71,6 +71,7 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
         can_self,
         quoting,
         draws.one("prover_pick"),
+        ctx.economy.market,
     )
     committed = self_proved | (prover >= 0)
 
