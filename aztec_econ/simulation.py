@@ -34,7 +34,7 @@ from aztec_econ.model.mechanisms import adversary, confirmation, governance
 from aztec_econ.model.mechanisms.governance import VOTES
 from aztec_econ.model.mechanisms.registry import Registry, SequencerFigures
 from aztec_econ.model.outcome import SlotOutcome
-from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
+from aztec_econ.model.stage import BACKUP_REASONS, Mode, Role, Submitter
 from aztec_econ.model.state import initial_state
 from aztec_econ.params import Params, parse_params
 
@@ -64,10 +64,10 @@ def _record(s: dict[str, Any], ctx: Context) -> dict[str, NDArray[Any]]:
         "backup_builder": out.backup_builder,
         "finalized_l1_block": out.finalized_l1_block,
         "block_reward": out.rewards.sum(axis=1),
-        "reward_sequencer": out.rewards[:, 0],
-        "reward_prover": out.rewards[:, 1],
-        "reward_submitter": out.rewards[:, 2],
-        "reward_backup": out.rewards[:, 3],
+        "reward_sequencer": out.rewards[:, Role.SEQUENCER],
+        "reward_prover": out.rewards[:, Role.PROVER],
+        "reward_submitter": out.rewards[:, Role.SUBMITTER],
+        "reward_backup": out.rewards[:, Role.BACKUP],
         "slashed": book.flows[:, Flow.SLASH],
         "bond_locked": out.bond_locked,
         "minted": book.flows[:, Flow.MINT],

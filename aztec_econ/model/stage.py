@@ -33,3 +33,12 @@ class Submitter(IntEnum):
     RELAY = 2
     SEQUENCER = 3  # a self-proving sequencer
     BACKUP = 4  # a backup-mode builder
+
+
+class Role(IntEnum):
+    """Who a block reward is minted to: the columns of `SlotOutcome.rewards`."""
+
+    SEQUENCER = 0
+    PROVER = 1
+    SUBMITTER = 2
+    BACKUP = 3
