@@ -49,6 +49,7 @@ def _add_params_arguments(parser: argparse.ArgumentParser, file_required: bool =
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from aztec_econ.analysis.kpis import summary
     from aztec_econ.simulation import simulate
 
     params = load_params(args.params, _overrides(args.overrides))
@@ -70,7 +71,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     with pd.option_context(
         "display.width", 140, "display.max_rows", 100, "display.float_format", "{:,.4g}".format
     ):
-        print(traj.summary())
+        print(summary(traj))
     return 0
 
 

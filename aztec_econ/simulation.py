@@ -231,7 +231,10 @@ def _key_table(ctx: Context, registry: Registry) -> pd.DataFrame:
 
 @dataclass
 class Trajectories:
-    """The result of a simulation: the per-(run, slot) frame, the key table, and KPIs derived from them."""
+    """The result of a simulation: the per-(run, slot) frame and the key table (docs/outputs.md).
+
+    What they mean (KPIs, agents' profits, votes, confirmation times) is the analysis layer's: see
+    `aztec_econ.analysis.kpis` and `aztec_econ.analysis.tables`."""
 
     params: Params
     frame: pd.DataFrame
@@ -241,44 +244,9 @@ class Trajectories:
     )
     """Included transactions per (run, channel, delay in L1 blocks before the submission offset): see
     `model.mechanisms.confirmation` (`stage_histogram` turns it into each stage's)."""
-    _kpis: pd.DataFrame | None = field(default=None, repr=False)
-
-    @property
-    def kpis(self) -> pd.DataFrame:
-        """One row per run: the KPIs of `aztec_econ.analysis.kpis`."""
-        if self._kpis is None:
-            from aztec_econ.analysis.kpis import kpis_per_run
-
-            self._kpis = kpis_per_run(self)
-        return self._kpis
-
-    @property
-    def votes(self) -> pd.DataFrame:
-        """One row per (run, upgrade-vote window): `metrics.vote_table`."""
-        from aztec_econ.analysis.kpis import vote_table
-
-        return vote_table(self)
-
-    @property
-    def agents(self) -> pd.DataFrame:
-        """One row per (run, agent): role, revenue, cost, profit, apr (`metrics.agent_table`)."""
-        from aztec_econ.analysis.kpis import agent_table
-
-        return agent_table(self)
-
-    @property
-    def confirmation(self) -> pd.DataFrame:
-        """One row per confirmation stage: transactions and delay quantiles over all runs
-        (`metrics.confirmation_table`)."""
-        from aztec_econ.analysis.kpis import confirmation_table
-
-        return confirmation_table(self)
-
-    def summary(self) -> pd.DataFrame:
-        """KPIs aggregated over runs with 95% confidence intervals."""
-        from aztec_econ.analysis.kpis import summarize
-
-        return summarize(self.kpis)
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Tables computed from these trajectories, cached by whoever computes them (keyed by a name of their choosing).
+    The simulation layer never reads it."""
 
     def to_parquet(self, path: str | Path) -> Path:
         """Write the frame (parameters and key table in the file metadata) atomically; identical inputs give

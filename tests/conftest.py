@@ -41,3 +41,27 @@ def baseline_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         argv += ["-p", name, str(value)]
     assert main(argv) == 0
     return out
+
+
+@pytest.fixture(autouse=True)
+def _derived_tables_as_attributes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For test_golden_outputs.py only: `traj.kpis`, `.agents`, `.confirmation`, `.votes` as properties.
+
+    The derived tables moved from `Trajectories` to functions of the analysis layer; the golden test, which must stay
+    unchanged (its hashes prove refactors bit-identical), still reads them as attributes. Its properties call the
+    analysis functions, so its hashes check those. Drop this once the golden test calls the functions itself.
+    """
+    if request.module.__name__.rpartition(".")[2] != "test_golden_outputs":
+        return
+    from aztec_econ.analysis.kpis import kpis_per_run
+    from aztec_econ.analysis.tables import agent_table, confirmation_table, vote_table
+    from aztec_econ.simulation import Trajectories
+
+    tables = {
+        "kpis": kpis_per_run,
+        "agents": agent_table,
+        "confirmation": confirmation_table,
+        "votes": vote_table,
+    }
+    for name, table in tables.items():
+        monkeypatch.setattr(Trajectories, name, property(table), raising=False)

@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from aztec_econ.analysis.kpis import kpis_per_run
+from aztec_econ.analysis.tables import agent_table, confirmation_table, vote_table
 from aztec_econ.model.blocks import BLOCKS
 from aztec_econ.model.context import build_context
 from aztec_econ.model.state import STATE_DOCS, initial_state
@@ -105,7 +107,9 @@ def perturbations(name: str, value: Any) -> list[Any]:
 def run_lively(overrides: dict[str, Any]) -> pd.DataFrame:
     traj = simulate(load_params(overrides={**LIVELY, **overrides}))
     hist = pd.DataFrame(traj.confirmation_hist.reshape(traj.confirmation_hist.shape[0], -1))
-    return pd.concat([traj.frame, traj.keys, traj.votes, traj.agents, hist, traj.confirmation], axis=1)
+    return pd.concat(
+        [traj.frame, traj.keys, vote_table(traj), agent_table(traj), hist, confirmation_table(traj)], axis=1
+    )
 
 
 def test_every_parameter_changes_behaviour() -> None:
@@ -160,10 +164,10 @@ def test_every_output_column_is_documented() -> None:
     columns = (
         set(traj.frame.columns)
         | set(traj.keys.columns)
-        | set(traj.kpis.columns)
-        | set(traj.votes.columns)
-        | set(traj.agents.columns)
-        | set(traj.confirmation.columns)
+        | set(kpis_per_run(traj).columns)
+        | set(vote_table(traj).columns)
+        | set(agent_table(traj).columns)
+        | set(confirmation_table(traj).columns)
     )
     assert columns - documented == set(), "undocumented"
     assert documented - columns == set(), "documented but absent"
