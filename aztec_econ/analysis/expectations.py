@@ -17,8 +17,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from aztec_econ.analysis import theory
-from aztec_econ.analysis.kpis import kpis_per_run, sequencer_rewards_per_key, summarize
-from aztec_econ.analysis.tables import vote_table, vote_window_slots
+from aztec_econ.analysis.kpis import kpis_per_run, summarize
+from aztec_econ.analysis.tables import sequencer_rewards_per_key, vote_table, vote_window_slots
 from aztec_econ.params import Params
 
 if TYPE_CHECKING:

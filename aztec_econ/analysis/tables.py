@@ -226,3 +226,32 @@ def vote_table(traj: Trajectories) -> pd.DataFrame:
     table["passed"] = table["yes"] > p.protocol.upgrade_vote_threshold * table["proposed"]
     table["complete"] = table.pop("slots") == size
     return table
+
+
+def sequencer_rewards_per_key(traj: Trajectories) -> pd.DataFrame:
+    """Sequencer rewards per (run, key) over keys that were eligible at some point of the horizon."""
+    frame, keys = traj.frame, traj.keys
+    end_block = traj.params.sim.slots * traj.params.protocol.slot_l1_blocks
+    won = frame[frame["proposer"] >= 0]
+    earned = won.groupby(["run", "proposer"], observed=True)["reward_sequencer"].sum()
+    table = keys.loc[keys["eligible_l1_block"] < end_block, ["run", "key"]].copy()
+    index = pd.MultiIndex.from_frame(table.rename(columns={"key": "proposer"}))
+    table["reward"] = earned.reindex(index, fill_value=0.0).to_numpy()
+    return table
+
+
+def finalization_gaps(frame: pd.DataFrame, block_seconds: float) -> pd.DataFrame:
+    """Per run: mean, p90 and max time between consecutive finalized blocks (minutes)."""
+    done = frame.loc[frame["finalized_l1_block"] >= 0, ["run", "finalized_l1_block"]]
+    runs = done["run"].to_numpy()
+    blocks = done["finalized_l1_block"].to_numpy()
+    same = runs[1:] == runs[:-1]
+    gaps = pd.DataFrame({"run": runs[1:][same], "gap": np.diff(blocks)[same] * block_seconds / 60.0})
+    grouped = gaps.groupby("run")["gap"]
+    return pd.DataFrame(
+        {
+            "gap_mean_minutes": grouped.mean(),
+            "gap_p90_minutes": grouped.quantile(0.9),
+            "gap_max_minutes": grouped.max(),
+        }
+    )
