@@ -1,4 +1,4 @@
-"""The `aztec-econ` command: simulate, inspect parameters, show the model's blocks.
+"""The `aztec-econ` command: simulate, inspect parameters, generate documentation, show the model's blocks.
 
 Exit codes: 0 success, 1 a run failed, 2 invalid parameters or usage.
 """
@@ -100,6 +100,13 @@ def cmd_params_doc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs_outputs(args: argparse.Namespace) -> int:
+    from aztec_econ.analysis.outputs_doc import outputs_markdown
+
+    print(outputs_markdown(), end="")
+    return 0
+
+
 def cmd_model(args: argparse.Namespace) -> int:
     from aztec_econ.model.blocks import BLOCKS
 
@@ -130,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     doc = psub.add_parser("doc", help="print ASSUMPTIONS.md: every parameter, its value, unit and source")
     _add_params_arguments(doc, file_required=False)
     doc.set_defaults(handler=cmd_params_doc)
+
+    docs = sub.add_parser("docs", help="generate documentation from the model's declarations")
+    dsub = docs.add_subparsers(dest="docs_command", required=True)
+    outputs = dsub.add_parser(
+        "outputs", help="print docs/outputs.md: every output table's columns and every KPI"
+    )
+    outputs.set_defaults(handler=cmd_docs_outputs)
 
     model = sub.add_parser("model", help="list the model's blocks, in order")
     model.set_defaults(handler=cmd_model)

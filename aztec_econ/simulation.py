@@ -5,7 +5,8 @@ runs as a batch axis inside one cadCAD run so its per-substep overhead is paid o
 simulated in segments: after each, the per-slot outputs are extracted into compact column arrays and cadCAD's record
 list is dropped, so memory grows with the output, not with cadCAD's per-substep history.
 
-Columns are documented in docs/outputs.md.
+The frame's columns are declared in `model.columns.FRAME_COLUMNS`, the key table's in `KEY_COLUMNS`; docs/outputs.md
+is generated from them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
 from numpy.typing import NDArray
 
 from aztec_econ.model.blocks import BLOCKS, cadcad_blocks
+from aztec_econ.model.columns import RUN, Column
 from aztec_econ.model.context import Context, build_context
 from aztec_econ.model.ledger import Account, Book, Flow
 from aztec_econ.model.mechanisms import adversary, confirmation, governance
@@ -205,6 +207,34 @@ def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
     return pd.DataFrame(data, copy=False)
 
 
+KEY_COLUMNS: tuple[Column, ...] = (
+    RUN,
+    Column("key", "key", "key index in registration order"),
+    Column(
+        "registered_l1_block",
+        "L1 blocks",
+        "registration block (-1 for the initial keys, registered before genesis)",
+    ),
+    Column(
+        "eligible_l1_block",
+        "L1 blocks",
+        "first block at which the key is eligible (registration + entry period, later under a churn limit; -1 for "
+        "the initial keys)",
+    ),
+    Column(
+        "exit_signal_l1_block",
+        "L1 blocks",
+        "block of the exit signal (no longer eligible from here), -1 if none",
+    ),
+    Column(
+        "release_l1_block",
+        "L1 blocks",
+        "block at which the stake is released (exit signal + exit delay), -1 if none",
+    ),
+)
+"""The columns of `Trajectories.keys` (`_key_table`), in order."""
+
+
 def _key_table(ctx: Context, registry: Registry) -> pd.DataFrame:
     """One row per registered key and run: its registration, eligibility, exit-signal and stake-release blocks."""
     parts = []
@@ -231,7 +261,7 @@ def _key_table(ctx: Context, registry: Registry) -> pd.DataFrame:
 
 @dataclass
 class Trajectories:
-    """The result of a simulation: the per-(run, slot) frame and the key table (docs/outputs.md).
+    """The result of a simulation: the per-(run, slot) frame and the key table (`FRAME_COLUMNS`, `KEY_COLUMNS`).
 
     What they mean (KPIs, agents' profits, votes, confirmation times) is the analysis layer's: see
     `aztec_econ.analysis.kpis` and `aztec_econ.analysis.tables`."""

@@ -1,7 +1,7 @@
 """KPIs per Monte Carlo run, and their aggregation over runs with confidence intervals.
 
-Each KPI is declared once, in `KPIS`: its name (the column of `kpis_per_run`), unit, description and how it is
-computed, in the style of Mesa's model reporters. Every KPI reads the documented
+Each KPI is declared once, in `KPIS`: its name (the column of `kpis_per_run`), unit, description (docs/outputs.md is
+generated from them) and how it is computed, in the style of Mesa's model reporters. Every KPI reads the documented
 output frame and key table through `RunData`, which computes what several KPIs share (the per-run groupby, the agent
 and vote tables, ...) once, so the frame is scanned no more often than it needs to be. A KPI can thus be recomputed
 from a saved Parquet file.
@@ -247,7 +247,8 @@ KPIS: tuple[KPI, ...] = (
     KPI(
         "mean_prover_price",
         "tokens",
-        "mean `prover_price` over slots committed to a third-party prover (0 in those that did not end happy)",
+        "mean `prover_price` over slots committed to a third-party prover (0 where the slot did not end happy: "
+        "the price is paid on the happy path only)",
         lambda d: (
             d.frame[d.frame["prover"] >= 0]
             .groupby("run", observed=True)["prover_price"]

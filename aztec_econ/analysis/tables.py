@@ -1,8 +1,9 @@
 """The derived tables of a simulation: agents' revenue, cost and profit, upgrade votes per window, confirmation
-times per stage.
+times per stage, and the intermediate tables of the KPIs (sequencer rewards per key, gaps between finalized blocks).
 
 Each is computed from the documented output frame and key table (docs/outputs.md), so it can be recomputed from a
-saved Parquet file.
+saved Parquet file; each table's columns are declared next to it (`AGENT_COLUMNS`, `VOTE_COLUMNS`,
+`CONFIRMATION_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from aztec_econ.model.columns import RUN, Column
 from aztec_econ.model.mechanisms.confirmation import STAGES, stage_histogram
 
 if TYPE_CHECKING:
@@ -20,16 +22,31 @@ if TYPE_CHECKING:
     from aztec_econ.simulation import Trajectories
 
 
-AGENT_DOCS: dict[str, str] = {
-    "run": "global Monte Carlo run index [-]",
-    "agent": "`sequencers` (all keys together), `prover_<i>`, `relays`, `backup` [-]",
-    "role": "sequencer, prover, relay or backup [-]",
-    "revenue": "block rewards, fees and MEV kept, prover prices received [tokens]",
-    "cost": "L1 gas and blobs, proving compute, prover prices paid, slashed bonds, operating cost [tokens]",
-    "profit": "revenue - cost [tokens]",
-    "capital": "stake (sequencers: minimum stake x mean eligible keys) or initial balance (provers) [tokens]",
-    "apr": "profit per year over capital (NaN without capital) [share/year]",
-}
+AGENT_COLUMNS: tuple[Column, ...] = (
+    RUN,
+    Column("agent", "-", "`sequencers` (all keys together), `prover_<i>`, `relays`, `backup`"),
+    Column("role", "-", "`sequencer`, `prover`, `relay` or `backup`"),
+    Column(
+        "revenue",
+        "tokens",
+        "block rewards (self-provers: the prover's and, unless a relay submits, the submitter's shares too), fees "
+        "and MEV kept by the block producer, prover prices received",
+    ),
+    Column(
+        "cost",
+        "tokens",
+        "L1 gas and blobs, proving compute, prover prices paid, slashed bonds, operating costs "
+        "(`agents.*.operating_cost_per_day`)",
+    ),
+    Column("profit", "tokens", "revenue - cost"),
+    Column(
+        "capital",
+        "tokens",
+        "sequencers: minimum stake x mean eligible keys; provers: initial balance; 0 for relays and backup builders",
+    ),
+    Column("apr", "share/year", "profit per year over capital (NaN without capital)"),
+)
+"""The columns of `agent_table`, in order."""
 
 
 def agent_table(traj: Trajectories) -> pd.DataFrame:
@@ -145,14 +162,20 @@ def _agent_rows(
     )
 
 
-CONFIRMATION_DOCS: dict[str, str] = {
-    "stage": "proposal, commitment, data_on_da, proven, finalized_l1 (`model.mechanisms.confirmation`) [-]",
-    "txs": "transactions that reached the stage, all runs [txs]",
-    "mean_minutes": "mean time from submission to the stage [minutes]",
-    "median_minutes": "median of that time [minutes]",
-    "p90_minutes": "90th percentile [minutes]",
-    "p99_minutes": "99th percentile [minutes]",
-}
+CONFIRMATION_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "stage",
+        "-",
+        "`proposal` (in the winning proposal), `commitment`, `data_on_da`, `proven` (verified on L1), "
+        "`finalized_l1` (`environment.l1.finality_blocks` later)",
+    ),
+    Column("txs", "txs", "transactions that reached the stage, all runs"),
+    Column("mean_minutes", "minutes", "mean time from submission to the stage"),
+    Column("median_minutes", "minutes", "median of that time"),
+    Column("p90_minutes", "minutes", "90th percentile"),
+    Column("p99_minutes", "minutes", "99th percentile"),
+)
+"""The columns of `confirmation_table`, in order."""
 
 
 def delay_hist(traj: Trajectories, stage: str) -> NDArray[np.float64]:
@@ -191,6 +214,23 @@ def confirmation_table(traj: Trajectories) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+VOTE_COLUMNS: tuple[Column, ...] = (
+    RUN,
+    Column("window", "windows", "window index, from 0"),
+    Column("yes", "blocks", "counted blocks carrying a yes vote"),
+    Column(
+        "proposed",
+        "blocks",
+        "counted blocks (happy-path blocks; backup blocks too with `governance.count_backup_blocks`)",
+    ),
+    Column("passed", "-", "`yes > protocol.upgrade_vote_threshold * proposed`"),
+    Column(
+        "complete", "-", "the window lies wholly inside the horizon (only complete windows enter the KPIs)"
+    ),
+)
+"""The columns of `vote_table`, in order."""
 
 
 def vote_window_slots(params: Params) -> int:
