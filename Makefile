@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 KERNEL := aztec-econ
 
-.PHONY: run report simulate notebooks test lint typecheck pytest bench bench-sweep lab lock assumptions clean
+.PHONY: run report simulate notebooks test lint typecheck pytest bench bench-sweep lab lock assumptions outputs-doc clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -57,6 +57,10 @@ lab: notebooks
 ## regenerate ASSUMPTIONS.md (a test checks it is current)
 assumptions: $(STAMP)
 	$(BIN)/aztec-econ params doc > ASSUMPTIONS.md
+
+## regenerate docs/outputs.md from the column and KPI declarations (a test checks it is current)
+outputs-doc: $(STAMP)
+	$(BIN)/aztec-econ docs outputs > docs/outputs.md
 
 ## refresh the pinned lock from the current environment
 lock: $(STAMP)

@@ -3,8 +3,9 @@
 The entry points most users need are re-exported here::
 
     from aztec_econ import load_params, simulate
+    from aztec_econ.analysis.kpis import kpis_per_run, summary
     traj = simulate(load_params(overrides={"sim.runs": 5}))
-    traj.frame, traj.kpis(), traj.summary()
+    traj.frame, kpis_per_run(traj), summary(traj)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep.
+"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep, docs.
 
 Exit codes: 0 success, 1 a run failed, 2 invalid parameters or usage.
 """
@@ -50,6 +50,7 @@ def _add_params_arguments(parser: argparse.ArgumentParser, file_required: bool =
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from aztec_econ.analysis.kpis import summary
     from aztec_econ.model.mechanisms.l1_prices import check_price_file
     from aztec_econ.simulation import simulate
 
@@ -73,7 +74,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     with pd.option_context(
         "display.width", 140, "display.max_rows", 100, "display.float_format", "{:,.4g}".format
     ):
-        print(traj.summary())
+        print(summary(traj))
     return 0
 
 
@@ -99,6 +100,13 @@ def cmd_params_assumptions(args: argparse.Namespace) -> int:
 
 def cmd_params_doc(args: argparse.Namespace) -> int:
     print(assumptions_markdown(load_params(args.params, _overrides(args.overrides))), end="")
+    return 0
+
+
+def cmd_docs_outputs(args: argparse.Namespace) -> int:
+    from aztec_econ.analysis.outputs_doc import outputs_markdown
+
+    print(outputs_markdown(), end="")
     return 0
 
 
@@ -131,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     doc = psub.add_parser("doc", help="print ASSUMPTIONS.md: every parameter, its value, unit and source")
     _add_params_arguments(doc, file_required=False)
     doc.set_defaults(handler=cmd_params_doc)
+
+    docs = sub.add_parser("docs", help="generate documentation from the model's declarations")
+    dsub = docs.add_subparsers(dest="docs_command", required=True)
+    outputs = dsub.add_parser(
+        "outputs", help="print docs/outputs.md: every output table's columns and every KPI"
+    )
+    outputs.set_defaults(handler=cmd_docs_outputs)
 
     model = sub.add_parser("model", help="list the steps of a slot, in order")
     model.set_defaults(handler=cmd_model)

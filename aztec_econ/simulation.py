@@ -5,7 +5,8 @@ runs as a batch axis inside one cadCAD run so its per-substep overhead is paid o
 simulated in segments: after each, the per-slot outputs are extracted into compact column arrays and cadCAD's record
 list is dropped, so memory grows with the output, not with cadCAD's per-substep history.
 
-Columns are documented in docs/outputs.md.
+The frame's columns are declared in `model.columns.FRAME_COLUMNS`, the key table's in `KEY_COLUMNS`; docs/outputs.md
+is generated from them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
 from numpy.typing import NDArray
 
 from aztec_econ.model.blocks import AFTER, BLOCKS, cadcad_blocks
+from aztec_econ.model.columns import RUN, Column
 from aztec_econ.model.context import Context, build_context
 from aztec_econ.model.ledger import Account, Flow
 from aztec_econ.model.mechanisms import adversary, confirmation
@@ -208,6 +210,34 @@ def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
     return pd.DataFrame(data, copy=False)
 
 
+KEY_COLUMNS: tuple[Column, ...] = (
+    RUN,
+    Column("key", "key", "key index in registration order"),
+    Column(
+        "registered_l1_block",
+        "L1 blocks",
+        "registration block (-1 for the initial keys, registered before genesis)",
+    ),
+    Column(
+        "eligible_l1_block",
+        "L1 blocks",
+        "first block at which the key is eligible (registration + entry period, later under a churn limit; -1 for "
+        "the initial keys)",
+    ),
+    Column(
+        "exit_signal_l1_block",
+        "L1 blocks",
+        "block of the exit signal (no longer eligible from here), -1 if none",
+    ),
+    Column(
+        "release_l1_block",
+        "L1 blocks",
+        "block at which the stake is released (exit signal + exit delay), -1 if none",
+    ),
+)
+"""The columns of `Trajectories.keys` (`_key_table`), in order."""
+
+
 def _key_table(ctx: Context, registry: Registry) -> pd.DataFrame:
     """One row per registered key and run: its registration, eligibility, exit-signal and stake-release blocks."""
     parts = []
@@ -234,7 +264,10 @@ def _key_table(ctx: Context, registry: Registry) -> pd.DataFrame:
 
 @dataclass
 class Trajectories:
-    """The result of a simulation: the per-(run, slot) frame, the key table, and KPIs derived from them."""
+    """The result of a simulation: the per-(run, slot) frame and the key table (`FRAME_COLUMNS`, `KEY_COLUMNS`).
+
+    What they mean (KPIs, agents' profits, votes, confirmation times) is the analysis layer's: see
+    `aztec_econ.analysis.kpis` and `aztec_econ.analysis.tables`."""
 
     params: Params
     frame: pd.DataFrame
@@ -244,44 +277,9 @@ class Trajectories:
     )
     """Included transactions per (run, channel, delay in L1 blocks before the submission offset): see
     `model.mechanisms.confirmation` (`stage_histogram` turns it into each stage's)."""
-    _kpis: pd.DataFrame | None = field(default=None, repr=False)
-
-    @property
-    def kpis(self) -> pd.DataFrame:
-        """One row per run: the KPIs of `aztec_econ.analysis.kpis`."""
-        if self._kpis is None:
-            from aztec_econ.analysis.kpis import kpis_per_run
-
-            self._kpis = kpis_per_run(self)
-        return self._kpis
-
-    @property
-    def votes(self) -> pd.DataFrame:
-        """One row per (run, upgrade-vote window): `metrics.vote_table`."""
-        from aztec_econ.analysis.kpis import vote_table
-
-        return vote_table(self)
-
-    @property
-    def agents(self) -> pd.DataFrame:
-        """One row per (run, agent): role, revenue, cost, profit, apr (`metrics.agent_table`)."""
-        from aztec_econ.analysis.kpis import agent_table
-
-        return agent_table(self)
-
-    @property
-    def confirmation(self) -> pd.DataFrame:
-        """One row per confirmation stage: transactions and delay quantiles over all runs
-        (`metrics.confirmation_table`)."""
-        from aztec_econ.analysis.kpis import confirmation_table
-
-        return confirmation_table(self)
-
-    def summary(self) -> pd.DataFrame:
-        """KPIs aggregated over runs with 95% confidence intervals."""
-        from aztec_econ.analysis.kpis import summarize
-
-        return summarize(self.kpis)
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Tables computed from these trajectories, cached by whoever computes them (keyed by a name of their choosing).
+    The simulation layer never reads it."""
 
     def to_parquet(self, path: str | Path) -> Path:
         """Write the frame (parameters and key table in the file metadata) atomically; identical inputs give

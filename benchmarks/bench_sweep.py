@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from aztec_econ.analysis.kpis import summarize
+from aztec_econ.analysis.kpis import kpis_per_run, summarize
 from aztec_econ.params import BASELINE
 from aztec_econ.simulation import simulate
 from aztec_econ.sweep.runner import run_sweep
@@ -44,10 +44,10 @@ def make_spec(directory: Path, points: int, runs: int, slots: int, keys: int) ->
 
 def bare_seconds_per_point(spec: SweepSpec) -> float:
     """Mean wall time of simulate + KPIs + summary per point, in this process, after one warm-up point."""
-    summarize(simulate(spec.points[0].params).kpis)
+    summarize(kpis_per_run(simulate(spec.points[0].params)))
     start = time.perf_counter()
     for point in spec.points:
-        summarize(simulate(point.params).kpis)
+        summarize(kpis_per_run(simulate(point.params)))
     return (time.perf_counter() - start) / len(spec.points)
 
 

@@ -65,6 +65,7 @@ seed = None  # root seed; None: the parameter file's
 # %%
 from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
+from aztec_econ.analysis import kpis
 from aztec_econ.publish import plots
 from aztec_econ.publish.glue import glue
 
@@ -73,12 +74,13 @@ assumptions_table(params)
 
 # %% [markdown]
 # ## Setup
-# `simulate(params)` returns the trajectories: `traj.frame` (one row per run and slot, see `docs/outputs.md`),
-# `traj.keys` (one row per key), `traj.kpis` (one row per run) and `traj.summary()` (means with 95% intervals).
+# `simulate(params)` returns the trajectories: `traj.frame` (one row per run and slot, see `docs/outputs.md`) and
+# `traj.keys` (one row per key); `kpis.kpis_per_run(traj)` gives the KPIs (one row per run) and
+# `kpis.summary(traj)` their means with 95% intervals.
 
 # %%
 traj = run_simulation(params)
-summary = traj.summary()
+summary = kpis.summary(traj)
 summary.loc[["share_happy", "finalized_per_day", "gap_mean_minutes"]]
 
 # %% [markdown]

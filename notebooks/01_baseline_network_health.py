@@ -35,6 +35,7 @@ seed = None  # root seed; None: the parameter file's
 # %%
 from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
+from aztec_econ.analysis import kpis
 from aztec_econ.publish import plots
 from aztec_econ.analysis import theory
 from aztec_econ.publish.glue import glue
@@ -47,7 +48,7 @@ assumptions_table(params)
 
 # %%
 traj = run_simulation(params)
-summary = traj.summary()
+summary = kpis.summary(traj)
 days = params.sim.slots / params.protocol.slots_per_day
 summary
 

@@ -19,7 +19,7 @@
 # ## Summary
 # How the sequencer's choice of prover (`agents.sequencers.prover_strategy`) and the prover bond shape the Sidecar
 # market: agreed prices, how often a third-party prover commits, how often nobody commits at a profit (backup), and
-# what each participant earns: revenue, cost, profit and return on capital per role (`Trajectories.agents`).
+# what each participant earns: revenue, cost, profit and return on capital per role (`analysis.tables.agent_table`).
 
 # %% tags=["parameters"]
 params_file = None  # parameter file; None: params/baseline.yaml
@@ -39,6 +39,7 @@ bonds = [100, 1000, 10000, 50000]  # prover bonds swept [tokens]
 # %%
 from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
+from aztec_econ.analysis.tables import agent_table
 from aztec_econ.publish import plots
 from aztec_econ.publish.glue import glue
 from aztec_econ.simulation import simulate
@@ -132,7 +133,7 @@ md(
 
 # %%
 traj = simulate(params)
-agents = traj.agents.groupby(["agent", "role"], as_index=False)[["revenue", "cost", "profit", "apr"]].mean()
+agents = agent_table(traj).groupby(["agent", "role"], as_index=False)[["revenue", "cost", "profit", "apr"]].mean()
 plots.bars(dict(zip(agents["agent"], agents["profit"], strict=True)), "Profit per participant", "tokens over the horizon")
 
 # %% [markdown]

@@ -37,6 +37,7 @@ demand_rates = [30, 60, 100, 150]  # transactions per slot swept (block capacity
 # %%
 from aztec_econ.publish.notebook import assumptions_table, md, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
+from aztec_econ.analysis.tables import confirmation_table
 from aztec_econ.publish import plots
 from aztec_econ.publish.glue import glue
 from aztec_econ.simulation import simulate
@@ -49,7 +50,7 @@ assumptions_table(params)
 
 # %%
 traj = simulate(params)
-table = traj.confirmation
+table = confirmation_table(traj)
 table
 
 # %% [markdown]

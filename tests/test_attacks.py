@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from aztec_econ.analysis import theory
+from aztec_econ.analysis.kpis import kpis_per_run
+from aztec_econ.analysis.tables import vote_table
 from aztec_econ.model.context import build_context
 from aztec_econ.model.mechanisms.adversary import attacker_keys
 from aztec_econ.model.mechanisms.censorship import markov_chain
@@ -194,13 +196,13 @@ def test_vote_pass_probability_matches_the_binomial(
         **CALM,
     )
     traj = simulate(params)
-    table = traj.votes
+    table = vote_table(traj)
     window = round(days * params.protocol.slots_per_day)
     complete = table[table["complete"]]
     assert (complete["proposed"] == window).all()  # nothing fails: every slot's block counts
     expected = theory.vote_pass_probability(window, round(support * KEYS) / KEYS, threshold)
     assert abs(complete["passed"].mean() - expected) <= theory.proportion_tolerance(expected, len(complete))
-    assert traj.kpis["vote_pass_share"].mean() == pytest.approx(complete["passed"].mean())
+    assert kpis_per_run(traj)["vote_pass_share"].mean() == pytest.approx(complete["passed"].mean())
 
 
 def test_attacker_vote_and_ramp_move_the_yes_share(make_params: Callable[..., Params]) -> None:

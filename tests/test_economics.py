@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aztec_econ.analysis import theory
+from aztec_econ.analysis.kpis import kpis_per_run
+from aztec_econ.analysis.tables import agent_table, confirmation_table
 from aztec_econ.cli import main
 from aztec_econ.model.mechanisms import demand, fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import PriceFileError, check_price_file, read_price_file
@@ -153,7 +155,7 @@ def test_when_capacity_binds_blocks_are_full_and_transactions_wait_and_expire(
     assert (frame["capacity_used"] == params.protocol.block_capacity).mean() > 0.9
     assert frame["txs_expired"].sum() > 0 and (frame["txs_pending"] > 0).mean() > 0.9
     # the confirmation times stretch: transactions wait whole slots
-    assert simulate(params).confirmation.set_index("stage").loc["proposal", "p90_minutes"] > 20
+    assert confirmation_table(simulate(params)).set_index("stage").loc["proposal", "p90_minutes"] > 20
 
 
 def test_same_seed_gives_the_same_demand_under_every_mechanism(make_params: Callable[..., Params]) -> None:
@@ -228,7 +230,7 @@ def test_supply_changes_by_issuance_minus_burns(make_params: Callable[..., Param
         opening = rows["total_supply"].iloc[0] - rows["minted"].iloc[0] + rows["burned"].iloc[0]
         change = rows["total_supply"].iloc[-1] - opening
         assert change == pytest.approx(rows["minted"].sum() - rows["burned"].sum(), rel=1e-12, abs=1e-6)
-        kpi = traj.kpis.set_index("run").loc[run]
+        kpi = kpis_per_run(traj).set_index("run").loc[run]
         days = params.sim.slots / params.protocol.slots_per_day
         expected = (
             theory.net_inflation(rows["minted"].sum(), rows["burned"].sum(), opening) * 365 / days * 100
@@ -428,7 +430,7 @@ def test_strategies_pick_as_they_say(make_params: Callable[..., Params], strateg
 
 def test_agent_table_adds_up(make_params: Callable[..., Params]) -> None:
     traj = simulate(make_params(sim__slots=200))
-    agents = traj.agents
+    agents = agent_table(traj)
     assert set(agents["role"]) == {"sequencer", "prover", "relay", "backup"}
     np.testing.assert_allclose(agents["profit"], agents["revenue"] - agents["cost"])
     frame = traj.frame
@@ -442,7 +444,7 @@ def test_agent_table_adds_up(make_params: Callable[..., Params]) -> None:
 
 def test_confirmation_stages_are_ordered(make_params: Callable[..., Params]) -> None:
     params = make_params(sim__slots=200)
-    table = simulate(params).confirmation.set_index("stage")
+    table = confirmation_table(simulate(params)).set_index("stage")
     medians = table["median_minutes"].to_numpy()
     assert (np.diff(medians) >= 0).all()
     finality = params.environment.l1.finality_blocks * params.protocol.l1_block_seconds / 60
@@ -504,5 +506,5 @@ def test_parquet_round_trip_keeps_the_confirmation_table(
 ) -> None:
     traj = simulate(make_params(sim__slots=60))
     back = type(traj).read_parquet(traj.to_parquet(tmp_path / "t.parquet"))
-    pd.testing.assert_frame_equal(back.confirmation, traj.confirmation)
-    pd.testing.assert_frame_equal(back.agents, traj.agents)
+    pd.testing.assert_frame_equal(confirmation_table(back), confirmation_table(traj))
+    pd.testing.assert_frame_equal(agent_table(back), agent_table(traj))

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from aztec_econ.analysis.kpis import kpis_per_run
+from aztec_econ.analysis.tables import agent_table, confirmation_table, vote_table
 from aztec_econ.params import load_params
 from aztec_econ.simulation import simulate
 
@@ -65,10 +67,10 @@ def config_hashes(overrides: dict[str, Any]) -> dict[str, str]:
     return {
         "frame": frame_hash(traj.frame),
         "keys": frame_hash(traj.keys),
-        "kpis": frame_hash(traj.kpis),
-        "agents": frame_hash(traj.agents),
-        "confirmation": frame_hash(traj.confirmation),
-        "votes": frame_hash(traj.votes),
+        "kpis": frame_hash(kpis_per_run(traj)),
+        "agents": frame_hash(agent_table(traj)),
+        "confirmation": frame_hash(confirmation_table(traj)),
+        "votes": frame_hash(vote_table(traj)),
         "confirmation_hist": hashlib.sha256(
             np.ascontiguousarray(traj.confirmation_hist).tobytes()
         ).hexdigest()[:20],

@@ -247,6 +247,7 @@ runs = 2
 seed = None
 
 # %%
+from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.publish.glue import glue
 from aztec_econ.publish.notebook import setup
 from aztec_econ.simulation import simulate
@@ -254,7 +255,7 @@ from aztec_econ.simulation import simulate
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
 if params.protocol.prover_bond == 13:
     raise RuntimeError("unlucky bond")
-kpis = simulate(params).kpis
+kpis = kpis_per_run(simulate(params))
 glue("share_happy", float(kpis["share_happy"].mean()))
 glue("prover_bond_seen", params.protocol.prover_bond)
 """

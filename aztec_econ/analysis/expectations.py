@@ -17,7 +17,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from aztec_econ.analysis import theory
-from aztec_econ.analysis.kpis import sequencer_rewards_per_key, summarize, vote_window_slots
+from aztec_econ.analysis.kpis import kpis_per_run, summarize
+from aztec_econ.analysis.tables import sequencer_rewards_per_key, vote_table, vote_window_slots
 from aztec_econ.params import Params
 
 if TYPE_CHECKING:
@@ -183,7 +184,7 @@ def sweep(
     extra: Callable[[Trajectories], Mapping[str, float]] | None = None,
 ) -> pd.DataFrame:
     """Simulate `params` with each point's dotted overrides and collect KPIs: one row per point with the point's
-    values, per KPI of `metrics.KPI_DOCS` its mean over runs (`{kpi}`) and 95% confidence half-width (`{kpi}_ci`, 0
+    values, per KPI of `kpis` its mean over runs (`{kpi}`) and 95% confidence half-width (`{kpi}_ci`, 0
     with one run), `slots_simulated` (runs x slots), the values `expected(params)` returns (closed forms at the point, e.g.
     `expected_randao`) and those `extra(traj)` returns (e.g. `vote_outcomes`). Every point uses the same seed (common random numbers: differences between points are not noise in the
     draws they share)."""
@@ -193,7 +194,7 @@ def sweep(
     for point in points:
         p = params.with_overrides(point)
         traj = simulate(p)
-        summary = summarize(traj.kpis[["run", *kpis]])
+        summary = summarize(kpis_per_run(traj)[["run", *kpis]])
         row: dict[str, Any] = dict(point)
         for kpi in kpis:
             mean = float(summary.loc[kpi, "mean"])
@@ -297,7 +298,7 @@ def vote_outcomes(traj: Trajectories) -> dict[str, float]:
     (`windows`), the mean counted blocks per window (`blocks_per_window`), and the binomial closed form given each
     window's counted blocks, averaged over windows (`theory_pass_share`: `theory.vote_pass_probability` at
     `effective_support`; exact when nothing fails and the attacker follows)."""
-    table = traj.votes
+    table = vote_table(traj)
     complete = table[table["complete"]]
     if complete.empty:
         nan = math.nan

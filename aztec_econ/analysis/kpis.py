@@ -1,442 +1,339 @@
 """KPIs per Monte Carlo run, and their aggregation over runs with confidence intervals.
 
-Every KPI is computed from the documented output frame and key table (docs/outputs.md), so it can be recomputed from
-a saved Parquet file. `KPI_DOCS` names each KPI with its unit.
+Each KPI is declared once, in `KPIS`: its name (the column of `kpis_per_run`), unit, description (docs/outputs.md is
+generated from them) and how it is computed, in the style of Mesa's model reporters. Every KPI reads the documented
+output frame and key table through `RunData`, which computes what several KPIs share (the per-run groupby, the agent
+and vote tables, ...) once, so the frame is scanned no more often than it needs to be. A KPI can thus be recomputed
+from a saved Parquet file.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 from scipy import stats
 
+from aztec_econ.analysis.run_data import RunData, gini, nakamoto
+
 if TYPE_CHECKING:
-    from aztec_econ.params import Params
     from aztec_econ.simulation import Trajectories
 
-KPI_DOCS: dict[str, str] = {
-    "share_happy": "share of slots finalized on the happy path [share]",
-    "share_backup": "share of slots finalized in backup mode [share]",
-    "share_skipped": "share of slots with no block [share]",
-    "finalized_per_day": "finalized blocks per day [blocks/day]",
-    "gap_mean_minutes": "mean time between consecutive finalized blocks [minutes]",
-    "gap_p90_minutes": "90th percentile of the time between finalized blocks [minutes]",
-    "gap_max_minutes": "longest time between finalized blocks [minutes]",
-    "reward_sequencers": "block rewards paid to sequencers [tokens]",
-    "reward_provers": "block rewards paid to provers (self-proving sequencers included) [tokens]",
-    "reward_submitters": "block rewards paid to proof submitters [tokens]",
-    "reward_backup": "block rewards paid to backup builders [tokens]",
-    "slashed": "prover bonds slashed [tokens]",
-    "slashing_events": "slots in which a bond was slashed [count]",
-    "gini_sequencer_rewards": "Gini coefficient of sequencer rewards over keys active during the run [0-1]",
-    "nakamoto_sequencer_rewards": "fewest keys earning more than half of sequencer rewards [keys]",
-    "mean_active_sequencers": "mean number of eligible keys [keys]",
-    "supply_growth_pct_per_year": "total supply growth, annualised [% per year]",
-    "attacker_key_share": "share of the initial keys the attacker owns [share]",
-    "attacker_share": "share of slots the attacker won (election or pre-built backup) [share]",
-    "attacker_revenue": "sequencer rewards of attacker-won happy slots plus its backup rewards [tokens]",
-    "attacker_extra_revenue": "attacker revenue minus its key share of all sequencer and backup rewards [tokens]",
-    "l1_blocks_withheld_per_slot": "L1 blocks the attacker withheld per slot [blocks/slot]",
-    "l1_value_forfeited": "L1 proposer value forfeited by withheld blocks [tokens]",
-    "attacker_net_gain": "attacker extra revenue minus forfeited L1 value [tokens]",
-    "share_censored_l1_blocks": "share of L1 blocks built by censoring builders [share]",
-    "share_proposal_censored": "share of slots whose proposal phase was censored in every L1 block [share]",
-    "inclusion_delay_mean": "mean delay from the proposal phase start to the winning proposal's block [L1 blocks]",
-    "vote_windows": "complete upgrade-vote windows in the run [windows]",
-    "vote_pass_share": "share of complete vote windows that passed (mean over runs: pass probability) [share]",
-    "fees_paid": "fees users paid [tokens]",
-    "fees_burned": "fees burned [tokens]",
-    "fees_to_producers": "fees kept by block producers (tips) [tokens]",
-    "mev_total": "MEV extracted from included public-state transactions [tokens]",
-    "mev_burned": "MEV burned [tokens]",
-    "mean_base_fee": "mean base fee over slots (0 unless base_fee_burn) [tokens/mana]",
-    "mean_utilisation": "mean capacity used by produced blocks over block capacity [share]",
-    "txs_included_per_day": "transactions included per day [txs/day]",
-    "share_txs_expired": "expired transactions over included plus expired [share]",
-    "mean_l1_gas_price": "mean L1 gas price [gwei]",
-    "l1_cost_total": "L1 costs of every actor, token equivalent [tokens]",
-    "l1_cost_per_block": "L1 costs per produced block, token equivalent [tokens]",
-    "mean_prover_price": "mean agreed prover price over slots a third-party prover committed [tokens]",
-    "share_third_party_commitments": "share of slots committed to a third-party prover [share]",
-    "issuance_per_year": "tokens minted per year [tokens/year]",
-    "burn_per_year": "tokens burned per year (fees, MEV, slashed bonds) [tokens/year]",
-    "net_inflation_pct_per_year": "(issuance - burns) per year over the opening supply [% per year]",
-    "apr_sequencers": "sequencers' profit per year over their stakes [share/year]",
-    "apr_provers": "third-party provers' profit per year over their initial balances [share/year]",
-    "confirm_proposal_median_minutes": "median time from submission to inclusion in the winning proposal [minutes]",
-    "confirm_finalized_l1_median_minutes": "median time from submission to L1 finality of the block's proof [minutes]",
-    "confirm_finalized_l1_p99_minutes": "99th percentile of the time to L1 finality [minutes]",
-}
+Values: TypeAlias = pd.Series | Sequence[float] | float
+"""A KPI's values: a Series indexed by run, one value per run in run order, or one value for every run."""
 
 
-def gini(values: NDArray[np.float64]) -> float:
-    """Gini coefficient of non-negative values (0: all equal; close to 1: one holds all)."""
-    x = np.sort(np.asarray(values, dtype=np.float64))
-    n = x.size
-    total = x.sum()
-    if n == 0 or total == 0:
-        return 0.0
-    ranks = np.arange(1, n + 1)
-    return float((2 * (ranks * x).sum()) / (n * total) - (n + 1) / n)
+@dataclass(frozen=True)
+class KPI:
+    """One KPI: a column of `kpis_per_run`."""
+
+    name: str
+    unit: str
+    """Unit of its values ("share", "tokens", "%/year", ...)."""
+    description: str
+    """What it measures, in one line (the documentation's)."""
+    compute: Callable[[RunData], Values]
+    """Its values per run from the shared run data."""
 
 
-def nakamoto(values: NDArray[np.float64], threshold: float = 0.5) -> int:
-    """Fewest holders whose combined share exceeds `threshold`."""
-    x = np.sort(np.asarray(values, dtype=np.float64))[::-1]
-    total = x.sum()
-    if total == 0:
-        return 0
-    return int(np.searchsorted(np.cumsum(x) / total, threshold, side="right") + 1)
+def _total(column: str) -> Callable[[RunData], Values]:
+    return lambda d: d.total(column)
 
 
-def sequencer_rewards_per_key(traj: Trajectories) -> pd.DataFrame:
-    """Sequencer rewards per (run, key) over keys that were eligible at some point of the horizon."""
-    frame, keys = traj.frame, traj.keys
-    end_block = traj.params.sim.slots * traj.params.protocol.slot_l1_blocks
-    won = frame[frame["proposer"] >= 0]
-    earned = won.groupby(["run", "proposer"], observed=True)["reward_sequencer"].sum()
-    table = keys.loc[keys["eligible_l1_block"] < end_block, ["run", "key"]].copy()
-    index = pd.MultiIndex.from_frame(table.rename(columns={"key": "proposer"}))
-    table["reward"] = earned.reindex(index, fill_value=0.0).to_numpy()
-    return table
+def _mean(column: str) -> Callable[[RunData], Values]:
+    return lambda d: d.mean(column)
 
 
-def _gaps_minutes(frame: pd.DataFrame, block_seconds: float) -> pd.DataFrame:
-    """Per run: mean, p90 and max time between consecutive finalized blocks (minutes)."""
-    done = frame.loc[frame["finalized_l1_block"] >= 0, ["run", "finalized_l1_block"]]
-    runs = done["run"].to_numpy()
-    blocks = done["finalized_l1_block"].to_numpy()
-    same = runs[1:] == runs[:-1]
-    gaps = pd.DataFrame({"run": runs[1:][same], "gap": np.diff(blocks)[same] * block_seconds / 60.0})
-    grouped = gaps.groupby("run")["gap"]
-    return pd.DataFrame(
-        {
-            "gap_mean_minutes": grouped.mean(),
-            "gap_p90_minutes": grouped.quantile(0.9),
-            "gap_max_minutes": grouped.max(),
-        }
-    )
+def _mode_share(mode: str) -> Callable[[RunData], Values]:
+    return lambda d: d.mode_share.get(mode, 0.0)
 
 
-def kpis_per_run(traj: Trajectories) -> pd.DataFrame:
-    """One row per run with every KPI of `KPI_DOCS`."""
-    p = traj.params
-    frame = traj.frame
-    days = p.sim.slots / p.protocol.slots_per_day
-    by_run = frame.groupby("run", observed=True)
-    mode_share = pd.crosstab(frame["run"], frame["mode"], normalize="index")
-    out = pd.DataFrame(index=pd.Index(sorted(frame["run"].unique()), name="run"))
-    for mode in ("happy", "backup", "skipped"):
-        out[f"share_{mode}"] = mode_share.get(mode, 0.0)
-    out["finalized_per_day"] = (1.0 - out["share_skipped"]) * p.sim.slots / days
-    out = out.join(_gaps_minutes(frame, p.protocol.l1_block_seconds))
-    out["reward_sequencers"] = by_run["reward_sequencer"].sum()
-    out["reward_provers"] = by_run["reward_prover"].sum()
-    out["reward_submitters"] = by_run["reward_submitter"].sum()
-    out["reward_backup"] = by_run["reward_backup"].sum()
-    out["slashed"] = by_run["slashed"].sum()
-    out["slashing_events"] = by_run["slashed"].apply(lambda s: int((s > 0).sum()))
-    per_key = sequencer_rewards_per_key(traj).groupby("run")["reward"]
-    out["gini_sequencer_rewards"] = per_key.apply(lambda r: gini(r.to_numpy()))
-    out["nakamoto_sequencer_rewards"] = per_key.apply(lambda r: nakamoto(r.to_numpy()))
-    out["mean_active_sequencers"] = by_run["active_sequencers"].mean()
-    supply = by_run["total_supply"]
-    start = supply.first() - by_run["minted"].first() + by_run["burned"].first()
-    out["supply_growth_pct_per_year"] = (supply.last() / start - 1.0) * 100.0 * 365.0 / days
-    out = out.join(_attack_kpis(traj, by_run))
-    out = out.join(_economics_kpis(traj, by_run, days))
+def _gap(column: str) -> Callable[[RunData], Values]:
+    return lambda d: d.gaps[column]
+
+
+def _share_expired(d: RunData) -> pd.Series:
+    included, expired = d.total("txs_included"), d.total("txs_expired")
+    return (expired / (included + expired)).where(included + expired > 0, 0.0)
+
+
+KPIS: tuple[KPI, ...] = (
+    # block production
+    KPI("share_happy", "share", "share of slots finalized on the happy path", _mode_share("happy")),
+    KPI("share_backup", "share", "share of slots finalized in backup mode", _mode_share("backup")),
+    KPI("share_skipped", "share", "share of slots without a block", _mode_share("skipped")),
+    KPI(
+        "finalized_per_day",
+        "blocks/day",
+        "finalized blocks per day",
+        lambda d: (1.0 - d.mode_share.get("skipped", 0.0)) * d.params.sim.slots / d.days,
+    ),
+    KPI(
+        "gap_mean_minutes",
+        "minutes",
+        "mean time between consecutive finalized blocks",
+        _gap("gap_mean_minutes"),
+    ),
+    KPI(
+        "gap_p90_minutes",
+        "minutes",
+        "90th percentile of the time between consecutive finalized blocks",
+        _gap("gap_p90_minutes"),
+    ),
+    KPI(
+        "gap_max_minutes",
+        "minutes",
+        "longest time between consecutive finalized blocks",
+        _gap("gap_max_minutes"),
+    ),
+    # rewards, slashing, decentralisation, supply
+    KPI(
+        "reward_sequencers",
+        "tokens",
+        "tokens minted to sequencers (`reward_sequencer`: their block-reward share, early-reveal bonuses included)",
+        _total("reward_sequencer"),
+    ),
+    KPI(
+        "reward_provers",
+        "tokens",
+        "block rewards minted to provers (self-proving sequencers included)",
+        _total("reward_prover"),
+    ),
+    KPI(
+        "reward_submitters", "tokens", "block rewards minted to proof submitters", _total("reward_submitter")
+    ),
+    KPI(
+        "reward_backup",
+        "tokens",
+        "block rewards minted to backup builders (the attacker's pre-built blocks included)",
+        _total("reward_backup"),
+    ),
+    KPI("slashed", "tokens", "prover bonds slashed (and burned)", _total("slashed")),
+    KPI(
+        "slashing_events",
+        "slots",
+        "slots in which a bond was slashed",
+        lambda d: d.by_run["slashed"].apply(lambda s: int((s > 0).sum())),
+    ),
+    KPI(
+        "gini_sequencer_rewards",
+        "0-1",
+        "Gini coefficient of sequencer rewards over the keys eligible at some point of the horizon",
+        lambda d: d.rewards_per_key.apply(lambda r: gini(r.to_numpy())),
+    ),
+    KPI(
+        "nakamoto_sequencer_rewards",
+        "keys",
+        "fewest keys earning more than half of the sequencer rewards (over the same keys)",
+        lambda d: d.rewards_per_key.apply(lambda r: nakamoto(r.to_numpy())),
+    ),
+    KPI("mean_active_sequencers", "keys", "mean number of eligible keys", _mean("active_sequencers")),
+    KPI(
+        "supply_growth_pct_per_year",
+        "%/year",
+        "total supply growth over the horizon, annualised linearly (x 365 / days)",
+        lambda d: (d.by_run["total_supply"].last() / d.opening_supply - 1.0) * 100.0 * 365.0 / d.days,
+    ),
+    # attacks and governance
+    KPI(
+        "attacker_key_share",
+        "share",
+        "share of the initial keys the attacker owns (its slot share without an attack)",
+        lambda d: d.attacker_key_share,
+    ),
+    KPI("attacker_share", "share", "share of slots the attacker won (`attacker_won`)", _mean("attacker_won")),
+    KPI(
+        "attacker_revenue",
+        "tokens",
+        "`reward_sequencer` of happy slots plus `reward_backup` of backup slots the attacker won (`attacker_won`)",
+        lambda d: d.attacker_revenue,
+    ),
+    KPI(
+        "attacker_extra_revenue",
+        "tokens",
+        "attacker revenue minus `attacker_key_share` x (all sequencer + backup rewards)",
+        lambda d: d.attacker_extra_revenue,
+    ),
+    KPI(
+        "l1_blocks_withheld_per_slot",
+        "blocks/slot",
+        "L1 blocks the attacker withheld per slot",
+        _mean("l1_blocks_withheld"),
+    ),
+    KPI(
+        "l1_value_forfeited",
+        "tokens",
+        "L1 proposer value forfeited by withheld blocks",
+        _total("l1_value_forfeited"),
+    ),
+    KPI(
+        "attacker_net_gain",
+        "tokens",
+        "attacker extra revenue minus forfeited L1 value",
+        lambda d: d.attacker_extra_revenue - d.total("l1_value_forfeited"),
+    ),
+    KPI(
+        "share_censored_l1_blocks",
+        "share",
+        "share of L1 blocks built by censoring builders",
+        lambda d: d.mean("censored_l1_blocks") / d.params.protocol.slot_l1_blocks,
+    ),
+    KPI(
+        "share_proposal_censored",
+        "share",
+        "share of slots whose proposal phase was censored in every L1 block",
+        _mean("proposal_censored"),
+    ),
+    KPI(
+        "inclusion_delay_mean",
+        "L1 blocks",
+        "mean `inclusion_delay` over slots with a landed proposal",
+        lambda d: (
+            d.frame.loc[d.frame["inclusion_delay"] >= 0]
+            .groupby("run", observed=True)["inclusion_delay"]
+            .mean()
+            .reindex(d.index)
+        ),
+    ),
+    KPI(
+        "vote_windows",
+        "windows",
+        "complete upgrade-vote windows",
+        lambda d: d.complete_votes.size().reindex(d.index, fill_value=0),
+    ),
+    KPI(
+        "vote_pass_share",
+        "share",
+        "share of complete vote windows that passed; its mean over runs is the pass probability",
+        lambda d: d.complete_votes["passed"].mean().reindex(d.index),
+    ),
+    # fees, MEV, demand
+    KPI("fees_paid", "tokens", "fees users paid", _total("fees_paid")),
+    KPI("fees_burned", "tokens", "fees burned", _total("fees_burned")),
+    KPI("fees_to_producers", "tokens", "fees kept by block producers (`tips`)", _total("tips")),
+    KPI("mev_total", "tokens", "MEV extracted from included public-state transactions", _total("mev")),
+    KPI("mev_burned", "tokens", "MEV burned", _total("mev_burned")),
+    KPI(
+        "mean_base_fee",
+        "tokens/mana",
+        "mean base fee over slots (0 unless `base_fee_burn`)",
+        _mean("base_fee"),
+    ),
+    KPI(
+        "mean_utilisation",
+        "share",
+        "mean capacity used by produced blocks over block capacity",
+        lambda d: (d.produced["capacity_used"].mean() / d.params.protocol.block_capacity).reindex(d.index),
+    ),
+    KPI(
+        "txs_included_per_day",
+        "txs/day",
+        "transactions included per day",
+        lambda d: d.total("txs_included") / d.days,
+    ),
+    KPI("share_txs_expired", "share", "expired transactions over included plus expired", _share_expired),
+    # L1 costs, the prover market
+    KPI("mean_l1_gas_price", "gwei", "mean L1 gas price", _mean("l1_gas_price")),
+    KPI("l1_cost_total", "tokens", "L1 costs of every actor (token equivalent)", _total("l1_cost")),
+    KPI(
+        "l1_cost_per_block",
+        "tokens",
+        "L1 costs per produced block (token equivalent)",
+        lambda d: (d.total("l1_cost") / d.produced.size()).reindex(d.index),
+    ),
+    KPI(
+        "mean_prover_price",
+        "tokens",
+        "mean `prover_price` over slots committed to a third-party prover (0 where the slot did not end happy: "
+        "the price is paid on the happy path only)",
+        lambda d: (
+            d.frame[d.frame["prover"] >= 0]
+            .groupby("run", observed=True)["prover_price"]
+            .mean()
+            .reindex(d.index)
+        ),
+    ),
+    KPI(
+        "share_third_party_commitments",
+        "share",
+        "share of slots committed to a third-party prover",
+        lambda d: (d.frame["prover"] >= 0).groupby(d.frame["run"]).mean(),
+    ),
+    # supply and returns
+    KPI("issuance_per_year", "tokens/year", "tokens minted per year", lambda d: d.per_year("minted")),
+    KPI(
+        "burn_per_year",
+        "tokens/year",
+        "tokens burned per year (fees, MEV, slashed bonds)",
+        lambda d: d.per_year("burned"),
+    ),
+    KPI(
+        "net_inflation_pct_per_year",
+        "%/year",
+        "(issuance - burns) per year over the opening supply",
+        lambda d: (d.per_year("minted") - d.per_year("burned")) / d.opening_supply * 100.0,
+    ),
+    KPI(
+        "apr_sequencers",
+        "share/year",
+        "sequencers' profit per year over their capital (agent table: minimum stake x mean eligible keys)",
+        lambda d: d.apr("sequencer"),
+    ),
+    KPI(
+        "apr_provers",
+        "share/year",
+        "third-party provers' profit per year over their initial balances (all provers together)",
+        lambda d: d.apr("prover"),
+    ),
+    # confirmation times
+    KPI(
+        "confirm_proposal_median_minutes",
+        "minutes",
+        "median time from submission to inclusion in the winning proposal",
+        lambda d: d.confirmation_quantile("proposal", 0.5),
+    ),
+    KPI(
+        "confirm_finalized_l1_median_minutes",
+        "minutes",
+        "median time from submission to L1 finality of the block's proof",
+        lambda d: d.confirmation_quantile("finalized_l1", 0.5),
+    ),
+    KPI(
+        "confirm_finalized_l1_p99_minutes",
+        "minutes",
+        "99th percentile of the time from submission to L1 finality",
+        lambda d: d.confirmation_quantile("finalized_l1", 0.99),
+    ),
+)
+"""Every KPI, in column order."""
+
+
+def compute_kpis(traj: Trajectories) -> pd.DataFrame:
+    """One row per run (`run`, then every KPI of `KPIS`), computed afresh; `kpis_per_run` caches it."""
+    data = RunData(traj)
+    out = pd.DataFrame(index=pd.Index(sorted(traj.frame["run"].unique()), name="run"))
+    for kpi in KPIS:
+        out[kpi.name] = kpi.compute(data)
     return out.reset_index()
 
 
-def _economics_kpis(traj: Trajectories, by_run: pd.api.typing.DataFrameGroupBy, days: float) -> pd.DataFrame:
-    """Fees, burns, L1 costs, the prover market, supply, returns and confirmation times per run (issue 3)."""
-    p = traj.params
-    frame = traj.frame
-    out = pd.DataFrame(index=by_run.size().index)
-    out["fees_paid"] = by_run["fees_paid"].sum()
-    out["fees_burned"] = by_run["fees_burned"].sum()
-    out["fees_to_producers"] = by_run["tips"].sum()
-    out["mev_total"] = by_run["mev"].sum()
-    out["mev_burned"] = by_run["mev_burned"].sum()
-    out["mean_base_fee"] = by_run["base_fee"].mean()
-    produced = frame[frame["mode"] != "skipped"].groupby("run", observed=True)
-    out["mean_utilisation"] = (produced["capacity_used"].mean() / p.protocol.block_capacity).reindex(
-        out.index
-    )
-    out["txs_included_per_day"] = by_run["txs_included"].sum() / days
-    included, expired = by_run["txs_included"].sum(), by_run["txs_expired"].sum()
-    out["share_txs_expired"] = (expired / (included + expired)).where(included + expired > 0, 0.0)
-    out["mean_l1_gas_price"] = by_run["l1_gas_price"].mean()
-    out["l1_cost_total"] = by_run["l1_cost"].sum()
-    out["l1_cost_per_block"] = (out["l1_cost_total"] / produced.size()).reindex(out.index)
-    third = frame[frame["prover"] >= 0].groupby("run", observed=True)
-    out["mean_prover_price"] = third["prover_price"].mean().reindex(out.index)
-    out["share_third_party_commitments"] = (frame["prover"] >= 0).groupby(frame["run"]).mean()
-    years = days / 365.0
-    out["issuance_per_year"] = by_run["minted"].sum() / years
-    out["burn_per_year"] = by_run["burned"].sum() / years
-    supply = by_run["total_supply"]
-    start = supply.first() - by_run["minted"].first() + by_run["burned"].first()
-    out["net_inflation_pct_per_year"] = (out["issuance_per_year"] - out["burn_per_year"]) / start * 100.0
-    agents = agent_table(traj)
-    for role, name in (("sequencer", "apr_sequencers"), ("prover", "apr_provers")):
-        rows = agents[agents["role"] == role].groupby("run")
-        capital = rows["capital"].sum()
-        out[name] = (rows["profit"].sum() / capital / years).where(capital > 0).reindex(out.index)
-    for stage, q, name in (
-        ("proposal", 0.5, "confirm_proposal_median_minutes"),
-        ("finalized_l1", 0.5, "confirm_finalized_l1_median_minutes"),
-        ("finalized_l1", 0.99, "confirm_finalized_l1_p99_minutes"),
-    ):
-        out[name] = [_hist_quantile(h, q, p) for h in _delay_hist(traj, stage)]
-    return out
+_CACHE_KEY = "analysis.kpis"
 
 
-AGENT_DOCS: dict[str, str] = {
-    "run": "global Monte Carlo run index [-]",
-    "agent": "`sequencers` (all keys together), `prover_<i>`, `relays`, `backup` [-]",
-    "role": "sequencer, prover, relay or backup [-]",
-    "revenue": "block rewards, fees and MEV kept, prover prices received [tokens]",
-    "cost": "L1 gas and blobs, proving compute, prover prices paid, slashed bonds, operating cost [tokens]",
-    "profit": "revenue - cost [tokens]",
-    "capital": "stake (sequencers: minimum stake x mean eligible keys) or initial balance (provers) [tokens]",
-    "apr": "profit per year over capital (NaN without capital) [share/year]",
-}
-
-
-def agent_table(traj: Trajectories) -> pd.DataFrame:
-    """Revenue, cost, profit and return per (run, agent). ETH costs are converted at `environment.l1.eth_per_token`.
-
-    Self-proving sequencers earn the prover's and (unless a relay submits) the submitter's reward shares and bear
-    the proving costs and slashes themselves; block producers in backup mode are the backup builders.
-    """
-    p = traj.params
-    f = traj.frame
-    days = p.sim.slots / p.protocol.slots_per_day
-    years = days / 365.0
-    eth = p.environment.l1.eth_per_token
-    run = f["run"].to_numpy()
-    happy = (f["mode"] == "happy").to_numpy()
-    backup = (f["mode"] == "backup").to_numpy()
-    selfp = f["self_proved"].to_numpy()
-    prover = f["prover"].to_numpy()
-    submitter = f["submitter"]
-    kept = (f["tips"] + f["mev"] - f["mev_burned"]).to_numpy()
-    relay = (submitter == "relay").to_numpy()
-    own_submit = (submitter == "prover").to_numpy() | (submitter == "sequencer").to_numpy()
-    runs = np.unique(run)
-
-    def per_run(values: NDArray[np.float64] | pd.Series) -> NDArray[np.float64]:
-        return (
-            pd.Series(np.asarray(values, dtype=np.float64))
-            .groupby(run)
-            .sum()
-            .reindex(runs, fill_value=0)
-            .to_numpy()
-        )
-
-    rows = []
-    seq_revenue = per_run(
-        f["reward_sequencer"].to_numpy()
-        + np.where(happy, kept, 0.0)
-        + np.where(selfp, f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0), 0.0)
-    )
-    seq_cost = per_run(
-        f["l1_cost_sequencer"].to_numpy()
-        + np.where(selfp, f["proving_cost"] + f["slashed"], 0.0)
-        + f["prover_price"].to_numpy()
-    )
-    active = f.groupby("run", observed=True)["active_sequencers"].mean().reindex(runs).to_numpy()
-    seq_cost = seq_cost + active * days * p.agents.sequencers.operating_cost_per_day / eth
-    rows.append(
-        _agent_rows(
-            runs, "sequencers", "sequencer", seq_revenue, seq_cost, active * p.protocol.minimum_stake, years
-        )
-    )
-    for i in range(p.agents.provers.count):
-        mine = prover == i
-        revenue = per_run(
-            np.where(
-                mine,
-                f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0) + f["prover_price"],
-                0.0,
-            )
-        )
-        cost = per_run(np.where(mine, f["l1_cost_prover"] + f["proving_cost"] + f["slashed"], 0.0))
-        cost = cost + days * p.agents.provers.operating_cost_per_day / eth
-        capital = np.full(runs.size, p.agents.provers.initial_balance)
-        rows.append(_agent_rows(runs, f"prover_{i}", "prover", revenue, cost, capital, years))
-    rows.append(
-        _agent_rows(
-            runs,
-            "relays",
-            "relay",
-            per_run(np.where(relay, f["reward_submitter"], 0.0)),
-            per_run(f["l1_cost_relay"]),
-            np.zeros(runs.size),
-            years,
-        )
-    )
-    rows.append(
-        _agent_rows(
-            runs,
-            "backup",
-            "backup",
-            per_run(f["reward_backup"].to_numpy() + np.where(backup, kept, 0.0)),
-            per_run(f["l1_cost_backup"]),
-            np.zeros(runs.size),
-            years,
-        )
-    )
-    return pd.concat(rows, ignore_index=True).sort_values(["run", "role", "agent"], ignore_index=True)
-
-
-def _agent_rows(
-    runs: NDArray[np.int64],
-    agent: str,
-    role: str,
-    revenue: NDArray[np.float64],
-    cost: NDArray[np.float64],
-    capital: NDArray[np.float64],
-    years: float,
-) -> pd.DataFrame:
-    profit = revenue - cost
-    with np.errstate(divide="ignore", invalid="ignore"):
-        apr = np.where(capital > 0, profit / capital / years, np.nan)
-    return pd.DataFrame(
-        {
-            "run": runs.astype(np.int32),
-            "agent": agent,
-            "role": role,
-            "revenue": revenue,
-            "cost": cost,
-            "profit": profit,
-            "capital": capital,
-            "apr": apr,
-        }
-    )
-
-
-CONFIRMATION_DOCS: dict[str, str] = {
-    "stage": "proposal, commitment, data_on_da, proven, finalized_l1 (`model.mechanisms.confirmation`) [-]",
-    "txs": "transactions that reached the stage, all runs [txs]",
-    "mean_minutes": "mean time from submission to the stage [minutes]",
-    "median_minutes": "median of that time [minutes]",
-    "p90_minutes": "90th percentile [minutes]",
-    "p99_minutes": "99th percentile [minutes]",
-}
-
-
-def _delay_hist(traj: Trajectories, stage: str) -> NDArray[np.float64]:
-    """Per run: transactions by delay (L1 blocks) from submission to `stage`, the submission offset U included."""
-    from aztec_econ.model.mechanisms.confirmation import stage_histogram
-
-    hist = stage_histogram(traj.params, traj.confirmation_hist, stage)
-    width = traj.params.protocol.slot_l1_blocks
-    uniform = np.concatenate([[0.0], np.full(width, 1.0 / width)])  # U uniform on 1..slot
-    return np.stack([np.convolve(h, uniform) for h in hist]) if hist.size else hist
-
-
-def _hist_quantile(hist: NDArray[np.float64], q: float, params: Params) -> float:
-    total = hist.sum()
-    if total <= 0:
-        return float("nan")
-    at = int(np.searchsorted(np.cumsum(hist), q * total))
-    return at * params.protocol.l1_block_seconds / 60.0
-
-
-def confirmation_table(traj: Trajectories) -> pd.DataFrame:
-    """Per confirmation stage, over all runs: transactions, mean, median, p90 and p99 of the time from submission."""
-    from aztec_econ.model.mechanisms.confirmation import STAGES
-
-    p = traj.params
-    minutes = p.protocol.l1_block_seconds / 60.0
-    rows = []
-    for stage in STAGES:
-        hist = _delay_hist(traj, stage).sum(axis=0)
-        total = float(hist.sum())
-        mean = float((hist * np.arange(hist.size)).sum() / total * minutes) if total else float("nan")
-        rows.append(
-            {
-                "stage": stage,
-                "txs": round(total),
-                "mean_minutes": mean,
-                "median_minutes": _hist_quantile(hist, 0.5, p),
-                "p90_minutes": _hist_quantile(hist, 0.9, p),
-                "p99_minutes": _hist_quantile(hist, 0.99, p),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _attack_kpis(traj: Trajectories, by_run: pd.api.typing.DataFrameGroupBy) -> pd.DataFrame:
-    """The attack and governance KPIs per run (issue 4)."""
-    p = traj.params
-    frame = traj.frame
-    key_share = (
-        round(p.attacks.randao.sequencer_share * p.agents.sequencers.initial) / p.agents.sequencers.initial
-    )
-    won = frame["attacker_won"].to_numpy()
-    mode = frame["mode"]
-    revenue = np.where(won & (mode == "happy"), frame["reward_sequencer"], 0.0) + np.where(
-        won & (mode == "backup"), frame["reward_backup"], 0.0
-    )
-    out = pd.DataFrame(index=by_run.size().index)
-    out["attacker_key_share"] = key_share
-    out["attacker_share"] = by_run["attacker_won"].mean()
-    out["attacker_revenue"] = pd.Series(revenue, index=frame.index).groupby(frame["run"]).sum()
-    pool = by_run["reward_sequencer"].sum() + by_run["reward_backup"].sum()
-    out["attacker_extra_revenue"] = out["attacker_revenue"] - key_share * pool
-    out["l1_blocks_withheld_per_slot"] = by_run["l1_blocks_withheld"].mean()
-    out["l1_value_forfeited"] = by_run["l1_value_forfeited"].sum()
-    out["attacker_net_gain"] = out["attacker_extra_revenue"] - out["l1_value_forfeited"]
-    out["share_censored_l1_blocks"] = by_run["censored_l1_blocks"].mean() / p.protocol.slot_l1_blocks
-    out["share_proposal_censored"] = by_run["proposal_censored"].mean()
-    delay = frame.loc[frame["inclusion_delay"] >= 0].groupby("run", observed=True)["inclusion_delay"].mean()
-    out["inclusion_delay_mean"] = delay.reindex(out.index)
-    votes = vote_table(traj)
-    complete = votes[votes["complete"]].groupby("run")
-    out["vote_windows"] = complete.size().reindex(out.index, fill_value=0)
-    out["vote_pass_share"] = complete["passed"].mean().reindex(out.index)
-    return out
-
-
-def vote_window_slots(params: Params) -> int:
-    """Slots per upgrade-vote window (see `model.mechanisms.governance`)."""
-    pr = params.protocol
-    return max(1, round(pr.upgrade_vote_window_days * pr.slots_per_day))
-
-
-def vote_table(traj: Trajectories) -> pd.DataFrame:
-    """One row per (run, vote window): yes votes, counted blocks, whether it passed, whether the window is complete.
-
-    A window passes when yes > `protocol.upgrade_vote_threshold` x counted blocks (spec: Voting on upgrades).
-    """
-    p = traj.params
-    frame = traj.frame
-    size = vote_window_slots(p)
-    window = (frame["slot"].to_numpy() // size).astype(np.int32)
-    vote = frame["vote"]
-    table = (
-        pd.DataFrame(
-            {
-                "run": frame["run"].to_numpy(),
-                "window": window,
-                "yes": (vote == "yes").to_numpy().astype(np.int64),
-                "proposed": (vote != "none").to_numpy().astype(np.int64),
-                "slots": np.ones(len(frame), dtype=np.int64),
-            }
-        )
-        .groupby(["run", "window"], sort=True)
-        .sum()
-        .reset_index()
-    )
-    table["passed"] = table["yes"] > p.protocol.upgrade_vote_threshold * table["proposed"]
-    table["complete"] = table.pop("slots") == size
+def kpis_per_run(traj: Trajectories) -> pd.DataFrame:
+    """One row per run with every KPI, computed once per trajectories object and cached on it."""
+    table = traj.derived.get(_CACHE_KEY)
+    if table is None:
+        table = traj.derived[_CACHE_KEY] = compute_kpis(traj)
     return table
+
+
+def summary(traj: Trajectories, confidence: float = 0.95) -> pd.DataFrame:
+    """The KPIs of `traj` aggregated over runs with confidence intervals (`summarize`)."""
+    return summarize(kpis_per_run(traj), confidence)
 
 
 def summarize(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

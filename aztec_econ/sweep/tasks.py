@@ -42,14 +42,14 @@ def _worker() -> str:
 
 def simulate_point(params_json: str) -> PointOutcome:
     """Simulate one point (parameters as `Params.to_json()` text) and compute its KPIs per run and over runs."""
-    from aztec_econ.analysis.kpis import summarize
+    from aztec_econ.analysis.kpis import kpis_per_run, summarize
     from aztec_econ.params import parse_params
     from aztec_econ.simulation import simulate
 
     start = time.perf_counter()
     try:
         params = parse_params(json.loads(params_json))
-        kpis = simulate(params).kpis
+        kpis = kpis_per_run(simulate(params))
         aggregated = summarize(kpis).reset_index()
     except Exception:
         return PointOutcome(

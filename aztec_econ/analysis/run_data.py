@@ -1,0 +1,144 @@
+"""What the KPIs of `aztec_econ.analysis.kpis` read from a simulation's trajectories, computed once and shared.
+
+`RunData` wraps one `Trajectories`: the horizon in days and years, the per-run groupby of the frame, and the
+intermediate tables several KPIs need (mode shares, finalization gaps, rewards per key, the agent and vote tables,
+the attacker's revenue), each computed on first use. `gini` and `nakamoto` are the concentration measures.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from aztec_econ.analysis.tables import (
+    agent_table,
+    delay_hist,
+    finalization_gaps,
+    hist_quantile,
+    sequencer_rewards_per_key,
+    vote_table,
+)
+
+if TYPE_CHECKING:
+    from aztec_econ.simulation import Trajectories
+
+
+def gini(values: NDArray[np.float64]) -> float:
+    """Gini coefficient of non-negative values (0: all equal; close to 1: one holds all)."""
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    n = x.size
+    total = x.sum()
+    if n == 0 or total == 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2 * (ranks * x).sum()) / (n * total) - (n + 1) / n)
+
+
+def nakamoto(values: NDArray[np.float64], threshold: float = 0.5) -> int:
+    """Fewest holders whose combined share exceeds `threshold`."""
+    x = np.sort(np.asarray(values, dtype=np.float64))[::-1]
+    total = x.sum()
+    if total == 0:
+        return 0
+    return int(np.searchsorted(np.cumsum(x) / total, threshold, side="right") + 1)
+
+
+class RunData:
+    """What the KPIs read: the trajectories, the horizon, and intermediate results shared by several KPIs (each
+    computed on first use)."""
+
+    def __init__(self, traj: Trajectories) -> None:
+        p = traj.params
+        self.traj = traj
+        self.params = p
+        self.frame = traj.frame
+        self.days = p.sim.slots / p.protocol.slots_per_day
+        self.years = self.days / 365.0
+
+    @cached_property
+    def by_run(self) -> Any:
+        return self.frame.groupby("run", observed=True)
+
+    @cached_property
+    def index(self) -> pd.Index:
+        """The runs, sorted."""
+        return self.by_run.size().index
+
+    def total(self, column: str) -> pd.Series:
+        return self.by_run[column].sum()
+
+    def mean(self, column: str) -> pd.Series:
+        return self.by_run[column].mean()
+
+    @cached_property
+    def mode_share(self) -> pd.DataFrame:
+        return pd.crosstab(self.frame["run"], self.frame["mode"], normalize="index")
+
+    @cached_property
+    def gaps(self) -> pd.DataFrame:
+        return finalization_gaps(self.frame, self.params.protocol.l1_block_seconds)
+
+    @cached_property
+    def rewards_per_key(self) -> Any:
+        return sequencer_rewards_per_key(self.traj).groupby("run")["reward"]
+
+    @cached_property
+    def opening_supply(self) -> pd.Series:
+        return (
+            self.by_run["total_supply"].first()
+            - self.by_run["minted"].first()
+            + self.by_run["burned"].first()
+        )
+
+    @cached_property
+    def produced(self) -> Any:
+        """The slots with a block (happy or backup), grouped by run."""
+        return self.frame[self.frame["mode"] != "skipped"].groupby("run", observed=True)
+
+    @cached_property
+    def attacker_key_share(self) -> float:
+        p = self.params
+        return (
+            round(p.attacks.randao.sequencer_share * p.agents.sequencers.initial)
+            / p.agents.sequencers.initial
+        )
+
+    @cached_property
+    def attacker_revenue(self) -> pd.Series:
+        frame = self.frame
+        won = frame["attacker_won"].to_numpy()
+        mode = frame["mode"]
+        revenue = np.where(won & (mode == "happy"), frame["reward_sequencer"], 0.0) + np.where(
+            won & (mode == "backup"), frame["reward_backup"], 0.0
+        )
+        return pd.Series(revenue, index=frame.index).groupby(frame["run"]).sum()
+
+    @cached_property
+    def attacker_extra_revenue(self) -> pd.Series:
+        pool = self.total("reward_sequencer") + self.total("reward_backup")
+        return self.attacker_revenue - self.attacker_key_share * pool
+
+    @cached_property
+    def complete_votes(self) -> Any:
+        votes = vote_table(self.traj)
+        return votes[votes["complete"]].groupby("run")
+
+    @cached_property
+    def agents(self) -> pd.DataFrame:
+        return agent_table(self.traj)
+
+    def apr(self, role: str) -> pd.Series:
+        """Profit per year over capital of the agents of `role` together (NaN without capital)."""
+        rows = self.agents[self.agents["role"] == role].groupby("run")
+        capital = rows["capital"].sum()
+        return (rows["profit"].sum() / capital / self.years).where(capital > 0).reindex(self.index)
+
+    def per_year(self, column: str) -> pd.Series:
+        return self.total(column) / self.years
+
+    def confirmation_quantile(self, stage: str, q: float) -> list[float]:
+        return [hist_quantile(h, q, self.params) for h in delay_hist(self.traj, stage)]

@@ -1,0 +1,297 @@
+"""The derived tables of a simulation: agents' revenue, cost and profit, upgrade votes per window, confirmation
+times per stage, and the intermediate tables of the KPIs (sequencer rewards per key, gaps between finalized blocks).
+
+Each is computed from the documented output frame and key table (docs/outputs.md), so it can be recomputed from a
+saved Parquet file; each table's columns are declared next to it (`AGENT_COLUMNS`, `VOTE_COLUMNS`,
+`CONFIRMATION_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from aztec_econ.model.columns import RUN, Column
+from aztec_econ.model.mechanisms.confirmation import STAGES, stage_histogram
+
+if TYPE_CHECKING:
+    from aztec_econ.params import Params
+    from aztec_econ.simulation import Trajectories
+
+
+AGENT_COLUMNS: tuple[Column, ...] = (
+    RUN,
+    Column("agent", "-", "`sequencers` (all keys together), `prover_<i>`, `relays`, `backup`"),
+    Column("role", "-", "`sequencer`, `prover`, `relay` or `backup`"),
+    Column(
+        "revenue",
+        "tokens",
+        "block rewards (self-provers: the prover's and, unless a relay submits, the submitter's shares too), fees "
+        "and MEV kept by the block producer, prover prices received",
+    ),
+    Column(
+        "cost",
+        "tokens",
+        "L1 gas and blobs, proving compute, prover prices paid, slashed bonds, operating costs "
+        "(`agents.*.operating_cost_per_day`)",
+    ),
+    Column("profit", "tokens", "revenue - cost"),
+    Column(
+        "capital",
+        "tokens",
+        "sequencers: minimum stake x mean eligible keys; provers: initial balance; 0 for relays and backup builders",
+    ),
+    Column("apr", "share/year", "profit per year over capital (NaN without capital)"),
+)
+"""The columns of `agent_table`, in order."""
+
+
+def agent_table(traj: Trajectories) -> pd.DataFrame:
+    """Revenue, cost, profit and return per (run, agent). ETH costs are converted at `environment.l1.eth_per_token`.
+
+    Self-proving sequencers earn the prover's and (unless a relay submits) the submitter's reward shares and bear
+    the proving costs and slashes themselves; block producers in backup mode are the backup builders.
+    """
+    p = traj.params
+    f = traj.frame
+    days = p.sim.slots / p.protocol.slots_per_day
+    years = days / 365.0
+    eth = p.environment.l1.eth_per_token
+    run = f["run"].to_numpy()
+    happy = (f["mode"] == "happy").to_numpy()
+    backup = (f["mode"] == "backup").to_numpy()
+    selfp = f["self_proved"].to_numpy()
+    prover = f["prover"].to_numpy()
+    submitter = f["submitter"]
+    kept = (f["tips"] + f["mev"] - f["mev_burned"]).to_numpy()
+    relay = (submitter == "relay").to_numpy()
+    own_submit = (submitter == "prover").to_numpy() | (submitter == "sequencer").to_numpy()
+    runs = np.unique(run)
+
+    def per_run(values: NDArray[np.float64] | pd.Series) -> NDArray[np.float64]:
+        return (
+            pd.Series(np.asarray(values, dtype=np.float64))
+            .groupby(run)
+            .sum()
+            .reindex(runs, fill_value=0)
+            .to_numpy()
+        )
+
+    rows = []
+    seq_revenue = per_run(
+        f["reward_sequencer"].to_numpy()
+        + np.where(happy, kept, 0.0)
+        + np.where(selfp, f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0), 0.0)
+    )
+    seq_cost = per_run(
+        f["l1_cost_sequencer"].to_numpy()
+        + np.where(selfp, f["proving_cost"] + f["slashed"], 0.0)
+        + f["prover_price"].to_numpy()
+    )
+    active = f.groupby("run", observed=True)["active_sequencers"].mean().reindex(runs).to_numpy()
+    seq_cost = seq_cost + active * days * p.agents.sequencers.operating_cost_per_day / eth
+    rows.append(
+        _agent_rows(
+            runs, "sequencers", "sequencer", seq_revenue, seq_cost, active * p.protocol.minimum_stake, years
+        )
+    )
+    for i in range(p.agents.provers.count):
+        mine = prover == i
+        revenue = per_run(
+            np.where(
+                mine,
+                f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0) + f["prover_price"],
+                0.0,
+            )
+        )
+        cost = per_run(np.where(mine, f["l1_cost_prover"] + f["proving_cost"] + f["slashed"], 0.0))
+        cost = cost + days * p.agents.provers.operating_cost_per_day / eth
+        capital = np.full(runs.size, p.agents.provers.initial_balance)
+        rows.append(_agent_rows(runs, f"prover_{i}", "prover", revenue, cost, capital, years))
+    rows.append(
+        _agent_rows(
+            runs,
+            "relays",
+            "relay",
+            per_run(np.where(relay, f["reward_submitter"], 0.0)),
+            per_run(f["l1_cost_relay"]),
+            np.zeros(runs.size),
+            years,
+        )
+    )
+    rows.append(
+        _agent_rows(
+            runs,
+            "backup",
+            "backup",
+            per_run(f["reward_backup"].to_numpy() + np.where(backup, kept, 0.0)),
+            per_run(f["l1_cost_backup"]),
+            np.zeros(runs.size),
+            years,
+        )
+    )
+    return pd.concat(rows, ignore_index=True).sort_values(["run", "role", "agent"], ignore_index=True)
+
+
+def _agent_rows(
+    runs: NDArray[np.int64],
+    agent: str,
+    role: str,
+    revenue: NDArray[np.float64],
+    cost: NDArray[np.float64],
+    capital: NDArray[np.float64],
+    years: float,
+) -> pd.DataFrame:
+    profit = revenue - cost
+    with np.errstate(divide="ignore", invalid="ignore"):
+        apr = np.where(capital > 0, profit / capital / years, np.nan)
+    return pd.DataFrame(
+        {
+            "run": runs.astype(np.int32),
+            "agent": agent,
+            "role": role,
+            "revenue": revenue,
+            "cost": cost,
+            "profit": profit,
+            "capital": capital,
+            "apr": apr,
+        }
+    )
+
+
+CONFIRMATION_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "stage",
+        "-",
+        "`proposal` (in the winning proposal), `commitment`, `data_on_da`, `proven` (verified on L1), "
+        "`finalized_l1` (`environment.l1.finality_blocks` later)",
+    ),
+    Column("txs", "txs", "transactions that reached the stage, all runs"),
+    Column("mean_minutes", "minutes", "mean time from submission to the stage"),
+    Column("median_minutes", "minutes", "median of that time"),
+    Column("p90_minutes", "minutes", "90th percentile"),
+    Column("p99_minutes", "minutes", "99th percentile"),
+)
+"""The columns of `confirmation_table`, in order."""
+
+
+def delay_hist(traj: Trajectories, stage: str) -> NDArray[np.float64]:
+    """Per run: transactions by delay (L1 blocks) from submission to `stage`, the submission offset U included."""
+    hist = stage_histogram(traj.params, traj.confirmation_hist, stage)
+    width = traj.params.protocol.slot_l1_blocks
+    uniform = np.concatenate([[0.0], np.full(width, 1.0 / width)])  # U uniform on 1..slot
+    return np.stack([np.convolve(h, uniform) for h in hist]) if hist.size else hist
+
+
+def hist_quantile(hist: NDArray[np.float64], q: float, params: Params) -> float:
+    total = hist.sum()
+    if total <= 0:
+        return float("nan")
+    at = int(np.searchsorted(np.cumsum(hist), q * total))
+    return at * params.protocol.l1_block_seconds / 60.0
+
+
+def confirmation_table(traj: Trajectories) -> pd.DataFrame:
+    """Per confirmation stage, over all runs: transactions, mean, median, p90 and p99 of the time from submission."""
+    p = traj.params
+    minutes = p.protocol.l1_block_seconds / 60.0
+    rows = []
+    for stage in STAGES:
+        hist = delay_hist(traj, stage).sum(axis=0)
+        total = float(hist.sum())
+        mean = float((hist * np.arange(hist.size)).sum() / total * minutes) if total else float("nan")
+        rows.append(
+            {
+                "stage": stage,
+                "txs": round(total),
+                "mean_minutes": mean,
+                "median_minutes": hist_quantile(hist, 0.5, p),
+                "p90_minutes": hist_quantile(hist, 0.9, p),
+                "p99_minutes": hist_quantile(hist, 0.99, p),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+VOTE_COLUMNS: tuple[Column, ...] = (
+    RUN,
+    Column("window", "windows", "window index, from 0"),
+    Column("yes", "blocks", "counted blocks carrying a yes vote"),
+    Column(
+        "proposed",
+        "blocks",
+        "counted blocks (happy-path blocks; backup blocks too with `governance.count_backup_blocks`)",
+    ),
+    Column("passed", "-", "`yes > protocol.upgrade_vote_threshold * proposed`"),
+    Column(
+        "complete", "-", "the window lies wholly inside the horizon (only complete windows enter the KPIs)"
+    ),
+)
+"""The columns of `vote_table`, in order."""
+
+
+def vote_window_slots(params: Params) -> int:
+    """Slots per upgrade-vote window (see `model.mechanisms.governance`)."""
+    pr = params.protocol
+    return max(1, round(pr.upgrade_vote_window_days * pr.slots_per_day))
+
+
+def vote_table(traj: Trajectories) -> pd.DataFrame:
+    """One row per (run, vote window): yes votes, counted blocks, whether it passed, whether the window is complete.
+
+    A window passes when yes > `protocol.upgrade_vote_threshold` x counted blocks (spec: Voting on upgrades).
+    """
+    p = traj.params
+    frame = traj.frame
+    size = vote_window_slots(p)
+    window = (frame["slot"].to_numpy() // size).astype(np.int32)
+    vote = frame["vote"]
+    table = (
+        pd.DataFrame(
+            {
+                "run": frame["run"].to_numpy(),
+                "window": window,
+                "yes": (vote == "yes").to_numpy().astype(np.int64),
+                "proposed": (vote != "none").to_numpy().astype(np.int64),
+                "slots": np.ones(len(frame), dtype=np.int64),
+            }
+        )
+        .groupby(["run", "window"], sort=True)
+        .sum()
+        .reset_index()
+    )
+    table["passed"] = table["yes"] > p.protocol.upgrade_vote_threshold * table["proposed"]
+    table["complete"] = table.pop("slots") == size
+    return table
+
+
+def sequencer_rewards_per_key(traj: Trajectories) -> pd.DataFrame:
+    """Sequencer rewards per (run, key) over keys that were eligible at some point of the horizon."""
+    frame, keys = traj.frame, traj.keys
+    end_block = traj.params.sim.slots * traj.params.protocol.slot_l1_blocks
+    won = frame[frame["proposer"] >= 0]
+    earned = won.groupby(["run", "proposer"], observed=True)["reward_sequencer"].sum()
+    table = keys.loc[keys["eligible_l1_block"] < end_block, ["run", "key"]].copy()
+    index = pd.MultiIndex.from_frame(table.rename(columns={"key": "proposer"}))
+    table["reward"] = earned.reindex(index, fill_value=0.0).to_numpy()
+    return table
+
+
+def finalization_gaps(frame: pd.DataFrame, block_seconds: float) -> pd.DataFrame:
+    """Per run: mean, p90 and max time between consecutive finalized blocks (minutes)."""
+    done = frame.loc[frame["finalized_l1_block"] >= 0, ["run", "finalized_l1_block"]]
+    runs = done["run"].to_numpy()
+    blocks = done["finalized_l1_block"].to_numpy()
+    same = runs[1:] == runs[:-1]
+    gaps = pd.DataFrame({"run": runs[1:][same], "gap": np.diff(blocks)[same] * block_seconds / 60.0})
+    grouped = gaps.groupby("run")["gap"]
+    return pd.DataFrame(
+        {
+            "gap_mean_minutes": grouped.mean(),
+            "gap_p90_minutes": grouped.quantile(0.9),
+            "gap_max_minutes": grouped.max(),
+        }
+    )

@@ -1,0 +1,67 @@
+"""Each KPI is declared once (`analysis.kpis.KPIS`), and the model's running sequencer profit is the agent table's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from aztec_econ.analysis.kpis import KPIS, kpis_per_run
+from aztec_econ.analysis.tables import agent_table
+from aztec_econ.model.context import build_context
+from aztec_econ.model.state import initial_state
+from aztec_econ.params import Params
+from aztec_econ.simulation import SEGMENT_SLOTS, _run_segment, simulate
+
+ATTACKS: dict[str, Any] = {
+    "attacks__randao__strategy": "reroll",
+    "attacks__randao__sequencer_share": 0.2,
+    "attacks__censorship__builder_share": 0.5,
+    "attacks__censorship__prebuilt_backup": True,
+}
+# self-proving, relays, failed reveals and proofs, bonuses: every branch of the sequencers' revenue and cost
+BUSY: dict[str, Any] = {
+    "agents__sequencers__self_prove_probability": 0.5,
+    "agents__sequencers__reveal_failure_probability": 0.1,
+    "agents__relays__submission_share": 0.3,
+    "agents__provers__failure_probability": 0.2,
+    "protocol__variants__early_reveal_bonus": 5.0,
+}
+
+
+def test_kpi_names_are_unique() -> None:
+    names = [k.name for k in KPIS]
+    assert len(set(names)) == len(names)
+    assert all(k.unit and k.description for k in KPIS)
+
+
+@pytest.mark.parametrize("overrides", [{}, ATTACKS], ids=["baseline", "attacks"])
+def test_every_kpi_column_has_exactly_one_declaration(
+    make_params: Callable[..., Params], overrides: dict[str, Any]
+) -> None:
+    table = kpis_per_run(simulate(make_params(sim__slots=100, **overrides)))
+    assert list(table.columns) == ["run", *(k.name for k in KPIS)]
+
+
+def test_kpis_are_cached_on_the_trajectories(make_params: Callable[..., Params]) -> None:
+    traj = simulate(make_params(sim__slots=20))
+    assert kpis_per_run(traj) is kpis_per_run(traj)
+
+
+@pytest.mark.parametrize("overrides", [{}, BUSY], ids=["baseline", "busy"])
+def test_the_economys_sequencer_profit_is_the_agent_tables(
+    make_params: Callable[..., Params], overrides: dict[str, Any]
+) -> None:
+    """`economics._sequencer_profit` (the running APR the profit-driven registry reads) recomputes what
+    `agent_table` reports for the sequencers: at the end of a run they agree, up to float summation order."""
+    params = make_params(sim__slots=200, agents__sequencers__profit_driven_entry_exit=True, **overrides)
+    assert params.sim.slots <= SEGMENT_SLOTS  # one cadCAD segment: its last state is the run's end
+    ctx = build_context(params)
+    economy = _run_segment(initial_state(ctx), ctx, params.sim.slots, deepcopy=False)[-1]["economy"]
+    traj = simulate(params)
+    sequencers = agent_table(traj).query("role == 'sequencer'").sort_values("run")
+    np.testing.assert_allclose(economy.sequencer_profit, sequencers["profit"].to_numpy(), rtol=1e-9)
+    key_slots = traj.frame.groupby("run")["active_sequencers"].sum().to_numpy()
+    np.testing.assert_array_equal(economy.stake_slots, key_slots)
