@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from aztec_econ.publish.index import ReportEntry, atomic_write, esc, headline_kpis, update_index
+from aztec_econ.files import atomic_write
+from aztec_econ.publish.index import ReportEntry, esc, headline_kpis, update_index
 from aztec_econ.sweep.spec import SweepSpec
 from aztec_econ.sweep.store import PointRecord
 
