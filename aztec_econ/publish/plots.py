@@ -272,3 +272,38 @@ def sweep_lines(
     if log_x:
         fig.update_xaxes(type="log")
     return fig
+
+
+def kpi_vs_parameter(summary: pd.DataFrame, kpi: str, parameter: str, colour: str | None = None) -> go.Figure:
+    """A plotly figure of a sweep summary's KPI mean (`aztec_econ.sweep.analysis.load_summary`; its 95% confidence
+    interval as error bars) against a swept parameter, one series per value of `colour` (another swept parameter)
+    if given."""
+    fig = go.Figure()
+    groups = summary.groupby(colour, sort=True) if colour else [(None, summary)]
+    for value, group in groups:
+        group = group.sort_values(parameter)
+        mean = group[f"{kpi}_mean"]
+        has_ci = group[f"{kpi}_ci_high"].notna().any()
+        fig.add_trace(
+            go.Scatter(
+                x=group[parameter],
+                y=mean,
+                mode="markers+lines" if colour else "markers",
+                name=f"{colour} = {value[0] if isinstance(value, tuple) else value}" if colour else kpi,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": group[f"{kpi}_ci_high"] - mean,
+                    "arrayminus": mean - group[f"{kpi}_ci_low"],
+                }
+                if has_ci
+                else None,
+            )
+        )
+    fig.update_layout(
+        template=f"plotly_white+{TEMPLATE}",
+        title=f"{kpi} vs {parameter}",
+        xaxis_title=parameter,
+        yaxis_title=kpi,
+    )
+    return fig

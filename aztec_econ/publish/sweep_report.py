@@ -58,7 +58,8 @@ def summary_html(spec: SweepSpec, summary: pd.DataFrame, records: list[PointReco
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
 
-    from aztec_econ.sweep.analysis import kpi_names, kpi_table, kpi_vs_parameter, swept_parameters
+    from aztec_econ.publish.plots import kpi_vs_parameter
+    from aztec_econ.sweep.analysis import kpi_names, kpi_table, swept_parameters
 
     failed = [r for r in records if r.status == "failed"]
     parts = [
