@@ -24,8 +24,8 @@ from aztec_econ.params import (
     load_params,
     parse_override,
 )
+from aztec_econ.publish.notebook_sweep import register_sweep_cli as register_sweep
 from aztec_econ.publish.reports import register_cli as register_reports
-from aztec_econ.sweep.runner import register_cli as register_sweep
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:

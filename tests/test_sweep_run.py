@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from test_sweep_spec import write_sweep  # tests/ is on sys.path (rootdir-relative imports)
 
+from aztec_econ.publish.notebook_sweep import run_notebook_sweep
 from aztec_econ.sweep.runner import run_sweep
 
 pytestmark = pytest.mark.slow
@@ -264,7 +265,7 @@ def test_a_notebook_sweep_collects_glued_kpis_and_writes_linked_reports(tmp_path
     notebook = tmp_path / "tiny.py"
     notebook.write_text(NOTEBOOK)
     path = write_sweep(tmp_path, name="nb", grid={"protocol.prover_bond": [10, 13]})
-    result = run_sweep(path, tmp_path / "out", workers=2, notebook=notebook, progress=False, probe=False)
+    result = run_notebook_sweep(path, tmp_path / "out", notebook, workers=2, progress=False, probe=False)
     assert (result.done, result.failed) == (1, 1)
     summary = result.summary
     assert summary["prover_bond_seen_mean"].tolist() == [10.0]

@@ -4,7 +4,8 @@
 - `executors`: the local process pool and Dask;
 - `store`: atomic per-point outputs, the manifest, the summary, resume;
 - `tasks`: what a worker computes for one point;
-- `runner`: `run_sweep` and the `aztec-econ sweep` command;
+- `runner`: `run_sweep`, its extension point `PointKind` (what a point computes) and the `aztec-econ sweep`
+  command;
 - `analysis`: reading a finished sweep (summary, runs, thresholds, decision tree).
 
 Imports `params`, `model`, `simulation` and `analysis`, never `publish` or `cli`.

@@ -7,20 +7,22 @@ and rewrites the manifest as points finish. A failed point is recorded with its 
 Running the same sweep again resumes: done points whose id (a hash of the resolved parameters) is unchanged are
 skipped, failed and new points run. Results depend only on the parameters: not on the executor or worker count.
 
-With `notebook=`, papermill executes the notebook per point on the workers (the executed notebook travels back as
-bytes); its glued KPIs go into the same summary table, and each point's HTML report plus a sweep summary report are
-written to `OUT/reports/` and linked from its `index.html` (`aztec_econ.publish.sweep_report`).
+What a point computes is a `PointKind` (the extension point of `run_sweep`): by default a simulation of the point's
+parameters and its KPIs (`SIMULATION`). The publishing layer supplies the notebook kind
+(`aztec_econ.publish.notebook_sweep`: papermill executes a notebook per point, its glued KPIs fill the summary and
+each point's HTML report plus a sweep summary report go to `OUT/reports/`), and with it the `--notebook` option of
+`aztec-econ sweep`; this module never imports `publish`.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -29,7 +31,7 @@ import pandas as pd
 from aztec_econ.sweep.executors import EXECUTORS, Executor, Task
 from aztec_econ.sweep.spec import SweepPoint, SweepSpec, load_sweep
 from aztec_econ.sweep.store import PointRecord, Store
-from aztec_econ.sweep.tasks import PointOutcome, notebook_point, simulate_point
+from aztec_econ.sweep.tasks import PointOutcome, simulate_point
 
 PROBE_SLOTS = 288
 """Slots of the probe simulation behind the time estimate (two days of ten-minute slots)."""
@@ -37,8 +39,6 @@ PROBE_RUNS = 2
 MANIFEST_INTERVAL_S = 1.0
 """Least time between manifest rewrites while points finish [seconds]; per-point files mark completion, so a
 manifest that lags loses nothing on a kill."""
-NOTEBOOK_TIMEOUT_S = 1800.0
-"""Longest a notebook cell may run in a notebook sweep [seconds]."""
 
 
 @dataclass
@@ -57,20 +57,44 @@ class SweepResult:
         return self.failed == 0
 
 
+TaskCall = tuple[Callable[..., Any], tuple[Any, ...]]
+"""A task's function and its arguments (`aztec_econ.sweep.executors.Task` without the key)."""
+
+
+def simulation_task(spec: SweepSpec, point: SweepPoint) -> TaskCall:
+    """The task of a simulation point: `simulate_point` on the point's canonical parameter JSON."""
+    return simulate_point, (point.params.to_json(),)
+
+
+@dataclass(frozen=True)
+class PointKind:
+    """What a sweep computes per point and what it does around that: the extension point of `run_sweep`.
+
+    - `name`: recorded as every point's `kind` in the manifest; a rerun reuses only done points of the same kind
+      (say, a notebook sweep names the notebook and a hash of its content);
+    - `task(spec, point)`: the function and arguments a worker runs for the point. The function must be an
+      importable module-level function (pool and Dask workers unpickle it by reference) taking picklable arguments
+      and returning an `aztec_econ.sweep.tasks.PointOutcome`;
+    - `after_point(root, spec, record, outcome)`: runs in this process when a point's task returned an outcome,
+      before its outputs are written (`record` already holds its timing and worker). It returns None, or an error
+      text that fails the point (a hook that raises fails the point with its traceback), never the sweep;
+    - `after_sweep(root, spec, records, summary)`: runs once the manifest and the summary are written;
+    - `header`: entries of the manifest's header naming the kind's inputs (`notebook`: None for simulations).
+    """
+
+    name: str = "simulation"
+    task: Callable[[SweepSpec, SweepPoint], TaskCall] = simulation_task
+    after_point: Callable[[Path, SweepSpec, PointRecord, PointOutcome], str | None] | None = None
+    after_sweep: Callable[[Path, SweepSpec, list[PointRecord], pd.DataFrame], None] | None = None
+    header: Mapping[str, Any] = field(default_factory=lambda: {"notebook": None})
+
+
+SIMULATION = PointKind()
+"""The default kind: simulate each point's parameters and compute its KPIs per run and over runs."""
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
-
-def _kind(notebook: Any) -> str:
-    """What a point's outputs came from: 'simulation', or 'notebook:<name>:<hash of the notebook>'."""
-    if notebook is None:
-        return "simulation"
-    import nbformat
-
-    from aztec_econ.publish.reports import load_notebook
-
-    text = nbformat.writes(load_notebook(notebook))
-    return f"notebook:{Path(notebook).stem}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 def _records(spec: SweepSpec, store: Store, kind: str) -> list[PointRecord]:
@@ -138,17 +162,9 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _task(point: SweepPoint, notebook: Any, name: str) -> Task:
-    if notebook is None:
-        return point.id, simulate_point, (point.params.to_json(),)
-    parameters = {
-        "params_file": None,
-        "overrides": point.params.flat(),
-        "slots": point.params.sim.slots,
-        "runs": point.params.sim.runs,
-        "seed": point.params.sim.seed,
-    }
-    return point.id, notebook_point, (notebook, parameters, f"{name}-{point.id}", NOTEBOOK_TIMEOUT_S)
+def _task(kind: PointKind, spec: SweepSpec, point: SweepPoint) -> Task:
+    function, args = kind.task(spec, point)
+    return point.id, function, args
 
 
 def run_sweep(
@@ -157,32 +173,28 @@ def run_sweep(
     executor: str = "local",
     workers: int | None = None,
     scheduler: str | None = None,
-    notebook: str | Path | None = None,
+    kind: PointKind = SIMULATION,
     *,
     progress: bool = True,
     probe: bool = True,
     stream: TextIO | None = None,
 ) -> SweepResult:
     """Run (or resume) a sweep into `out_dir`; see the module docstring. `workers` defaults to the core count
-    (local) or the cluster's threads (dask with `scheduler`). Messages go to `stream` (default: stderr)."""
+    (local) or the cluster's threads (dask with `scheduler`). `kind` says what each point computes (default: a
+    simulation). Messages go to `stream` (default: stderr)."""
     from tqdm import tqdm
 
     stream = stream or sys.stderr
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
     store = Store(out_dir)
-    node = None
-    if notebook is not None:
-        from aztec_econ.publish.reports import load_notebook
-
-        node = load_notebook(notebook)  # read here: workers need no access to the file
-    records = _records(spec, store, _kind(notebook))
+    records = _records(spec, store, kind.name)
     by_id = {r.id: r for r in records}
     header: dict[str, Any] = {
         "name": spec.name,
         "sweep_file": str(spec.path) if spec.path else None,
         "base": str(spec.base),
         "axes": spec.axes,
-        "notebook": str(notebook) if notebook else None,
+        **kind.header,
         "executor": executor,
         "started": _now(),
     }
@@ -197,9 +209,9 @@ def run_sweep(
             estimate(spec, todo, pool.n_workers, stream, probe)
             bar = tqdm(total=len(todo), unit="point", file=stream, disable=not progress, dynamic_ncols=True)
             last_write = time.monotonic()
-            for key, outcome in pool.run([_task(p, node, spec.name) for p in todo]):
+            for key, outcome in pool.run([_task(kind, spec, p) for p in todo]):
                 record = by_id[key]
-                _finish(store, record, outcome, spec, notebook)
+                _finish(store, record, outcome, spec, kind)
                 done += record.status == "done"
                 failed += record.status == "failed"
                 bar.update()
@@ -211,10 +223,8 @@ def run_sweep(
     header["finished"] = _now()
     store.write_manifest(header, records)
     summary = store.write_summary(records)
-    if notebook is not None:
-        from aztec_econ.publish.sweep_report import write_sweep_report
-
-        write_sweep_report(store.root, spec, records, summary)
+    if kind.after_sweep is not None:
+        kind.after_sweep(store.root, spec, records, summary)
     print(
         f"sweep {spec.name}: done {done}, failed {failed}, skipped {skipped} (already done) -> {store.root}",
         file=stream,
@@ -231,7 +241,7 @@ def _label(record: PointRecord) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in record.values.items()) or "(base)"
 
 
-def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, notebook: Any) -> None:
+def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, kind: PointKind) -> None:
     """Write a finished point's outputs (atomically; the per-run file last) and update its manifest record."""
     record.finished = _now()
     if not isinstance(outcome, PointOutcome):  # the task itself raised, or its worker died
@@ -239,13 +249,13 @@ def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, no
         return
     record.duration_s = round(outcome.duration_s, 3)
     record.worker = outcome.worker
-    if notebook is not None and outcome.executed is not None:
-        from aztec_econ.publish.sweep_report import write_point_report
-
+    if kind.after_point is not None:
         try:
-            write_point_report(store.root, spec, record, outcome.executed, notebook)
-        except Exception:  # a report that cannot be rendered fails its point, not the sweep
-            record.status, record.error = "failed", "writing the report:\n" + traceback.format_exc()
+            problem = kind.after_point(store.root, spec, record, outcome)
+        except Exception:  # a hook that fails fails its point, not the sweep
+            problem = traceback.format_exc()
+        if problem is not None:
+            record.status, record.error = "failed", problem
             return
     if not outcome.ok or outcome.per_run is None or outcome.aggregated is None:
         record.status, record.error = "failed", outcome.error or "failed without an error message"
@@ -262,10 +272,9 @@ def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, no
 # Command line
 
 
-def cmd_sweep(args: argparse.Namespace) -> int:
-    if args.notebook is not None and not args.notebook.is_file():
-        print(f"error: no notebook {args.notebook}", file=sys.stderr)
-        return 2
+def cmd_sweep(args: argparse.Namespace, kind: PointKind | Callable[[], PointKind] = SIMULATION) -> int:
+    """The `aztec-econ sweep` command for points of `kind`, or of the kind a function builds once the arguments and
+    the sweep file are checked (the notebook sweep's command wraps it: `aztec_econ.publish.notebook_sweep`)."""
     if args.scheduler and args.executor != "dask":
         print("error: --scheduler needs --executor dask", file=sys.stderr)
         return 2
@@ -275,20 +284,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from aztec_econ.params import parse_override
 
     overrides = dict(parse_override(p) for p in args.overrides or ())
+    spec = load_sweep(args.file, overrides)
     result = run_sweep(
-        load_sweep(args.file, overrides),
+        spec,
         args.out,
         executor=args.executor,
         workers=args.workers,
         scheduler=args.scheduler,
-        notebook=args.notebook,
+        kind=kind() if callable(kind) else kind,
         progress=not args.no_progress,
     )
     return 0 if result.ok else 1
 
 
-def register_cli(subparsers: Any) -> None:
-    """Add the `sweep` subcommand to the `aztec-econ` parser."""
+def register_cli(
+    subparsers: Any, kind_options: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.ArgumentParser:
+    """Add the `sweep` subcommand to the `aztec-econ` parser and return its parser; `kind_options` adds the options
+    of other point kinds (after `--workers`), whose handler then replaces `cmd_sweep`."""
     sweep = subparsers.add_parser("sweep", help="run (or resume) a parameter sweep")
     sweep.add_argument("file", type=Path, help="sweep file (params/sweeps/*.yaml)")
     sweep.add_argument("--out", type=Path, required=True, help="output directory (created; reruns resume)")
@@ -297,9 +310,8 @@ def register_cli(subparsers: Any) -> None:
         "--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (with --executor dask)"
     )
     sweep.add_argument("--workers", type=int, help="worker processes (default: the core count)")
-    sweep.add_argument(
-        "--notebook", type=Path, help="execute this notebook per point instead of a bare simulation"
-    )
+    if kind_options is not None:
+        kind_options(sweep)
     sweep.add_argument(
         "--set",
         dest="overrides",
@@ -309,3 +321,4 @@ def register_cli(subparsers: Any) -> None:
     )
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=cmd_sweep)
+    return sweep
