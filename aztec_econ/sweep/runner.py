@@ -1,4 +1,5 @@
-"""Batch sweeps: every point of a sweep file x its Monte Carlo runs, on a local process pool or a Dask cluster.
+"""Batch sweeps: every point of a sweep file x its Monte Carlo runs, on a local process pool, a Dask cluster, or in
+this process (`executor="inline"`, for a few short points: no pool to start).
 
 `run_sweep(spec, out_dir)` validates every point first (`aztec_econ.sweep.spec`), prints a cost estimate (points x
 runs x slots, projected time from a short probe simulation), then runs the points that are not done yet with a
@@ -281,6 +282,11 @@ def cmd_sweep(args: argparse.Namespace, kind: PointKind | Callable[[], PointKind
     if args.workers is not None and args.workers < 1:
         print(f"error: --workers {args.workers}: must be >= 1", file=sys.stderr)
         return 2
+    if args.workers not in (None, 1) and args.executor == "inline":
+        print(
+            "error: --workers needs --executor local or dask (inline runs in this process)", file=sys.stderr
+        )
+        return 2
     from aztec_econ.params import parse_override
 
     overrides = dict(parse_override(p) for p in args.overrides or ())
@@ -305,7 +311,12 @@ def register_cli(
     sweep = subparsers.add_parser("sweep", help="run (or resume) a parameter sweep")
     sweep.add_argument("file", type=Path, help="sweep file (params/sweeps/*.yaml)")
     sweep.add_argument("--out", type=Path, required=True, help="output directory (created; reruns resume)")
-    sweep.add_argument("--executor", choices=EXECUTORS, default="local", help="local process pool or Dask")
+    sweep.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="local process pool, Dask, or inline (this process, one point at a time)",
+    )
     sweep.add_argument(
         "--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (with --executor dask)"
     )
