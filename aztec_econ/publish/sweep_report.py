@@ -64,7 +64,7 @@ def summary_html(spec: SweepSpec, summary: pd.DataFrame, records: list[PointReco
     failed = [r for r in records if r.status == "failed"]
     parts = [
         f"<h1>Sweep {esc(spec.name)}</h1>",
-        f"<p>{len(records)} points: {len(summary)} done, {len(failed)} failed. Base: <code>{esc(str(spec.base))}</code>."
+        f"<p>{len(records)} points: {len(summary)} done, {len(failed)} failed. Base: <code>{esc(str(spec.base or 'parameters given in Python'))}</code>."
         f" Axes: <code>{esc(', '.join(spec.axes) or '(none)')}</code>.</p>",
     ]
     if not summary.empty:

@@ -13,19 +13,27 @@ parameters and its KPIs (`SIMULATION`). The publishing layer supplies the notebo
 (`aztec_econ.publish.notebook_sweep`: papermill executes a notebook per point, its glued KPIs fill the summary and
 each point's HTML report plus a sweep summary report go to `OUT/reports/`), and with it the `--notebook` option of
 `aztec-econ sweep`; this module never imports `publish`.
+
+`sweep_table(spec, kpis, expected=..., extra=...)` is the in-memory form notebooks use: it runs a sweep built in
+Python (`aztec_econ.sweep.spec.grid_spec`) in this process (`executor="inline"`) into a temporary directory and
+returns one row per point with KPI means, confidence half-widths, closed forms at the point and point-level extras.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
+import math
 import sys
+import tempfile
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pandas as pd
 
@@ -33,6 +41,10 @@ from aztec_econ.sweep.executors import EXECUTORS, Executor, Task
 from aztec_econ.sweep.spec import SweepPoint, SweepSpec, load_sweep
 from aztec_econ.sweep.store import PointRecord, Store
 from aztec_econ.sweep.tasks import PointOutcome, simulate_point
+
+if TYPE_CHECKING:
+    from aztec_econ.params import Params
+    from aztec_econ.simulation import Trajectories
 
 PROBE_SLOTS = 288
 """Slots of the probe simulation behind the time estimate (two days of ten-minute slots)."""
@@ -94,6 +106,21 @@ SIMULATION = PointKind()
 """The default kind: simulate each point's parameters and compute its KPIs per run and over runs."""
 
 
+def simulation_kind(extra: Callable[[Trajectories], Mapping[str, Any]] | None = None) -> PointKind:
+    """Simulation points; with `extra`, a function of a point's `Trajectories` returning point-level values (e.g.
+    `aztec_econ.analysis.expectations.vote_outcomes`, pooled over runs) that runs on the worker after the simulation;
+    its values are kept in the point's manifest record (`extra`). On a pool or Dask, `extra` must be an importable
+    module-level function (it travels by reference); the inline executor takes any callable."""
+    if extra is None:
+        return SIMULATION
+
+    def task(spec: SweepSpec, point: SweepPoint) -> TaskCall:
+        return simulate_point, (point.params.to_json(), extra)
+
+    label = f"{getattr(extra, '__module__', '')}.{getattr(extra, '__qualname__', type(extra).__name__)}"
+    return PointKind(name=f"simulation+extra:{label}", task=task)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
@@ -109,6 +136,7 @@ def _records(spec: SweepSpec, store: Store, kind: str) -> list[PointRecord]:
             record.status = "done"
             for name in ("duration_s", "finished", "worker"):
                 setattr(record, name, prev.get(name))
+            record.extra = dict(prev.get("extra") or {})
         records.append(record)
     return records
 
@@ -193,7 +221,7 @@ def run_sweep(
     header: dict[str, Any] = {
         "name": spec.name,
         "sweep_file": str(spec.path) if spec.path else None,
-        "base": str(spec.base),
+        "base": str(spec.base) if spec.base else None,
         "axes": spec.axes,
         **kind.header,
         "executor": executor,
@@ -238,6 +266,61 @@ def run_sweep(
     return SweepResult(store.root, done, failed, skipped, summary, records)
 
 
+class SweepFailed(RuntimeError):
+    """Points of an in-memory sweep (`sweep_table`) failed; the message names each with the end of its error."""
+
+
+def sweep_table(
+    spec: SweepSpec,
+    kpis: Sequence[str],
+    *,
+    expected: Callable[[Params], Mapping[str, Any]] | None = None,
+    extra: Callable[[Trajectories], Mapping[str, Any]] | None = None,
+    executor: str = "inline",
+    workers: int | None = None,
+    out_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """Simulate the points of `spec` with `run_sweep` (in this process by default; outputs in a temporary directory
+    unless `out_dir`, messages discarded) and return one row per point, in point order: its swept values, per KPI
+    of `kpis` its mean over runs (`{kpi}`) and 95% confidence half-width (`{kpi}_ci`, 0 with one run),
+    `slots_simulated` (runs x slots), the values `expected(params)` returns (closed forms at the point, e.g.
+    `expectations.expected_randao`) and those `extra(traj)` returns (`simulation_kind`; e.g.
+    `expectations.vote_outcomes`). Raises `SweepFailed` if any point fails. Every point has the seed of its
+    parameters: with one seed for all, differences between points are not noise in the draws they share."""
+    with contextlib.ExitStack() as stack:
+        if out_dir is None:
+            out_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"sweep-{spec.name}-"))
+        result = run_sweep(
+            spec,
+            out_dir,
+            executor,
+            workers,
+            kind=simulation_kind(extra),
+            progress=False,
+            probe=False,
+            stream=io.StringIO(),
+        )
+    if not result.ok:
+        failed = [r for r in result.records if r.status == "failed"]
+        lines = [f"{r.id} ({_label(r)}): {(r.error or '?').strip().splitlines()[-1]}" for r in failed]
+        raise SweepFailed(f"sweep {spec.name}: {len(failed)} point(s) failed:\n" + "\n".join(lines))
+    summary = result.summary.set_index("point_id")
+    rows: list[dict[str, Any]] = []
+    for point, record in zip(spec.points, result.records, strict=True):
+        row: dict[str, Any] = dict(point.values)
+        for kpi in kpis:
+            mean = float(summary.at[point.id, f"{kpi}_mean"])
+            half = float(summary.at[point.id, f"{kpi}_ci_high"]) - mean
+            row[kpi] = mean
+            row[f"{kpi}_ci"] = half if math.isfinite(half) else 0.0
+        row["slots_simulated"] = point.params.sim.runs * point.params.sim.slots
+        if expected is not None:
+            row.update(expected(point.params))
+        row.update(record.extra)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _label(record: PointRecord) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in record.values.items()) or "(base)"
 
@@ -267,6 +350,7 @@ def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, ki
     aggregated.insert(0, "point_id", record.id)
     store.write_point(record.id, per_run, aggregated)
     record.status, record.error = "done", None
+    record.extra = dict(outcome.extra)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

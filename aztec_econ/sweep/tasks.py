@@ -14,18 +14,23 @@ import os
 import socket
 import time
 import traceback
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from aztec_econ.simulation import Trajectories
 
 
 @dataclass
 class PointOutcome:
     """The result of one point. `per_run`: one row per Monte Carlo run (columns `run` and the KPIs); `aggregated`:
     one row per KPI (kpi, mean, std, ci_low, ci_high, n); `duration_s`: the task's wall time on the worker
-    [seconds]; `executed`: whatever else a point kind's task returns for its `after_point` hook (a notebook sweep:
-    the executed notebook), else None."""
+    [seconds]; `extra`: point-level values beyond the per-run KPIs (a simulation with an `extra` function: what it
+    returned), kept in the point's manifest record; `executed`: whatever else a point kind's task returns for its
+    `after_point` hook (a notebook sweep: the executed notebook), else None."""
 
     ok: bool
     per_run: pd.DataFrame | None = None
@@ -33,6 +38,7 @@ class PointOutcome:
     error: str | None = None
     duration_s: float = 0.0
     worker: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
     executed: Any = None
 
 
@@ -41,8 +47,11 @@ def host_pid() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def simulate_point(params_json: str) -> PointOutcome:
-    """Simulate one point (parameters as `Params.to_json()` text) and compute its KPIs per run and over runs."""
+def simulate_point(
+    params_json: str, extra: Callable[[Trajectories], Mapping[str, Any]] | None = None
+) -> PointOutcome:
+    """Simulate one point (parameters as `Params.to_json()` text) and compute its KPIs per run and over runs; with
+    `extra`, also the point-level values it returns for the point's trajectories (`PointOutcome.extra`)."""
     from aztec_econ.analysis.kpis import summarize
     from aztec_econ.params import parse_params
     from aztec_econ.simulation import simulate
@@ -50,8 +59,10 @@ def simulate_point(params_json: str) -> PointOutcome:
     start = time.perf_counter()
     try:
         params = parse_params(json.loads(params_json))
-        kpis = simulate(params).kpis
+        traj = simulate(params)
+        kpis = traj.kpis
         aggregated = summarize(kpis).reset_index()
+        values = dict(extra(traj)) if extra is not None else {}
     except Exception:
         return PointOutcome(
             ok=False, error=traceback.format_exc(), duration_s=time.perf_counter() - start, worker=host_pid()
@@ -62,4 +73,5 @@ def simulate_point(params_json: str) -> PointOutcome:
         aggregated=aggregated,
         duration_s=time.perf_counter() - start,
         worker=host_pid(),
+        extra=values,
     )
