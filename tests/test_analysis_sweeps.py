@@ -1,4 +1,5 @@
-"""The sweep helpers and closed forms at a parameter set that notebooks 04-06 use (`aztec_econ.analysis.expectations`)."""
+"""The sweeps notebooks 04-09 run (`aztec_econ.sweep.runner.sweep_table` on a `grid_spec`, in this process) and the
+closed forms at a parameter set they compare with (`aztec_econ.analysis.expectations`)."""
 
 from __future__ import annotations
 
@@ -15,37 +16,6 @@ from aztec_econ.params import Params
 from aztec_econ.simulation import simulate
 from aztec_econ.sweep.runner import SweepFailed, sweep_table
 from aztec_econ.sweep.spec import grid_spec
-
-
-def test_grid_is_the_cartesian_product_first_axis_slowest() -> None:
-    assert analysis.grid({"a": [1, 2], "b": ["x", "y"]}) == [
-        {"a": 1, "b": "x"},
-        {"a": 1, "b": "y"},
-        {"a": 2, "b": "x"},
-        {"a": 2, "b": "y"},
-    ]
-    assert analysis.grid({}) == [{}]
-
-
-def test_sweep_collects_kpis_closed_forms_and_extras(make_params: Callable[..., Params]) -> None:
-    params = make_params(sim__slots=60, sim__runs=2)
-    points = analysis.grid(
-        {"attacks.randao.strategy": ["none", "reroll"], "attacks.randao.l1_proposer_share": [0.5]}
-    )
-    frame = analysis.sweep(
-        params, points, ["attacker_share"], expected=analysis.expected_randao, extra=analysis.vote_outcomes
-    )
-    assert list(frame["attacks.randao.strategy"]) == ["none", "reroll"]
-    assert {
-        "attacker_share",
-        "attacker_share_ci",
-        "theory_attacker_share",
-        "pass_share",
-        "slots_simulated",
-    } <= set(frame.columns)
-    assert (frame["slots_simulated"] == 120).all()
-    a = analysis.attacker_key_share(params)
-    assert frame["theory_attacker_share"].tolist() == pytest.approx([a, theory.reroll_attacker_share(0.5, a)])
 
 
 def test_sweep_table_collects_kpis_closed_forms_and_extras(make_params: Callable[..., Params]) -> None:

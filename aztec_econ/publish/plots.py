@@ -228,8 +228,9 @@ def sweep_lines(
     log_x: bool = False,
     sort: bool = True,
 ) -> go.Figure:
-    """Simulated KPIs of a parameter sweep (`analysis.sweep`) against a swept parameter `x`, with 95% error bars
-    (from `{column}_ci` where present), and closed-form curves drawn as black lines with distinct dashes.
+    """Simulated KPIs of a parameter sweep (`aztec_econ.sweep.runner.sweep_table`) against a swept parameter `x`, with
+    95% error bars (from `{column}_ci` where present), and closed-form curves drawn as black lines with distinct
+    dashes.
 
     `y` is one column, drawn once per value of `group` (legend: `labels[value]`, default the value), or a mapping of
     columns to legend labels (then `group` must be None). `theory` maps a legend label to (x, y) points of a curve.

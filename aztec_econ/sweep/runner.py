@@ -85,9 +85,9 @@ class PointKind:
 
     - `name`: recorded as every point's `kind` in the manifest; a rerun reuses only done points of the same kind
       (say, a notebook sweep names the notebook and a hash of its content);
-    - `task(spec, point)`: the function and arguments a worker runs for the point. The function must be an
-      importable module-level function (pool and Dask workers unpickle it by reference) taking picklable arguments
-      and returning an `aztec_econ.sweep.tasks.PointOutcome`;
+    - `task(spec, point)`: the function and arguments a worker runs for the point, returning an
+      `aztec_econ.sweep.tasks.PointOutcome`. For a pool or Dask the function must be an importable module-level
+      function (workers unpickle it by reference) and its arguments picklable; the inline executor calls it as is;
     - `after_point(root, spec, record, outcome)`: runs in this process when a point's task returned an outcome,
       before its outputs are written (`record` already holds its timing and worker). It returns None, or an error
       text that fails the point (a hook that raises fails the point with its traceback), never the sweep;
