@@ -25,8 +25,8 @@ from aztec_econ.params import (
     parse_override,
 )
 from aztec_econ.publish.figures import register_cli as register_figures
+from aztec_econ.publish.notebook_sweep import register_sweep_cli as register_sweep
 from aztec_econ.publish.reports import register_cli as register_reports
-from aztec_econ.sweep.runner import register_cli as register_sweep
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:

@@ -47,6 +47,8 @@ lags = [4, 32, 128]  # RANDAO lags swept at beta_focus [L1 blocks]
 from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 from aztec_econ.analysis import expectations as analysis
+from aztec_econ.sweep.runner import sweep_table
+from aztec_econ.sweep.spec import grid_spec
 from aztec_econ.publish import plots
 from aztec_econ.analysis import theory
 from aztec_econ.publish.glue import glue
@@ -63,7 +65,7 @@ assumptions_table(params)
 # %% [markdown]
 # ## Setup
 # Every sweep point is a full simulation of `runs x slots` with the same seed (common random numbers), changing only
-# the swept parameters. KPIs are means over runs with 95% confidence half-widths (`analysis.sweep`).
+# the swept parameters. KPIs are means over runs with 95% confidence half-widths (`sweep_table`).
 
 # %%
 KPIS = [
@@ -75,13 +77,13 @@ KPIS = [
 ]
 a = analysis.attacker_key_share(params)
 days = params.sim.slots / params.protocol.slots_per_day
-points = analysis.grid({"attacks.randao.strategy": strategies, "attacks.randao.l1_proposer_share": betas})
-by_beta = analysis.sweep(params, points, KPIS, expected=analysis.expected_randao)
+spec = grid_spec(params, {"attacks.randao.strategy": strategies, "attacks.randao.l1_proposer_share": betas})
+by_beta = sweep_table(spec, KPIS, expected=analysis.expected_randao)
 by_beta = by_beta.rename(columns={"attacks.randao.strategy": "strategy", "attacks.randao.l1_proposer_share": "beta"})
 md(
     f"The attacker owns **{round(a * keys)} of {keys} keys** (a = {pct(a)}); each L1 block is worth "
     f"{params.attacks.randao.l1_block_value:g} tokens to its proposer; the election reads the RANDAO value "
-    f"{params.protocol.randao_lag_l1_blocks} L1 blocks before the slot. Swept {len(points)} points."
+    f"{params.protocol.randao_lag_l1_blocks} L1 blocks before the slot. Swept {len(spec.points)} points."
 )
 by_beta[["strategy", "beta", "attacker_share", "theory_attacker_share", "l1_blocks_withheld_per_slot"]]
 
@@ -219,9 +221,9 @@ md(
 # large one rarely needs one.
 
 # %%
-by_share = analysis.sweep(
-    params,
-    analysis.grid(
+by_share = sweep_table(
+    grid_spec(
+        params,
         {
             "attacks.randao.strategy": ["reroll"],
             "attacks.randao.l1_proposer_share": [beta_focus],
@@ -272,9 +274,9 @@ if best is not None:
 # which L1 block matters, not how often the attacker proposes it; the sweep checks this.
 
 # %%
-by_lag = analysis.sweep(
-    params,
-    analysis.grid(
+by_lag = sweep_table(
+    grid_spec(
+        params,
         {
             "attacks.randao.strategy": ["reroll"],
             "attacks.randao.l1_proposer_share": [beta_focus],

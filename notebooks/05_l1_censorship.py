@@ -47,6 +47,8 @@ phase_lengths = [1, 2, 3, 5, 8, 12]  # proposal phase lengths swept [L1 blocks],
 from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 from aztec_econ.analysis import expectations as analysis
+from aztec_econ.sweep.runner import sweep_table
+from aztec_econ.sweep.spec import grid_spec
 from aztec_econ.publish import plots
 from aztec_econ.analysis import theory
 from aztec_econ.publish.glue import glue
@@ -64,7 +66,7 @@ assumptions_table(params)
 # %% [markdown]
 # ## Setup
 # Every sweep point is a full simulation of `runs x slots` with the same seed (common random numbers), changing only
-# the swept parameters. KPIs are means over runs with 95% confidence half-widths (`analysis.sweep`).
+# the swept parameters. KPIs are means over runs with 95% confidence half-widths (`sweep_table`).
 
 # %%
 KPIS = [
@@ -78,9 +80,8 @@ KPIS = [
 phase = params.protocol.proposal_phase_l1_blocks
 rhos = sorted({0.0, float(autocorrelation)})
 rho_label = {r: ("independent" if r == 0 else f"Markov, rho = {r:g}") for r in rhos}
-by_share = analysis.sweep(
-    params,
-    analysis.grid({"attacks.censorship.autocorrelation": rhos, "attacks.censorship.builder_share": builder_shares}),
+by_share = sweep_table(
+    grid_spec(params, {"attacks.censorship.autocorrelation": rhos, "attacks.censorship.builder_share": builder_shares}),
     KPIS,
     expected=analysis.expected_censorship,
 )
@@ -220,7 +221,7 @@ points = [
     for r in rhos
     for length in phase_lengths
 ]
-by_phase = analysis.sweep(params, points, KPIS, expected=analysis.expected_censorship)
+by_phase = sweep_table(grid_spec(params, points=points), KPIS, expected=analysis.expected_censorship)
 by_phase = by_phase.rename(
     columns={"protocol.proposal_phase_l1_blocks": "P", "attacks.censorship.autocorrelation": "rho"}
 )

@@ -48,6 +48,8 @@ attacker_beta = 0.5  # the attacker's L1 proposer share when it also rerolls RAN
 from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 from aztec_econ.analysis import expectations as analysis
+from aztec_econ.sweep.runner import sweep_table
+from aztec_econ.sweep.spec import grid_spec
 from aztec_econ.publish import plots
 from aztec_econ.analysis import theory
 from aztec_econ.publish.glue import glue
@@ -76,9 +78,8 @@ spec_days = 7.0
 spec_blocks = round(spec_days * params.protocol.slots_per_day)
 
 
-by_support = analysis.sweep(
-    params,
-    [{"governance.support_share": s, "governance.support_share_end": s} for s in support_shares],
+by_support = sweep_table(
+    grid_spec(params, points=[{"governance.support_share": s, "governance.support_share_end": s} for s in support_shares]),
     ["vote_windows"],
     expected=analysis.expected_votes,
     extra=analysis.vote_outcomes,
@@ -144,9 +145,8 @@ if len(focus):
 # A longer window averages over more proposers, so the outcome follows the support share more closely.
 
 # %%
-by_window = analysis.sweep(
-    params,
-    [{"protocol.upgrade_vote_window_days": d} for d in window_grid],
+by_window = sweep_table(
+    grid_spec(params, {"protocol.upgrade_vote_window_days": window_grid}),
     ["vote_windows"],
     expected=analysis.expected_votes,
     extra=analysis.vote_outcomes,
@@ -202,9 +202,9 @@ if len(by_window):
 # (`analysis.effective_support`, approximate: the overlap of its keys with the supporters varies by run).
 
 # %%
-by_stance = analysis.sweep(
-    params,
-    analysis.grid(
+by_stance = sweep_table(
+    grid_spec(
+        params,
         {
             "attacks.randao.strategy": ["none", "reroll"],
             "attacks.randao.l1_proposer_share": [attacker_beta],

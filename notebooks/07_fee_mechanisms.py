@@ -40,6 +40,8 @@ equilibrium_rate = 400  # tx per slot of the equilibrium check (uniform bids, on
 # %%
 from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
+from aztec_econ.sweep.runner import sweep_table
+from aztec_econ.sweep.spec import grid_spec
 from aztec_econ.publish import plots
 from aztec_econ.analysis import theory
 from aztec_econ.simulation import simulate
@@ -55,9 +57,8 @@ assumptions_table(params)
 # %%
 FEE_KPIS = ["fees_paid", "fees_burned", "fees_to_producers", "mev_total", "mev_burned", "mean_base_fee",
             "net_inflation_pct_per_year", "apr_sequencers", "txs_included_per_day", "share_txs_expired"]
-compared = analysis.sweep(
-    params,
-    [{"protocol.fee_mechanism": m} for m in mechanisms],
+compared = sweep_table(
+    grid_spec(params, {"protocol.fee_mechanism": mechanisms}),
     FEE_KPIS,
     extra=lambda traj: {"txs_arrived": float(traj.frame["txs_arrived"].sum())},
 )
@@ -147,9 +148,8 @@ md(
 # ## Analysis 3: mechanisms across demand
 
 # %%
-across = analysis.sweep(
-    params,
-    analysis.grid({"protocol.fee_mechanism": mechanisms, "environment.demand.tx_rate_per_slot": [float(r) for r in demand_rates]}),
+across = sweep_table(
+    grid_spec(params, {"protocol.fee_mechanism": mechanisms, "environment.demand.tx_rate_per_slot": [float(r) for r in demand_rates]}),
     ["fees_to_producers", "fees_burned", "apr_sequencers", "share_txs_expired"],
 )
 plots.sweep_lines(across, "environment.demand.tx_rate_per_slot", "fees_to_producers",

@@ -40,6 +40,8 @@ bonds = [100, 1000, 10000, 50000]  # prover bonds swept [tokens]
 from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis.tables import agent_table
+from aztec_econ.sweep.runner import sweep_table
+from aztec_econ.sweep.spec import grid_spec
 from aztec_econ.publish import plots
 from aztec_econ.publish.glue import glue
 from aztec_econ.simulation import simulate
@@ -59,7 +61,7 @@ assumptions_table(params)
 # %%
 MARKET_KPIS = ["mean_prover_price", "share_third_party_commitments", "share_backup", "share_happy", "slashed",
                "apr_sequencers", "apr_provers"]
-by_strategy = analysis.sweep(params, [{"agents.sequencers.prover_strategy": s} for s in strategies], MARKET_KPIS)
+by_strategy = sweep_table(grid_spec(params, {"agents.sequencers.prover_strategy": strategies}), MARKET_KPIS)
 by_strategy[["agents.sequencers.prover_strategy", *MARKET_KPIS]]
 
 # %% [markdown]
@@ -100,7 +102,7 @@ md("\n".join(lines))
 # therefore never adds commitments.
 
 # %%
-by_bond = analysis.sweep(params, [{"protocol.prover_bond": float(b)} for b in bonds], MARKET_KPIS)
+by_bond = sweep_table(grid_spec(params, {"protocol.prover_bond": [float(b) for b in bonds]}), MARKET_KPIS)
 plots.sweep_lines(
     by_bond,
     "protocol.prover_bond",

@@ -38,6 +38,8 @@ demand_rates = [30, 60, 100, 150]  # transactions per slot swept (block capacity
 from aztec_econ.publish.notebook import assumptions_table, md, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis.tables import confirmation_table
+from aztec_econ.sweep.runner import sweep_table
+from aztec_econ.sweep.spec import grid_spec
 from aztec_econ.publish import plots
 from aztec_econ.publish.glue import glue
 from aztec_econ.simulation import simulate
@@ -89,9 +91,8 @@ md(
 # ## Analysis 2: congestion
 
 # %%
-rows = analysis.sweep(
-    params,
-    [{"environment.demand.tx_rate_per_slot": float(r)} for r in demand_rates],
+rows = sweep_table(
+    grid_spec(params, {"environment.demand.tx_rate_per_slot": [float(r) for r in demand_rates]}),
     ["confirm_proposal_median_minutes", "confirm_finalized_l1_median_minutes", "confirm_finalized_l1_p99_minutes",
      "share_txs_expired", "mean_utilisation"],
 )

@@ -41,7 +41,7 @@ from aztec_econ.sweep import analysis as sa
 from aztec_econ.publish.glue import glue
 from aztec_econ.publish.notebook import md, pct
 from aztec_econ.params import PROJECT_ROOT
-from aztec_econ.publish.plots import use_report_renderer
+from aztec_econ.publish.plots import kpi_vs_parameter, use_report_renderer
 
 use_report_renderer()
 if sweep_dir is None:
@@ -69,7 +69,7 @@ sa.kpi_table(summary, ["share_happy", "share_backup", "share_skipped", "finalize
 
 # %%
 for parameter in parameters:
-    sa.kpi_vs_parameter(summary, "share_backup", parameter).show()
+    kpi_vs_parameter(summary, "share_backup", parameter).show()
 
 # %% [markdown]
 # ### Interpretation

@@ -1,46 +1,71 @@
-"""The sweep helpers and closed forms at a parameter set that notebooks 04-06 use (`aztec_econ.analysis.expectations`)."""
+"""The sweeps notebooks 04-09 run (`aztec_econ.sweep.runner.sweep_table` on a `grid_spec`, in this process) and the
+closed forms at a parameter set they compare with (`aztec_econ.analysis.expectations`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis import theory
+from aztec_econ.analysis.kpis import kpis_per_run, summarize
 from aztec_econ.params import Params
+from aztec_econ.simulation import simulate
+from aztec_econ.sweep.runner import SweepFailed, sweep_table
+from aztec_econ.sweep.spec import grid_spec
 
 
-def test_grid_is_the_cartesian_product_first_axis_slowest() -> None:
-    assert analysis.grid({"a": [1, 2], "b": ["x", "y"]}) == [
-        {"a": 1, "b": "x"},
-        {"a": 1, "b": "y"},
-        {"a": 2, "b": "x"},
-        {"a": 2, "b": "y"},
-    ]
-    assert analysis.grid({}) == [{}]
-
-
-def test_sweep_collects_kpis_closed_forms_and_extras(make_params: Callable[..., Params]) -> None:
+def test_sweep_table_collects_kpis_closed_forms_and_extras(make_params: Callable[..., Params]) -> None:
     params = make_params(sim__slots=60, sim__runs=2)
-    points = analysis.grid(
-        {"attacks.randao.strategy": ["none", "reroll"], "attacks.randao.l1_proposer_share": [0.5]}
+    spec = grid_spec(
+        params, {"attacks.randao.strategy": ["none", "reroll"], "attacks.randao.l1_proposer_share": [0.5]}
     )
-    frame = analysis.sweep(
-        params, points, ["attacker_share"], expected=analysis.expected_randao, extra=analysis.vote_outcomes
+    frame = sweep_table(
+        spec, ["attacker_share"], expected=analysis.expected_randao, extra=analysis.vote_outcomes
     )
     assert list(frame["attacks.randao.strategy"]) == ["none", "reroll"]
-    assert {
+    assert list(frame.columns[:4]) == [
+        "attacks.randao.strategy",
+        "attacks.randao.l1_proposer_share",
         "attacker_share",
         "attacker_share_ci",
-        "theory_attacker_share",
-        "pass_share",
-        "slots_simulated",
-    } <= set(frame.columns)
+    ]
+    assert {"theory_attacker_share", "pass_share", "theory_pass_share", "slots_simulated"} <= set(
+        frame.columns
+    )
     assert (frame["slots_simulated"] == 120).all()
     a = analysis.attacker_key_share(params)
     assert frame["theory_attacker_share"].tolist() == pytest.approx([a, theory.reroll_attacker_share(0.5, a)])
+    for row, point in zip(frame.to_dict("records"), spec.points, strict=True):  # what simulating here gives
+        traj = simulate(point.params)
+        stats = summarize(kpis_per_run(traj)[["run", "attacker_share"]]).loc["attacker_share"]
+        assert row["attacker_share"] == stats["mean"]
+        assert row["attacker_share_ci"] == stats["ci_high"] - stats["mean"]
+        assert row["windows"] == analysis.vote_outcomes(traj)["windows"]
+
+
+def test_sweep_table_on_a_pool_equals_the_inline_run(make_params: Callable[..., Params]) -> None:
+    spec = grid_spec(make_params(sim__slots=60, sim__runs=1), {"protocol.prover_bond": [10.0, 1000.0]})
+    inline = sweep_table(spec, ["share_backup", "slashed"], extra=analysis.vote_outcomes)
+    pooled = sweep_table(
+        spec, ["share_backup", "slashed"], extra=analysis.vote_outcomes, executor="local", workers=2
+    )
+    pd.testing.assert_frame_equal(inline, pooled, check_exact=True)
+    assert (inline["share_backup_ci"] == 0.0).all()  # one run: no interval
+
+
+def test_sweep_table_raises_naming_the_failed_points(make_params: Callable[..., Params]) -> None:
+    params = make_params(
+        sim__slots=60, agents__sequencers__initial=20, agents__sequencers__registrations_per_day=100
+    )
+    spec = grid_spec(params, {"environment.circulating_supply": [1_000_000_000, 0]})
+    with pytest.raises(
+        SweepFailed, match=r"1 point\(s\) failed:\n.*environment.circulating_supply=0.*AccountingError"
+    ):
+        sweep_table(spec, ["share_happy"])
 
 
 def test_expected_randao_and_censorship_follow_theory(make_params: Callable[..., Params]) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from aztec_econ.publish.plots import kpi_vs_parameter
 from aztec_econ.sweep import analysis as sa
 
 
@@ -64,7 +65,7 @@ def test_decision_tree_finds_the_parameter_that_decides_success() -> None:
 
 
 def test_kpi_vs_parameter_draws_means_with_interval_error_bars() -> None:
-    fig = sa.kpi_vs_parameter(
+    fig = kpi_vs_parameter(
         summary_table(), "share_backup", "agents.provers.failure_probability", colour="agents.provers.count"
     )
     assert len(fig.data) == 3 and fig.data[0].name == "agents.provers.count = 5"

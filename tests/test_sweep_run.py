@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from test_sweep_spec import write_sweep  # tests/ is on sys.path (rootdir-relative imports)
 
+from aztec_econ.publish.notebook_sweep import run_notebook_sweep
 from aztec_econ.sweep.runner import run_sweep
 
 pytestmark = pytest.mark.slow
@@ -86,6 +87,27 @@ def test_two_local_workers_give_identical_results(sweep_file: Path, reference: P
     assert result.done == 8
     assert outputs(tmp_path) == outputs(reference)
     assert len({p["worker"] for p in manifest(tmp_path)["points"]}) == 2
+
+
+def test_the_inline_executor_gives_the_pools_results(
+    sweep_file: Path, reference: Path, tmp_path: Path
+) -> None:
+    result = run_sweep(sweep_file, tmp_path, executor="inline", progress=False, probe=False)
+    assert (result.done, result.failed) == (8, 0)
+    assert outputs(tmp_path) == outputs(reference)  # every partition and the summary, byte for byte
+    pd.testing.assert_frame_equal(result.summary, pd.read_parquet(reference / "summary.parquet"))
+    assert {p["worker"] for p in manifest(tmp_path)["points"]} == {f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def test_the_inline_executor_yields_a_raising_task_as_its_exception() -> None:
+    from aztec_econ.sweep.executors import Executor
+
+    with Executor("inline") as pool:
+        assert pool.n_workers == 1
+        results = dict(pool.run([("bad", int, ("x",)), ("good", int, ("3",))]))
+    assert isinstance(results["bad"], ValueError) and results["good"] == 3
+    with pytest.raises(ValueError, match="inline executor"):
+        Executor("inline", workers=2)
 
 
 def test_a_failed_point_is_recorded_and_the_others_complete(tmp_path: Path) -> None:
@@ -265,7 +287,7 @@ def test_a_notebook_sweep_collects_glued_kpis_and_writes_linked_reports(tmp_path
     notebook = tmp_path / "tiny.py"
     notebook.write_text(NOTEBOOK)
     path = write_sweep(tmp_path, name="nb", grid={"protocol.prover_bond": [10, 13]})
-    result = run_sweep(path, tmp_path / "out", workers=2, notebook=notebook, progress=False, probe=False)
+    result = run_notebook_sweep(path, tmp_path / "out", notebook, workers=2, progress=False, probe=False)
     assert (result.done, result.failed) == (1, 1)
     summary = result.summary
     assert summary["prover_bond_seen_mean"].tolist() == [10.0]

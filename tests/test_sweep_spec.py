@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from aztec_econ.params import BASELINE
-from aztec_econ.sweep.spec import Sample, SweepError, load_sweep, sample_rows, sweep_files
+from aztec_econ.params import BASELINE, load_params
+from aztec_econ.sweep.spec import Sample, SweepError, grid_spec, load_sweep, sample_rows, sweep_files
 
 
 def write_sweep(directory: Path, **body: Any) -> Path:
@@ -183,3 +183,45 @@ def test_the_cli_rejects_an_invalid_sweep_with_exit_code_2_before_running(
     assert "point 0 (protocol.prover_bond=-1)" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
     assert main(["sweep", str(path), "--out", "x", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+
+
+def test_grid_spec_builds_in_python_what_a_sweep_file_gives(tmp_path: Path) -> None:
+    grid = {"protocol.prover_bond": [10, 20], "agents.provers.count": (1, 2)}
+    zipped = {"protocol.reward_split.sequencer": [0.5, 0.6], "protocol.reward_split.prover": [0.4, 0.3]}
+    small = {"sim.slots": 50, "agents.sequencers.initial": 20}
+    from_file = load_sweep(write_sweep(tmp_path, grid={k: list(v) for k, v in grid.items()}, zip=zipped))
+    from_overrides = grid_spec(small, grid, zips=[zipped], runs=2, name="t")
+    from_params = grid_spec(load_params(overrides={**small, "sim.runs": 2}), grid, zips=[zipped])
+    ids = [p.id for p in from_file.points]
+    assert [p.id for p in from_overrides.points] == ids and [p.id for p in from_params.points] == ids
+    assert [p.values for p in from_params.points] == [p.values for p in from_file.points]
+    assert from_params.axes == from_file.axes and from_params.base is None and from_params.path is None
+    assert from_overrides.base == BASELINE
+
+
+def test_grid_spec_points_are_one_zip_group_and_no_axis_is_the_base() -> None:
+    params = load_params(overrides={"sim.slots": 50, "agents.sequencers.initial": 20})
+    rows = [{"protocol.prover_bond": float(b), "agents.provers.count": c} for b, c in ((10, 1), (20, 3))]
+    spec = grid_spec(params, {"agents.provers.failure_probability": np.array([0.0, 0.1])}, points=rows)
+    assert [p.values for p in spec.points] == [
+        {"agents.provers.failure_probability": f, **row} for f in (0.0, 0.1) for row in rows
+    ]
+    (only,) = grid_spec(params).points
+    assert only.values == {} and only.params == params
+
+
+def test_grid_spec_reports_every_problem_before_anything_runs() -> None:
+    with pytest.raises(SweepError) as err:
+        grid_spec(
+            {},
+            {"protocol.prover_bond": []},
+            zips=[{"agents.provers.count": [1, 2], "protocol.prover_bond": [1]}],
+            points=[{"a.b": 1}, {"c.d": 2}],
+            runs=0,
+            name="bad name",
+        )
+    text = str(err.value)
+    for part in ("name = 'bad name'", "runs = 0", "grid.protocol.prover_bond", "equal lengths", "points ="):
+        assert part in text
+    with pytest.raises(SweepError, match=r"protocol\.prover_bond = -1"):
+        grid_spec({}, {"protocol.prover_bond": [10, -1]})

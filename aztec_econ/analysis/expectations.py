@@ -7,9 +7,7 @@ Every function reads the documented output tables (docs/outputs.md); figures are
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,7 +15,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from aztec_econ.analysis import theory
-from aztec_econ.analysis.kpis import kpis_per_run, summarize
 from aztec_econ.analysis.tables import sequencer_rewards_per_key, vote_table, vote_window_slots
 from aztec_econ.params import Params
 
@@ -154,7 +151,7 @@ def luck_only_win_mean(traj: Trajectories) -> float:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Parameter sweeps and the attack/governance closed forms (issue 4; notebooks 04-06)
+# The attack and governance closed forms (issue 4; notebooks 04-06, swept with `aztec_econ.sweep.runner.sweep_table`)
 
 CLOSED_FORM_SETTING: dict[str, Any] = {
     "agents.sequencers.offline_probability": 0.0,
@@ -167,47 +164,6 @@ CLOSED_FORM_SETTING: dict[str, Any] = {
 }
 """Overrides under which the attack and vote closed forms are exact: every key online, a fixed key set, nothing on
 the happy path fails (so each slot's winner is a uniformly random key and every slot yields a counted block)."""
-
-
-def grid(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """Every combination of the values of `axes` (dotted parameter name -> values), first axis slowest:
-    `grid({"a": [1, 2], "b": ["x"]})` -> `[{"a": 1, "b": "x"}, {"a": 2, "b": "x"}]`."""
-    names = list(axes)
-    return [dict(zip(names, values, strict=True)) for values in itertools.product(*(axes[n] for n in names))]
-
-
-def sweep(
-    params: Params,
-    points: Sequence[Mapping[str, Any]],
-    kpis: Sequence[str],
-    expected: Callable[[Params], Mapping[str, float]] | None = None,
-    extra: Callable[[Trajectories], Mapping[str, float]] | None = None,
-) -> pd.DataFrame:
-    """Simulate `params` with each point's dotted overrides and collect KPIs: one row per point with the point's
-    values, per KPI of `kpis` its mean over runs (`{kpi}`) and 95% confidence half-width (`{kpi}_ci`, 0
-    with one run), `slots_simulated` (runs x slots), the values `expected(params)` returns (closed forms at the point, e.g.
-    `expected_randao`) and those `extra(traj)` returns (e.g. `vote_outcomes`). Every point uses the same seed (common random numbers: differences between points are not noise in the
-    draws they share)."""
-    from aztec_econ.simulation import simulate
-
-    rows: list[dict[str, Any]] = []
-    for point in points:
-        p = params.with_overrides(point)
-        traj = simulate(p)
-        summary = summarize(kpis_per_run(traj)[["run", *kpis]])
-        row: dict[str, Any] = dict(point)
-        for kpi in kpis:
-            mean = float(summary.loc[kpi, "mean"])
-            half = float(summary.loc[kpi, "ci_high"]) - mean
-            row[kpi] = mean
-            row[f"{kpi}_ci"] = half if math.isfinite(half) else 0.0
-        row["slots_simulated"] = p.sim.runs * p.sim.slots
-        if expected is not None:
-            row.update(expected(p))
-        if extra is not None:
-            row.update(extra(traj))
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def attacker_key_share(params: Params) -> float:
@@ -287,7 +243,7 @@ def effective_support(params: Params) -> float:
 
 
 def expected_votes(params: Params) -> dict[str, float]:
-    """The vote closed forms' inputs at `params`, for `sweep(..., expected=expected_votes)`: the expected yes share
+    """The vote closed forms' inputs at `params`, for `sweep_table(..., expected=expected_votes)`: the expected yes share
     (`support`, `effective_support`) and the slots per window (`window_slots`)."""
     return {"support": effective_support(params), "window_slots": float(vote_window_slots(params))}
 

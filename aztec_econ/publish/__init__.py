@@ -4,7 +4,9 @@
 - `glue`: headline KPIs recorded in an executed notebook and read back;
 - `plots`: figures and the one theme;
 - `reports`: papermill execution and nbconvert HTML (`aztec-econ report`);
-- `index`: the reports index; `figures`: static PNG/SVG export; `sweep_report`: per-point and sweep reports.
+- `index`: the reports index; `figures`: static PNG/SVG export;
+- `notebook_sweep`: notebook sweeps (a notebook per sweep point; `aztec-econ sweep --notebook`), their reports
+  written by `sweep_report` (per-point and sweep summary pages).
 
 May import every layer below it (`params`, `model`, `simulation`, `analysis`, `sweep`); only `cli` imports it.
 """

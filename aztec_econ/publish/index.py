@@ -1,4 +1,4 @@
-"""The reports directory: atomic file writes, the machine-readable `index.json` and the `index.html` built from it.
+"""The reports directory: the machine-readable `index.json` and the `index.html` built from it.
 
 `index.json` is a list of `ReportEntry` records (one per report id); `index.html` is rebuilt from it every time an
 entry is added, under an exclusive lock so concurrent report builds do not lose entries. Every user-provided string
@@ -11,37 +11,17 @@ import contextlib
 import fcntl
 import html
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from aztec_econ.files import atomic_write
+
 INDEX_JSON = "index.json"
 INDEX_HTML = "index.html"
 _LOCK = ".index.lock"
-
-
-def atomic_write(path: str | Path, data: str | bytes) -> Path:
-    """Write `data` to `path` atomically: a temporary file in the same directory, then `os.replace`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 @dataclass

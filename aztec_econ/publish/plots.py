@@ -228,8 +228,9 @@ def sweep_lines(
     log_x: bool = False,
     sort: bool = True,
 ) -> go.Figure:
-    """Simulated KPIs of a parameter sweep (`analysis.sweep`) against a swept parameter `x`, with 95% error bars
-    (from `{column}_ci` where present), and closed-form curves drawn as black lines with distinct dashes.
+    """Simulated KPIs of a parameter sweep (`aztec_econ.sweep.runner.sweep_table`) against a swept parameter `x`, with
+    95% error bars (from `{column}_ci` where present), and closed-form curves drawn as black lines with distinct
+    dashes.
 
     `y` is one column, drawn once per value of `group` (legend: `labels[value]`, default the value), or a mapping of
     columns to legend labels (then `group` must be None). `theory` maps a legend label to (x, y) points of a curve.
@@ -271,4 +272,39 @@ def sweep_lines(
         fig.update_yaxes(type="log")
     if log_x:
         fig.update_xaxes(type="log")
+    return fig
+
+
+def kpi_vs_parameter(summary: pd.DataFrame, kpi: str, parameter: str, colour: str | None = None) -> go.Figure:
+    """A plotly figure of a sweep summary's KPI mean (`aztec_econ.sweep.analysis.load_summary`; its 95% confidence
+    interval as error bars) against a swept parameter, one series per value of `colour` (another swept parameter)
+    if given."""
+    fig = go.Figure()
+    groups = summary.groupby(colour, sort=True) if colour else [(None, summary)]
+    for value, group in groups:
+        group = group.sort_values(parameter)
+        mean = group[f"{kpi}_mean"]
+        has_ci = group[f"{kpi}_ci_high"].notna().any()
+        fig.add_trace(
+            go.Scatter(
+                x=group[parameter],
+                y=mean,
+                mode="markers+lines" if colour else "markers",
+                name=f"{colour} = {value[0] if isinstance(value, tuple) else value}" if colour else kpi,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": group[f"{kpi}_ci_high"] - mean,
+                    "arrayminus": mean - group[f"{kpi}_ci_low"],
+                }
+                if has_ci
+                else None,
+            )
+        )
+    fig.update_layout(
+        template=f"plotly_white+{TEMPLATE}",
+        title=f"{kpi} vs {parameter}",
+        xaxis_title=parameter,
+        yaxis_title=kpi,
+    )
     return fig

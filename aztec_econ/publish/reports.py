@@ -34,11 +34,11 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from aztec_econ.files import atomic_write
 from aztec_econ.params import PROJECT_ROOT
 from aztec_econ.publish.glue import GLUE_MIMETYPE, PARAMS_GLUE, read_glued
 from aztec_econ.publish.index import (
     ReportEntry,
-    atomic_write,
     esc,
     format_value,
     headline_kpis,

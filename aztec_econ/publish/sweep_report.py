@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from aztec_econ.publish.index import ReportEntry, atomic_write, esc, headline_kpis, update_index
+from aztec_econ.files import atomic_write
+from aztec_econ.publish.index import ReportEntry, esc, headline_kpis, update_index
 from aztec_econ.sweep.spec import SweepSpec
 from aztec_econ.sweep.store import PointRecord
 
@@ -57,12 +58,13 @@ def summary_html(spec: SweepSpec, summary: pd.DataFrame, records: list[PointReco
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
 
-    from aztec_econ.sweep.analysis import kpi_names, kpi_table, kpi_vs_parameter, swept_parameters
+    from aztec_econ.publish.plots import kpi_vs_parameter
+    from aztec_econ.sweep.analysis import kpi_names, kpi_table, swept_parameters
 
     failed = [r for r in records if r.status == "failed"]
     parts = [
         f"<h1>Sweep {esc(spec.name)}</h1>",
-        f"<p>{len(records)} points: {len(summary)} done, {len(failed)} failed. Base: <code>{esc(str(spec.base))}</code>."
+        f"<p>{len(records)} points: {len(summary)} done, {len(failed)} failed. Base: <code>{esc(str(spec.base or 'parameters given in Python'))}</code>."
         f" Axes: <code>{esc(', '.join(spec.axes) or '(none)')}</code>.</p>",
     ]
     if not summary.empty:

@@ -1,10 +1,11 @@
 """Sweep layer: many parameter points x Monte Carlo runs.
 
-- `spec`: sweep files (grid, zip, samples) expanded into validated points;
-- `executors`: the local process pool and Dask;
+- `spec`: sweep files (grid, zip, samples) expanded into validated points, or the same built in Python (`grid_spec`);
+- `executors`: the local process pool, Dask, and inline (this process);
 - `store`: atomic per-point outputs, the manifest, the summary, resume;
 - `tasks`: what a worker computes for one point;
-- `runner`: `run_sweep` and the `aztec-econ sweep` command;
+- `runner`: `run_sweep`, its extension point `PointKind` (what a point computes), `sweep_table` (a sweep in this
+  process, as a table: what notebooks use) and the `aztec-econ sweep` command;
 - `analysis`: reading a finished sweep (summary, runs, thresholds, decision tree).
 
 Imports `params`, `model`, `simulation` and `analysis`, never `publish` or `cli`.

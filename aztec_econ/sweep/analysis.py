@@ -1,12 +1,13 @@
-"""Analysis of sweep outputs: KPI tables by point, KPI-versus-parameter plots, KPI thresholds (pass/fail per point)
-and a decision tree showing which parameters decide success (the parameter-selection workflow of aztec-gddt).
+"""Analysis of sweep outputs: KPI tables by point, KPI thresholds (pass/fail per point) and a decision tree showing
+which parameters decide success (the parameter-selection workflow of aztec-gddt). The KPI-versus-parameter figure
+is drawn by `aztec_econ.publish.plots.kpi_vs_parameter` (figures belong to the publishing layer).
 
 ```python
 from aztec_econ.sweep import analysis as sa
 summary = sa.load_summary("out/sweep")                      # one row per point: swept values, <kpi>_mean/_ci_*
 verdict = sa.apply_thresholds(summary, ["share_backup < 0.05", "finalized_per_day >= 130"], conservative=True)
 tree, text = sa.decision_tree(verdict, sa.swept_parameters(summary), "success")
-sa.kpi_vs_parameter(summary, "share_backup", "protocol.prover_bond")
+plots.kpi_vs_parameter(summary, "share_backup", "protocol.prover_bond")   # from aztec_econ.publish import plots
 ```
 """
 
@@ -113,41 +114,3 @@ def decision_tree(
     y = table[target].astype(bool)
     tree = DecisionTreeClassifier(max_depth=max_depth, random_state=0).fit(x, y)
     return tree, export_text(tree, feature_names=list(parameters))
-
-
-def kpi_vs_parameter(summary: pd.DataFrame, kpi: str, parameter: str, colour: str | None = None) -> Any:
-    """A plotly figure of a KPI's mean (with its 95% confidence interval as error bars) against a parameter, one
-    series per value of `colour` (another swept parameter) if given."""
-    import plotly.graph_objects as go
-
-    from aztec_econ.publish.plots import TEMPLATE
-
-    fig = go.Figure()
-    groups = summary.groupby(colour, sort=True) if colour else [(None, summary)]
-    for value, group in groups:
-        group = group.sort_values(parameter)
-        mean = group[f"{kpi}_mean"]
-        has_ci = group[f"{kpi}_ci_high"].notna().any()
-        fig.add_trace(
-            go.Scatter(
-                x=group[parameter],
-                y=mean,
-                mode="markers+lines" if colour else "markers",
-                name=f"{colour} = {value[0] if isinstance(value, tuple) else value}" if colour else kpi,
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": group[f"{kpi}_ci_high"] - mean,
-                    "arrayminus": mean - group[f"{kpi}_ci_low"],
-                }
-                if has_ci
-                else None,
-            )
-        )
-    fig.update_layout(
-        template=f"plotly_white+{TEMPLATE}",
-        title=f"{kpi} vs {parameter}",
-        xaxis_title=parameter,
-        yaxis_title=kpi,
-    )
-    return fig

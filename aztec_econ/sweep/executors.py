@@ -1,6 +1,6 @@
-"""Executors for sweep tasks: a local process pool (default) or a Dask cluster.
+"""Executors for sweep tasks: a local process pool (default), a Dask cluster, or this process.
 
-Both take `(key, function, *args)` tasks and yield `(key, result)` as tasks finish, in completion order; a task that
+All take `(key, function, *args)` tasks and yield `(key, result)` as tasks finish, in completion order; a task that
 raises (or whose worker dies) yields `(key, exception)` instead, so one failure never stops the others. Functions
 must be importable module-level functions (they are pickled by reference) and return picklable results.
 
@@ -9,6 +9,9 @@ must be importable module-level functions (they are pickled by reference) and re
   cost), `workers` processes (default: the cores this process may use).
 - `dask`: `distributed.Client(scheduler)`; without a scheduler address a `LocalCluster` of `workers` single-threaded
   processes is started and torn down. Results travel back to the client: no shared file system is assumed.
+- `inline`: each task runs in this process, one after the other, in submission order: no pool to start and nothing
+  pickled, the fastest way to run a few short points (notebooks). Results are identical to the pool's (the same
+  functions on the same inputs); a task's function need not be importable here.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from types import TracebackType
 from typing import Any
 
-EXECUTORS = ("local", "dask")
+EXECUTORS = ("local", "dask", "inline")
 Task = tuple[str, Callable[..., Any], tuple[Any, ...]]
 PRELOAD = ("aztec_econ.sweep.tasks", "aztec_econ.simulation", "aztec_econ.analysis.kpis")
 """Modules the local pool's fork server imports once; its workers fork from it with them loaded."""
@@ -42,6 +45,10 @@ class Executor:
             raise ValueError(f"executor = {kind!r}: must be one of {', '.join(EXECUTORS)}")
         if workers is not None and workers < 1:
             raise ValueError(f"workers = {workers}: must be >= 1")
+        if kind == "inline" and workers not in (None, 1):
+            raise ValueError(
+                f"workers = {workers}: the inline executor runs tasks in this process, one at a time"
+            )
         self.kind = kind
         self.workers = workers
         self.scheduler = scheduler
@@ -51,6 +58,9 @@ class Executor:
         self._cluster: Any = None
 
     def __enter__(self) -> Executor:
+        if self.kind == "inline":
+            self.n_workers = 1
+            return self
         if self.kind == "local":
             self.n_workers = self.workers or default_workers()
             context = multiprocessing.get_context("forkserver")
@@ -85,10 +95,21 @@ class Executor:
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[str, Any]]:
         """Submit every task and yield `(key, result or exception)` as each finishes."""
-        if self._pool is not None:
+        if self.kind == "inline":
+            yield from self._run_inline(tasks)
+        elif self._pool is not None:
             yield from self._run_local(tasks)
         else:
             yield from self._run_dask(tasks)
+
+    def _run_inline(self, tasks: Sequence[Task]) -> Iterator[tuple[str, Any]]:
+        for key, fn, args in tasks:
+            try:
+                result = fn(*args)
+            except Exception as error:  # as from a pool: the failure is the task's result
+                yield key, error
+            else:
+                yield key, result
 
     def _run_local(self, tasks: Sequence[Task]) -> Iterator[tuple[str, Any]]:
         assert self._pool is not None

@@ -1,4 +1,5 @@
-"""Batch sweeps: every point of a sweep file x its Monte Carlo runs, on a local process pool or a Dask cluster.
+"""Batch sweeps: every point of a sweep file x its Monte Carlo runs, on a local process pool, a Dask cluster, or in
+this process (`executor="inline"`, for a few short points: no pool to start).
 
 `run_sweep(spec, out_dir)` validates every point first (`aztec_econ.sweep.spec`), prints a cost estimate (points x
 runs x slots, projected time from a short probe simulation), then runs the points that are not done yet with a
@@ -7,29 +8,43 @@ and rewrites the manifest as points finish. A failed point is recorded with its 
 Running the same sweep again resumes: done points whose id (a hash of the resolved parameters) is unchanged are
 skipped, failed and new points run. Results depend only on the parameters: not on the executor or worker count.
 
-With `notebook=`, papermill executes the notebook per point on the workers (the executed notebook travels back as
-bytes); its glued KPIs go into the same summary table, and each point's HTML report plus a sweep summary report are
-written to `OUT/reports/` and linked from its `index.html` (`aztec_econ.publish.sweep_report`).
+What a point computes is a `PointKind` (the extension point of `run_sweep`): by default a simulation of the point's
+parameters and its KPIs (`SIMULATION`). The publishing layer supplies the notebook kind
+(`aztec_econ.publish.notebook_sweep`: papermill executes a notebook per point, its glued KPIs fill the summary and
+each point's HTML report plus a sweep summary report go to `OUT/reports/`), and with it the `--notebook` option of
+`aztec-econ sweep`; this module never imports `publish`.
+
+`sweep_table(spec, kpis, expected=..., extra=...)` is the in-memory form notebooks use: it runs a sweep built in
+Python (`aztec_econ.sweep.spec.grid_spec`) in this process (`executor="inline"`) into a temporary directory and
+returns one row per point with KPI means, confidence half-widths, closed forms at the point and point-level extras.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
-import hashlib
+import io
+import math
 import sys
+import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pandas as pd
 
 from aztec_econ.sweep.executors import EXECUTORS, Executor, Task
 from aztec_econ.sweep.spec import SweepPoint, SweepSpec, load_sweep
 from aztec_econ.sweep.store import PointRecord, Store
-from aztec_econ.sweep.tasks import PointOutcome, notebook_point, simulate_point
+from aztec_econ.sweep.tasks import PointOutcome, simulate_point
+
+if TYPE_CHECKING:
+    from aztec_econ.params import Params
+    from aztec_econ.simulation import Trajectories
 
 PROBE_SLOTS = 288
 """Slots of the probe simulation behind the time estimate (two days of ten-minute slots)."""
@@ -37,8 +52,6 @@ PROBE_RUNS = 2
 MANIFEST_INTERVAL_S = 1.0
 """Least time between manifest rewrites while points finish [seconds]; per-point files mark completion, so a
 manifest that lags loses nothing on a kill."""
-NOTEBOOK_TIMEOUT_S = 1800.0
-"""Longest a notebook cell may run in a notebook sweep [seconds]."""
 
 
 @dataclass
@@ -57,20 +70,59 @@ class SweepResult:
         return self.failed == 0
 
 
+TaskCall = tuple[Callable[..., Any], tuple[Any, ...]]
+"""A task's function and its arguments (`aztec_econ.sweep.executors.Task` without the key)."""
+
+
+def simulation_task(spec: SweepSpec, point: SweepPoint) -> TaskCall:
+    """The task of a simulation point: `simulate_point` on the point's canonical parameter JSON."""
+    return simulate_point, (point.params.to_json(),)
+
+
+@dataclass(frozen=True)
+class PointKind:
+    """What a sweep computes per point and what it does around that: the extension point of `run_sweep`.
+
+    - `name`: recorded as every point's `kind` in the manifest; a rerun reuses only done points of the same kind
+      (say, a notebook sweep names the notebook and a hash of its content);
+    - `task(spec, point)`: the function and arguments a worker runs for the point, returning an
+      `aztec_econ.sweep.tasks.PointOutcome`. For a pool or Dask the function must be an importable module-level
+      function (workers unpickle it by reference) and its arguments picklable; the inline executor calls it as is;
+    - `after_point(root, spec, record, outcome)`: runs in this process when a point's task returned an outcome,
+      before its outputs are written (`record` already holds its timing and worker). It returns None, or an error
+      text that fails the point (a hook that raises fails the point with its traceback), never the sweep;
+    - `after_sweep(root, spec, records, summary)`: runs once the manifest and the summary are written;
+    - `header`: entries of the manifest's header naming the kind's inputs (`notebook`: None for simulations).
+    """
+
+    name: str = "simulation"
+    task: Callable[[SweepSpec, SweepPoint], TaskCall] = simulation_task
+    after_point: Callable[[Path, SweepSpec, PointRecord, PointOutcome], str | None] | None = None
+    after_sweep: Callable[[Path, SweepSpec, list[PointRecord], pd.DataFrame], None] | None = None
+    header: Mapping[str, Any] = field(default_factory=lambda: {"notebook": None})
+
+
+SIMULATION = PointKind()
+"""The default kind: simulate each point's parameters and compute its KPIs per run and over runs."""
+
+
+def simulation_kind(extra: Callable[[Trajectories], Mapping[str, Any]] | None = None) -> PointKind:
+    """Simulation points; with `extra`, a function of a point's `Trajectories` returning point-level values (e.g.
+    `aztec_econ.analysis.expectations.vote_outcomes`, pooled over runs) that runs on the worker after the simulation;
+    its values are kept in the point's manifest record (`extra`). On a pool or Dask, `extra` must be an importable
+    module-level function (it travels by reference); the inline executor takes any callable."""
+    if extra is None:
+        return SIMULATION
+
+    def task(spec: SweepSpec, point: SweepPoint) -> TaskCall:
+        return simulate_point, (point.params.to_json(), extra)
+
+    label = f"{getattr(extra, '__module__', '')}.{getattr(extra, '__qualname__', type(extra).__name__)}"
+    return PointKind(name=f"simulation+extra:{label}", task=task)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
-
-def _kind(notebook: Any) -> str:
-    """What a point's outputs came from: 'simulation', or 'notebook:<name>:<hash of the notebook>'."""
-    if notebook is None:
-        return "simulation"
-    import nbformat
-
-    from aztec_econ.publish.reports import load_notebook
-
-    text = nbformat.writes(load_notebook(notebook))
-    return f"notebook:{Path(notebook).stem}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 def _records(spec: SweepSpec, store: Store, kind: str) -> list[PointRecord]:
@@ -84,6 +136,7 @@ def _records(spec: SweepSpec, store: Store, kind: str) -> list[PointRecord]:
             record.status = "done"
             for name in ("duration_s", "finished", "worker"):
                 setattr(record, name, prev.get(name))
+            record.extra = dict(prev.get("extra") or {})
         records.append(record)
     return records
 
@@ -138,17 +191,9 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _task(point: SweepPoint, notebook: Any, name: str) -> Task:
-    if notebook is None:
-        return point.id, simulate_point, (point.params.to_json(),)
-    parameters = {
-        "params_file": None,
-        "overrides": point.params.flat(),
-        "slots": point.params.sim.slots,
-        "runs": point.params.sim.runs,
-        "seed": point.params.sim.seed,
-    }
-    return point.id, notebook_point, (notebook, parameters, f"{name}-{point.id}", NOTEBOOK_TIMEOUT_S)
+def _task(kind: PointKind, spec: SweepSpec, point: SweepPoint) -> Task:
+    function, args = kind.task(spec, point)
+    return point.id, function, args
 
 
 def run_sweep(
@@ -157,32 +202,28 @@ def run_sweep(
     executor: str = "local",
     workers: int | None = None,
     scheduler: str | None = None,
-    notebook: str | Path | None = None,
+    kind: PointKind = SIMULATION,
     *,
     progress: bool = True,
     probe: bool = True,
     stream: TextIO | None = None,
 ) -> SweepResult:
     """Run (or resume) a sweep into `out_dir`; see the module docstring. `workers` defaults to the core count
-    (local) or the cluster's threads (dask with `scheduler`). Messages go to `stream` (default: stderr)."""
+    (local) or the cluster's threads (dask with `scheduler`). `kind` says what each point computes (default: a
+    simulation). Messages go to `stream` (default: stderr)."""
     from tqdm import tqdm
 
     stream = stream or sys.stderr
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
     store = Store(out_dir)
-    node = None
-    if notebook is not None:
-        from aztec_econ.publish.reports import load_notebook
-
-        node = load_notebook(notebook)  # read here: workers need no access to the file
-    records = _records(spec, store, _kind(notebook))
+    records = _records(spec, store, kind.name)
     by_id = {r.id: r for r in records}
     header: dict[str, Any] = {
         "name": spec.name,
         "sweep_file": str(spec.path) if spec.path else None,
-        "base": str(spec.base),
+        "base": str(spec.base) if spec.base else None,
         "axes": spec.axes,
-        "notebook": str(notebook) if notebook else None,
+        **kind.header,
         "executor": executor,
         "started": _now(),
     }
@@ -197,9 +238,9 @@ def run_sweep(
             estimate(spec, todo, pool.n_workers, stream, probe)
             bar = tqdm(total=len(todo), unit="point", file=stream, disable=not progress, dynamic_ncols=True)
             last_write = time.monotonic()
-            for key, outcome in pool.run([_task(p, node, spec.name) for p in todo]):
+            for key, outcome in pool.run([_task(kind, spec, p) for p in todo]):
                 record = by_id[key]
-                _finish(store, record, outcome, spec, notebook)
+                _finish(store, record, outcome, spec, kind)
                 done += record.status == "done"
                 failed += record.status == "failed"
                 bar.update()
@@ -211,10 +252,8 @@ def run_sweep(
     header["finished"] = _now()
     store.write_manifest(header, records)
     summary = store.write_summary(records)
-    if notebook is not None:
-        from aztec_econ.publish.sweep_report import write_sweep_report
-
-        write_sweep_report(store.root, spec, records, summary)
+    if kind.after_sweep is not None:
+        kind.after_sweep(store.root, spec, records, summary)
     print(
         f"sweep {spec.name}: done {done}, failed {failed}, skipped {skipped} (already done) -> {store.root}",
         file=stream,
@@ -227,11 +266,66 @@ def run_sweep(
     return SweepResult(store.root, done, failed, skipped, summary, records)
 
 
+class SweepFailed(RuntimeError):
+    """Points of an in-memory sweep (`sweep_table`) failed; the message names each with the end of its error."""
+
+
+def sweep_table(
+    spec: SweepSpec,
+    kpis: Sequence[str],
+    *,
+    expected: Callable[[Params], Mapping[str, Any]] | None = None,
+    extra: Callable[[Trajectories], Mapping[str, Any]] | None = None,
+    executor: str = "inline",
+    workers: int | None = None,
+    out_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """Simulate the points of `spec` with `run_sweep` (in this process by default; outputs in a temporary directory
+    unless `out_dir`, messages discarded) and return one row per point, in point order: its swept values, per KPI
+    of `kpis` its mean over runs (`{kpi}`) and 95% confidence half-width (`{kpi}_ci`, 0 with one run),
+    `slots_simulated` (runs x slots), the values `expected(params)` returns (closed forms at the point, e.g.
+    `expectations.expected_randao`) and those `extra(traj)` returns (`simulation_kind`; e.g.
+    `expectations.vote_outcomes`). Raises `SweepFailed` if any point fails. Every point has the seed of its
+    parameters: with one seed for all, differences between points are not noise in the draws they share."""
+    with contextlib.ExitStack() as stack:
+        if out_dir is None:
+            out_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"sweep-{spec.name}-"))
+        result = run_sweep(
+            spec,
+            out_dir,
+            executor,
+            workers,
+            kind=simulation_kind(extra),
+            progress=False,
+            probe=False,
+            stream=io.StringIO(),
+        )
+    if not result.ok:
+        failed = [r for r in result.records if r.status == "failed"]
+        lines = [f"{r.id} ({_label(r)}): {(r.error or '?').strip().splitlines()[-1]}" for r in failed]
+        raise SweepFailed(f"sweep {spec.name}: {len(failed)} point(s) failed:\n" + "\n".join(lines))
+    summary = result.summary.set_index("point_id")
+    rows: list[dict[str, Any]] = []
+    for point, record in zip(spec.points, result.records, strict=True):
+        row: dict[str, Any] = dict(point.values)
+        for kpi in kpis:
+            mean = float(summary.at[point.id, f"{kpi}_mean"])
+            half = float(summary.at[point.id, f"{kpi}_ci_high"]) - mean
+            row[kpi] = mean
+            row[f"{kpi}_ci"] = half if math.isfinite(half) else 0.0
+        row["slots_simulated"] = point.params.sim.runs * point.params.sim.slots
+        if expected is not None:
+            row.update(expected(point.params))
+        row.update(record.extra)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _label(record: PointRecord) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in record.values.items()) or "(base)"
 
 
-def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, notebook: Any) -> None:
+def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, kind: PointKind) -> None:
     """Write a finished point's outputs (atomically; the per-run file last) and update its manifest record."""
     record.finished = _now()
     if not isinstance(outcome, PointOutcome):  # the task itself raised, or its worker died
@@ -239,13 +333,13 @@ def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, no
         return
     record.duration_s = round(outcome.duration_s, 3)
     record.worker = outcome.worker
-    if notebook is not None and outcome.executed is not None:
-        from aztec_econ.publish.sweep_report import write_point_report
-
+    if kind.after_point is not None:
         try:
-            write_point_report(store.root, spec, record, outcome.executed, notebook)
-        except Exception:  # a report that cannot be rendered fails its point, not the sweep
-            record.status, record.error = "failed", "writing the report:\n" + traceback.format_exc()
+            problem = kind.after_point(store.root, spec, record, outcome)
+        except Exception:  # a hook that fails fails its point, not the sweep
+            problem = traceback.format_exc()
+        if problem is not None:
+            record.status, record.error = "failed", problem
             return
     if not outcome.ok or outcome.per_run is None or outcome.aggregated is None:
         record.status, record.error = "failed", outcome.error or "failed without an error message"
@@ -256,50 +350,63 @@ def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, no
     aggregated.insert(0, "point_id", record.id)
     store.write_point(record.id, per_run, aggregated)
     record.status, record.error = "done", None
+    record.extra = dict(outcome.extra)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Command line
 
 
-def cmd_sweep(args: argparse.Namespace) -> int:
-    if args.notebook is not None and not args.notebook.is_file():
-        print(f"error: no notebook {args.notebook}", file=sys.stderr)
-        return 2
+def cmd_sweep(args: argparse.Namespace, kind: PointKind | Callable[[], PointKind] = SIMULATION) -> int:
+    """The `aztec-econ sweep` command for points of `kind`, or of the kind a function builds once the arguments and
+    the sweep file are checked (the notebook sweep's command wraps it: `aztec_econ.publish.notebook_sweep`)."""
     if args.scheduler and args.executor != "dask":
         print("error: --scheduler needs --executor dask", file=sys.stderr)
         return 2
     if args.workers is not None and args.workers < 1:
         print(f"error: --workers {args.workers}: must be >= 1", file=sys.stderr)
         return 2
+    if args.workers not in (None, 1) and args.executor == "inline":
+        print(
+            "error: --workers needs --executor local or dask (inline runs in this process)", file=sys.stderr
+        )
+        return 2
     from aztec_econ.params import parse_override
 
     overrides = dict(parse_override(p) for p in args.overrides or ())
+    spec = load_sweep(args.file, overrides)
     result = run_sweep(
-        load_sweep(args.file, overrides),
+        spec,
         args.out,
         executor=args.executor,
         workers=args.workers,
         scheduler=args.scheduler,
-        notebook=args.notebook,
+        kind=kind() if callable(kind) else kind,
         progress=not args.no_progress,
     )
     return 0 if result.ok else 1
 
 
-def register_cli(subparsers: Any) -> None:
-    """Add the `sweep` subcommand to the `aztec-econ` parser."""
+def register_cli(
+    subparsers: Any, kind_options: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.ArgumentParser:
+    """Add the `sweep` subcommand to the `aztec-econ` parser and return its parser; `kind_options` adds the options
+    of other point kinds (after `--workers`), whose handler then replaces `cmd_sweep`."""
     sweep = subparsers.add_parser("sweep", help="run (or resume) a parameter sweep")
     sweep.add_argument("file", type=Path, help="sweep file (params/sweeps/*.yaml)")
     sweep.add_argument("--out", type=Path, required=True, help="output directory (created; reruns resume)")
-    sweep.add_argument("--executor", choices=EXECUTORS, default="local", help="local process pool or Dask")
+    sweep.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="local process pool, Dask, or inline (this process, one point at a time)",
+    )
     sweep.add_argument(
         "--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (with --executor dask)"
     )
     sweep.add_argument("--workers", type=int, help="worker processes (default: the core count)")
-    sweep.add_argument(
-        "--notebook", type=Path, help="execute this notebook per point instead of a bare simulation"
-    )
+    if kind_options is not None:
+        kind_options(sweep)
     sweep.add_argument(
         "--set",
         dest="overrides",
@@ -309,3 +416,4 @@ def register_cli(subparsers: Any) -> None:
     )
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=cmd_sweep)
+    return sweep

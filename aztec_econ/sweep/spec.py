@@ -25,6 +25,13 @@ contributes one empty factor; a sweep with no axis is its base as one point). Ev
 
 A point's id is a hash of its resolved parameters (`Params.to_json`), so editing the sweep file recomputes only the
 points whose parameters change; points that resolve to identical parameters are computed once.
+
+In Python, `grid_spec(base, grid, zips=..., points=...)` builds the same `SweepSpec` without a file, from a `Params`
+(say, a notebook's), a parameter file, or overrides of the baseline:
+
+```python
+spec = grid_spec(params, {"attacks.randao.strategy": ["none", "reroll"], "attacks.randao.l1_proposer_share": [0.1]})
+```
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import numpy as np
 import yaml
 
 from aztec_econ.params import (  # the dotted-name helpers are shared with parameter files
+    BASELINE,
     PROJECT_ROOT,
     Params,
     ParamsError,
@@ -93,10 +101,11 @@ class Sample:
 
 @dataclass(frozen=True)
 class SweepSpec:
-    """A parsed sweep file. `points` are validated and free of duplicates, in expansion order."""
+    """A parsed sweep file (or one built in Python by `grid_spec`). `points` are validated and free of duplicates,
+    in expansion order. `base` is the base parameter file; None when the base was given as a `Params`."""
 
     name: str
-    base: Path
+    base: Path | None
     runs: int | None
     seed: int
     overrides: dict[str, Any]
@@ -193,6 +202,81 @@ def parse_sweep(
         path=path,
         description=str(data.get("description", "")),
     )
+
+
+def grid_spec(
+    base: Params | str | Path | Mapping[str, Any] | None = None,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    zips: Sequence[Mapping[str, Sequence[Any]]] = (),
+    points: Sequence[Mapping[str, Any]] | None = None,
+    runs: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    name: str = "grid",
+) -> SweepSpec:
+    """A sweep built in Python, validated like a sweep file.
+
+    `base`: a `Params`, a parameter file, or dotted overrides of the baseline (None: the baseline); `overrides`
+    (dotted) apply to every point, and `runs` sets `sim.runs` (an override of it wins). The points are the cartesian
+    product of the `grid` axes (dotted name -> values; the first axis varies slowest) and each of the `zips` groups
+    (aligned lists of equal length), as in a file's `grid:` and `zip:`; `points`, explicit rows of dotted values
+    (the same names in every row), form one more zip group. No axis at all: the base is the one point.
+    """
+    problems: list[str] = []
+    if not _NAME.fullmatch(name):
+        problems.append(f"name = {show_value(name)}: letters, digits, '.', '_' and '-'")
+    if runs is not None and (not isinstance(runs, int) or isinstance(runs, bool) or runs < 1):
+        problems.append(f"runs = {show_value(runs)}: must be an integer >= 1")
+    axes = _lists({k: _listed(v) for k, v in (grid or {}).items()}, "grid", problems)
+    groups = [{k: _listed(v) for k, v in group.items()} for group in zips]
+    if points is not None:
+        names = list(points[0]) if len(points) else []
+        if not names or any(list(row) != names for row in points):
+            problems.append(
+                f"points = {show_value(list(points))}: rows must name the same parameters, at least one"
+            )
+        else:
+            groups.append({k: [row[k] for row in points] for k in names})
+    zip_groups = _zip_groups(groups, problems)
+    origin = f"sweep {name}"
+    if problems:
+        raise SweepError(problems, origin)
+    base_path: Path | None = None
+    if isinstance(base, Params):
+        tree = base.model_dump(mode="python")
+    elif isinstance(base, Mapping):
+        tree = load_tree(BASELINE)
+        apply_dotted(tree, dict(base))
+        base_path = BASELINE
+    else:
+        base_path = Path(base if base is not None else BASELINE).resolve()
+        tree = load_tree(base_path)
+    flat_overrides = dict(overrides or {})
+    if runs is not None:
+        flat_overrides = {"sim.runs": runs, **flat_overrides}
+    apply_dotted(tree, flat_overrides)
+    return SweepSpec(
+        name=name,
+        base=base_path,
+        runs=runs,
+        seed=0,
+        overrides=flat_overrides,
+        grid=axes,
+        zips=zip_groups,
+        sample=None,
+        points=_validate(tree, [*_factors(axes, zip_groups, None, 0)], origin),
+    )
+
+
+def _listed(values: Any) -> Any:
+    """Axis values as a list (a tuple or an array of them too); anything else is left for `_lists` to reject."""
+    if isinstance(values, str | bytes | Mapping):
+        return values
+    if isinstance(values, np.ndarray):
+        return values.tolist()
+    if isinstance(values, Sequence):
+        return list(values)
+    return values
 
 
 def sample_rows(sample: Sample, seed: int) -> list[dict[str, Any]]:

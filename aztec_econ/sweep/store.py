@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from aztec_econ.publish.index import atomic_write
+from aztec_econ.files import atomic_write
 
 MANIFEST = "manifest.json"
 POINTS = "points"
