@@ -28,15 +28,14 @@ from cadCAD.configuration.utils import config_sim
 from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
 from numpy.typing import NDArray
 
-from aztec_econ.model.blocks import AFTER, BLOCKS, cadcad_blocks
+from aztec_econ.model.blocks import AFTER, BLOCKS, FRAME_COLUMNS, RECORDERS, cadcad_blocks
 from aztec_econ.model.columns import RUN, Column
 from aztec_econ.model.context import Context, build_context
-from aztec_econ.model.ledger import Account, Flow
-from aztec_econ.model.mechanisms import adversary, confirmation
+from aztec_econ.model.mechanisms import confirmation
 from aztec_econ.model.mechanisms.governance import VOTES
 from aztec_econ.model.mechanisms.l1_prices import check_price_file
 from aztec_econ.model.mechanisms.registry import Registry
-from aztec_econ.model.stage import BACKUP_REASONS, Mode, Role, Submitter
+from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
 from aztec_econ.model.state import STATE_DOCS, State, initial_state
 from aztec_econ.params import Params, parse_params
 
@@ -49,79 +48,19 @@ SUBMITTERS = tuple(s.name.lower() for s in Submitter)
 
 
 def _record(s: State, ctx: Context) -> dict[str, NDArray[Any]]:
-    """The output columns of one slot (per run) from the slot's final state."""
-    book = s["book"]
+    """The output columns of one slot (per run) from the slot's final state, and what the steps after the slots
+    need (`_`-prefixed: the confirmation histograms' inputs, the attacker's backup wins for the votes)."""
+    columns: dict[str, NDArray[Any]] = {}
+    for recorder in RECORDERS:
+        columns.update(recorder.record(ctx, s))
     out = s["outcome"]
-    seq = s["sequencers"]
-    balances = book.balances
-    attack = adversary.slot_columns(ctx, s["adversary"], out.proposer, out.attacker_backup)
-    settled = s["economy"].settled
-    assert settled is not None
-    economics = dict(settled.columns)
-    used = economics.pop("capacity_used")
-    economics["txs_arrived"] = s["economy"].pending[:, :, 0].sum(axis=1)
-    economics["capacity_used"] = used
-    return {
-        "mode": out.mode,
-        "backup_reason": np.where(out.mode == Mode.HAPPY, len(BACKUP_REASONS) - 1, out.stage).astype(np.int8),
-        "proposer": out.proposer,
-        "prover": out.prover,
-        "self_proved": out.self_proved,
-        "submitter": out.submitter,
-        "backup_builder": out.backup_builder,
-        "finalized_l1_block": out.finalized_l1_block,
-        "block_reward": out.rewards.sum(axis=1),
-        "reward_sequencer": out.rewards[:, Role.SEQUENCER],
-        "reward_prover": out.rewards[:, Role.PROVER],
-        "reward_submitter": out.rewards[:, Role.SUBMITTER],
-        "reward_backup": out.rewards[:, Role.BACKUP],
-        "slashed": book.flows[:, Flow.SLASH],
-        "bond_locked": out.bond_locked,
-        "minted": book.flows[:, Flow.MINT],
-        "burned": book.flows[:, Flow.BURN],
-        "active_sequencers": seq.active,
-        "queued_sequencers": seq.queued,
-        "exiting_sequencers": seq.exiting,
-        "registrations": seq.registrations,
-        "exit_signals": seq.exit_signals,
-        "stake_releases": seq.stake_releases,
-        "total_supply": book.supply,
-        "staked": balances[:, Account.STAKES],
-        "bonded": balances[:, Account.BONDS],
-        "liquid": book.liquid(),
-        "balance_market": balances[:, Account.MARKET],
-        "balance_sequencers": balances[:, Account.SEQUENCERS],
-        "balance_provers": book.prover_balances().sum(axis=1),
-        "balance_relays": balances[:, Account.RELAYS],
-        "balance_backup": balances[:, Account.BACKUP],
-        "attacker_backup": out.attacker_backup,
-        **attack,
-        "proposals": out.proposals,
-        **economics,
-        "_included_by_age": settled.included_by_age,
-        "_offsets": confirmation.slot_offsets(ctx.params, out, s["slot"], attack["inclusion_delay"]),
-    }
+    columns["_attacker_backup"] = out.attacker_backup
+    columns["_included_by_age"] = s["economy"].settled.included_by_age  # type: ignore[union-attr]
+    columns["_offsets"] = confirmation.slot_offsets(ctx, out, s["l1"].seconds, s["slot"])
+    return columns
 
 
-_DTYPES: dict[str, Any] = {
-    "proposer": np.int32,
-    "prover": np.int32,
-    "backup_builder": np.int32,
-    "active_sequencers": np.int32,
-    "queued_sequencers": np.int32,
-    "exiting_sequencers": np.int32,
-    "registrations": np.int32,
-    "exit_signals": np.int32,
-    "stake_releases": np.int32,
-    "l1_blocks_withheld": np.int16,
-    "censored_l1_blocks": np.int16,
-    "inclusion_delay": np.int16,
-    "proposals": np.int16,
-    "txs_included": np.int32,
-    "txs_pending": np.int64,
-    "txs_expired": np.int32,
-    "txs_arrived": np.int32,
-}
+_DTYPES: dict[str, Any] = {c.name: np.dtype(c.dtype) for c in FRAME_COLUMNS if c.dtype is not None}
 
 
 def _run_segment(state: State, ctx: Context, slots: int, deepcopy: bool) -> list[State]:
@@ -185,7 +124,11 @@ def simulate(
         del finals, records
         done += n
     columns["vote"] = AFTER["upgrade votes"](
-        ctx, state["adversary"].attacker, columns["proposer"], columns["mode"], columns.pop("attacker_backup")
+        ctx,
+        state["adversary"].attacker,
+        columns["proposer"],
+        columns["mode"],
+        columns.pop("_attacker_backup"),
     )
     frame = _frame(ctx, columns)
     return Trajectories(

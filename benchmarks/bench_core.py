@@ -54,7 +54,7 @@ ATTACK_SETTINGS["all"] = {**ATTACK_SETTINGS["tail"], **ATTACK_SETTINGS["censorsh
 
 
 QUIET_ECONOMY: dict[str, object] = {
-    "environment.demand.tx_rate_per_slot": 0.0,
+    "environment.demand.tx_per_second": 0.0,
     "environment.l1.process": "steady",
 }
 

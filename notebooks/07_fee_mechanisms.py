@@ -30,8 +30,8 @@ runs = 3  # Monte Carlo runs per point
 seed = None  # root seed; None: the parameter file's
 keys = 200  # initial sequencer keys (fees do not depend on the count)
 mechanisms = ["first_price", "base_fee_burn", "full_burn", "mev_burn"]  # mechanisms compared
-demand_rates = [30, 120]  # transactions per slot swept
-equilibrium_rate = 400  # tx per slot of the equilibrium check (uniform bids, one-slot expiry)
+demand_rates = [0.05, 0.2]  # transactions per second swept (0.1 = 60 per ten-minute slot)
+equilibrium_rate = 0.667  # transactions per second of the equilibrium check (uniform bids, one-slot expiry)
 
 # %% [markdown]
 # ## Assumptions
@@ -110,16 +110,16 @@ md("\n".join(lines))
 demand = params.environment.demand
 eq_params = params.with_overrides({
     "protocol.fee_mechanism": "base_fee_burn",
-    "environment.demand.tx_rate_per_slot": float(equilibrium_rate),
+    "environment.demand.tx_per_second": float(equilibrium_rate),
     "environment.demand.bid_distribution": "uniform",
-    "environment.demand.expiry_slots": 1,
-    "environment.demand.shock_probability": 0.0,
+    "environment.demand.expiry_minutes": params.protocol.slot_seconds / 60,
+    "environment.demand.shocks_per_day": 0.0,
 })
 
 
 eq_traj = simulate(eq_params)
 expected_fee = theory.eip1559_equilibrium_base_fee(
-    float(equilibrium_rate), demand.tx_size, eq_params.protocol.block_capacity,
+    float(equilibrium_rate) * eq_params.protocol.slot_seconds, demand.tx_size, eq_params.protocol.block_capacity,
     eq_params.protocol.base_fee.target_utilisation, demand.bid_scale,
 )
 series = analysis.mean_over_runs(eq_traj, ["base_fee"])
@@ -149,24 +149,24 @@ md(
 
 # %%
 across = sweep_table(
-    grid_spec(params, {"protocol.fee_mechanism": mechanisms, "environment.demand.tx_rate_per_slot": [float(r) for r in demand_rates]}),
+    grid_spec(params, {"protocol.fee_mechanism": mechanisms, "environment.demand.tx_per_second": [float(r) for r in demand_rates]}),
     ["fees_to_producers", "fees_burned", "apr_sequencers", "share_txs_expired"],
 )
-plots.sweep_lines(across, "environment.demand.tx_rate_per_slot", "fees_to_producers",
-                  "Fees kept by producers against demand", "transactions per slot", "tokens (mean per run)",
+plots.sweep_lines(across, "environment.demand.tx_per_second", "fees_to_producers",
+                  "Fees kept by producers against demand", "transactions per second", "tokens (mean per run)",
                   group="protocol.fee_mechanism")
 
 # %% [markdown]
 # ### Interpretation
 
 # %%
-top = across[across["environment.demand.tx_rate_per_slot"] == max(demand_rates)].set_index("protocol.fee_mechanism")
-low = across[across["environment.demand.tx_rate_per_slot"] == min(demand_rates)].set_index("protocol.fee_mechanism")
+top = across[across["environment.demand.tx_per_second"] == max(demand_rates)].set_index("protocol.fee_mechanism")
+low = across[across["environment.demand.tx_per_second"] == min(demand_rates)].set_index("protocol.fee_mechanism")
 lines = []
 for m in mechanisms:
     growth = top.loc[m, "fees_to_producers"] / low.loc[m, "fees_to_producers"] if low.loc[m, "fees_to_producers"] > 0 else float("nan")
     lines.append(
-        f"- **{m}**: from {min(demand_rates)} to {max(demand_rates)} tx/slot producers' fees go from "
+        f"- **{m}**: from {min(demand_rates)} to {max(demand_rates)} tx/s producers' fees go from "
         f"{low.loc[m, 'fees_to_producers']:,.0f} to {top.loc[m, 'fees_to_producers']:,.0f} tokens"
         + (f" (x{growth:.1f})" if growth == growth else "")
         + f"; expired transactions {pct(top.loc[m, 'share_txs_expired'])} at the top rate."

@@ -28,7 +28,7 @@ slots = 1008  # horizon [slots]: 7 days of ten-minute slots
 runs = 3  # Monte Carlo runs
 seed = None  # root seed; None: the parameter file's
 keys = 200  # initial sequencer keys
-demand_rates = [30, 60, 100, 150]  # transactions per slot swept (block capacity: 100 transactions of 10 mana)
+demand_rates = [0.05, 0.1, 0.167, 0.25]  # transactions per second swept (capacity: 100 per ten-minute block, 0.167/s)
 
 # %% [markdown]
 # ## Assumptions
@@ -92,17 +92,17 @@ md(
 
 # %%
 rows = sweep_table(
-    grid_spec(params, {"environment.demand.tx_rate_per_slot": [float(r) for r in demand_rates]}),
+    grid_spec(params, {"environment.demand.tx_per_second": [float(r) for r in demand_rates]}),
     ["confirm_proposal_median_minutes", "confirm_finalized_l1_median_minutes", "confirm_finalized_l1_p99_minutes",
      "share_txs_expired", "mean_utilisation"],
 )
 plots.sweep_lines(
     rows,
-    "environment.demand.tx_rate_per_slot",
+    "environment.demand.tx_per_second",
     {"confirm_proposal_median_minutes": "to proposal (median)", "confirm_finalized_l1_median_minutes": "to L1 finality (median)",
      "confirm_finalized_l1_p99_minutes": "to L1 finality (p99)"},
     "Confirmation time against demand",
-    "transactions per slot",
+    "transactions per second",
     "minutes",
 )
 
@@ -114,7 +114,7 @@ first, last = rows.iloc[0], rows.iloc[-1]
 glue("p99_finality_low_demand", float(first["confirm_finalized_l1_p99_minutes"]))
 glue("p99_finality_high_demand", float(last["confirm_finalized_l1_p99_minutes"]))
 md(
-    f"From {demand_rates[0]} to {demand_rates[-1]} transactions per slot, blocks go from "
+    f"From {demand_rates[0]} to {demand_rates[-1]} transactions per second, blocks go from "
     f"{first['mean_utilisation']:.0%} to {last['mean_utilisation']:.0%} full, the p99 time to L1 finality from "
     f"{first['confirm_finalized_l1_p99_minutes']:.1f} to {last['confirm_finalized_l1_p99_minutes']:.1f} minutes, and "
     f"{last['share_txs_expired']:.1%} of transactions expire unserved at the top rate "

@@ -100,7 +100,7 @@ def test_tokens_are_conserved_on_every_slot(**draw: object) -> None:
             "protocol.entry_period_days": 0.3,
             "protocol.exit_delay_days": 0.4,
             "protocol.fee_mechanism": draw["mechanism"],
-            "environment.demand.tx_rate_per_slot": draw["tx_rate"],
+            "environment.demand.tx_per_second": draw["tx_rate"] / 600,
             "environment.demand.mev_per_public_tx": draw["mev"],
             "protocol.variants.consolidate_proposal_commitment": draw["consolidate"],
             "protocol.variants.sidecar_phase_order": draw["sidecar_order"],

@@ -132,10 +132,13 @@ def test_fully_censored_proposal_phases_match_the_closed_form(
     assert (
         abs(share - c) <= theory.proportion_tolerance(c, len(frame)) * 2
     )  # blocks within a slot are correlated
-    # every censored proposal phase sends the slot to the attacker's pre-built backup block, and nothing else does
-    backup = (frame["mode"] == "backup").to_numpy()
-    assert (backup == full).all() and (frame["attacker_won"].to_numpy() == full).all()
+    # every censored proposal phase sends the slot to backup mode, and nothing else does; there the attacker's
+    # pre-built block wins whenever a colluding builder builds a backup-phase block before an honest one lands
+    failed = (frame["mode"] != "happy").to_numpy()
+    assert (failed == full).all()
     assert (frame.loc[full, "backup_reason"] == "no_proposal").all()
+    won = frame["attacker_won"].to_numpy()
+    assert not won[~full].any() and won[full].mean() > 1 - (1 - c) ** 2
     # delay to inclusion of the honest proposals that landed
     delay = frame.loc[frame["inclusion_delay"] >= 0, "inclusion_delay"].to_numpy().astype(float)
     mean = theory.inclusion_delay_mean(c, rho, phase)

@@ -19,6 +19,7 @@ from aztec_econ.analysis.tables import agent_table, confirmation_table
 from aztec_econ.cli import main
 from aztec_econ.model.mechanisms import demand, fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import PriceFileError, check_price_file, read_price_file
+from aztec_econ.model.timebase import per_slot
 from aztec_econ.params import BASELINE, Params, ParamsError, load_params
 from aztec_econ.simulation import simulate
 from aztec_econ.sweep.spec import SweepError, parse_sweep
@@ -63,8 +64,8 @@ def test_ten_full_blocks_raise_the_simulated_base_fee_by_3247(make_params: Calla
         sim__slots=12,
         protocol__fee_mechanism="base_fee_burn",
         protocol__base_fee__initial=1e-4,
-        environment__demand__tx_rate_per_slot=1000.0,
-        environment__demand__shock_probability=0.0,
+        environment__demand__tx_per_second=1000.0 / 600,
+        environment__demand__shocks_per_day=0.0,
         **NOTHING_FAILS,
     )
     frame = simulate(params).frame
@@ -78,7 +79,7 @@ def test_base_fee_falls_by_an_eighth_per_empty_block(make_params: Callable[..., 
     params = make_params(
         sim__slots=6,
         protocol__fee_mechanism="base_fee_burn",
-        environment__demand__tx_rate_per_slot=0.0,
+        environment__demand__tx_per_second=0.0 / 600,
         **NOTHING_FAILS,
     )
     fee = simulate(params).frame.groupby("run")["base_fee"].apply(np.array).iloc[0]
@@ -93,12 +94,12 @@ def test_base_fee_converges_to_the_linear_demand_equilibrium(make_params: Callab
         sim__runs=4,
         protocol__fee_mechanism="base_fee_burn",
         protocol__base_fee__initial=0.001,
-        environment__demand__tx_rate_per_slot=rate,
-        environment__demand__shock_probability=0.0,
+        environment__demand__tx_per_second=rate / 600,
+        environment__demand__shocks_per_day=0.0,
         environment__demand__bid_distribution="uniform",
         environment__demand__bid_scale=high,
         environment__demand__bid_buckets=buckets,
-        environment__demand__expiry_slots=1,
+        environment__demand__expiry_minutes=10,
         **NOTHING_FAILS,
     )
     frame = simulate(params).frame
@@ -147,7 +148,7 @@ def test_when_capacity_binds_blocks_are_full_and_transactions_wait_and_expire(
     """The ordering rule itself is tested on `demand.select` above; here the simulation congests."""
     params = make_params(
         sim__slots=200,
-        environment__demand__tx_rate_per_slot=300.0,
+        environment__demand__tx_per_second=300.0 / 600,
         environment__demand__bid_buckets=4,
         **NOTHING_FAILS,
     )
@@ -171,7 +172,7 @@ def test_zero_demand_gives_zero_fees(make_params: Callable[..., Params]) -> None
     for mechanism in fees.MECHANISMS:
         frame = simulate(
             make_params(
-                sim__slots=60, protocol__fee_mechanism=mechanism, environment__demand__tx_rate_per_slot=0.0
+                sim__slots=60, protocol__fee_mechanism=mechanism, environment__demand__tx_per_second=0.0 / 600
             )
         ).frame
         assert (frame[[c for c in FEE_COLUMNS if c != "base_fee"]] == 0).all().all()
@@ -183,14 +184,18 @@ def test_with_infinite_capacity_nothing_waits(make_params: Callable[..., Params]
         sim__slots=100,
         protocol__block_capacity=1e15,
         agents__provers__capacity=1e16,
-        environment__demand__tx_rate_per_slot=500.0,
+        environment__demand__tx_per_second=500.0 / 600,
         **NOTHING_FAILS,
     )
     frame = simulate(params).frame
     assert (frame["mode"] == "happy").all()
     assert (frame["txs_pending"] == 0).all() and (frame["txs_expired"] == 0).all()
-    for _, run in frame.groupby("run"):  # every slot's block takes exactly what arrived before it
-        np.testing.assert_array_equal(run["txs_included"].to_numpy()[1:], run["txs_arrived"].to_numpy()[:-1])
+    assert frame["txs_late"].sum() > 0  # reveals late in the slot take some of its own submissions
+    for _, run in frame.groupby(
+        "run"
+    ):  # every block takes what was submitted before its reveal and not yet taken
+        included, arrived, late = (run[c].to_numpy() for c in ("txs_included", "txs_arrived", "txs_late"))
+        np.testing.assert_array_equal(included[1:], arrived[:-1] - late[:-1] + late[1:])
 
 
 # --- fee mechanisms --------------------------------------------------------------------------------------------------
@@ -244,13 +249,19 @@ def test_supply_changes_by_issuance_minus_burns(make_params: Callable[..., Param
 
 def test_mean_reverting_log_prices_match_the_stationary_law(make_params: Callable[..., Params]) -> None:
     params = make_params(
-        sim__slots=1500, sim__runs=4, environment__l1__reversion=0.2, environment__l1__volatility=0.3
+        sim__slots=1500,
+        sim__runs=4,
+        environment__l1__reversion_per_hour=1.3,
+        environment__l1__volatility_per_hour=0.7,
     )
     frame = simulate(params).frame
     logs = np.log(frame.loc[frame["slot"] >= 100, "l1_gas_price"])
-    mean, var = theory.log_ou_stationary(20.0, 0.2, 0.3)
+    ps = per_slot(params)
+    mean, var = theory.log_ou_stationary(20.0, ps.l1_reversion, ps.l1_volatility)
+    assert var == pytest.approx(0.7**2 / (2 * 1.3))  # the continuous-time law: the slot length drops out
     # autocorrelated samples: effective sample size ~ n (1 - phi) / (1 + phi), phi = 1 - theta
-    n_eff = len(logs) * 0.2 / 1.8
+    theta = ps.l1_reversion
+    n_eff = len(logs) * theta / (2 - theta)
     assert abs(logs.mean() - mean) <= 4 * np.sqrt(var / n_eff)
     assert logs.var() == pytest.approx(var, rel=4 * np.sqrt(2 / n_eff))
 
@@ -259,7 +270,9 @@ def test_shock_and_steady_prices(make_params: Callable[..., Params]) -> None:
     steady = simulate(make_params(sim__slots=100, environment__l1__process="steady")).frame
     assert (steady["l1_gas_price"] == 20.0).all() and (steady["blob_price"] == 1.0).all()
     shock = simulate(
-        make_params(sim__slots=400, environment__l1__process="shock", environment__l1__shock_probability=0.02)
+        make_params(
+            sim__slots=400, environment__l1__process="shock", environment__l1__shocks_per_day=0.02 * 144
+        )
     ).frame
     assert set(np.unique(shock["l1_gas_price"])) == {20.0, 100.0}
 

@@ -35,7 +35,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "attacks.censorship.phases": ["proposal", "commitment", "proof"],
         "attacks.censorship.prebuilt_backup": True,
     },
-    "base_fee_burn": {"protocol.fee_mechanism": "base_fee_burn", "environment.demand.tx_rate_per_slot": 150},
+    "base_fee_burn": {"protocol.fee_mechanism": "base_fee_burn", "environment.demand.tx_per_second": 0.25},
     "full_burn": {"protocol.fee_mechanism": "full_burn"},
     "mev_burn": {"protocol.fee_mechanism": "mev_burn"},
     "busy_registry_and_variants": {

@@ -56,23 +56,29 @@ LIVELY: dict[str, Any] = {
     # economics (issue 3): a base fee that moves, shocks, a prover market that binds on size, budget and price
     "protocol.fee_mechanism": "base_fee_burn",
     "protocol.prover_bond": 50.0,
-    "environment.demand.shock_probability": 0.05,
+    "environment.demand.shocks_per_day": 7.0,
     "environment.demand.trend_per_year": 1.0,
-    "environment.l1.shock_probability": 0.05,
+    "environment.l1.shocks_per_day": 7.0,
     "agents.provers.cost_per_block": 20.0,
     "agents.provers.failure_spread": 0.5,
     "agents.provers.capacity": 700.0,
     "agents.provers.bond_budget": 60.0,
     "agents.sequencers.prover_strategy": "cheapest",
     "agents.sequencers.proving_cost_per_block": 5.0,
+    # time (issue 12): proofs and backup blocks that sometimes miss their short deadlines, a lag that leaves the
+    # prover short of warning, empty L1 slots
+    "agents.provers.proving_time_median_seconds": 40.0,
+    "agents.provers.ramp_up_seconds": 390.0,
+    "agents.backup.proving_time_median_seconds": 20.0,
+    "environment.l1.missed_block_probability": 0.1,
 }
 
 # parameters that act only with another setting: perturbed with it, against a reference with it
 COMPANIONS: dict[str, dict[str, Any]] = {
     "protocol.mev_burn_share": {"protocol.fee_mechanism": "mev_burn"},
-    "environment.l1.shock_probability": {"environment.l1.process": "shock"},
+    "environment.l1.shocks_per_day": {"environment.l1.process": "shock"},
     "environment.l1.shock_multiplier": {"environment.l1.process": "shock"},
-    "environment.l1.shock_slots": {"environment.l1.process": "shock"},
+    "environment.l1.shock_hours": {"environment.l1.process": "shock"},
     "agents.sequencers.target_apr": {"agents.sequencers.profit_driven_entry_exit": True},
     "agents.sequencers.apr_sensitivity": {"agents.sequencers.profit_driven_entry_exit": True},
     "agents.sequencers.max_rate_multiplier": {"agents.sequencers.profit_driven_entry_exit": True},
@@ -88,6 +94,7 @@ CHOICES: dict[str, list[Any]] = {
     "environment.l1.process": ["steady", "shock"],
     "environment.l1.price_file": ["tests/data/l1_prices.csv"],
     "agents.sequencers.prover_strategy": ["most_reliable", "self_prove_when_able"],
+    "protocol.issuance_per_year": [1e6],
 }
 
 

@@ -239,7 +239,7 @@ def test_sweep_analysis_runs_a_small_sweep_and_finds_the_deciding_parameter(tmp_
 
 def test_fee_mechanisms_share_demand_burn_as_specified_and_reach_the_base_fee_equilibrium() -> None:
     # 13 simulations: 5 days each
-    kpis = _run("07_fee_mechanisms", demand_rates=[30, 120], slots=720).kpis
+    kpis = _run("07_fee_mechanisms", demand_rates=[0.05, 0.2], slots=720).kpis
     assert kpis["same_demand_across_mechanisms"] is True
     assert kpis["fees_burned_share_first_price"] == 0.0 and kpis["fees_burned_share_mev_burn"] == 0.0
     assert kpis["fees_burned_share_full_burn"] == pytest.approx(1.0)
@@ -267,7 +267,7 @@ def test_prover_market_commitments_fall_with_the_bond_and_the_agent_table_adds_u
 
 
 def test_confirmation_stages_are_ordered_and_finality_adds_its_l1_blocks() -> None:
-    kpis = _run("09_confirmation_times", demand_rates=[30, 150]).kpis
+    kpis = _run("09_confirmation_times", demand_rates=[0.05, 0.25]).kpis
     assert kpis["confirmation_stages_ordered"] is True
     assert kpis["finality_gap_minutes"] == pytest.approx(kpis["finality_theory_minutes"], abs=0.5)
     assert kpis["p99_finality_high_demand"] > kpis["p99_finality_low_demand"]

@@ -18,7 +18,7 @@ from aztec_econ.analysis.tables import (
     confirmation_table,
     vote_table,
 )
-from aztec_econ.model.columns import FRAME_COLUMNS
+from aztec_econ.model.blocks import FRAME_COLUMNS
 from aztec_econ.params import Params
 from aztec_econ.simulation import KEY_COLUMNS, simulate
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
+from aztec_econ.model.blocks import STEPS
 from aztec_econ.model.context import Context
 from aztec_econ.model.harness import run_step, state_before, with_outcome
 from aztec_econ.model.ledger import Account, Flow
@@ -20,10 +22,8 @@ def test_harness_reproduces_the_simulation(make_params: Callable[..., Params]) -
     """Slot 5 run step by step outside cadCAD ends where the simulation's slot 5 ends."""
     params = make_params(sim__slots=6, sim__runs=2)
     ctx, state = state_before(params, "clock", slot=5)
-    for label in ("clock", "registry", "randao", "randao bias", "censorship", "proposal", "commitment"):
-        state = run_step(ctx, state, label)
-    for label in ("reveal", "proving", "finalization", "backup", "settlement", "next slot's market"):
-        state = run_step(ctx, state, label)
+    for step in STEPS:
+        state = run_step(ctx, state, step.label)
     frame = simulate(params).frame
     row = frame[frame["slot"] == 5].reset_index(drop=True)
     assert (state["outcome"].proposer == row["proposer"].to_numpy()).all()
@@ -120,14 +120,38 @@ def test_backup_without_ready_builders_skips_the_slot(make_params: Callable[...,
     assert np.array_equal(after["book"].supply, state["book"].supply)
 
 
-def test_prebuilt_attacker_block_lands_first_in_backup(make_params: Callable[..., Params]) -> None:
+def test_prebuilt_attacker_block_lands_in_the_first_colluding_block(
+    make_params: Callable[..., Params],
+) -> None:
     ctx, state = _failed_happy_path(
-        make_params, agents__backup__ready_probability=1.0, attacks__censorship__prebuilt_backup=True
+        make_params,
+        agents__backup__ready_probability=1.0,
+        attacks__censorship__prebuilt_backup=True,
+        attacks__censorship__builder_share=0.5,
     )
-    after = run_step(ctx, state, "backup")
+    first, _ = ctx.phases["backup"]
+    colluding = np.zeros((ctx.n_runs, ctx.slot_l1_blocks), dtype=bool)
+    colluding[:, first + 2] = (
+        True  # the third block of the backup phase is the first a censoring builder builds
+    )
+    state = {**state, "adversary": replace(state["adversary"], censored=colluding)}  # type: ignore[typeddict-item]
+    after = run_step(ctx, state, "backup")  # type: ignore[arg-type]
     out = after["outcome"]
     assert out.attacker_backup.all() and (out.backup_builder == -1).all()
-    assert (out.finalized_l1_block == ctx.phase_window("backup", 2)[0]).all()
+    assert (out.finalized_l1_block == 2 * ctx.slot_l1_blocks + first + 2).all()
+
+
+def test_honest_backup_builders_win_when_no_builder_colludes(make_params: Callable[..., Params]) -> None:
+    ctx, state = _failed_happy_path(
+        make_params,
+        agents__backup__ready_probability=1.0,
+        attacks__censorship__prebuilt_backup=True,
+        attacks__censorship__builder_share=0.5,
+    )
+    clean = np.zeros((ctx.n_runs, ctx.slot_l1_blocks), dtype=bool)
+    state = {**state, "adversary": replace(state["adversary"], censored=clean)}  # type: ignore[typeddict-item]
+    after = run_step(ctx, state, "backup")  # type: ignore[arg-type]
+    assert not after["outcome"].attacker_backup.any() and (after["outcome"].backup_builder >= 0).all()
 
 
 def test_backup_leaves_a_finalized_happy_block_alone(make_params: Callable[..., Params]) -> None:

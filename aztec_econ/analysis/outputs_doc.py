@@ -1,6 +1,6 @@
 """docs/outputs.md, generated from the declarations of every output table (`aztec-econ docs outputs`).
 
-The frame's columns come from `model.columns.FRAME_COLUMNS`, the key table's from `simulation.KEY_COLUMNS`, the
+The frame's columns come from `model.blocks.FRAME_COLUMNS`, the key table's from `simulation.KEY_COLUMNS`, the
 agent, vote and confirmation tables' from `analysis.tables`, the KPIs from `analysis.kpis.KPIS`; each column's type
 is read off a tiny simulation, which also checks that every table has exactly its declared columns. The prose
 (conservation, units, reports, sweeps) is kept here. `make outputs-doc` rewrites the file; a test checks it is current.
@@ -21,7 +21,8 @@ from aztec_econ.analysis.tables import (
     confirmation_table,
     vote_table,
 )
-from aztec_econ.model.columns import FRAME_COLUMNS, RUN, Column
+from aztec_econ.model.blocks import FRAME_COLUMNS
+from aztec_econ.model.columns import RUN, Column
 from aztec_econ.params import load_params
 from aztec_econ.simulation import KEY_COLUMNS, simulate
 
@@ -41,7 +42,7 @@ histogram in the file's metadata; `Trajectories.read_parquet` reads them back). 
 `protocol.l1_block_seconds` (12 s); tokens are the native token. One row per (run, slot) unless stated."""
 
 FRAME = """\
-## Per slot (`Trajectories.frame`; `model.columns.FRAME_COLUMNS`)
+## Per slot (`Trajectories.frame`; `model.blocks.FRAME_COLUMNS`)
 Balances and supply are at the end of the slot; sequencer counts at the slot's first L1 block; flows are totals
 within the slot."""
 

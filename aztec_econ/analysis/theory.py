@@ -299,3 +299,30 @@ def net_inflation(issued: float, burned: float, opening_supply: float) -> float:
     """Net supply inflation over a period: (issuance - burns) / opening supply. Fees and MEV paid to producers move
     tokens without changing supply; a full fee burn makes producers' fee revenue zero and every fee a burn."""
     return (issued - burned) / opening_supply
+
+
+def proof_late_probability(available_seconds: float, median_seconds: float, log_sd: float) -> float:
+    """Chance a proof misses its deadline when proving takes a lognormal time (median, log-standard deviation) and
+    `available_seconds` pass from the start of proving to the deadline block (one prover, no hard faults, no
+    censorship, no empty L1 slots): P(D > available) = 1 - Phi((ln available - ln median) / log_sd)."""
+    if median_seconds <= 0:
+        raise ValueError(f"median_seconds must be positive, got {median_seconds}")
+    if available_seconds <= 0:
+        return 1.0
+    if log_sd == 0:
+        return float(median_seconds > available_seconds)
+    z = (math.log(available_seconds) - math.log(median_seconds)) / log_sd
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def backup_skip_probability(
+    builders: int, ready_probability: float, censored_share: float, blocks: int
+) -> float:
+    """Chance a slot in backup mode is skipped when each of `builders` takes part with `ready_probability`, is ready
+    before the backup phase's first block, and every one of the phase's `blocks` L1 blocks is independently built by
+    a censoring builder (who keeps honest backup submissions out) with `censored_share`:
+    (1 - q)^K + (1 - (1 - q)^K) c^B."""
+    _check_probability("ready_probability", ready_probability)
+    _check_probability("censored_share", censored_share)
+    nobody = (1.0 - ready_probability) ** builders
+    return nobody + (1.0 - nobody) * censored_share**blocks

@@ -15,8 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aztec_econ.model import ledger, outcome
+from aztec_econ.model.columns import L1_BLOCK, RUN, SLOT, Column, Recorder
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms import (
+    adversary,
     backup,
     censorship,
     clock,
@@ -32,6 +35,7 @@ from aztec_econ.model.mechanisms import (
     rewards,
     settlement,
     sidecar,
+    timeline,
 )
 from aztec_econ.model.state import State
 
@@ -99,6 +103,12 @@ BLOCKS: tuple[Block, ...] = (
                 censorship.step_censorship,
                 ("adversary",),
             ),
+            Step(
+                "l1 blocks",
+                "when each of the slot's L1 blocks is built: an empty L1 slot delays every later block by 12 s",
+                timeline.step_l1_blocks,
+                ("l1",),
+            ),
         ),
     ),
     Block(
@@ -146,14 +156,20 @@ BLOCKS: tuple[Block, ...] = (
                 ("outcome", "book"),
             ),
             Step(
+                "arrivals",
+                "the transactions users submit during the slot (the next slot's arrivals; a late reveal takes some)",
+                market.step_arrivals,
+                ("economy",),
+            ),
+            Step(
                 "settlement",
-                "settle the produced block: fees, burns, MEV, the prover's price, L1 and proving costs; base fee",
+                "settle the produced block (a late reveal adds submissions): fees, burns, MEV, prover's price, costs",
                 settlement.step_settlement,
                 ("economy", "book"),
             ),
             Step(
                 "next slot's market",
-                "age the mempool, take the next slot's arrivals and L1 prices, prepare its candidate block",
+                "age the mempool, add the slot's remaining submissions, the next L1 prices; prepare the next block",
                 market.step_next_slot_market,
                 ("economy",),
             ),
@@ -189,6 +205,24 @@ AFTER_SLOTS: tuple[AfterStep, ...] = (
 AFTER = {step.label: step.function for step in AFTER_SLOTS}
 
 STEPS: tuple[Step, ...] = tuple(step for block in BLOCKS for step in block.steps)
+
+RECORDERS: tuple[Recorder, ...] = (
+    outcome.RECORDER,
+    ledger.RECORDER,
+    registry.RECORDER,
+    adversary.RECORDER,
+    settlement.RECORDER,
+)
+"""What is recorded of each slot's final state, in frame order."""
+
+FRAME_COLUMNS: tuple[Column, ...] = (
+    RUN,
+    SLOT,
+    L1_BLOCK,
+    *(column for recorder in RECORDERS for column in recorder.columns),
+    governance.VOTE_COLUMN,
+)
+"""Every column of `simulate(...).frame`, in frame order."""
 
 
 def run_steps(ctx: Context, state: State, steps: tuple[Step, ...]) -> dict[str, Any]:

@@ -14,10 +14,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.draws import DrawLayout, slot_draw_layout
-from aztec_econ.model.mechanisms import demand, prover_market
+from aztec_econ.model.mechanisms import demand, fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import read_price_file
 from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.rng import run_keys
+from aztec_econ.model.timebase import PerSlot, per_slot
 from aztec_econ.params import Params
 
 
@@ -45,6 +46,10 @@ class Context:
     """(first, end) offsets of each phase within a slot, in L1 blocks (`phase_offsets`)."""
     economy: EconomyConstants = field(repr=False)
     """What the economics derive once from the parameters."""
+    per_slot: PerSlot = field(repr=False)
+    """The exogenous processes' parameters per slot (`model.timebase`)."""
+    l1_seconds: NDArray[np.float64] = field(repr=False)
+    """Nominal time of each L1 block of a slot after its first block, none missed (runs x slot blocks) [s]."""
 
     @property
     def n_runs(self) -> int:
@@ -77,18 +82,25 @@ class EconomyConstants:
     """Each third-party prover's proving cost per block (tokens)."""
     market: prover_market.Market
     """The prover market's constants."""
+    tip_per_tx: NDArray[np.float64]
+    """What one transaction of each bid bucket pays the producer before any base fee (tokens)."""
+    kept_mev_per_tx: float
+    """MEV the producer keeps of one transaction at the mean MEV draw (tokens)."""
 
 
 def phase_offsets(params: Params) -> dict[str, tuple[int, int]]:
     """(first, end) offsets of each phase within a slot, in L1 blocks: proposal, commitment, reveal and proof in the
-    spec's order from the slot's first block; backup, the slot's last `backup_phase_l1_blocks` blocks."""
+    spec's order from the slot's first block (reveal before commitment with `sidecar_phase_order`); backup, the
+    slot's last `backup_phase_l1_blocks` blocks."""
     pr = params.protocol
     bounds = {}
     start = 0
+    middle = [("commitment", pr.commitment_phase_l1_blocks), ("reveal", pr.reveal_phase_l1_blocks)]
+    if pr.variants.sidecar_phase_order:  # the Sidecar post's order: reveal, then the prover commitment
+        middle.reverse()
     for name, length in (
         ("proposal", pr.proposal_phase_l1_blocks),
-        ("commitment", pr.commitment_phase_l1_blocks),
-        ("reveal", pr.reveal_phase_l1_blocks),
+        *middle,
         ("proof", pr.proving_phase_l1_blocks),
     ):
         bounds[name] = (start, start + length)
@@ -99,14 +111,31 @@ def phase_offsets(params: Params) -> dict[str, tuple[int, int]]:
 
 def economy_constants(params: Params) -> EconomyConstants:
     price_file = params.environment.l1.price_file
+    bids = demand.bid_levels(params)
     return EconomyConstants(
-        bids=demand.bid_levels(params),
+        bids=bids,
         capacity_txs=demand.capacity_in_txs(params),
         pieces=demand.poisson_pieces(params),
         table=read_price_file(price_file) if price_file else None,
         costs=prover_market.prover_costs(params),
         market=prover_market.market(params),
+        tip_per_tx=_tips(params, bids),
+        kept_mev_per_tx=_kept_mev(params),
     )
+
+
+def _tips(params: Params, bids: NDArray[np.float64]) -> NDArray[np.float64]:
+    one = np.eye(bids.size, dtype=np.int64)
+    mechanism = params.protocol.fee_mechanism
+    _, _, tips = fees.block_fees(one, bids, params.environment.demand.tx_size, np.zeros(bids.size), mechanism)
+    return tips
+
+
+def _kept_mev(params: Params) -> float:
+    d = params.environment.demand
+    mev = d.mev_per_public_tx * d.public_share
+    burned = fees.mev_burned(np.asarray([mev]), params.protocol.fee_mechanism, params.protocol.mev_burn_share)
+    return mev - float(burned[0])
 
 
 def registration_bound(params: Params) -> int:
@@ -152,4 +181,9 @@ def build_context(params: Params, runs: Any = None) -> Context:
         empty_outcome=SlotOutcome.empty(run_ids.size),
         phases=phase_offsets(params),
         economy=economy_constants(params),
+        per_slot=per_slot(params),
+        l1_seconds=np.broadcast_to(
+            np.arange(params.protocol.slot_l1_blocks, dtype=np.float64) * params.protocol.l1_block_seconds,
+            (run_ids.size, params.protocol.slot_l1_blocks),
+        ),
     )

@@ -25,11 +25,14 @@ PURPOSES: dict[str, int] = {
     "prover_pick": 4,  # which available prover the winner commits to
     "reveal": 5,  # the winner fails to reveal if u < reveal_failure_probability
     "proof": 6,  # the prover fails if u < failure_probability
-    "proof_delay": 7,  # when in the proving phase the proof lands
+    "proof_delay": 7,  # (unused since the timeline: kept so no identifier is reused)
     "relay": 8,  # a relay submits the proof if u < submission_share
     "backup_ready": 9,  # per backup builder: ready if u < ready_probability
     "backup_pick": 10,  # which ready builder lands first
-    "backup_delay": 11,  # when in the backup phase the backup block lands
+    "backup_delay": 11,  # (unused since the timeline: kept so no identifier is reused)
+    "proving_time": 12,  # the committed prover's proving time (lognormal)
+    "backup_time": 13,  # per backup builder: its build-and-prove time (lognormal)
+    "candidate_self_prove": 14,  # per candidate (consolidated proposals): proving hardware if u < self_prove_probability
 }
 
 
@@ -43,11 +46,12 @@ def purpose_sizes(params: Params) -> dict[str, int]:
         "prover_pick": 1,
         "reveal": 1,
         "proof": 1,
-        "proof_delay": 1,
         "relay": 1,
         "backup_ready": a.backup.count,
         "backup_pick": 1,
-        "backup_delay": 1,
+        "proving_time": 1,
+        "backup_time": a.backup.count,
+        "candidate_self_prove": a.sequencers.proposers_per_slot,
     }
 
 

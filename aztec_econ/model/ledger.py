@@ -15,10 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from aztec_econ.model.columns import Column, Recorder
+
+if TYPE_CHECKING:
+    from aztec_econ.model.context import Context
+    from aztec_econ.model.state import State
 
 F64 = NDArray[np.float64]
 Index = int | NDArray[np.int64]
@@ -148,3 +154,71 @@ def genesis_book(n_runs: int, opening: dict[int, float], n_provers: int, prover_
         balances[:, account] = amount
     balances[:, Account.PROVER0 :] = prover_balance
     return Book(balances, balances.sum(axis=1), np.zeros((n_runs, len(Flow))))
+
+
+def bond_owner(prover: NDArray[np.int64], self_proved: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """The ledger account that posted each run's bond: the prover's, or the sequencers' when self-proved.
+
+    Runs without a commitment post nothing; they are pointed at the sequencers' account so the index stays valid.
+    """
+    return np.where(self_proved | (prover < 0), int(Account.SEQUENCERS), Account.PROVER0 + prover).astype(
+        np.int64
+    )
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "slashed",
+        "tokens",
+        "prover bond slashed (and burned) in the slot: a failed proof, or a missed reveal with "
+        "`protocol.slash_bond_on_missed_reveal`",
+    ),
+    Column("minted", "tokens", "tokens minted in the slot"),
+    Column("burned", "tokens", "tokens burned in the slot: slashed bonds, burned fees and burned MEV"),
+    Column("total_supply", "tokens", "opening supply + minted - burned"),
+    Column("staked", "tokens", "sequencer stakes in escrow"),
+    Column(
+        "bonded",
+        "tokens",
+        "prover bonds in escrow at the end of the slot (bonds are released or slashed within their slot, so this "
+        "is 0 unless a mechanism keeps one open)",
+    ),
+    Column("liquid", "tokens", "all liquid balances: market, sequencers, provers, relays, backup builders"),
+    Column(
+        "balance_market",
+        "tokens",
+        "liquid tokens outside the protocol (users pay fees from here, new stakes come from here, released "
+        "stakes return here)",
+    ),
+    Column("balance_sequencers", "tokens", "liquid balance of all sequencer keys together"),
+    Column("balance_provers", "tokens", "liquid balance of all third-party provers together"),
+    Column("balance_relays", "tokens", "liquid balance of relays"),
+    Column(
+        "balance_backup",
+        "tokens",
+        "liquid balance of backup builders (the attacker's pre-built backup rewards included)",
+    ),
+)
+"""The ledger's flows in the slot and balances at its end."""
+
+
+def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
+    book = s["book"]
+    balances = book.balances
+    return {
+        "slashed": book.flows[:, Flow.SLASH],
+        "minted": book.flows[:, Flow.MINT],
+        "burned": book.flows[:, Flow.BURN],
+        "total_supply": book.supply,
+        "staked": balances[:, Account.STAKES],
+        "bonded": balances[:, Account.BONDS],
+        "liquid": book.liquid(),
+        "balance_market": balances[:, Account.MARKET],
+        "balance_sequencers": balances[:, Account.SEQUENCERS],
+        "balance_provers": book.prover_balances().sum(axis=1),
+        "balance_relays": balances[:, Account.RELAYS],
+        "balance_backup": balances[:, Account.BACKUP],
+    }
+
+
+RECORDER = Recorder(COLUMNS, record)

@@ -7,11 +7,17 @@ every block, so fewer variables make each slot cheaper. Mechanisms return `datac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model.stage import Mode, Stage, Submitter
+from aztec_econ.model.columns import Column, Recorder
+from aztec_econ.model.stage import BACKUP_REASONS, Mode, Role, Stage, Submitter
+
+if TYPE_CHECKING:
+    from aztec_econ.model.context import Context
+    from aztec_econ.model.state import State
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -49,6 +55,16 @@ class SlotOutcome:
     """Price agreed with the committed third-party prover (tokens; paid on finalization)."""
     revealed: NDArray[np.bool_]
     """Whether the block data reached DA on the happy path (the sequencer paid for the blobs)."""
+    proposer_rank: I64
+    """Index of the winner among the slot's candidates (0 = the top-ranked eligible key), -1 if none."""
+    proposal_block: I64
+    """Slot block (offset from the slot's first L1 block) where the winning proposal landed, -1 if none."""
+    commitment_block: I64
+    """Slot block where the prover commitment landed, -1 if none."""
+    reveal_block: I64
+    """Slot block where the reveal (block data to DA) landed, -1 if none."""
+    proof_late: NDArray[np.bool_]
+    """Whether a sound proof missed the proving phase's deadline (too slow, or censored until then)."""
 
     @classmethod
     def empty(cls, runs: int) -> SlotOutcome:
@@ -69,4 +85,152 @@ class SlotOutcome:
             proposals=np.zeros(runs, dtype=np.int64),
             prover_price=np.zeros(runs),
             revealed=np.zeros(runs, dtype=bool),
+            proposer_rank=minus_one,
+            proposal_block=minus_one,
+            commitment_block=minus_one,
+            reveal_block=minus_one,
+            proof_late=np.zeros(runs, dtype=bool),
         )
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "mode",
+        "-",
+        "`happy` (finalized via proposal, commitment, reveal, proof), `backup` (won in backup mode) or `skipped` "
+        "(no block)",
+    ),
+    Column(
+        "backup_reason",
+        "-",
+        "why the happy path failed (backup and skipped slots): `no_proposal`, `no_commitment`, `no_reveal`, "
+        "`proof_failed`; `none` for happy slots",
+    ),
+    Column(
+        "proposer",
+        "key",
+        "winning sequencer key (index in the run's key table), -1 if no proposal landed (or, with "
+        "`protocol.variants.consolidate_proposal_commitment`, the winner found no prover)",
+        dtype="int32",
+    ),
+    Column("prover", "prover", "committed third-party prover, -1 if none or self-proved", dtype="int32"),
+    Column("self_proved", "-", "the winning sequencer committed to prove its own block"),
+    Column(
+        "submitter",
+        "-",
+        "who submitted the proof: `prover`, `relay`, `sequencer` (self-prover), `backup` (backup builder) or `none`",
+    ),
+    Column(
+        "backup_builder",
+        "builder",
+        "backup builder whose block won, -1 if none (also when the attacker's pre-built block won)",
+        dtype="int32",
+    ),
+    Column(
+        "finalized_l1_block",
+        "L1 blocks",
+        "L1 block at which the slot's block was verified (its proof on the happy path, its landing in backup "
+        "mode), -1 if skipped",
+    ),
+    Column(
+        "block_reward", "tokens", "tokens minted for the slot's block: the four `reward_*` columns together"
+    ),
+    Column(
+        "reward_sequencer",
+        "tokens",
+        "minted to the sequencers: their share of the block reward of a proven block, plus the early-reveal bonus "
+        "(`protocol.variants.early_reveal_bonus`) whenever the data was revealed",
+    ),
+    Column(
+        "reward_prover",
+        "tokens",
+        "block reward to the committed prover (the sequencers' account if self-proved)",
+    ),
+    Column(
+        "reward_submitter",
+        "tokens",
+        "block reward to the proof submitter (the prover, a relay, or the self-proving sequencers)",
+    ),
+    Column(
+        "reward_backup",
+        "tokens",
+        "block reward to the backup builder whose block won (`protocol.backup_reward_share` of the block reward; "
+        "the attacker's pre-built block included)",
+    ),
+    Column(
+        "bond_locked",
+        "tokens",
+        "bond the committed prover (or the self-proving sequencers) locked in the slot; released at finalization "
+        "or after a missed reveal that is not slashed, else slashed",
+    ),
+    Column(
+        "proposals", "proposals", "proposals that landed on L1 in the slot (each pays its gas)", dtype="int16"
+    ),
+    Column(
+        "proposal_l1_block",
+        "L1 blocks",
+        "L1 block where the winning proposal landed (`timeline`), -1 if none",
+        dtype="int64",
+    ),
+    Column(
+        "inclusion_delay",
+        "L1 blocks",
+        "blocks from the proposal phase's start to the winning proposal's landing (censoring builders delay honest "
+        "proposals), -1 if no proposal won",
+        dtype="int16",
+    ),
+    Column(
+        "commitment_l1_block",
+        "L1 blocks",
+        "L1 block where the prover commitment landed (with the proposal when consolidated), -1 if none",
+        dtype="int64",
+    ),
+    Column(
+        "reveal_l1_block",
+        "L1 blocks",
+        "L1 block where the block data reached DA: the sequencer chooses when to send it (`reveal`), -1 if none",
+        dtype="int64",
+    ),
+    Column(
+        "proof_late",
+        "-",
+        "a sound proof missed the proving phase's last L1 block (too slow, or censored until then): the bond is "
+        "slashed and the slot goes to backup",
+    ),
+)
+"""What happened to the slot's block (`SlotOutcome`)."""
+
+
+def _block(ctx: Context, s: State, offset: I64) -> I64:
+    """L1 block numbers of slot offsets (-1 stays -1)."""
+    return np.where(offset >= 0, s["slot"] * ctx.slot_l1_blocks + offset, -1)
+
+
+def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
+    out = s["outcome"]
+    proposal_start = ctx.phases["proposal"][0]
+    return {
+        "mode": out.mode,
+        "backup_reason": np.where(out.mode == Mode.HAPPY, len(BACKUP_REASONS) - 1, out.stage).astype(np.int8),
+        "proposer": out.proposer,
+        "prover": out.prover,
+        "self_proved": out.self_proved,
+        "submitter": out.submitter,
+        "backup_builder": out.backup_builder,
+        "finalized_l1_block": out.finalized_l1_block,
+        "block_reward": out.rewards.sum(axis=1),
+        "reward_sequencer": out.rewards[:, Role.SEQUENCER],
+        "reward_prover": out.rewards[:, Role.PROVER],
+        "reward_submitter": out.rewards[:, Role.SUBMITTER],
+        "reward_backup": out.rewards[:, Role.BACKUP],
+        "bond_locked": out.bond_locked,
+        "proposals": out.proposals,
+        "proposal_l1_block": _block(ctx, s, out.proposal_block),
+        "inclusion_delay": np.where(out.proposal_block >= 0, out.proposal_block - proposal_start, -1),
+        "commitment_l1_block": _block(ctx, s, out.commitment_block),
+        "reveal_l1_block": _block(ctx, s, out.reveal_block),
+        "proof_late": out.proof_late,
+    }
+
+
+RECORDER = Recorder(COLUMNS, record)

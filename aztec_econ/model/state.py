@@ -19,6 +19,7 @@ from aztec_econ.model.ledger import Account, Book, genesis_book
 from aztec_econ.model.mechanisms.adversary import Adversary, genesis_adversary
 from aztec_econ.model.mechanisms.market import Economy, genesis_economy
 from aztec_econ.model.mechanisms.registry import Registry, SequencerFigures, genesis_registry
+from aztec_econ.model.mechanisms.timeline import L1Blocks
 from aztec_econ.model.outcome import SlotOutcome
 
 
@@ -36,6 +37,7 @@ class State(TypedDict):
     ]
     book: Annotated[Book, "the token ledger: balances per account, supply, this slot's flow totals"]
     randao: Annotated[NDArray[np.uint64], "the RANDAO value the slot's election reads"]
+    l1: Annotated[L1Blocks, "when each of the slot's L1 blocks is built (empty L1 slots delay them)"]
     outcome: Annotated[SlotOutcome, "what happened to the slot's block (model.outcome.SlotOutcome)"]
     adversary: Annotated[
         Adversary,
@@ -78,6 +80,7 @@ def initial_state(ctx: Context) -> State:
         ),
         "book": book,
         "randao": np.zeros(runs, dtype=np.uint64),
+        "l1": L1Blocks(ctx.l1_seconds),
         "outcome": SlotOutcome.empty(runs),
         "adversary": genesis_adversary(ctx),
         "economy": genesis_economy(ctx),

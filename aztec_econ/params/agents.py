@@ -156,6 +156,29 @@ class Provers(Group):
         doc="Operating cost of one prover",
         ge=0,
     )
+    proving_time_median_seconds: float = field(
+        unit="s",
+        source="assumption",
+        doc="Median time to prove a full block; a block's time is lognormal, its median scaled by "
+        "0.5 + 0.5 x mana used / block capacity (a fixed part plus a part per transaction)",
+        gt=0,
+        le=86_400,
+    )
+    proving_time_log_sd: float = field(
+        unit="-",
+        source="assumption",
+        doc="Log-standard deviation of the proving time",
+        ge=0,
+        le=5,
+    )
+    ramp_up_seconds: float = field(
+        unit="s",
+        source="assumption (spec: Constraining Randao, hardware ramp-up)",
+        doc="Warning a prover needs before its slot to have its hardware ready; with less warning "
+        "(randao_lag_l1_blocks x l1_block_seconds) it starts proving late by the difference",
+        ge=0,
+        le=86_400,
+    )
 
 
 class Relays(Group):
@@ -183,9 +206,23 @@ class BackupBuilders(Group):
     ready_probability: float = field(
         unit="probability",
         source="assumption",
-        doc="Chance each builder has a proven block ready when backup opens",
+        doc="Chance each builder takes part when backup mode opens (builds and proves a block)",
         ge=0,
         le=1,
+    )
+    proving_time_median_seconds: float = field(
+        unit="s",
+        source="assumption",
+        doc="Median time a backup builder needs to build and prove its block once backup mode opens (lognormal)",
+        gt=0,
+        le=86_400,
+    )
+    proving_time_log_sd: float = field(
+        unit="-",
+        source="assumption",
+        doc="Log-standard deviation of the backup builder's time",
+        ge=0,
+        le=5,
     )
 
 

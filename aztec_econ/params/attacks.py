@@ -58,10 +58,11 @@ class CensorshipAttack(Group):
         ge=0,
         lt=1,
     )
-    phases: list[Literal["proposal", "commitment", "reveal", "proof"]] = field(
+    phases: list[Literal["proposal", "commitment", "reveal", "proof", "backup"]] = field(
         unit="-",
         source="assumption",
-        doc="Which honest transactions censoring builders keep out: proposals, prover commitments, reveals, proofs",
+        doc="Which honest transactions censoring builders keep out: proposals, prover commitments, reveals, proofs, "
+        "backup submissions",
     )
     prebuilt_backup: bool = field(
         unit="-",

@@ -11,8 +11,12 @@ class Demand(Group):
     """Users' transactions (arrivals, sizes, bids, MEV). Drawn from their own stream: the same seed gives the same
     demand under every fee mechanism."""
 
-    tx_rate_per_slot: float = field(
-        unit="txs/slot", source="assumption", doc="Mean Poisson arrivals per slot at the start", ge=0, le=1e6
+    tx_per_second: float = field(
+        unit="txs/s",
+        source="assumption",
+        doc="Mean Poisson arrival rate of transactions at the start (per slot: this x the slot's seconds)",
+        ge=0,
+        le=1e5,
     )
     trend_per_year: float = field(
         unit="share/year",
@@ -21,13 +25,23 @@ class Demand(Group):
         gt=-1,
         le=100,
     )
-    shock_probability: float = field(
-        unit="probability", source="assumption", doc="Chance per slot that a demand shock starts", ge=0, le=1
+    shocks_per_day: float = field(
+        unit="1/day",
+        source="assumption",
+        doc="Rate at which demand shocks start (per slot: 1 - exp(-rate x slot days))",
+        ge=0,
+        le=1e4,
     )
     shock_multiplier: float = field(
         unit="x", source="assumption", doc="Arrival rate multiplier while a shock lasts", ge=0, le=1000
     )
-    shock_slots: int = field(unit="slots", source="assumption", doc="Length of a demand shock", ge=1)
+    shock_hours: float = field(
+        unit="hours",
+        source="assumption",
+        doc="Length of a demand shock (rounded to whole slots, at least one)",
+        gt=0,
+        le=24 * 365,
+    )
     tx_size: float = field(unit="mana", source="assumption", doc="Capacity one transaction uses", gt=0)
     bid_distribution: Literal["uniform", "lognormal"] = field(
         unit="-",
@@ -47,12 +61,12 @@ class Demand(Group):
         ge=1,
         le=256,
     )
-    expiry_slots: int = field(
-        unit="slots",
+    expiry_minutes: float = field(
+        unit="minutes",
         source="assumption",
-        doc="A transaction not included within this many slots expires",
-        ge=1,
-        le=256,
+        doc="A transaction not included within this long expires (rounded up to whole slots, 1 to 256)",
+        gt=0,
+        le=60 * 24 * 7,
     )
     public_share: float = field(
         unit="share",
@@ -84,31 +98,45 @@ class L1(Group):
     )
     gas_price: float = field(unit="gwei", source="assumption", doc="Median L1 gas price", ge=0)
     blob_price: float = field(unit="gwei/blob gas", source="assumption", doc="Median blob gas price", ge=0)
-    volatility: float = field(
-        unit="log/slot",
+    volatility_per_hour: float = field(
+        unit="log/sqrt(hour)",
         source="assumption",
-        doc="Per-slot standard deviation of log prices (mean_reverting)",
+        doc="Volatility of log prices: their stationary standard deviation is this / sqrt(2 x reversion_per_hour) "
+        "(mean_reverting; an Ornstein-Uhlenbeck process sampled once per slot)",
         ge=0,
-        le=5,
+        le=10,
     )
-    reversion: float = field(
-        unit="share/slot",
+    reversion_per_hour: float = field(
+        unit="1/hour",
         source="assumption",
-        doc="Share of the log-price gap to the median closed per slot (mean_reverting)",
+        doc="Mean-reversion rate of log prices: a gap to the median decays as exp(-rate x hours) (mean_reverting)",
         gt=0,
-        le=1,
+        le=100,
     )
-    shock_probability: float = field(
-        unit="probability",
+    shocks_per_day: float = field(
+        unit="1/day",
         source="assumption",
-        doc="Chance per slot that a price shock starts (shock)",
+        doc="Rate at which price shocks start (shock; per slot: 1 - exp(-rate x slot days))",
         ge=0,
-        le=1,
+        le=1e4,
     )
     shock_multiplier: float = field(
         unit="x", source="assumption", doc="Price multiplier while a shock lasts (shock)", ge=0, le=1e4
     )
-    shock_slots: int = field(unit="slots", source="assumption", doc="Length of a price shock", ge=1)
+    shock_hours: float = field(
+        unit="hours",
+        source="assumption",
+        doc="Length of a price shock (rounded to whole slots, at least one)",
+        gt=0,
+        le=24 * 365,
+    )
+    missed_block_probability: float = field(
+        unit="probability",
+        source="assumption (Ethereum mainnet misses about 1% of its slots)",
+        doc="Chance that an L1 slot is empty: 12 s pass without a block, delaying every landing",
+        ge=0,
+        le=0.9,
+    )
     eth_per_token: float = field(
         unit="ETH/token",
         source="assumption",

@@ -53,11 +53,30 @@ def validate_tree(model: type[M], tree: Mapping[str, Any], origin: str = "parame
         raise ParamsError([_describe(e, tree) for e in err.errors()], origin) from None
 
 
+RENAMED: dict[str, str] = {
+    "environment.demand.tx_rate_per_slot": "environment.demand.tx_per_second (transactions per second)",
+    "environment.demand.shock_probability": "environment.demand.shocks_per_day (demand shocks per day)",
+    "environment.demand.shock_slots": "environment.demand.shock_hours (hours a demand shock lasts)",
+    "environment.demand.expiry_slots": "environment.demand.expiry_minutes (minutes until a transaction expires)",
+    "environment.l1.volatility": "environment.l1.volatility_per_hour (log-price standard deviation per hour)",
+    "environment.l1.reversion": "environment.l1.reversion_per_hour (mean-reversion rate per hour)",
+    "environment.l1.shock_probability": "environment.l1.shocks_per_day (price shocks per day)",
+    "environment.l1.shock_slots": "environment.l1.shock_hours (hours a price shock lasts)",
+}
+"""Parameters that were renamed when exogenous processes moved to physical time (issue 12): old name -> new."""
+
+
 def _unknown_key_problems(tree: Any, model: type[BaseModel], prefix: str = "") -> Iterator[str]:
     if not isinstance(tree, Mapping):
         return
     fields = model.model_fields
     for key, value in tree.items():
+        if f"{prefix}{key}" in RENAMED:
+            yield (
+                f"{prefix}{key} = {show_value(value)}: renamed, physical units instead of slots: use "
+                f"{RENAMED[f'{prefix}{key}']}"
+            )
+            continue
         if key not in fields:
             hint = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
             suggestion = f" (did you mean '{prefix}{hint[0]}'?)" if hint else f" (known: {', '.join(fields)})"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import model_validator
+
 from aztec_econ.params.fields import Group, field
 
 SECONDS_PER_DAY = 86_400
@@ -167,8 +169,11 @@ class Protocol(Group):
     randao_lag_l1_blocks: int = field(
         unit="L1 blocks",
         source="assumption (spec: Constraining Randao, lag not specified)",
-        doc="A slot's election reads the RANDAO value stored this many blocks before the slot's first L1 block",
-        ge=0,
+        doc="A slot's election reads the RANDAO value stored this many blocks before the slot's first L1 block: "
+        "the winner and its prover learn of the slot this long ahead (spec: 'so that the sequencer can ramp up "
+        "their hardware in time')",
+        ge=1,
+        le=1_000_000,
     )
     prover_bond: float = field(
         unit="tokens",
@@ -177,7 +182,17 @@ class Protocol(Group):
         ge=0,
     )
     block_reward: float = field(
-        unit="tokens", source="assumption", doc="Tokens minted for a finalized block", ge=0
+        unit="tokens",
+        source="assumption",
+        doc="Tokens minted for a finalized block (derived from issuance_per_year when that is set)",
+        ge=0,
+    )
+    issuance_per_year: float | None = field(
+        unit="tokens/year",
+        source="assumption",
+        doc="If set, block_reward = this / the slots of a year (every slot finalized), so sweeps over the slot "
+        "length hold yearly issuance fixed; null: block_reward as given",
+        ge=0,
     )
     reward_split: RewardSplit
     backup_reward_share: float = field(
@@ -227,6 +242,18 @@ class Protocol(Group):
     )
     l1_gas: L1Gas
     variants: Variants
+
+    @model_validator(mode="after")
+    def _derive_block_reward(self) -> Protocol:
+        """With `issuance_per_year` set, the block reward is what a year of finalized slots mints in total."""
+        if self.issuance_per_year is not None:
+            object.__setattr__(self, "block_reward", self.issuance_per_year / (365.0 * self.slots_per_day))
+        return self
+
+    @property
+    def slot_seconds(self) -> float:
+        """Length of a slot in seconds (600 with 50 blocks of 12 s)."""
+        return self.slot_l1_blocks * self.l1_block_seconds
 
     @property
     def blocks_per_day(self) -> float:

@@ -10,14 +10,18 @@ returns its input untouched, so the core pays almost nothing. See `randao_attack
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context
-from aztec_econ.model.mechanisms.censorship import CensorPlan, first_open
+from aztec_econ.model.mechanisms.censorship import CensorPlan
 from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
 
 I64 = NDArray[np.int64]
 B = NDArray[np.bool_]
@@ -65,60 +69,82 @@ def censoring(ctx: Context) -> bool:
     return ctx.params.attacks.censorship.builder_share > 0
 
 
-def _owned(adv: Adversary, keys: I64) -> B:
+def owned(adv: Adversary, keys: I64) -> B:
     """Whether each key (runs x n or runs,) is the attacker's; -1 (no key) is not."""
     k = keys if keys.ndim == 2 else keys[:, None]
     rows = np.arange(k.shape[0])[:, None]
-    owned = (k >= 0) & adv.attacker[rows, np.maximum(k, 0)]
-    return owned if keys.ndim == 2 else owned[:, 0]
+    mine = (k >= 0) & adv.attacker[rows, np.maximum(k, 0)]
+    return mine if keys.ndim == 2 else mine[:, 0]
 
 
-def proposals_land(ctx: Context, adv: Adversary, candidates: I64, online: B) -> B:
-    """Which candidates' proposals land (runs x k): online, and not kept out by censoring builders."""
-    if not censoring(ctx) or "proposal" not in ctx.params.attacks.censorship.phases:
-        return online
-    first, end = ctx.phases["proposal"]
-    open_phase = first_open(adv.censored, first, end) >= 0
-    return online & (open_phase[:, None] | _owned(adv, candidates))
+def includes(ctx: Context, adv: Adversary, kind: str) -> B | None:
+    """Which of the slot's L1 blocks include an honest transaction of `kind` (runs x slot blocks): those not built by
+    a censoring builder when censorship of `kind` is on; None when every builder includes it."""
+    if not censoring(ctx) or kind not in ctx.params.attacks.censorship.phases:
+        return None
+    return ~adv.censored
 
 
-def blocked(ctx: Context, adv: Adversary, phase: str, proposer: I64) -> B:
-    """Runs whose honest block's `phase` transaction is kept out of every L1 block of the phase."""
-    if not censoring(ctx) or phase not in ctx.params.attacks.censorship.phases:
-        return np.zeros(proposer.shape, dtype=bool)
-    first, end = ctx.phases[phase]
-    return (first_open(adv.censored, first, end) < 0) & ~_owned(adv, proposer)
-
-
-def proof_landing(ctx: Context, adv: Adversary, proposer: I64, ready: I64) -> tuple[B, I64]:
-    """(lands, offset in the proving phase) of a proof ready at offset `ready`: the first open block from there."""
-    if not censoring(ctx) or "proof" not in ctx.params.attacks.censorship.phases:
-        return np.ones(proposer.shape, dtype=bool), ready
-    first, end = ctx.phases["proof"]
-    usable = ~adv.censored[:, first:end] & (np.arange(end - first)[None, :] >= ready[:, None])
-    usable |= _owned(adv, proposer)[:, None] & (np.arange(end - first)[None, :] == ready[:, None])
-    lands = np.asarray(usable.any(axis=1), dtype=bool)
-    offset: I64 = np.where(lands, np.argmax(usable, axis=1), ready).astype(np.int64)
-    return lands, offset
+def includes_for(ctx: Context, adv: Adversary, kind: str, sender: I64) -> B | None:
+    """`includes` for a transaction of `sender`'s block (runs,): the attacker's own transactions go in every block."""
+    honest = includes(ctx, adv, kind)
+    if honest is None:
+        return None
+    return honest | owned(adv, sender)[:, None]
 
 
 def slot_columns(ctx: Context, adv: Adversary, proposer: I64, attacker_backup: B) -> dict[str, NDArray[Any]]:
     """The adversary's per-slot output columns (docs/outputs.md)."""
     first, end = ctx.phases["proposal"]
     if censoring(ctx):
-        open_at = first_open(adv.censored, first, end)
-        delay = np.where(_owned(adv, proposer), 0, open_at)
         censored = adv.censored.sum(axis=1)
-        full = open_at < 0
+        full = ~(~adv.censored[:, first:end]).any(axis=1)
     else:
-        delay = np.zeros(proposer.shape, dtype=np.int64)
         censored = np.zeros(proposer.shape, dtype=np.int64)
         full = np.zeros(proposer.shape, dtype=bool)
     return {
-        "attacker_won": _owned(adv, proposer) | attacker_backup,
+        "attacker_won": owned(adv, proposer) | attacker_backup,
         "l1_blocks_withheld": adv.withheld,
         "l1_value_forfeited": adv.withheld * ctx.params.attacks.randao.l1_block_value,
         "censored_l1_blocks": censored,
         "proposal_censored": full,
-        "inclusion_delay": np.where(proposer >= 0, delay, -1),
     }
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "attacker_won",
+        "-",
+        "an attacker key won the slot's election (whatever happened to its block), or the attacker's pre-built "
+        "block won backup mode (`attacks`)",
+    ),
+    Column(
+        "l1_blocks_withheld",
+        "L1 blocks",
+        "L1 blocks the attacker withheld to set the RANDAO value of the slot's election",
+        dtype="int16",
+    ),
+    Column(
+        "l1_value_forfeited",
+        "tokens",
+        "L1 proposer value forfeited by them (`l1_blocks_withheld * attacks.randao.l1_block_value`)",
+    ),
+    Column(
+        "censored_l1_blocks", "L1 blocks", "L1 blocks of the slot built by censoring builders", dtype="int16"
+    ),
+    Column(
+        "proposal_censored",
+        "-",
+        "every L1 block of the slot's proposal phase was built by a censoring builder (honest proposals could not "
+        "land if `proposal` is one of `attacks.censorship.phases`)",
+    ),
+)
+"""The L1 adversary's per-slot columns."""
+
+
+def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
+    out = s["outcome"]
+    return slot_columns(ctx, s["adversary"], out.proposer, out.attacker_backup)
+
+
+RECORDER = Recorder(COLUMNS, record)

@@ -1,11 +1,19 @@
 """Backup (race) mode: when the happy path fails, anyone may submit a block with its proof; the first valid one wins.
 
 Spec (Block production 6, Backup mode): opens when there is no proposal, no prover commitment, or no finalization.
-Assumptions: `agents.backup.count` builders are each ready with a proven block with `ready_probability`; the first
-to land is uniform among the ready ones, at a uniform L1 block of the backup phase (the slot's last phase), and is
-paid `backup_reward_share` of the block reward. With nobody ready, the slot is skipped. With
-`attacks.censorship.prebuilt_backup` the colluding attacker has a proven block ready and lands it at the phase's
-first L1 block, ahead of everyone (spec: L1 censorship, "a block pre-built and proven").
+Assumptions:
+- backup mode opens when the block before the backup phase is built (the happy path's deadlines have passed);
+- each of `agents.backup.count` builders takes part with `ready_probability`, and then needs its own time to build
+  and prove a block, lognormal with median `agents.backup.proving_time_median_seconds` and log-standard deviation
+  `proving_time_log_sd` (`backup_time` draws);
+- a submission lands in the first block of the backup phase built at or after it is ready whose builder includes it
+  (censoring builders keep out honest backup submissions when `backup` is in `attacks.censorship.phases`); the first
+  to land wins (in the same block: the one ready first). None by the phase's last block: the slot is skipped;
+- with `attacks.censorship.prebuilt_backup` the colluding attacker has a proven block ready (spec: L1 censorship,
+  "a block pre-built and proven") and sends it to its colluding builders only: it lands in the first backup-phase
+  block a censoring builder builds, and that builder puts it first;
+- the winner is paid `backup_reward_share` of the block reward, decayed like a late proof under
+  `reward_decay_per_l1_block`.
 """
 
 from __future__ import annotations
@@ -14,10 +22,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from scipy.special import ndtri
 
 from aztec_econ.model.context import Context
-from aztec_econ.model.draws import pick_uniform
-from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.ledger import Account, Flow, Posting
+from aztec_econ.model.mechanisms.adversary import censoring, includes
+from aztec_econ.model.mechanisms.proving import decay_factor
 from aztec_econ.model.stage import Mode, Role, Stage, Submitter
 
 if TYPE_CHECKING:
@@ -25,30 +35,61 @@ if TYPE_CHECKING:
 
 
 def step_backup(ctx: Context, s: State) -> dict[str, Any]:
+    """Race in backup mode when the happy path failed (module docstring), or leave the happy block alone."""
     p = ctx.params
     pr = p.protocol
+    b = p.agents.backup
     draws = s["draws"]
     outcome = s["outcome"]
     opened = outcome.stage != Stage.PROVEN
-    ready = draws["backup_ready"] < p.agents.backup.ready_probability
-    builder = np.where(opened, pick_uniform(ready, draws.one("backup_pick")), -1)
-    by_attacker = opened & p.attacks.censorship.prebuilt_backup  # its pre-built block lands first
-    builder = np.where(by_attacker, -1, builder)
-    won = (builder >= 0) | by_attacker
-    amount = np.where(won, pr.block_reward * pr.backup_reward_share, 0.0)
-    book: Book = s["book"].post(Posting(Flow.MINT, None, Account.BACKUP, amount))
+    if not opened.any():  # every run's happy path finalized: nothing races
+        return {"outcome": replace(outcome, mode=np.full(ctx.n_runs, Mode.HAPPY, dtype=np.int8))}
+    first, end = ctx.phases["backup"]
+    seconds = s["l1"].seconds
+    runs = ctx.n_runs
 
-    phase_start, _ = ctx.phase_window("backup", s["slot"])
-    delay = np.floor(draws.one("backup_delay") * pr.backup_phase_l1_blocks).astype(np.int64)
-    delay = np.where(by_attacker, 0, delay)
+    opens_at = seconds[:, first - 1] if first > 0 else np.zeros(runs)
+    ready = draws["backup_ready"] < b.ready_probability  # runs x builders
+    z = ndtri(np.clip(draws["backup_time"], 1e-16, 1 - 1e-16))
+    done = opens_at[:, None] + b.proving_time_median_seconds * np.exp(b.proving_time_log_sd * z)
+    done = np.where(ready & opened[:, None], done, np.inf)
+    window = seconds[:, first:end]
+    honest = includes(ctx, s["adversary"], "backup")
+    open_blocks = np.ones(window.shape, dtype=bool) if honest is None else honest[:, first:end]
+    # the block each builder's submission lands in (end: never)
+    usable = (window[:, None, :] >= done[:, :, None]) & open_blocks[:, None, :]
+    never = end - first
+    lands = np.where(usable.any(axis=2), np.argmax(usable, axis=2), never)
+    if b.count:
+        best = lands.min(axis=1)
+        # in the same block, the builder ready first wins
+        builder = np.argmin(np.where(lands == best[:, None], done, np.inf), axis=1)
+        builder = np.where(best < never, builder, -1)
+    else:
+        best, builder = np.full(runs, never), np.full(runs, -1)
+    if p.attacks.censorship.prebuilt_backup and censoring(ctx):
+        colluding = s["adversary"].censored[:, first:end]
+        at = np.where(colluding.any(axis=1), np.argmax(colluding, axis=1), never)
+        by_attacker = opened & (at < never) & (at <= best)
+    else:
+        at = np.full(runs, never)
+        by_attacker = np.zeros(runs, dtype=bool)
+    builder = np.where(by_attacker | ~opened, -1, builder)
+    landed = np.where(by_attacker, at, best)
+    won = opened & ((builder >= 0) | by_attacker)
+    block = s["slot"] * ctx.slot_l1_blocks + first + landed
+    amount = np.where(won, pr.block_reward * pr.backup_reward_share, 0.0)
+    if pr.variants.reward_decay_per_l1_block > 0:
+        amount = amount * decay_factor(p, first + landed)
+    book = s["book"].post(Posting(Flow.MINT, None, Account.BACKUP, amount))
     rewards = outcome.rewards.copy()
     rewards[:, Role.BACKUP] = amount
     mode = np.where(~opened, Mode.HAPPY, np.where(won, Mode.BACKUP, Mode.SKIPPED)).astype(np.int8)
     outcome = replace(
         outcome,
-        backup_builder=builder,
+        backup_builder=np.where(won, builder, -1),
         mode=mode,
-        finalized_l1_block=np.where(won, phase_start + delay, outcome.finalized_l1_block),
+        finalized_l1_block=np.where(won, block, outcome.finalized_l1_block),
         submitter=np.where(won, Submitter.BACKUP, outcome.submitter).astype(np.int8),
         rewards=rewards,
         attacker_backup=by_attacker,

@@ -76,12 +76,6 @@ def plan_censorship(ctx: Context, start_slot: int, previous: B | None) -> Censor
     return CensorPlan(first_block=start_slot * ctx.slot_l1_blocks, censored=censored, last=censored[:, -1])
 
 
-def first_open(censored: B, first: int, end: int) -> I64:
-    """Per run, the offset (from `first`) of the first non-censoring block in [first, end), or -1 if none."""
-    span = ~censored[:, first:end]
-    return np.where(span.any(axis=1), np.argmax(span, axis=1), -1)
-
-
 def step_censorship(ctx: Context, s: State) -> dict[str, Any]:
     """The censoring flags of the slot's L1 blocks, from the current chunk's plan (a new chunk when one starts)."""
     if ctx.params.attacks.censorship.builder_share == 0:

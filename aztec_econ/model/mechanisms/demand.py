@@ -4,12 +4,13 @@ No per-transaction objects: the mempool of each run is an integer array of pendi
 age (runs x buckets x ages). Bids are the mid-quantiles of `bid_buckets` equal-probability buckets of the bid
 distribution, so arrivals split evenly over the buckets. Every slot (source: assumption unless stated):
 
-- arrivals: Poisson with rate `tx_rate_per_slot` x (1 + trend)^years, x `shock_multiplier` while a demand shock
-  lasts (a shock starts with `shock_probability` per slot and lasts `shock_slots`); one Poisson count per bucket;
+- arrivals: Poisson with rate `tx_per_second` x slot seconds x (1 + trend)^years, x `shock_multiplier` while a
+  demand shock lasts (shocks start at `shocks_per_day` and last `shock_hours`, converted to slots by
+  `model.timebase`); one Poisson count per bucket;
 - selection: the block takes pending transactions in order of bid, highest first (first-price / priority auction,
   spec: Economics), oldest first within a bid, while they fit in `protocol.block_capacity`; under a base fee, bids
   below it wait;
-- a transaction not included within `expiry_slots` slots leaves the mempool.
+- a transaction not included within `expiry_minutes` (whole slots, rounded up) leaves the mempool.
 
 Every draw comes from `Stream.DEMAND` with the slot as counter, so the same seed gives the same arrivals and MEV
 draws under every fee mechanism (a mechanism changes what is included, never what arrives).
@@ -24,6 +25,7 @@ from numpy.typing import NDArray
 from scipy.special import gammaln, ndtri
 
 from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
+from aztec_econ.model.timebase import PerSlot, per_slot
 from aztec_econ.params import Params
 
 F64 = NDArray[np.float64]
@@ -49,7 +51,7 @@ def max_rate(params: Params) -> float:
     d = params.environment.demand
     years = params.sim.slots / slots_per_year(params)
     growth = max(1.0, (1.0 + d.trend_per_year) ** years)
-    return d.tx_rate_per_slot * growth * max(1.0, d.shock_multiplier)
+    return per_slot(params).tx_rate * growth * max(1.0, d.shock_multiplier)
 
 
 def poisson_pieces(params: Params) -> int:
@@ -100,15 +102,15 @@ def poisson_two_rates(u: F64, calm: float, shocked: float, active: NDArray[np.bo
 
 
 def arrivals(
-    params: Params, keys: NDArray[np.uint64], slot: int, shock_left: I64, pieces: int
+    params: Params, ps: PerSlot, keys: NDArray[np.uint64], slot: int, shock_left: I64, pieces: int
 ) -> tuple[I64, I64, F64, F64]:
     """(arrivals per bucket (runs x buckets), shock slots left, the rate, the MEV draw Exp(1)) for `slot`."""
     d = params.environment.demand
     buckets = d.bid_buckets
     u = to_unit(bits(stream_keys(keys, Stream.DEMAND, slot), 2 + buckets * pieces))
-    active = (shock_left > 0) | (u[:, 0] < d.shock_probability)
-    left = np.where(shock_left > 0, shock_left - 1, np.where(active, d.shock_slots - 1, 0))
-    base = d.tx_rate_per_slot * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))
+    active = (shock_left > 0) | (u[:, 0] < ps.demand_shock_probability)
+    left = np.where(shock_left > 0, shock_left - 1, np.where(active, ps.demand_shock_slots - 1, 0))
+    base = ps.tx_rate * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))
     rate = base * np.where(active, d.shock_multiplier, 1.0)
     per_piece = base / (buckets * pieces)
     counts = poisson_two_rates(u[:, 2:], per_piece, per_piece * d.shock_multiplier, active)

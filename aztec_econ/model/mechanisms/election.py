@@ -22,8 +22,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
-from aztec_econ.model.mechanisms.adversary import proposals_land
+from aztec_econ.model.mechanisms.adversary import includes, owned
 from aztec_econ.model.mechanisms.registry import Registry
+from aztec_econ.model.mechanisms.sidecar import candidates_with_commitment
+from aztec_econ.model.mechanisms.timeline import land
 from aztec_econ.model.rng import mix64
 from aztec_econ.model.stage import Stage
 
@@ -148,16 +150,50 @@ def winner(candidates: I64, landed: NDArray[np.bool_]) -> I64:
     return np.where(ok.any(axis=1), best, -1)
 
 
+def still_eligible(registry: Registry, candidates: I64, blocks: I64) -> NDArray[np.bool_]:
+    """Whether each candidate key (runs x k) is still eligible at its proposal's landing block (runs x k): a key that
+    signalled its exit meanwhile is not (spec: Exiting)."""
+    rows = np.arange(candidates.shape[0])[:, None]
+    keys = np.maximum(candidates, 0)
+    return (candidates >= 0) & (blocks < registry.exit_signal[rows, keys])
+
+
 def step_election(ctx: Context, s: State) -> dict[str, Any]:
-    """Proposal phase: the top `proposers_per_slot` eligible keys propose if online; the best landed one wins."""
+    """Proposal phase: the top `proposers_per_slot` eligible keys that are online send their proposals at the phase's
+    first block; each lands in the first block whose builder includes it (`timeline.land`; the attacker's own
+    proposals go in every block), and counts only if its key is still eligible there. The highest-ranking landed
+    proposal wins; it is known when the proposal phase ends. Under `consolidate_proposal_commitment` a proposal
+    carries its prover commitment: a candidate without one sends none, and the best proposal with a commitment
+    wins (`sidecar.candidates_with_commitment`)."""
     seq = ctx.params.agents.sequencers
-    block = s["slot"] * ctx.slot_l1_blocks
+    slot_start = s["slot"] * ctx.slot_l1_blocks
     candidates = top_eligible(
-        s["randao"], s["registry"], block, seq.proposers_per_slot, ctx.domain_bits, ctx.window
+        s["randao"], s["registry"], slot_start, seq.proposers_per_slot, ctx.domain_bits, ctx.window
     )
     online = s["draws"]["offline"] >= seq.offline_probability
-    landed = proposals_land(ctx, s["adversary"], candidates, online)
+    if ctx.params.protocol.variants.consolidate_proposal_commitment:
+        online &= candidates_with_commitment(ctx, s, candidates)
+    first, end = ctx.phases["proposal"]
+    seconds = s["l1"].seconds
+    adv = s["adversary"]
+    honest = includes(ctx, adv, "proposal")
+    at = np.full(candidates.shape, first, dtype=np.int64)
+    if honest is not None:
+        at_honest = land(seconds, honest, first, end, seconds[:, first])
+        at = np.where(owned(adv, candidates), first, at_honest[:, None])
+    landed = online & (at >= 0) & still_eligible(s["registry"], candidates, slot_start + at)
     proposer = winner(candidates, landed)
+    best = np.argmax(landed & (candidates >= 0), axis=1)
+    landed_at = np.where(proposer >= 0, np.take_along_axis(at, best[:, None], axis=1)[:, 0], -1)
     stage = np.where(proposer >= 0, Stage.PROPOSED, Stage.NONE).astype(np.int8)
     proposals = (landed & (candidates >= 0)).sum(axis=1)
-    return {"outcome": replace(s["outcome"], proposer=proposer, stage=stage, proposals=proposals)}
+    return {
+        "outcome": replace(
+            s["outcome"],
+            proposer=proposer,
+            stage=stage,
+            proposals=proposals,
+            proposer_rank=np.where(proposer >= 0, best, -1),
+            proposal_block=landed_at,
+        )
+    }

@@ -26,6 +26,7 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model.columns import Column
 from aztec_econ.model.context import Context
 from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
 from aztec_econ.model.stage import Mode
@@ -86,3 +87,12 @@ def votes(
     yes = (happy & (proposer >= 0) & supports) | (backup & attacker_backup & (g.attacker_vote == "yes"))
     counted = happy | backup
     return np.where(counted, np.where(yes, Vote.YES, Vote.NO), Vote.NONE).astype(np.int8)
+
+
+VOTE_COLUMN = Column(
+    "vote",
+    "-",
+    "upgrade vote the slot's block carries: `yes`, `no`, or `none` (no block counted; see "
+    "`model.mechanisms.governance`)",
+)
+"""Computed after the horizon from the recorded columns (`votes`)."""

@@ -7,8 +7,8 @@ kept off the token ledger: they are reported as token equivalents at `environmen
 
 Processes (source: assumption):
 - steady: the medians, constant.
-- shock: the medians; a shock starts with `shock_probability` per slot and multiplies both prices by
-  `shock_multiplier` for `shock_slots` slots.
+- shock: the medians; shocks start at `shocks_per_day` and multiply both prices by `shock_multiplier` for
+  `shock_hours` (per slot: `model.timebase`).
 - mean_reverting: log prices follow a discrete Ornstein-Uhlenbeck process,
   x' = x + theta (mu - x) + sigma eps, mu = log(median), started at mu (`theory.log_ou_stationary`).
 - file: row t (cycled) of the CSV `price_file`, columns `l1_gas_price,blob_price`.

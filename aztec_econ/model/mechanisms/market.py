@@ -44,6 +44,8 @@ class Candidate:
     """Capacity used (mana)."""
     txs: I64
     """Transactions it takes."""
+    mev_draw: F64
+    """The slot's MEV draw (Exp(1)): MEV per public transaction of this block, late inclusions too."""
 
     @property
     def value_to_producer(self) -> F64:
@@ -52,12 +54,37 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Incoming:
+    """Transactions submitted during the slot, by bid bucket (runs x buckets): the next slot's arrivals, less those
+    a late reveal took into this slot's block (`late_inclusions`)."""
+
+    counts: I64
+    shock_left: I64
+    """Slots the demand shock lasts after the next slot's arrivals."""
+    mev_draw: F64
+    """The next slot's MEV draw."""
+
+
+@dataclass(frozen=True)
+class Late:
+    """Transactions a late reveal adds to the slot's block, and what they pay, per run."""
+
+    by_bucket: I64
+    paid: F64
+    burned: F64
+    tips: F64
+    mev: F64
+    mev_burned: F64
+    txs: I64
+
+
+@dataclass(frozen=True)
 class Settled:
     """What the slot's settlement did (per run): the economics output columns."""
 
     columns: dict[str, NDArray[Any]]
     included_by_age: I64
-    """Transactions included by slots waited (runs x expiry_slots): confirmation times."""
+    """Transactions included by slots waited (runs x ages): confirmation times."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,8 @@ class Economy:
     shock_left: I64
     """Slots the current demand shock still lasts."""
     candidate: Candidate
+    incoming: Incoming | None
+    """This slot's submissions, once drawn (`step_arrivals`)."""
     settled: Settled | None
     sequencer_profit: F64
     """Sequencers' profit so far (tokens; revenue minus costs as in `metrics.agent_table`)."""
@@ -98,11 +127,11 @@ def _prices(ctx: Context, slot: int, previous: L1Prices | None) -> L1Prices:
         l1.process,
         l1.gas_price,
         l1.blob_price,
-        l1.volatility,
-        l1.reversion,
-        l1.shock_probability,
+        ctx.per_slot.l1_volatility,
+        ctx.per_slot.l1_reversion,
+        ctx.per_slot.l1_shock_probability,
         l1.shock_multiplier,
-        l1.shock_slots,
+        ctx.per_slot.l1_shock_slots,
         ctx.economy.table,
     )
 
@@ -128,16 +157,89 @@ def prepare(ctx: Context, pending: I64, base_fee: F64, mev_draw: F64) -> Candida
         mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
         used=txs * d.tx_size,
         txs=txs,
+        mev_draw=mev_draw,
     )
 
 
 def _arrive(ctx: Context, slot: int, pending: I64, shock_left: I64) -> tuple[I64, I64, F64]:
-    """Age the mempool by one slot (dropping the oldest age) and add `slot`'s arrivals at age 0."""
-    counts, left, _, mev_draw = demand.arrivals(ctx.params, ctx.keys, slot, shock_left, ctx.economy.pieces)
+    """Age an empty mempool by one slot and add `slot`'s arrivals at age 0 (genesis)."""
+    counts, left, _, mev_draw = demand.arrivals(
+        ctx.params, ctx.per_slot, ctx.keys, slot, shock_left, ctx.economy.pieces
+    )
+    return _aged(pending, counts), left, mev_draw
+
+
+def _aged(pending: I64, counts: I64) -> I64:
+    """The mempool one slot older (the oldest age dropped: expired), with `counts` at age 0."""
     aged = np.empty_like(pending)
     aged[:, :, 1:] = pending[:, :, :-1]
     aged[:, :, 0] = counts
-    return aged, left, mev_draw
+    return aged
+
+
+def kept_per_tx(ctx: Context, base_fee: F64) -> F64:
+    """What the producer keeps of one transaction of each bid bucket (runs x buckets; 0 where its bid is below the
+    base fee): its tip, and the MEV it keeps at the mean MEV draw."""
+    p = ctx.params
+    c = ctx.economy
+    burned_base = (
+        base_fee * p.environment.demand.tx_size if p.protocol.fee_mechanism == "base_fee_burn" else 0.0
+    )
+    value = c.tip_per_tx[None, :] - np.reshape(burned_base, (-1, 1)) + c.kept_mev_per_tx
+    return np.where(ctx.economy.bids[None, :] >= base_fee[:, None], np.maximum(value, 0.0), 0.0)
+
+
+def expected_late_value(ctx: Context, econ: Economy, seconds: F64) -> F64:
+    """What a reveal at each of `seconds` into the slot expects to add from transactions submitted by then (runs x
+    len(seconds)): the current arrival rate (its shock included, the trend ignored) spread evenly over the bid
+    buckets, up to the block's spare capacity, the most valuable first."""
+    ps = ctx.per_slot
+    d = ctx.params.environment.demand
+    rate = ps.tx_rate / ps.slot_seconds * np.where(econ.shock_left > 0, d.shock_multiplier, 1.0)
+    value = np.sort(kept_per_tx(ctx, econ.candidate.base_fee), axis=1)[:, ::-1]  # runs x buckets, best first
+    spare = np.maximum(ctx.economy.capacity_txs - econ.candidate.txs, 0).astype(np.float64)
+    per_bucket = rate[:, None, None] * np.asarray(seconds)[None, :, None] / value.shape[1]  # runs x times x 1
+    before = np.arange(value.shape[1])[None, None, :] * per_bucket
+    taken = np.clip(spare[:, None, None] - before, 0.0, per_bucket)
+    return np.asarray((taken * value[:, None, :]).sum(axis=2), dtype=np.float64)
+
+
+def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
+    """The transactions a reveal `share` of the way through the slot adds: that share (rounded down) of each bid
+    bucket's submissions during the slot, if their bid covers the base fee, highest bids first, up to the block's
+    spare capacity; what they pay under the fee mechanism (assumption: the same block-building rule as `prepare`)."""
+    p = ctx.params
+    d = p.environment.demand
+    assert econ.incoming is not None
+    cand = econ.candidate
+    eligible = ctx.economy.bids[None, :] >= cand.base_fee[:, None]
+    offered = np.floor(econ.incoming.counts * share[:, None]).astype(np.int64) * eligible
+    spare = np.maximum(ctx.economy.capacity_txs - cand.txs, 0)
+    above = np.cumsum(offered[:, ::-1], axis=1)[:, ::-1] - offered  # offered in higher buckets
+    by_bucket = np.minimum(np.maximum(spare[:, None] - above, 0), offered)
+    mechanism = p.protocol.fee_mechanism
+    paid, burned, tips = fees.block_fees(by_bucket, ctx.economy.bids, d.tx_size, cand.base_fee, mechanism)
+    txs = by_bucket.sum(axis=1)
+    mev = d.mev_per_public_tx * d.public_share * txs * cand.mev_draw
+    return Late(
+        by_bucket=by_bucket,
+        paid=paid,
+        burned=burned,
+        tips=tips,
+        mev=mev,
+        mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
+        txs=txs,
+    )
+
+
+def step_arrivals(ctx: Context, s: State) -> dict[str, Any]:
+    """The transactions submitted during the slot (they enter the next slot's mempool unless a late reveal takes
+    them): drawn before the settlement so a late reveal can include some."""
+    econ = s["economy"]
+    counts, left, _, mev_draw = demand.arrivals(
+        ctx.params, ctx.per_slot, ctx.keys, s["slot"] + 1, econ.shock_left, ctx.economy.pieces
+    )
+    return {"economy": replace(econ, incoming=Incoming(counts, left, mev_draw))}
 
 
 def genesis_economy(ctx: Context) -> Economy:
@@ -145,7 +247,7 @@ def genesis_economy(ctx: Context) -> Economy:
     d = p.environment.demand
     runs = ctx.n_runs
     zeros = np.zeros(runs, dtype=np.int64)
-    empty = np.zeros((runs, d.bid_buckets, d.expiry_slots), dtype=np.int64)
+    empty = np.zeros((runs, d.bid_buckets, ctx.per_slot.expiry_slots), dtype=np.int64)
     pending, left, mev_draw = _arrive(ctx, 0, empty, zeros)  # the oldest age of an empty mempool is dropped
     base_fee = np.full(
         runs, p.protocol.base_fee.initial if p.protocol.fee_mechanism == "base_fee_burn" else 0.0
@@ -157,6 +259,7 @@ def genesis_economy(ctx: Context) -> Economy:
         prices=_prices(ctx, 0, None),
         shock_left=left,
         candidate=prepare(ctx, pending, base_fee, mev_draw),
+        incoming=None,
         settled=None,
         sequencer_profit=np.zeros(runs),
         stake_slots=np.zeros(runs),
@@ -164,19 +267,21 @@ def genesis_economy(ctx: Context) -> Economy:
 
 
 def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
-    """Age the mempool by one slot and add the next slot's arrivals; the next slot's L1 prices; its candidate block
-    under the base fee the settlement left."""
+    """Age the mempool by one slot and add what was submitted during the slot and not yet included; the next slot's
+    L1 prices; its candidate block under the base fee the settlement left."""
     econ = s["economy"]
-    slot = s["slot"]
-    aged, left, mev_draw = _arrive(ctx, slot + 1, econ.pending, econ.shock_left)
-    arrived = aged[:, :, 0].sum(axis=1)
+    incoming = econ.incoming
+    assert incoming is not None
+    aged = _aged(econ.pending, incoming.counts)
+    arrived = incoming.counts.sum(axis=1)
     return {
         "economy": replace(
             econ,
             pending=aged,
             pending_total=econ.pending_total + arrived,
-            prices=_prices(ctx, slot + 1, econ.prices),
-            shock_left=left,
-            candidate=prepare(ctx, aged, econ.base_fee, mev_draw),
+            prices=_prices(ctx, s["slot"] + 1, econ.prices),
+            shock_left=incoming.shock_left,
+            candidate=prepare(ctx, aged, econ.base_fee, incoming.mev_draw),
+            incoming=None,
         )
     }

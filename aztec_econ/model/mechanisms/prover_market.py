@@ -86,7 +86,7 @@ def reward_to_prover(params: Params) -> float:
     return pr.block_reward * (pr.reward_split.prover + submitter)
 
 
-def break_even(cost: F64, success: F64, bond: float, reward: float) -> F64:
+def break_even(cost: F64, success: F64, bond: float, reward: F64 | float) -> F64:
     """Lowest price with a non-negative expected profit: max(0, (cost + (1 - p) B) / p - R); inf when p = 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         q = (cost + (1.0 - success) * bond) / success - reward
@@ -149,15 +149,24 @@ def choose(
     prover_ok: B,
     u_pick: F64,
     m: Market | None = None,
+    on_time: F64 | None = None,
+    reward_factor: F64 | None = None,
 ) -> tuple[B, I64, F64]:
     """(self-proved, third-party prover or -1, agreed price) per run.
 
     `block_value`: what finalization is worth to the sequencer (tokens); `block_size`: the block's capacity used
     (mana); `can_self`: the winner has proving hardware and the bond; `prover_ok`: runs x provers, available with a
     balance covering the bond; `u_pick`: tie-break uniforms; `m`: the market's constants (default: derived from
-    `params`; a simulation passes the context's).
+    `params`; a simulation passes the context's); `on_time`: the chance the proof lands by the deadline and
+    `reward_factor`: the expected share of the reward left after its decay, given it does (`proving.outlook`;
+    default 1): every option prices both in, since provers know their proving-time distribution.
     """
     m = market(params) if m is None else m
+    runs = gas_price.size
+    timely = np.ones(runs) if on_time is None else on_time
+    factor = np.ones(runs) if reward_factor is None else reward_factor
+    success = m.success[None, :] * timely[:, None]
+    reward = np.broadcast_to(m.reward * factor[:, None], success.shape)
     pv = params.agents.provers
     n = pv.count
     bond = float(params.protocol.prover_bond)
@@ -167,11 +176,11 @@ def choose(
     cost = np.empty((gas_price.size, n + 1))
     cost[:, :n] = m.costs[None, :] + (m.gas_per_prover * tokens_per_gas)[:, None]
     cost[:, n] = m.own_cost + params.protocol.l1_gas.verification * tokens_per_gas
-    prices = break_even(cost, m.success[None, :], bond, m.reward)
+    prices = break_even(cost, success, bond, reward)
     prices[:, :n] *= 1.0 + pv.margin
     options = np.empty((gas_price.size, n + 1), dtype=bool)
     options[:, :n] = prover_ok & (prices[:, :n] <= block_value[:, None]) & (fits & m.static_ok)[:, None]
-    own = m.success[n] * (m.reward + block_value) - cost[:, n] - (1.0 - m.success[n]) * bond
+    own = success[:, n] * (reward[:, n] + block_value) - cost[:, n] - (1.0 - success[:, n]) * bond
     options[:, n] = fits & can_self & (own >= 0)
     strategy = params.agents.sequencers.prover_strategy
     if strategy == "most_reliable":

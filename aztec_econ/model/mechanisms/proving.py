@@ -1,8 +1,16 @@
-"""Proving: the committed prover builds the block's proof and submits it within the proving phase, or fails.
+"""Proving: the committed prover proves the block and its proof must land by the proving phase's last L1 block.
 
 Spec (Block production 4; Registration): a prover that does not deliver in the allotted time loses its bond and the
-slot goes to backup. Failure chance: `agents.provers.failure_probability` (assumption). When the proof lands inside
-the phase is uniform over its L1 blocks (assumption); slashed bonds are burned (assumption).
+slot goes to backup. Work takes time (assumptions, documented in `agents.provers`):
+- the prover starts when its commitment lands (it has the block from the sequencer);
+- it needs `ramp_up_seconds` of warning to have its hardware ready; the election is known `randao_lag_l1_blocks`
+  blocks before the slot (spec: Constraining Randao), so with less warning it starts late by the difference;
+- proving takes D = median x (0.5 + 0.5 x mana used / capacity) x exp(log_sd x Z), Z standard normal (a fixed part
+  plus a part per transaction; `proving_time` draw), the same distribution for a self-proving sequencer;
+- the proof is sent when ready and lands in the first block of the proving phase built at or after then whose builder
+  includes it (`timeline.land`); none by the phase's last block is a late proof: the bond is slashed like a hard
+  fault (`failure_probability`, drawn independently). Slashed bonds are burned (assumption).
+`outlook` is what a prover expects of this when it quotes (`prover_market.choose`).
 """
 
 from __future__ import annotations
@@ -12,20 +20,27 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtr, ndtri
 
 from aztec_econ.model.context import Context
-from aztec_econ.model.ledger import Account, Book, Flow, Posting
-from aztec_econ.model.mechanisms.adversary import proof_landing
+from aztec_econ.model.ledger import Account, Flow, Posting
+from aztec_econ.model.mechanisms.adversary import includes_for
 from aztec_econ.model.mechanisms.prover_market import prover_failures
+from aztec_econ.model.mechanisms.timeline import land, time_of
 from aztec_econ.model.stage import Stage
 from aztec_econ.params import Params
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
 
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+_NODES = ndtri((np.arange(32) + 0.5) / 32)
+"""Standard-normal quantile midpoints: the quadrature of `outlook`'s expected reward factor."""
+
 
 def failure_of(params: Params, prover: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Failure chance of each run's committed prover (`prover_market`); the mean one for a self-prover."""
+    """Hard-fault chance of each run's committed prover (`prover_market`); the mean one for a self-prover."""
     mean = params.agents.provers.failure_probability
     fails = prover_failures(params)
     if params.agents.provers.failure_spread == 0 or fails.size == 0:
@@ -33,20 +48,78 @@ def failure_of(params: Params, prover: NDArray[np.int64]) -> NDArray[np.float64]
     return np.where(prover >= 0, fails[np.maximum(prover, 0)], mean)
 
 
+def median_seconds(params: Params, used: F64) -> F64:
+    """Median proving time of a block of `used` mana [s]."""
+    pv = params.agents.provers
+    return pv.proving_time_median_seconds * (0.5 + 0.5 * np.asarray(used) / params.protocol.block_capacity)
+
+
+def missing_warning(params: Params) -> float:
+    """Seconds of ramp-up the RANDAO lag's warning leaves missing (0 when the lag is long enough)."""
+    pr = params.protocol
+    return max(0.0, params.agents.provers.ramp_up_seconds - pr.randao_lag_l1_blocks * pr.l1_block_seconds)
+
+
+def decay_factor(params: Params, landed: I64) -> F64:
+    """Share of the block reward left when the proof (or a backup block) lands at slot block `landed`: the design
+    variant `reward_decay_per_l1_block` shrinks it linearly with the blocks since the proving phase opened."""
+    decay = params.protocol.variants.reward_decay_per_l1_block
+    if decay == 0:
+        return np.ones(landed.shape)
+    opens = params.protocol.proposal_phase_l1_blocks
+    opens += params.protocol.commitment_phase_l1_blocks + params.protocol.reveal_phase_l1_blocks
+    return np.clip(1.0 - decay * np.maximum(landed - opens, 0), 0.0, 1.0)
+
+
+def outlook(ctx: Context, used: F64, start: F64) -> tuple[F64, F64]:
+    """(chance the proof lands by the deadline, expected reward factor given it does) for a prover that starts at
+    `start` seconds into the slot, as the prover can know them when it quotes: nominal block times (no empty L1
+    slots, no censorship), its own proving-time distribution, the missing warning and the reward decay."""
+    p = ctx.params
+    first, end = ctx.phases["proof"]
+    block = float(p.protocol.l1_block_seconds)
+    deadline = (end - 1) * block
+    ready = np.asarray(start, dtype=np.float64) + missing_warning(p)
+    median = median_seconds(p, used)
+    sd = p.agents.provers.proving_time_log_sd
+    room = deadline - ready
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if sd > 0:
+            on_time = np.where(room > 0, ndtr((np.log(np.maximum(room, 1e-300)) - np.log(median)) / sd), 0.0)
+        else:
+            on_time = (median <= room).astype(np.float64)
+    if p.protocol.variants.reward_decay_per_l1_block == 0:
+        return on_time, np.ones(on_time.shape)
+    lands = ready[:, None] + median[:, None] * np.exp(sd * _NODES[None, :])
+    at = np.maximum(first, np.ceil(lands / block - 1e-9)).astype(np.int64)
+    ok = at <= end - 1
+    factor = decay_factor(p, at) * ok
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = factor.sum(axis=1) / ok.sum(axis=1)
+    return on_time, np.where(ok.any(axis=1), mean, 1.0)
+
+
 def step_proving(ctx: Context, s: State) -> dict[str, Any]:
-    pr = ctx.params.protocol
+    """The revealed block's proof: hard fault, or the proving time decides whether it lands by the deadline."""
+    p = ctx.params
     outcome = s["outcome"]
     revealed = outcome.stage == Stage.REVEALED
-    proven = revealed & (s["draws"].one("proof") >= failure_of(ctx.params, outcome.prover))
-    delay = np.floor(s["draws"].one("proof_delay") * pr.proving_phase_l1_blocks).astype(np.int64)
-    lands, delay = proof_landing(ctx, s["adversary"], outcome.proposer, delay)
-    proven &= lands
+    sound = revealed & (s["draws"].one("proof") >= failure_of(p, outcome.prover))
+    seconds = s["l1"].seconds
+    used = s["economy"].candidate.used
+    z = ndtri(np.clip(s["draws"].one("proving_time"), 1e-16, 1 - 1e-16))
+    duration = median_seconds(p, used) * np.exp(p.agents.provers.proving_time_log_sd * z)
+    ready = time_of(seconds, outcome.commitment_block) + missing_warning(p) + duration
+    first, end = ctx.phases["proof"]
+    landed = land(seconds, includes_for(ctx, s["adversary"], "proof", outcome.proposer), first, end, ready)
+    proven = sound & (landed >= 0)
     failed = np.where(revealed & ~proven, outcome.bond_locked, 0.0)
-    book: Book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
-    phase_start, _ = ctx.phase_window("proof", s["slot"])
+    book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
+    slot_start = s["slot"] * ctx.slot_l1_blocks
     outcome = replace(
         outcome,
         stage=np.where(proven, Stage.PROVEN, outcome.stage).astype(np.int8),
-        finalized_l1_block=np.where(proven, phase_start + delay, -1),
+        finalized_l1_block=np.where(proven, slot_start + landed, -1),
+        proof_late=revealed & ~proven & sound,
     )
     return {"outcome": outcome, "book": book}

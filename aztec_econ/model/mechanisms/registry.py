@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.rng import Stream, bits, poisson_pieces, poisson_sum, stream_keys, to_unit
@@ -325,3 +326,39 @@ def step_registry(ctx: Context, s: State) -> dict[str, Any]:
         Posting(Flow.UNLOCK, Account.STAKES, Account.MARKET, figures.stake_releases * stake),
     )
     return {"registry": reg, "book": book, "sequencers": figures}
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("active_sequencers", "keys", "eligible keys", dtype="int32"),
+    Column(
+        "queued_sequencers",
+        "keys",
+        "registered keys waiting out the entry period (or the churn queue)",
+        dtype="int32",
+    ),
+    Column("exiting_sequencers", "keys", "keys that signalled exit and wait for their stake", dtype="int32"),
+    Column(
+        "registrations",
+        "keys",
+        "registrations in the slot (their stakes move from the market into escrow)",
+        dtype="int32",
+    ),
+    Column("exit_signals", "keys", "exit signals in the slot", dtype="int32"),
+    Column("stake_releases", "keys", "stakes released in the slot (back to the market)", dtype="int32"),
+)
+"""The slot's registry figures (`SequencerFigures`)."""
+
+
+def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
+    seq = s["sequencers"]
+    return {
+        "active_sequencers": seq.active,
+        "queued_sequencers": seq.queued,
+        "exiting_sequencers": seq.exiting,
+        "registrations": seq.registrations,
+        "exit_signals": seq.exit_signals,
+        "stake_releases": seq.stake_releases,
+    }
+
+
+RECORDER = Recorder(COLUMNS, record)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from aztec_econ.model.context import Context
-from aztec_econ.model.ledger import Account, Book, Flow, Posting
-from aztec_econ.model.mechanisms.sidecar import bond_owner
+from aztec_econ.model.ledger import Account, Book, Flow, Posting, bond_owner
+from aztec_econ.model.mechanisms.proving import decay_factor
 from aztec_econ.model.stage import Role, Stage, Submitter
 
 if TYPE_CHECKING:
@@ -29,11 +29,8 @@ def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     outcome = s["outcome"]
     proven = outcome.stage == Stage.PROVEN
     reward = np.where(proven, float(p.protocol.block_reward), 0.0)
-    decay = p.protocol.variants.reward_decay_per_l1_block
-    if decay > 0:  # design variant: the reward shrinks the later the proof lands in the proving phase
-        opens, _ = ctx.phase_window("proof", s["slot"])
-        late = outcome.finalized_l1_block - opens
-        reward = reward * np.clip(1.0 - decay * late, 0.0, 1.0)
+    if p.protocol.variants.reward_decay_per_l1_block > 0:  # design variant: the later the proof, the less
+        reward = reward * decay_factor(p, outcome.finalized_l1_block - s["slot"] * ctx.slot_l1_blocks)
     prover_account = bond_owner(outcome.prover, outcome.self_proved)
     relayed = proven & (s["draws"].one("relay") < p.agents.relays.submission_share)
     submitter_account = np.where(relayed, int(Account.RELAYS), prover_account)

@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import L1Prices
-from aztec_econ.model.mechanisms.market import Settled
+from aztec_econ.model.mechanisms.market import Settled, late_inclusions
+from aztec_econ.model.mechanisms.timeline import time_of
 from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.stage import Mode, Role, Stage, Submitter
 
@@ -85,14 +87,29 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     produced = out.mode != Mode.SKIPPED
     happy = out.mode == Mode.HAPPY
     if produced.all():
-        included, txs, used = cand.included, cand.txs, cand.used
+        included, txs = cand.included, cand.txs
         paid, burned, tips, mev, mev_burned = cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned
     else:
         included = cand.included * produced[:, None, None]
-        txs, used = np.where(produced, cand.txs, 0), np.where(produced, cand.used, 0.0)
+        txs = np.where(produced, cand.txs, 0)
         paid, burned, tips, mev, mev_burned = (
             np.where(produced, x, 0.0) for x in (cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned)
         )
+    # a happy block revealed late also takes some of the transactions submitted during the slot (see `reveal`)
+    arrived = econ.incoming
+    assert arrived is not None
+    incoming = arrived
+    revealed_at = time_of(s["l1"].seconds, np.where(happy & out.revealed, out.reveal_block, -1))
+    share = np.where(
+        np.isfinite(revealed_at), np.clip(revealed_at / ctx.per_slot.slot_seconds, 0.0, 1.0), 0.0
+    )
+    late = late_inclusions(ctx, econ, share)
+    if late.txs.any():
+        txs = txs + late.txs
+        paid, burned, tips = paid + late.paid, burned + late.burned, tips + late.tips
+        mev, mev_burned = mev + late.mev, mev_burned + late.mev_burned
+        incoming = replace(incoming, counts=incoming.counts - late.by_bucket)
+    used = np.asarray(txs * p.environment.demand.tx_size, dtype=np.float64)
     owed = paid + mev
     market = book.balance(int(Account.MARKET))
     if (owed > market).any():  # users cannot pay: every fee quantity scales down
@@ -111,8 +128,11 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     )
 
     revealed = out.revealed
+    block_used = (
+        cand.txs + late.txs
+    ) * p.environment.demand.tx_size  # what was revealed (or built in backup)
     costs = l1_costs(
-        ctx, out, econ.prices, np.where(revealed | (out.mode == Mode.BACKUP), cand.used, 0.0), revealed
+        ctx, out, econ.prices, np.where(revealed | (out.mode == Mode.BACKUP), block_used, 0.0), revealed
     )
     proved = out.stage >= Stage.REVEALED
     third = c.costs[np.maximum(out.prover, 0)] if c.costs.size else np.zeros(out.prover.shape)
@@ -128,9 +148,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
             base_fee, used, p.protocol.block_capacity, bf.target_utilisation, bf.max_change
         )
         base_fee = np.where(produced, updated, base_fee)
-    pending = econ.pending - included
+    pending = econ.pending - included  # late inclusions come from this slot's submissions, not the mempool
     expired = pending[:, :, -1].sum(axis=1)
-    waiting = econ.pending_total - txs - expired
+    waiting = econ.pending_total - (txs - late.txs) - expired
     columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
         "fees_paid": paid,
@@ -150,6 +170,8 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         "txs_included": txs,
         "txs_pending": waiting,
         "txs_expired": expired,
+        "txs_arrived": arrived.counts.sum(axis=1),
+        "txs_late": late.txs,
         "capacity_used": used,
     }
     profit, stake_slots = econ.sequencer_profit, econ.stake_slots
@@ -160,8 +182,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         econ,
         pending=pending,
         pending_total=waiting,
+        incoming=incoming,
         base_fee=base_fee,
-        settled=Settled(columns=columns, included_by_age=included.sum(axis=1)),
+        settled=Settled(columns=columns, included_by_age=_by_age(included, late.txs)),
         sequencer_profit=profit,
         stake_slots=stake_slots,
     )
@@ -188,3 +211,107 @@ def _sequencer_profit(
         p.agents.sequencers.operating_cost_per_day / p.protocol.slots_per_day / p.environment.l1.eth_per_token
     )
     return revenue - cost - active * per_key, active
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "base_fee",
+        "tokens/mana",
+        "base fee the slot's block faced (0 unless `protocol.fee_mechanism` is `base_fee_burn`)",
+    ),
+    Column(
+        "fees_paid",
+        "tokens",
+        "fees users paid for the block's transactions (0 for a skipped slot: its transactions wait)",
+    ),
+    Column(
+        "fees_burned",
+        "tokens",
+        "fees burned (the base fee under `base_fee_burn`, all fees under `full_burn`)",
+    ),
+    Column(
+        "tips",
+        "tokens",
+        "fees to the block producer (sequencers on the happy path, backup builders in backup mode); "
+        "`fees_paid == fees_burned + tips`",
+    ),
+    Column("mev", "tokens", "MEV of the block's public-state transactions"),
+    Column("mev_burned", "tokens", "MEV burned (`mev_burn`); the producer keeps `mev - mev_burned`"),
+    Column("l1_gas_price", "gwei", "L1 gas price of the slot"),
+    Column("blob_price", "gwei/blob gas", "blob gas price of the slot"),
+    Column(
+        "l1_cost",
+        "tokens",
+        "all L1 costs of the slot (the four `l1_cost_*` columns; ETH, outside the ledger, converted at "
+        "`environment.l1.eth_per_token`)",
+    ),
+    Column(
+        "l1_cost_sequencer",
+        "tokens",
+        "sequencers' L1 costs: every landed proposal, the winner's reveal (gas + blobs), and a self-prover's "
+        "commitment and (unless a relay submits) proof verification",
+    ),
+    Column(
+        "l1_cost_prover",
+        "tokens",
+        "the committed third-party prover's L1 costs: commitment, and the proof verification when it submits",
+    ),
+    Column("l1_cost_relay", "tokens", "a relay's proof verification"),
+    Column("l1_cost_backup", "tokens", "the winning backup builder's submission (gas + blobs)"),
+    Column(
+        "proving_cost",
+        "tokens",
+        "compute cost of proving the block (third-party prover or self-prover; incurred once the data is revealed)",
+    ),
+    Column(
+        "prover_price",
+        "tokens",
+        "price the sequencers paid the committed third-party prover (happy path only; a ledger transfer)",
+    ),
+    Column("txs_included", "txs", "transactions in the slot's block (0 if skipped)", dtype="int32"),
+    Column(
+        "txs_pending",
+        "txs",
+        "transactions waiting in the mempool at the end of the slot (before the next arrivals)",
+        dtype="int64",
+    ),
+    Column(
+        "txs_expired",
+        "txs",
+        "transactions that expired in the slot (`environment.demand.expiry_minutes`)",
+        dtype="int32",
+    ),
+    Column(
+        "txs_arrived",
+        "txs",
+        "transactions submitted during the slot (for the next block); identical under every fee mechanism",
+        dtype="int32",
+    ),
+    Column(
+        "txs_late",
+        "txs",
+        "transactions submitted during the slot that a late reveal took into its block (`reveal`), in "
+        "`txs_included` too",
+        dtype="int32",
+    ),
+    Column("capacity_used", "mana", "capacity the slot's block used (0 if skipped)"),
+)
+"""The settlement's columns (`Settled.columns`)."""
+
+
+def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
+    settled = s["economy"].settled
+    assert settled is not None
+    return settled.columns
+
+
+RECORDER = Recorder(COLUMNS, record)
+
+
+def _by_age(included: NDArray[np.int64], late: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Included transactions by slots waited (runs x ages); late inclusions count as age 0 (`confirmation`)."""
+    by_age = included.sum(axis=1)
+    if late.any():
+        by_age = by_age.copy()
+        by_age[:, 0] += late
+    return by_age

@@ -21,80 +21,108 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
-from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.ledger import Account, Flow, Posting, bond_owner
 from aztec_econ.model.mechanisms import prover_market
-from aztec_econ.model.mechanisms.adversary import blocked
+from aztec_econ.model.mechanisms.adversary import includes_for
+from aztec_econ.model.mechanisms.proving import outlook
+from aztec_econ.model.mechanisms.reveal import reveal_landing
+from aztec_econ.model.mechanisms.timeline import land
 from aztec_econ.model.stage import Stage
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
 
 I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
 
 
-def bond_owner(prover: I64, self_proved: NDArray[np.bool_]) -> I64:
-    """The ledger account that posted each run's bond: the prover's, or the sequencers' when self-proved.
+def _market_inputs(ctx: Context, s: State, start: float) -> dict[str, Any]:
+    """What every option of the prover market is priced on in this slot, for a prover that starts at `start`
+    seconds into the slot (nominal times: what it can know when it quotes)."""
+    p = ctx.params
+    bond = float(p.protocol.prover_bond)
+    econ = s["economy"]
+    on_time, factor = outlook(ctx, econ.candidate.used, np.full(ctx.n_runs, start))
+    quoting = s["draws"]["prover_available"] >= p.agents.provers.unavailable_probability
+    quoting &= s["book"].prover_balances() >= bond
+    return {
+        "gas_price": econ.prices.gas,
+        "block_value": prover_market.block_value(p, econ.candidate.value_to_producer),
+        "block_size": econ.candidate.used,
+        "prover_ok": quoting,
+        "u_pick": s["draws"].one("prover_pick"),
+        "m": ctx.economy.market,
+        "on_time": on_time,
+        "reward_factor": factor,
+    }
 
-    Runs without a commitment post nothing; they are pointed at the sequencers' account so the index stays valid.
-    """
-    return np.where(self_proved | (prover < 0), int(Account.SEQUENCERS), Account.PROVER0 + prover).astype(
-        np.int64
-    )
+
+def _has_hardware(ctx: Context, s: State, u: F64) -> NDArray[np.bool_]:
+    """Whether a sequencer with uniform(s) `u` can prove itself: it has proving hardware and the bond."""
+    p = ctx.params
+    able = u < p.agents.sequencers.self_prove_probability
+    covered = s["book"].balance(int(Account.SEQUENCERS)) >= float(p.protocol.prover_bond)
+    return able & (covered if u.ndim == 1 else covered[:, None])
+
+
+def candidates_with_commitment(ctx: Context, s: State, candidates: I64) -> NDArray[np.bool_]:
+    """Under `consolidate_proposal_commitment`: which candidates (runs x k) can put a prover commitment in their
+    proposal: a third-party prover would commit for the slot's block, or the candidate can prove it itself
+    profitably (its own `candidate_self_prove` draw)."""
+    p = ctx.params
+    start = float(ctx.l1_seconds[0, ctx.phases["proposal"][0]])
+    inputs = _market_inputs(ctx, s, start)
+    everyone = np.ones(ctx.n_runs, dtype=bool)
+    nobody = np.zeros(ctx.n_runs, dtype=bool)
+    _, third, _ = prover_market.choose(p, everyone, can_self=nobody, **inputs)
+    no_provers = np.zeros_like(inputs["prover_ok"])
+    own, _, _ = prover_market.choose(p, everyone, can_self=everyone, **{**inputs, "prover_ok": no_provers})
+    able = _has_hardware(ctx, s, s["draws"]["candidate_self_prove"])
+    return (candidates >= 0) & ((third >= 0)[:, None] | (able & own[:, None]))
 
 
 def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
+    """The winner commits to a prover (or itself) in a transaction of the commitment phase; the prover locks its
+    bond. In the Sidecar order the reveal comes first and only a revealed block looks for a prover; consolidated,
+    the commitment travels in the winning proposal."""
     p = ctx.params
     bond = float(p.protocol.prover_bond)
-    book: Book = s["book"]
     draws = s["draws"]
     outcome = s["outcome"]
     proposed = outcome.stage == Stage.PROPOSED
-    proposed &= ~blocked(ctx, s["adversary"], "commitment", outcome.proposer)
-
     variants = p.protocol.variants
-    revealed = outcome.revealed
+    seconds = s["l1"].seconds
+    revealed, reveal_block = outcome.revealed, outcome.reveal_block
     if variants.sidecar_phase_order:  # reveal first: only revealed blocks look for a prover
-        proposed &= ~blocked(ctx, s["adversary"], "reveal", outcome.proposer)
-        proposed &= draws.one("reveal") >= p.agents.sequencers.reveal_failure_probability
-        revealed = proposed
-    can_self = draws.one("self_prove") < p.agents.sequencers.self_prove_probability
-    can_self &= book.balance(int(Account.SEQUENCERS)) >= bond
-    quoting = draws["prover_available"] >= p.agents.provers.unavailable_probability
-    quoting &= book.prover_balances() >= bond
-    econ = s["economy"]
+        landed = reveal_landing(ctx, s, proposed)
+        proposed &= (landed >= 0) & (draws.one("reveal") >= p.agents.sequencers.reveal_failure_probability)
+        revealed, reveal_block = proposed, np.where(proposed, landed, -1)
+    if variants.consolidate_proposal_commitment:
+        at = outcome.proposal_block
+        start = float(ctx.l1_seconds[0, ctx.phases["proposal"][0]])
+        u_self = draws["candidate_self_prove"][np.arange(ctx.n_runs), np.maximum(outcome.proposer_rank, 0)]
+    else:
+        first, end = ctx.phases["commitment"]
+        includes = includes_for(ctx, s["adversary"], "commitment", outcome.proposer)
+        at = land(seconds, includes, first, end, seconds[:, first])
+        start = float(ctx.l1_seconds[0, first])
+        u_self = draws.one("self_prove")
+    proposed &= at >= 0
     self_proved, prover, price = prover_market.choose(
-        p,
-        proposed,
-        econ.prices.gas,
-        prover_market.block_value(p, econ.candidate.value_to_producer),
-        econ.candidate.used,
-        can_self,
-        quoting,
-        draws.one("prover_pick"),
-        ctx.economy.market,
+        p, proposed, can_self=_has_hardware(ctx, s, u_self), **_market_inputs(ctx, s, start)
     )
     committed = self_proved | (prover >= 0)
-
     amount = np.where(committed, bond, 0.0)
-    book = book.post(Posting(Flow.LOCK, bond_owner(prover, self_proved), Account.BONDS, amount))
-    stage = np.where(committed, Stage.COMMITTED, outcome.stage).astype(np.int8)
-    proposer, proposals = outcome.proposer, outcome.proposals
-    if (
-        variants.consolidate_proposal_commitment
-    ):  # no prover, no proposal (and no proposal transaction to pay for)
-        lost = (outcome.stage == Stage.PROPOSED) & ~committed
-        stage = np.where(lost, Stage.NONE, stage).astype(np.int8)
-        proposer = np.where(lost, -1, proposer)
-        proposals = proposals - lost
+    book = s["book"].post(Posting(Flow.LOCK, bond_owner(prover, self_proved), Account.BONDS, amount))
     outcome = replace(
         outcome,
         prover=prover,
         self_proved=self_proved,
         bond_locked=amount,
-        stage=stage,
+        stage=np.where(committed, Stage.COMMITTED, outcome.stage).astype(np.int8),
         prover_price=price,
-        proposer=proposer,
-        proposals=proposals,
         revealed=revealed,
+        reveal_block=reveal_block,
+        commitment_block=np.where(committed, at, -1),
     )
     return {"outcome": outcome, "book": book}

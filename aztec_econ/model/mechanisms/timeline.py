@@ -1,0 +1,77 @@
+"""The slot as an L1-block timeline: when each of the slot's L1 blocks is built, and where a transaction lands.
+
+Every protocol action (proposal, prover commitment, reveal, proof, backup submission) is an L1 transaction. A
+transaction sent at time t lands in the first L1 block built at or after t, inside its phase's window, whose builder
+includes it; censoring builders keep out the honest Aztec transactions of the kinds in `attacks.censorship.phases`
+(`adversary`). Nothing lands after a phase's last block: that block is its deadline.
+
+Time within the slot (source: spec overview, 12 s L1 slots; empty slots: assumption). Block j of the slot is built
+`l1_block_seconds` x (j + the empty L1 slots before it) after the slot's first block: an empty L1 slot
+(`environment.l1.missed_block_probability`, independently per L1 slot) passes 12 s without using a block number,
+so it delays every later landing but leaves the block-numbered phases as they are. The number of empty slots before
+a block is geometric: P(at least k) = p^k. Draws: `Stream.L1_SLOTS`, counter the slot, one uniform per block.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from aztec_econ.model.context import Context
+from aztec_econ.model.rng import Stream, uniforms
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class L1Blocks:
+    """The slot's L1 blocks, per run."""
+
+    seconds: F64
+    """Time each block of the slot is built, after the slot's first block (runs x slot_l1_blocks) [s]."""
+
+
+def empty_before(u: F64, p: float) -> I64:
+    """Empty L1 slots before each block (geometric with P(at least k) = p^k) from uniforms `u`."""
+    if p <= 0:
+        return np.zeros(u.shape, dtype=np.int64)
+    return np.floor(np.log1p(-u) / math.log(p)).astype(np.int64)
+
+
+def step_l1_blocks(ctx: Context, s: State) -> dict[str, Any]:
+    """When each of the slot's L1 blocks is built."""
+    p = ctx.params.environment.l1.missed_block_probability
+    if p == 0:
+        return {"l1": L1Blocks(ctx.l1_seconds)}
+    pr = ctx.params.protocol
+    u = uniforms(ctx.keys, Stream.L1_SLOTS, s["slot"], pr.slot_l1_blocks)
+    empties = empty_before(u, p)
+    empties[:, 0] = 0  # times count from the slot's first block
+    slots = np.arange(pr.slot_l1_blocks)[None, :] + np.cumsum(empties, axis=1)
+    return {"l1": L1Blocks(np.asarray(slots * float(pr.l1_block_seconds), dtype=np.float64))}
+
+
+def land(seconds: F64, includes: B | None, first: int, end: int, sent: F64 | float) -> I64:
+    """Per run, the block (offset in the slot) where a transaction sent at `sent` seconds lands: the first block in
+    [first, end) built at or after `sent` whose builder includes it (`includes`, runs x slot blocks; None: every
+    builder), or -1 if none before the deadline."""
+    window = seconds[:, first:end] >= np.asarray(sent, dtype=np.float64).reshape(-1, 1)
+    if includes is not None:
+        window = window & includes[:, first:end]
+    hit = window.any(axis=1)
+    return np.where(hit, first + np.argmax(window, axis=1), -1)
+
+
+def time_of(seconds: F64, block: I64) -> F64:
+    """Time of each run's block `block` (offset in the slot; -1 gives +inf)."""
+    rows = np.arange(seconds.shape[0])
+    return np.where(block >= 0, seconds[rows, np.maximum(block, 0)], np.inf)
