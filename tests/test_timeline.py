@@ -175,7 +175,10 @@ def test_halving_the_slot_leaves_the_world_unchanged(make_params: Callable[..., 
     """Transactions per day, L1 price shocks per day and the hourly variance of L1 log prices do not depend on the
     slot length (phases scaled to fit)."""
     base = make_params(
-        sim__slots=2880, sim__runs=2, environment__l1__shocks_per_day=6.0, environment__demand__shocks_per_day=0.0
+        sim__slots=2880,
+        sim__runs=2,
+        environment__l1__shocks_per_day=6.0,
+        environment__demand__shocks_per_day=0.0,
     )
     shocked = base.with_overrides({"environment.l1.process": "shock"})
     days = base.sim.slots / base.protocol.slots_per_day
