@@ -55,7 +55,10 @@ def _record(s: State, ctx: Context) -> dict[str, NDArray[Any]]:
         columns.update(recorder.record(ctx, s))
     out = s["outcome"]
     columns["_attacker_backup"] = out.attacker_backup
-    columns["_included_by_age"] = s["economy"].settled.included_by_age  # type: ignore[union-attr]
+    settled = s["economy"].settled
+    assert settled is not None
+    columns["_included_by_age"] = settled.included_by_age
+    columns["_by_value"] = settled.by_value
     columns["_offsets"] = confirmation.slot_offsets(ctx, out, s["l1"].seconds, s["slot"])
     return columns
 
@@ -103,6 +106,8 @@ def simulate(
     hist = np.zeros(
         (ctx.n_runs, len(confirmation.CHANNELS), confirmation.histogram_width(params)), dtype=np.int64
     )
+    d = params.environment.demand
+    by_value = np.zeros((ctx.n_runs, d.bid_buckets, ctx.per_slot.expiry_slots + 1), dtype=np.int64)
     done = 0
     while done < params.sim.slots:
         n = min(segment_slots, params.sim.slots - done)
@@ -114,6 +119,8 @@ def simulate(
             np.stack([r.pop("_offsets") for r in records]),
             ctx.slot_l1_blocks,
         )
+        for r in records:
+            by_value += r.pop("_by_value")
         for name, first in records[0].items():
             if (
                 name not in columns
@@ -132,7 +139,11 @@ def simulate(
     )
     frame = _frame(ctx, columns)
     return Trajectories(
-        params=params, frame=frame, keys=_key_table(ctx, state["registry"]), confirmation_hist=hist
+        params=params,
+        frame=frame,
+        keys=_key_table(ctx, state["registry"]),
+        confirmation_hist=hist,
+        demand_hist=by_value,
     )
 
 
@@ -147,7 +158,7 @@ def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
         "l1_block": slot.astype(np.int64) * ctx.slot_l1_blocks,
     }
     categories = {"mode": MODES, "backup_reason": BACKUP_REASONS, "submitter": SUBMITTERS, "vote": VOTES}
-    for name in list(columns):
+    for name in [c.name for c in FRAME_COLUMNS[3:]]:  # in declaration order
         flat = columns.pop(name).reshape(-1)
         data[name] = pd.Categorical.from_codes(flat, categories[name]) if name in categories else flat
     return pd.DataFrame(data, copy=False)
@@ -220,6 +231,9 @@ class Trajectories:
     )
     """Included transactions per (run, channel, delay in L1 blocks before the submission offset): see
     `model.mechanisms.confirmation` (`stage_histogram` turns it into each stage's)."""
+    demand_hist: NDArray[np.int64] = field(repr=False, default_factory=lambda: np.zeros((0, 0, 0), np.int64))
+    """Transactions per (run, bid bucket, slots waited when included; the last column: expired), over the horizon:
+    who gets in, how fast, and who is priced out (`analysis.tables.value_decile_table`)."""
     derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Tables computed from these trajectories, cached by whoever computes them (keyed by a name of their choosing).
     The simulation layer never reads it."""
@@ -237,6 +251,9 @@ class Trajectories:
         hist_buffer = io.BytesIO()
         np.save(hist_buffer, self.confirmation_hist, allow_pickle=False)
         meta[b"aztec_econ.confirmation"] = zlib.compress(hist_buffer.getvalue()).hex().encode()
+        demand_buffer = io.BytesIO()
+        np.save(demand_buffer, self.demand_hist, allow_pickle=False)
+        meta[b"aztec_econ.demand"] = zlib.compress(demand_buffer.getvalue()).hex().encode()
         table = table.replace_schema_metadata(meta)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
@@ -250,5 +267,10 @@ class Trajectories:
         meta = table.schema.metadata or {}
         params = parse_params(json.loads(meta[b"aztec_econ.params"]))
         keys = pd.read_parquet(io.BytesIO(bytes.fromhex(meta[b"aztec_econ.keys"].decode())))
-        hist = np.load(io.BytesIO(zlib.decompress(bytes.fromhex(meta[b"aztec_econ.confirmation"].decode()))))
-        return cls(params=params, frame=table.to_pandas(), keys=keys, confirmation_hist=hist)
+        hist, demand = (
+            np.load(io.BytesIO(zlib.decompress(bytes.fromhex(meta[key].decode()))))
+            for key in (b"aztec_econ.confirmation", b"aztec_econ.demand")
+        )
+        return cls(
+            params=params, frame=table.to_pandas(), keys=keys, confirmation_hist=hist, demand_hist=demand
+        )

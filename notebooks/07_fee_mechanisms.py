@@ -17,10 +17,13 @@
 # # Fee mechanisms compared
 #
 # ## Summary
-# Who ends up with what users pay under each `protocol.fee_mechanism` (`first_price`, `base_fee_burn`, `full_burn`,
-# `mev_burn`), and what that does to supply and to sequencers' returns, with demand held identical (one seed gives
-# the same transactions under every mechanism). The EIP-1559 base fee is checked against its closed-form
-# equilibrium under a linear demand curve, and each mechanism is swept over the demand rate.
+# Who gains and who loses under each `protocol.fee_mechanism` (`first_price`, `base_fee_burn`, `full_burn`,
+# `mev_burn`, `cost_based`), with demand held identical (one seed gives the same transactions and the same values
+# under every mechanism). Users bid by each mechanism's strategy (`model.mechanisms.fees`): shaded first-price bids
+# from recent clearing prices, or EIP-1559's base fee plus a priority fee; the cost-based fee covers a block's L1
+# and proving costs. The EIP-1559 base fee is checked against its closed-form equilibrium, and every mechanism is
+# swept across demand from far below to above capacity: users' surplus, producers' revenue, burns and whether fees
+# cover the costs of blocks.
 
 # %% tags=["parameters"]
 params_file = None  # parameter file; None: params/baseline.yaml
@@ -29,8 +32,8 @@ slots = 1008  # horizon [slots] per point: 7 days of ten-minute slots
 runs = 3  # Monte Carlo runs per point
 seed = None  # root seed; None: the parameter file's
 keys = 200  # initial sequencer keys (fees do not depend on the count)
-mechanisms = ["first_price", "base_fee_burn", "full_burn", "mev_burn"]  # mechanisms compared
-demand_rates = [0.05, 0.2]  # transactions per second swept (0.1 = 60 per ten-minute slot)
+mechanisms = ["first_price", "base_fee_burn", "full_burn", "mev_burn", "cost_based"]  # mechanisms compared
+demand_rates = [0.03, 0.08, 0.17, 0.3, 0.5]  # transactions per second swept (capacity: 0.167/s; 0.1 = 60 per slot)
 equilibrium_rate = 0.667  # transactions per second of the equilibrium check (uniform bids, one-slot expiry)
 
 # %% [markdown]
@@ -46,6 +49,7 @@ from aztec_econ.publish import plots
 from aztec_econ.analysis import theory
 from aztec_econ.simulation import simulate
 from aztec_econ.publish.glue import glue
+from aztec_econ.analysis.tables import value_decile_table
 
 params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)
 assumptions_table(params)
@@ -56,12 +60,18 @@ assumptions_table(params)
 
 # %%
 FEE_KPIS = ["fees_paid", "fees_burned", "fees_to_producers", "mev_total", "mev_burned", "mean_base_fee",
-            "net_inflation_pct_per_year", "apr_sequencers", "txs_included_per_day", "share_txs_expired"]
-compared = sweep_table(
-    grid_spec(params, {"protocol.fee_mechanism": mechanisms}),
-    FEE_KPIS,
-    extra=lambda traj: {"txs_arrived": float(traj.frame["txs_arrived"].sum())},
-)
+            "net_inflation_pct_per_year", "apr_sequencers", "txs_included_per_day", "share_txs_expired",
+            "user_surplus", "payment_per_tx", "producer_fee_mev_revenue", "fee_cost_coverage"]
+
+
+def by_value(traj):
+    """Share of each value decile's transactions that expired unserved (1: lowest values)."""
+    table = value_decile_table(traj).set_index("decile")
+    return {"txs_arrived": float(traj.frame["txs_arrived"].sum()),
+            **{f"expired_decile_{d}": float(table.loc[d, "share_expired"]) for d in (1, 5, 10) if d in table.index}}
+
+
+compared = sweep_table(grid_spec(params, {"protocol.fee_mechanism": mechanisms}), FEE_KPIS, extra=by_value)
 compared[["protocol.fee_mechanism", *FEE_KPIS]]
 
 # %% [markdown]
@@ -92,12 +102,17 @@ for m in by.index:
     paid = by.loc[m, "fees_paid"]
     burned_share = by.loc[m, "fees_burned"] / paid if paid > 0 else float("nan")
     lines.append(
-        f"- **{m}**: users paid {paid:,.0f} tokens per run, {pct(burned_share)} burned; producers kept "
-        f"{by.loc[m, 'fees_to_producers']:,.0f}; net inflation {by.loc[m, 'net_inflation_pct_per_year']:.3f}%/year; "
-        f"sequencer APR {pct(by.loc[m, 'apr_sequencers'], 2)}."
+        f"- **{m}**: users paid {paid:,.0f} tokens per run ({by.loc[m, 'payment_per_tx']:.4f} per transaction), "
+        f"{pct(burned_share)} burned, and kept a surplus of {by.loc[m, 'user_surplus']:,.0f}; producers kept "
+        f"{by.loc[m, 'fees_to_producers']:,.0f} of fees ({by.loc[m, 'producer_fee_mev_revenue']:,.0f} with MEV), "
+        f"covering {by.loc[m, 'fee_cost_coverage']:.2f}x their L1 and proving costs; "
+        f"{pct(by.loc[m, 'expired_decile_1'])} of the lowest-value decile and {pct(by.loc[m, 'expired_decile_10'])} "
+        f"of the highest expired unserved; sequencer APR {pct(by.loc[m, 'apr_sequencers'], 2)}."
     )
     glue(f"fees_burned_share_{m}", burned_share)
     glue(f"apr_sequencers_{m}", by.loc[m, "apr_sequencers"])
+    glue(f"user_surplus_{m}", by.loc[m, "user_surplus"])
+    glue(f"fee_cost_coverage_{m}", by.loc[m, "fee_cost_coverage"])
 glue("same_demand_across_mechanisms", bool(same_demand))
 md("\n".join(lines))
 
@@ -120,7 +135,7 @@ eq_params = params.with_overrides({
 eq_traj = simulate(eq_params)
 expected_fee = theory.eip1559_equilibrium_base_fee(
     float(equilibrium_rate) * eq_params.protocol.slot_seconds, demand.tx_size, eq_params.protocol.block_capacity,
-    eq_params.protocol.base_fee.target_utilisation, demand.bid_scale,
+    eq_params.protocol.base_fee.target_utilisation, demand.bid_scale, eq_params.protocol.base_fee.priority_fee,
 )
 series = analysis.mean_over_runs(eq_traj, ["base_fee"])
 plots.band_lines(series, {"base_fee": "base fee"}, "Base fee under constant linear demand", "tokens per mana",
@@ -150,11 +165,17 @@ md(
 # %%
 across = sweep_table(
     grid_spec(params, {"protocol.fee_mechanism": mechanisms, "environment.demand.tx_per_second": [float(r) for r in demand_rates]}),
-    ["fees_to_producers", "fees_burned", "apr_sequencers", "share_txs_expired"],
+    ["fees_to_producers", "fees_burned", "apr_sequencers", "share_txs_expired", "user_surplus",
+     "producer_fee_mev_revenue", "fee_cost_coverage"],
 )
-plots.sweep_lines(across, "environment.demand.tx_per_second", "fees_to_producers",
-                  "Fees kept by producers against demand", "transactions per second", "tokens (mean per run)",
-                  group="protocol.fee_mechanism")
+for kpi, title, unit in [
+    ("user_surplus", "Users' surplus against demand", "tokens (mean per run)"),
+    ("producer_fee_mev_revenue", "Fees and MEV kept by producers against demand", "tokens (mean per run)"),
+    ("fees_burned", "Fees burned against demand", "tokens (mean per run)"),
+    ("fee_cost_coverage", "Producers' fees over their L1 and proving costs", "ratio"),
+]:
+    plots.sweep_lines(across, "environment.demand.tx_per_second", kpi, title, "transactions per second", unit,
+                      group="protocol.fee_mechanism")
 
 # %% [markdown]
 # ### Interpretation
@@ -169,6 +190,16 @@ for m in mechanisms:
         f"- **{m}**: from {min(demand_rates)} to {max(demand_rates)} tx/s producers' fees go from "
         f"{low.loc[m, 'fees_to_producers']:,.0f} to {top.loc[m, 'fees_to_producers']:,.0f} tokens"
         + (f" (x{growth:.1f})" if growth == growth else "")
-        + f"; expired transactions {pct(top.loc[m, 'share_txs_expired'])} at the top rate."
+        + f"; expired transactions {pct(top.loc[m, 'share_txs_expired'])} at the top rate; users' surplus "
+        f"{low.loc[m, 'user_surplus']:,.0f} -> {top.loc[m, 'user_surplus']:,.0f}; fees cover "
+        f"{top.loc[m, 'fee_cost_coverage']:.2f}x the costs of blocks at the top rate."
     )
+best = top["user_surplus"].idxmax()
+covering = [m for m in mechanisms if top.loc[m, "fee_cost_coverage"] >= 1]
+lines.append(
+    f"\nAt the top demand users keep the most under **{best}**; fees pay for blocks under "
+    + (", ".join(f"**{m}**" for m in covering) if covering else "no mechanism")
+    + " (a coverage below 1 means block rewards, not fees, pay for L1 and proving)."
+)
+glue("best_surplus_at_top_demand", best)
 md("\n".join(lines))

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Posting, genesis_book
+from aztec_econ.model.mechanisms import fees
 from aztec_econ.params import Params, load_params
 from aztec_econ.simulation import simulate
 
@@ -64,7 +65,7 @@ probability = st.floats(0.0, 1.0)
     registrations=st.floats(0.0, 60.0),
     exits=st.floats(0.0, 60.0),
     churn=st.integers(0, 5),
-    mechanism=st.sampled_from(["first_price", "base_fee_burn", "full_burn", "mev_burn"]),
+    mechanism=st.sampled_from(fees.MECHANISMS),
     tx_rate=st.floats(0.0, 400.0),
     mev=st.floats(0.0, 5.0),
     consolidate=st.booleans(),

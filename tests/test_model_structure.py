@@ -73,6 +73,9 @@ LIVELY: dict[str, Any] = {
     "environment.l1.missed_block_probability": 0.1,
 }
 
+FIRST_PRICE: dict[str, Any] = {"protocol.fee_mechanism": "first_price"}
+COST_BASED: dict[str, Any] = {"protocol.fee_mechanism": "cost_based", "environment.demand.bid_scale": 0.2}
+
 # parameters that act only with another setting: perturbed with it, against a reference with it
 COMPANIONS: dict[str, dict[str, Any]] = {
     "protocol.mev_burn_share": {"protocol.fee_mechanism": "mev_burn"},
@@ -82,6 +85,17 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "agents.sequencers.target_apr": {"agents.sequencers.profit_driven_entry_exit": True},
     "agents.sequencers.apr_sensitivity": {"agents.sequencers.profit_driven_entry_exit": True},
     "agents.sequencers.max_rate_multiplier": {"agents.sequencers.profit_driven_entry_exit": True},
+    # first-price bidding (LIVELY runs base_fee_burn)
+    "agents.users.bid_margin": FIRST_PRICE,
+    "agents.users.min_bid": FIRST_PRICE,
+    "agents.users.clearing_half_life_minutes": {**FIRST_PRICE, "environment.demand.tx_per_second": 0.3},
+    # the cost-based fee, with values that cover it
+    "protocol.cost_based.proving_cost_per_mana": COST_BASED,
+    "protocol.cost_based.oracle_lag_slots": COST_BASED,
+    "protocol.cost_based.congestion": COST_BASED,
+    "protocol.cost_based.target_utilisation": COST_BASED,
+    "protocol.cost_based.update_fraction": COST_BASED,
+    "protocol.cost_based.burn_congestion": COST_BASED,
 }
 
 # alternatives of parameters that are not numbers or booleans
@@ -89,7 +103,7 @@ CHOICES: dict[str, list[Any]] = {
     "attacks.randao.strategy": ["reroll", "none"],
     "governance.attacker_vote": ["no", "follow"],
     "attacks.censorship.phases": [["proposal"], ["commitment"], ["reveal"], ["proof"]],
-    "protocol.fee_mechanism": ["first_price", "full_burn", "mev_burn"],
+    "protocol.fee_mechanism": ["first_price", "full_burn", "mev_burn", "cost_based"],
     "environment.demand.bid_distribution": ["uniform"],
     "environment.l1.process": ["steady", "shock"],
     "environment.l1.price_file": ["tests/data/l1_prices.csv"],

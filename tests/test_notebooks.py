@@ -238,17 +238,23 @@ def test_sweep_analysis_runs_a_small_sweep_and_finds_the_deciding_parameter(tmp_
 
 
 def test_fee_mechanisms_share_demand_burn_as_specified_and_reach_the_base_fee_equilibrium() -> None:
-    # 13 simulations: 5 days each
-    kpis = _run("07_fee_mechanisms", demand_rates=[0.05, 0.2], slots=720).kpis
+    # 5 mechanisms + 1 equilibrium run + 5 x 2 demand points: 5 days each
+    kpis = _run("07_fee_mechanisms", demand_rates=[0.05, 0.3], slots=720).kpis
     assert kpis["same_demand_across_mechanisms"] is True
     assert kpis["fees_burned_share_first_price"] == 0.0 and kpis["fees_burned_share_mev_burn"] == 0.0
     assert kpis["fees_burned_share_full_burn"] == pytest.approx(1.0)
     assert 0.0 < kpis["fees_burned_share_base_fee_burn"] < 1.0
-    # burning fees can only lower the sequencers' return at the same demand
-    assert (
-        kpis["apr_sequencers_full_burn"]
-        < kpis["apr_sequencers_base_fee_burn"]
-        < kpis["apr_sequencers_first_price"]
+    # burning every fee can only lower the sequencers' return at the same demand and the same bids
+    assert kpis["apr_sequencers_full_burn"] < kpis["apr_sequencers_first_price"]
+    # EIP-1559 users pay the base fee, first-price users shade their bids: EIP-1559 leaves them less surplus
+    assert kpis["user_surplus_base_fee_burn"] < kpis["user_surplus_first_price"]
+    assert kpis["fee_cost_coverage_full_burn"] == 0.0
+    assert kpis["best_surplus_at_top_demand"] in (
+        "first_price",
+        "full_burn",
+        "mev_burn",
+        "base_fee_burn",
+        "cost_based",
     )
     simulated, expected = kpis["base_fee_equilibrium_simulated"], kpis["base_fee_equilibrium_theory"]
     assert expected > 0 and abs(simulated - expected) / expected < 0.1

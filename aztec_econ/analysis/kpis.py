@@ -55,6 +55,11 @@ def _gap(column: str) -> Callable[[RunData], Values]:
     return lambda d: d.gaps[column]
 
 
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator per run, NaN where the denominator is 0."""
+    return (numerator / denominator.where(denominator != 0)).astype(float)
+
+
 def _share_expired(d: RunData) -> pd.Series:
     included, expired = d.total("txs_included"), d.total("txs_expired")
     return (expired / (included + expired)).where(included + expired > 0, 0.0)
@@ -148,13 +153,14 @@ KPIS: tuple[KPI, ...] = (
     KPI(
         "attacker_revenue",
         "tokens",
-        "`reward_sequencer` of happy slots plus `reward_backup` of backup slots the attacker won (`attacker_won`)",
+        "what the attacker earned as a block producer: `reward_sequencer` of the happy slots its keys won and "
+        "`reward_backup` of the backup slots its pre-built block won, each with the fees and MEV the producer keeps",
         lambda d: d.attacker_revenue,
     ),
     KPI(
         "attacker_extra_revenue",
         "tokens",
-        "attacker revenue minus `attacker_key_share` x (all sequencer + backup rewards)",
+        "attacker revenue minus `attacker_key_share` x (all sequencer and backup rewards, fees and MEV kept)",
         lambda d: d.attacker_extra_revenue,
     ),
     KPI(
@@ -235,6 +241,39 @@ KPIS: tuple[KPI, ...] = (
         lambda d: d.total("txs_included") / d.days,
     ),
     KPI("share_txs_expired", "share", "expired transactions over included plus expired", _share_expired),
+    KPI(
+        "user_surplus",
+        "tokens",
+        "users' value minus payment of the included transactions (`user_surplus`)",
+        _total("user_surplus"),
+    ),
+    KPI(
+        "payment_per_tx",
+        "tokens/tx",
+        "mean payment of an included transaction (`fees_paid` / `txs_included`)",
+        lambda d: _ratio(d.total("fees_paid"), d.total("txs_included")),
+    ),
+    KPI(
+        "payment_per_tx_eth",
+        "ETH/tx",
+        "the same in ETH at `environment.l1.eth_per_token`",
+        lambda d: (
+            _ratio(d.total("fees_paid"), d.total("txs_included")) * d.params.environment.l1.eth_per_token
+        ),
+    ),
+    KPI(
+        "producer_fee_mev_revenue",
+        "tokens",
+        "fees and MEV block producers keep (`tips + mev - mev_burned`)",
+        lambda d: d.total("tips") + d.total("mev") - d.total("mev_burned"),
+    ),
+    KPI(
+        "fee_cost_coverage",
+        "ratio",
+        "producers' fee revenue (`tips`) over their L1 and proving costs (`l1_cost + proving_cost`): below 1, fees "
+        "do not pay for blocks",
+        lambda d: _ratio(d.total("tips"), d.total("l1_cost") + d.total("proving_cost")),
+    ),
     # L1 costs, the prover market
     KPI("mean_l1_gas_price", "gwei", "mean L1 gas price", _mean("l1_gas_price")),
     KPI("l1_cost_total", "tokens", "L1 costs of every actor (token equivalent)", _total("l1_cost")),

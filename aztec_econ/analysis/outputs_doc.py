@@ -16,9 +16,11 @@ from aztec_econ.analysis.kpis import KPIS, kpis_per_run
 from aztec_econ.analysis.tables import (
     AGENT_COLUMNS,
     CONFIRMATION_COLUMNS,
+    VALUE_DECILE_COLUMNS,
     VOTE_COLUMNS,
     agent_table,
     confirmation_table,
+    value_decile_table,
     vote_table,
 )
 from aztec_econ.model.blocks import FRAME_COLUMNS
@@ -73,6 +75,11 @@ CONFIRMATION = """\
 ## Confirmation times (`analysis.tables.confirmation_table(traj)`; `CONFIRMATION_COLUMNS`)
 One row per stage of the spec's confirmation list, over all runs: the time from a transaction's submission to the
 stage (see `model.mechanisms.confirmation` for the timing assumptions)."""
+
+VALUE_DECILES = """\
+## Who gets in, by value (`analysis.tables.value_decile_table(traj)`; `VALUE_DECILE_COLUMNS`)
+One row per decile of the value users put on their transactions, over all runs (`Trajectories.demand_hist`): how many
+got in, how many expired unserved, and how long those included waited."""
 
 KPI_SECTION = """\
 ## KPIs per run (`analysis.kpis.kpis_per_run(traj)`; `analysis.kpis.KPIS`)
@@ -155,6 +162,8 @@ def outputs_markdown() -> str:
         _table(AGENT_COLUMNS, agent_table(traj), "agent table"),
         CONFIRMATION,
         _table(CONFIRMATION_COLUMNS, confirmation_table(traj), "confirmation table"),
+        VALUE_DECILES,
+        _table(VALUE_DECILE_COLUMNS, value_decile_table(traj), "value decile table"),
         KPI_SECTION,
         _table(kpi_columns, kpis_per_run(traj), "KPIs"),
         PUBLISHED,

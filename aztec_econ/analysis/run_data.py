@@ -111,15 +111,18 @@ class RunData:
     def attacker_revenue(self) -> pd.Series:
         frame = self.frame
         won = frame["attacker_won"].to_numpy()
-        mode = frame["mode"]
-        revenue = np.where(won & (mode == "happy"), frame["reward_sequencer"], 0.0) + np.where(
-            won & (mode == "backup"), frame["reward_backup"], 0.0
-        )
+        mode = frame["mode"].to_numpy()
+        kept = (frame["tips"] + frame["mev"] - frame["mev_burned"]).to_numpy()
+        happy = won & (mode == "happy")  # its key won and produced the block
+        prebuilt = (mode == "backup") & (frame["backup_builder"].to_numpy() == -1)  # its pre-built block won
+        revenue = np.where(happy, frame["reward_sequencer"].to_numpy() + kept, 0.0)
+        revenue += np.where(prebuilt, frame["reward_backup"].to_numpy() + kept, 0.0)
         return pd.Series(revenue, index=frame.index).groupby(frame["run"]).sum()
 
     @cached_property
     def attacker_extra_revenue(self) -> pd.Series:
-        pool = self.total("reward_sequencer") + self.total("reward_backup")
+        kept = self.total("tips") + self.total("mev") - self.total("mev_burned")
+        pool = self.total("reward_sequencer") + self.total("reward_backup") + kept
         return self.attacker_revenue - self.attacker_key_share * pool
 
     @cached_property

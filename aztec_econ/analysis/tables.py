@@ -295,3 +295,61 @@ def finalization_gaps(frame: pd.DataFrame, block_seconds: float) -> pd.DataFrame
             "gap_max_minutes": grouped.max(),
         }
     )
+
+
+VALUE_DECILE_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "decile", "-", "value decile of the transactions (1: the lowest values per mana, 10: the highest)"
+    ),
+    Column("value_low", "tokens/tx", "lowest value of a transaction in the decile (its bid bucket's)"),
+    Column("value_high", "tokens/tx", "highest value of a transaction in the decile"),
+    Column("txs_included", "txs", "transactions of the decile included, all runs"),
+    Column(
+        "txs_expired", "txs", "transactions of the decile that expired unserved (priced out or crowded out)"
+    ),
+    Column("share_expired", "share", "expired over included plus expired"),
+    Column(
+        "mean_wait_minutes",
+        "minutes",
+        "mean time included transactions waited in the mempool (whole slots; taken late into their own slot's block: 0)",
+    ),
+)
+"""The columns of `value_decile_table`, in order."""
+
+
+def value_decile_table(traj: Trajectories) -> pd.DataFrame:
+    """Who gets in and how fast, by the value users put on their transactions: one row per value decile, over all
+    runs (`Trajectories.demand_hist`; buckets are equal-probability quantiles of the value distribution, each given
+    to the decile its midpoint falls in)."""
+    from aztec_econ.model.mechanisms.demand import bid_levels
+
+    p = traj.params
+    hist = traj.demand_hist.sum(axis=0).astype(np.float64)  # buckets x (ages + 1)
+    buckets = hist.shape[0]
+    decile = np.minimum((((np.arange(buckets) + 0.5) / buckets) * 10).astype(int), 9)
+    per_tx = bid_levels(p) * p.environment.demand.tx_size
+    slot_minutes = p.protocol.slot_seconds / 60.0
+    rows = []
+    for d in range(10):
+        members = decile == d
+        if not members.any():
+            continue
+        included = hist[members, :-1]
+        n_in, n_out = float(included.sum()), float(hist[members, -1].sum())
+        wait = (
+            float((included.sum(axis=0) * np.arange(included.shape[1])).sum() / n_in)
+            if n_in
+            else float("nan")
+        )
+        rows.append(
+            {
+                "decile": d + 1,
+                "value_low": float(per_tx[members].min()),
+                "value_high": float(per_tx[members].max()),
+                "txs_included": n_in,
+                "txs_expired": n_out,
+                "share_expired": n_out / (n_in + n_out) if n_in + n_out else float("nan"),
+                "mean_wait_minutes": wait * slot_minutes,
+            }
+        )
+    return pd.DataFrame(rows, columns=[c.name for c in VALUE_DECILE_COLUMNS])

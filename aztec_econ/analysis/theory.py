@@ -272,19 +272,25 @@ def base_fee_after_blocks(
 
 
 def eip1559_equilibrium_base_fee(
-    tx_rate: float, tx_size: float, capacity: float, target_utilisation: float, bid_high: float
+    tx_rate: float,
+    tx_size: float,
+    capacity: float,
+    target_utilisation: float,
+    bid_high: float,
+    priority_fee: float = 0.0,
 ) -> float:
     """Steady-state base fee under a constant linear demand curve: Poisson arrivals of `tx_rate` per block, bids
     uniform on [0, bid_high] per unit, transactions that do not get in leave (expiry of one slot).
 
-    The base fee is stationary where the expected block uses the target: tx_rate x size x (1 - b / bid_high) =
-    target x capacity, so b* = bid_high (1 - target x capacity / (tx_rate x size)), and 0 when demand at a zero price
-    is below the target (the base fee decays to zero).
+    A transaction gets in when its value covers base fee + priority fee p. The base fee is stationary where the
+    expected block uses the target: tx_rate x size x (1 - (b + p) / bid_high) = target x capacity, so
+    b* = bid_high (1 - target x capacity / (tx_rate x size)) - p, and 0 when demand at the priority fee alone is
+    below the target (the base fee decays to its floor).
     """
     demand = tx_rate * tx_size
     if demand <= 0:
         return 0.0
-    return max(0.0, bid_high * (1 - target_utilisation * capacity / demand))
+    return max(0.0, bid_high * (1 - target_utilisation * capacity / demand) - priority_fee)
 
 
 def log_ou_stationary(median: float, reversion: float, volatility: float) -> tuple[float, float]:

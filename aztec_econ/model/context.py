@@ -82,8 +82,6 @@ class EconomyConstants:
     """Each third-party prover's proving cost per block (tokens)."""
     market: prover_market.Market
     """The prover market's constants."""
-    tip_per_tx: NDArray[np.float64]
-    """What one transaction of each bid bucket pays the producer before any base fee (tokens)."""
     kept_mev_per_tx: float
     """MEV the producer keeps of one transaction at the mean MEV draw (tokens)."""
 
@@ -119,16 +117,8 @@ def economy_constants(params: Params) -> EconomyConstants:
         table=read_price_file(price_file) if price_file else None,
         costs=prover_market.prover_costs(params),
         market=prover_market.market(params),
-        tip_per_tx=_tips(params, bids),
         kept_mev_per_tx=_kept_mev(params),
     )
-
-
-def _tips(params: Params, bids: NDArray[np.float64]) -> NDArray[np.float64]:
-    one = np.eye(bids.size, dtype=np.int64)
-    mechanism = params.protocol.fee_mechanism
-    _, _, tips = fees.block_fees(one, bids, params.environment.demand.tx_size, np.zeros(bids.size), mechanism)
-    return tips
 
 
 def _kept_mev(params: Params) -> float:

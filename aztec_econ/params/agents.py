@@ -226,6 +226,33 @@ class BackupBuilders(Group):
     )
 
 
+class Users(Group):
+    """Users who send transactions (spec: Economics). Each transaction has a value to its sender per unit of capacity
+    (the demand's bid distribution is the value distribution); its bid follows the mechanism (`model.mechanisms.fees`)."""
+
+    bid_margin: float = field(
+        unit="share",
+        source="assumption (fee estimators: a recent clearing price plus a margin)",
+        doc="First-price bids (first_price, full_burn, mev_burn): the recent clearing price x (1 + margin), at "
+        "least min_bid, never above the value",
+        ge=0,
+        le=10,
+    )
+    min_bid: float = field(
+        unit="tokens/mana",
+        source="assumption",
+        doc="What a first-price bidder offers when blocks have been clearing at no price (not full)",
+        ge=0,
+    )
+    clearing_half_life_minutes: float = field(
+        unit="minutes",
+        source="assumption",
+        doc="Half-life of the users' memory of clearing prices (an exponentially weighted mean over blocks)",
+        gt=0,
+        le=60 * 24 * 30,
+    )
+
+
 class Agents(Group):
     """Behaviour of the participants."""
 
@@ -233,3 +260,4 @@ class Agents(Group):
     provers: Provers
     relays: Relays
     backup: BackupBuilders
+    users: Users

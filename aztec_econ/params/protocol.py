@@ -34,7 +34,8 @@ class RewardSplit(Group):
 
 
 class BaseFee(Group):
-    """EIP-1559-style base fee per unit of block capacity (used by `fee_mechanism: base_fee_burn`)."""
+    """EIP-1559 base fee per unit of block capacity (`fee_mechanism: base_fee_burn`); its priority fee also applies
+    to `cost_based`."""
 
     initial: float = field(unit="tokens/mana", source="assumption", doc="Base fee of the first block", ge=0)
     target_utilisation: float = field(
@@ -50,6 +51,65 @@ class BaseFee(Group):
         doc="Largest relative change per block (full block: +max_change, empty block: -max_change)",
         ge=0,
         lt=1,
+    )
+
+    priority_fee: float = field(
+        unit="tokens/mana",
+        source="assumption (EIP-1559: a small tip to the producer)",
+        doc="Priority fee users add to the base fee (base_fee_burn, cost_based): a transaction is includable when "
+        "its value covers base fee + priority fee, pays exactly that, and the producer keeps the priority fee",
+        ge=0,
+    )
+    floor: float = field(
+        unit="tokens/mana",
+        source="assumption",
+        doc="Lowest base fee (base_fee_burn): with demand below the target the base fee falls to it",
+        ge=0,
+    )
+
+
+class CostBased(Group):
+    """A base fee that covers the cost of a block (`fee_mechanism: cost_based`; the design Aztec adopted later, and
+    the prior BlockScience v2 model of it): per mana, the L1 gas of a block's proposal, commitment, reveal and proof
+    verification and its blobs at the oracle's gas and blob prices (a full block's, spread over its capacity), plus
+    proving compute per mana, times exp(excess mana / update_fraction) when `congestion` is on (the excess grows by
+    each block's use above the target and shrinks below it, never under 0, as EIP-4844's blob fee)."""
+
+    proving_cost_per_mana: float = field(
+        unit="tokens/mana",
+        source="assumption (about a prover's compute cost per block over the block's capacity)",
+        doc="Proving compute the base fee recovers per unit of capacity",
+        ge=0,
+    )
+    oracle_lag_slots: int = field(
+        unit="slots",
+        source="assumption (an on-chain oracle updated with a delay)",
+        doc="The fee reads the L1 prices of this many slots before",
+        ge=1,
+        le=64,
+    )
+    congestion: bool = field(
+        unit="-",
+        source="assumption",
+        doc="Whether the congestion multiplier applies (off: the cost part only)",
+    )
+    target_utilisation: float = field(
+        unit="share",
+        source="assumption",
+        doc="Capacity share above which a block adds to the excess mana",
+        gt=0,
+        lt=1,
+    )
+    update_fraction: float = field(
+        unit="mana",
+        source="assumption (EIP-4844 style: the excess that multiplies the fee by e)",
+        doc="Excess mana at which the congestion multiplier reaches e",
+        gt=0,
+    )
+    burn_congestion: bool = field(
+        unit="-",
+        source="assumption",
+        doc="Whether the congestion premium (the fee above its cost part) is burned; otherwise the producer keeps it",
     )
 
 
@@ -220,11 +280,12 @@ class Protocol(Group):
         ge=0,
         lt=1,
     )
-    fee_mechanism: Literal["first_price", "base_fee_burn", "full_burn", "mev_burn"] = field(
+    fee_mechanism: Literal["first_price", "base_fee_burn", "full_burn", "mev_burn", "cost_based"] = field(
         unit="-",
         source="spec: Economics (first-price fees kept by sequencers; fee burn and MEV burn under consideration)",
         doc="first_price: the block producer keeps all fees; base_fee_burn: EIP-1559 base fee burned, tips kept; "
-        "full_burn: every fee burned; mev_burn: first-price fees kept, `mev_burn_share` of MEV burned",
+        "full_burn: every fee burned; mev_burn: first-price fees kept, `mev_burn_share` of MEV burned; "
+        "cost_based: a base fee that covers the block's L1 and proving costs (`cost_based`), plus the priority fee",
     )
     block_capacity: float = field(
         unit="mana",
@@ -233,6 +294,7 @@ class Protocol(Group):
         gt=0,
     )
     base_fee: BaseFee
+    cost_based: CostBased
     mev_burn_share: float = field(
         unit="share",
         source="assumption (spec: MEV burn under consideration)",

@@ -34,7 +34,9 @@ class Candidate:
     included: I64
     """Transactions it takes (runs x buckets x ages)."""
     base_fee: F64
-    """Base fee it faces (tokens/mana; 0 unless base_fee_burn)."""
+    """Base fee it faces (tokens/mana; 0 unless base_fee_burn or cost_based)."""
+    pricing: fees.Pricing
+    """What a transaction of each bid bucket pays and burns per mana in it (`fees.pricing`)."""
     paid: F64
     burned: F64
     tips: F64
@@ -46,6 +48,8 @@ class Candidate:
     """Transactions it takes."""
     mev_draw: F64
     """The slot's MEV draw (Exp(1)): MEV per public transaction of this block, late inclusions too."""
+    surplus: F64
+    """Users' surplus of its transactions: value - payment (tokens)."""
 
     @property
     def value_to_producer(self) -> F64:
@@ -76,6 +80,7 @@ class Late:
     mev: F64
     mev_burned: F64
     txs: I64
+    surplus: F64
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,8 @@ class Settled:
     columns: dict[str, NDArray[Any]]
     included_by_age: I64
     """Transactions included by slots waited (runs x ages): confirmation times."""
+    by_value: I64
+    """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited, then expired."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,13 @@ class Economy:
     pending_total: I64
     """Their number per run."""
     base_fee: F64
+    """Base fee the coming block faces (tokens/mana)."""
+    clearing: F64
+    """Users' memory of clearing prices: the lowest payment per mana that got into full blocks (tokens/mana)."""
+    excess: F64
+    """Excess mana of the cost-based congestion multiplier."""
+    oracle: F64
+    """The L1 gas and blob prices of the last `oracle_lag_slots` slots, oldest first (runs x lag x 2)."""
     prices: L1Prices
     shock_left: I64
     """Slots the current demand shock still lasts."""
@@ -136,15 +150,63 @@ def _prices(ctx: Context, slot: int, previous: L1Prices | None) -> L1Prices:
     )
 
 
-def prepare(ctx: Context, pending: I64, base_fee: F64, mev_draw: F64) -> Candidate:
-    """The candidate block from the mempool under the slot's base fee."""
+def slot_pricing(ctx: Context, base_fee: F64, clearing: F64, excess: F64) -> fees.Pricing:
+    """What each bid bucket pays and burns per mana in the coming block (`fees.pricing`)."""
+    p = ctx.params
+    u = p.agents.users
+    cb = p.protocol.cost_based
+    multiplier = congestion_multiplier(ctx, excess) if p.protocol.fee_mechanism == "cost_based" else None
+    return fees.pricing(
+        p.protocol.fee_mechanism,
+        ctx.economy.bids,
+        base_fee,
+        clearing,
+        p.protocol.base_fee.priority_fee,
+        u.bid_margin,
+        u.min_bid,
+        multiplier,
+        cb.burn_congestion,
+    )
+
+
+def congestion_multiplier(ctx: Context, excess: F64) -> F64:
+    """The cost-based fee's congestion multiplier exp(excess / update_fraction), 1 with congestion off."""
+    cb = ctx.params.protocol.cost_based
+    if not cb.congestion:
+        return np.ones(excess.shape)
+    return np.exp(excess / cb.update_fraction)
+
+
+def cost_based_fee(ctx: Context, oracle: F64, excess: F64) -> F64:
+    """The cost-based base fee (tokens/mana) at the oracle's oldest prices (`fees.cost_per_mana`) times the
+    congestion multiplier."""
+    p = ctx.params
+    g = p.protocol.l1_gas
+    gas = g.proposal + g.commitment + g.reveal + g.verification
+    cost = fees.cost_per_mana(
+        gas,
+        g.blobs_per_full_block,
+        p.protocol.block_capacity,
+        p.protocol.cost_based.proving_cost_per_mana,
+        p.environment.l1.eth_per_token,
+        oracle[:, 0, 0],
+        oracle[:, 0, 1],
+    )
+    return cost * congestion_multiplier(ctx, excess)
+
+
+def prepare(
+    ctx: Context, pending: I64, base_fee: F64, mev_draw: F64, clearing: F64, excess: F64
+) -> Candidate:
+    """The candidate block from the mempool under the slot's prices: includable transactions in order of payment
+    per mana (the highest values first) while they fit."""
     p = ctx.params
     c = ctx.economy
     mechanism = p.protocol.fee_mechanism
-    eligible = c.bids[None, :] >= base_fee[:, None]
-    included, by_bucket = demand.select_by_bucket(pending, eligible, c.capacity_txs)
-    paid, burned, tips = fees.block_fees(by_bucket, c.bids, p.environment.demand.tx_size, base_fee, mechanism)
+    price = slot_pricing(ctx, base_fee, clearing, excess)
+    included, by_bucket = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
     d = p.environment.demand
+    paid, burned, tips = fees.block_fees(by_bucket, price.pay, price.burn, d.tx_size)
     txs = by_bucket.sum(axis=1)
     mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
     return Candidate(
@@ -158,6 +220,8 @@ def prepare(ctx: Context, pending: I64, base_fee: F64, mev_draw: F64) -> Candida
         used=txs * d.tx_size,
         txs=txs,
         mev_draw=mev_draw,
+        pricing=price,
+        surplus=fees.surplus(by_bucket, c.bids, price.pay, d.tx_size),
     )
 
 
@@ -177,16 +241,12 @@ def _aged(pending: I64, counts: I64) -> I64:
     return aged
 
 
-def kept_per_tx(ctx: Context, base_fee: F64) -> F64:
-    """What the producer keeps of one transaction of each bid bucket (runs x buckets; 0 where its bid is below the
-    base fee): its tip, and the MEV it keeps at the mean MEV draw."""
-    p = ctx.params
-    c = ctx.economy
-    burned_base = (
-        base_fee * p.environment.demand.tx_size if p.protocol.fee_mechanism == "base_fee_burn" else 0.0
-    )
-    value = c.tip_per_tx[None, :] - np.reshape(burned_base, (-1, 1)) + c.kept_mev_per_tx
-    return np.where(ctx.economy.bids[None, :] >= base_fee[:, None], np.maximum(value, 0.0), 0.0)
+def kept_per_tx(ctx: Context, candidate: Candidate) -> F64:
+    """What the producer keeps of one more transaction of each bid bucket in `candidate`'s block (runs x buckets; 0
+    where it is not includable): its payment less what is burned, and the MEV it keeps at the mean MEV draw."""
+    price = candidate.pricing
+    value = (price.pay - price.burn) * ctx.params.environment.demand.tx_size + ctx.economy.kept_mev_per_tx
+    return np.where(price.includable, np.maximum(value, 0.0), 0.0)
 
 
 def expected_late_value(ctx: Context, econ: Economy, seconds: F64) -> F64:
@@ -196,7 +256,7 @@ def expected_late_value(ctx: Context, econ: Economy, seconds: F64) -> F64:
     ps = ctx.per_slot
     d = ctx.params.environment.demand
     rate = ps.tx_rate / ps.slot_seconds * np.where(econ.shock_left > 0, d.shock_multiplier, 1.0)
-    value = np.sort(kept_per_tx(ctx, econ.candidate.base_fee), axis=1)[:, ::-1]  # runs x buckets, best first
+    value = np.sort(kept_per_tx(ctx, econ.candidate), axis=1)[:, ::-1]  # runs x buckets, best first
     spare = np.maximum(ctx.economy.capacity_txs - econ.candidate.txs, 0).astype(np.float64)
     per_bucket = rate[:, None, None] * np.asarray(seconds)[None, :, None] / value.shape[1]  # runs x times x 1
     before = np.arange(value.shape[1])[None, None, :] * per_bucket
@@ -206,21 +266,21 @@ def expected_late_value(ctx: Context, econ: Economy, seconds: F64) -> F64:
 
 def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
     """The transactions a reveal `share` of the way through the slot adds: that share (rounded down) of each bid
-    bucket's submissions during the slot, if their bid covers the base fee, highest bids first, up to the block's
-    spare capacity; what they pay under the fee mechanism (assumption: the same block-building rule as `prepare`)."""
+    bucket's submissions during the slot, if includable at the block's prices, highest values first, up to the
+    block's spare capacity; what they pay under the fee mechanism (the same block-building rule as `prepare`)."""
     p = ctx.params
     d = p.environment.demand
     assert econ.incoming is not None
     cand = econ.candidate
-    eligible = ctx.economy.bids[None, :] >= cand.base_fee[:, None]
-    offered = np.floor(econ.incoming.counts * share[:, None]).astype(np.int64) * eligible
+    price = cand.pricing
+    offered = np.floor(econ.incoming.counts * share[:, None]).astype(np.int64) * price.includable
     spare = np.maximum(ctx.economy.capacity_txs - cand.txs, 0)
     above = np.cumsum(offered[:, ::-1], axis=1)[:, ::-1] - offered  # offered in higher buckets
     by_bucket = np.minimum(np.maximum(spare[:, None] - above, 0), offered)
-    mechanism = p.protocol.fee_mechanism
-    paid, burned, tips = fees.block_fees(by_bucket, ctx.economy.bids, d.tx_size, cand.base_fee, mechanism)
+    paid, burned, tips = fees.block_fees(by_bucket, price.pay, price.burn, d.tx_size)
     txs = by_bucket.sum(axis=1)
     mev = d.mev_per_public_tx * d.public_share * txs * cand.mev_draw
+    mechanism = p.protocol.fee_mechanism
     return Late(
         by_bucket=by_bucket,
         paid=paid,
@@ -229,6 +289,7 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
         mev=mev,
         mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
         txs=txs,
+        surplus=fees.surplus(by_bucket, ctx.economy.bids, price.pay, d.tx_size),
     )
 
 
@@ -249,16 +310,27 @@ def genesis_economy(ctx: Context) -> Economy:
     zeros = np.zeros(runs, dtype=np.int64)
     empty = np.zeros((runs, d.bid_buckets, ctx.per_slot.expiry_slots), dtype=np.int64)
     pending, left, mev_draw = _arrive(ctx, 0, empty, zeros)  # the oldest age of an empty mempool is dropped
-    base_fee = np.full(
-        runs, p.protocol.base_fee.initial if p.protocol.fee_mechanism == "base_fee_burn" else 0.0
-    )
+    prices = _prices(ctx, 0, None)
+    lag = p.protocol.cost_based.oracle_lag_slots
+    oracle = np.repeat(np.stack([prices.gas, prices.blob], axis=1)[:, None, :], lag, axis=1)
+    excess = np.zeros(runs)
+    if p.protocol.fee_mechanism == "base_fee_burn":
+        base_fee = np.full(runs, p.protocol.base_fee.initial)
+    elif p.protocol.fee_mechanism == "cost_based":
+        base_fee = cost_based_fee(ctx, oracle, excess)
+    else:
+        base_fee = np.zeros(runs)
+    clearing = np.zeros(runs)
     return Economy(
         pending=pending,
         pending_total=pending[:, :, 0].sum(axis=1),
         base_fee=base_fee,
-        prices=_prices(ctx, 0, None),
+        clearing=clearing,
+        excess=excess,
+        oracle=oracle,
+        prices=prices,
         shock_left=left,
-        candidate=prepare(ctx, pending, base_fee, mev_draw),
+        candidate=prepare(ctx, pending, base_fee, mev_draw, clearing, excess),
         incoming=None,
         settled=None,
         sequencer_profit=np.zeros(runs),
@@ -268,20 +340,31 @@ def genesis_economy(ctx: Context) -> Economy:
 
 def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
     """Age the mempool by one slot and add what was submitted during the slot and not yet included; the next slot's
-    L1 prices; its candidate block under the base fee the settlement left."""
+    L1 prices; the oracle's prices and the cost-based base fee; the next candidate block at the prices the
+    settlement left."""
     econ = s["economy"]
     incoming = econ.incoming
     assert incoming is not None
     aged = _aged(econ.pending, incoming.counts)
     arrived = incoming.counts.sum(axis=1)
+    prices = _prices(ctx, s["slot"] + 1, econ.prices)
+    current = np.stack([econ.prices.gas, econ.prices.blob], axis=1)[:, None, :]
+    oracle = np.concatenate(
+        [econ.oracle[:, 1:], current], axis=1
+    )  # the fee reads the oldest: `lag` slots back
+    base_fee = econ.base_fee
+    if ctx.params.protocol.fee_mechanism == "cost_based":
+        base_fee = cost_based_fee(ctx, oracle, econ.excess)
     return {
         "economy": replace(
             econ,
             pending=aged,
             pending_total=econ.pending_total + arrived,
-            prices=_prices(ctx, s["slot"] + 1, econ.prices),
+            prices=prices,
+            oracle=oracle,
+            base_fee=base_fee,
             shock_left=incoming.shock_left,
-            candidate=prepare(ctx, aged, econ.base_fee, incoming.mev_draw),
+            candidate=prepare(ctx, aged, base_fee, incoming.mev_draw, econ.clearing, econ.excess),
             incoming=None,
         )
     }

@@ -28,7 +28,7 @@ from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import L1Prices
-from aztec_econ.model.mechanisms.market import Settled, late_inclusions
+from aztec_econ.model.mechanisms.market import Candidate, Settled, late_inclusions
 from aztec_econ.model.mechanisms.timeline import time_of
 from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.stage import Mode, Role, Stage, Submitter
@@ -87,13 +87,14 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     produced = out.mode != Mode.SKIPPED
     happy = out.mode == Mode.HAPPY
     if produced.all():
-        included, txs = cand.included, cand.txs
+        included, txs, surplus = cand.included, cand.txs, cand.surplus
         paid, burned, tips, mev, mev_burned = cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned
     else:
         included = cand.included * produced[:, None, None]
         txs = np.where(produced, cand.txs, 0)
-        paid, burned, tips, mev, mev_burned = (
-            np.where(produced, x, 0.0) for x in (cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned)
+        paid, burned, tips, mev, mev_burned, surplus = (
+            np.where(produced, x, 0.0)
+            for x in (cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned, cand.surplus)
         )
     # a happy block revealed late also takes some of the transactions submitted during the slot (see `reveal`)
     arrived = econ.incoming
@@ -107,7 +108,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     if late.txs.any():
         txs = txs + late.txs
         paid, burned, tips = paid + late.paid, burned + late.burned, tips + late.tips
-        mev, mev_burned = mev + late.mev, mev_burned + late.mev_burned
+        mev, mev_burned, surplus = mev + late.mev, mev_burned + late.mev_burned, surplus + late.surplus
         incoming = replace(incoming, counts=incoming.counts - late.by_bucket)
     used = np.asarray(txs * p.environment.demand.tx_size, dtype=np.float64)
     owed = paid + mev
@@ -142,12 +143,17 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     )
 
     bf = p.protocol.base_fee
-    base_fee = econ.base_fee
+    base_fee, excess = econ.base_fee, econ.excess
+    capacity = p.protocol.block_capacity
     if p.protocol.fee_mechanism == "base_fee_burn":
-        updated = fees.next_base_fee(
-            base_fee, used, p.protocol.block_capacity, bf.target_utilisation, bf.max_change
-        )
+        updated = fees.next_base_fee(base_fee, used, capacity, bf.target_utilisation, bf.max_change, bf.floor)
         base_fee = np.where(produced, updated, base_fee)
+    elif p.protocol.fee_mechanism == "cost_based":  # the next fee is set from the oracle (`market`)
+        target = p.protocol.cost_based.target_utilisation
+        excess = np.where(produced, fees.next_excess(excess, used, capacity, target), excess)
+    clearing = np.where(
+        produced, _remembered(ctx, econ.clearing, _clearing_price(ctx, cand, txs)), econ.clearing
+    )
     pending = econ.pending - included  # late inclusions come from this slot's submissions, not the mempool
     expired = pending[:, :, -1].sum(axis=1)
     waiting = econ.pending_total - (txs - late.txs) - expired
@@ -172,6 +178,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         "txs_expired": expired,
         "txs_arrived": arrived.counts.sum(axis=1),
         "txs_late": late.txs,
+        "user_surplus": surplus,
         "capacity_used": used,
     }
     profit, stake_slots = econ.sequencer_profit, econ.stake_slots
@@ -184,7 +191,13 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         pending_total=waiting,
         incoming=incoming,
         base_fee=base_fee,
-        settled=Settled(columns=columns, included_by_age=_by_age(included, late.txs)),
+        excess=excess,
+        clearing=clearing,
+        settled=Settled(
+            columns=columns,
+            included_by_age=_by_age(included, late.txs),
+            by_value=_by_value(included, late.by_bucket, pending[:, :, -1]),
+        ),
         sequencer_profit=profit,
         stake_slots=stake_slots,
     )
@@ -288,6 +301,11 @@ COLUMNS: tuple[Column, ...] = (
         dtype="int32",
     ),
     Column(
+        "user_surplus",
+        "tokens",
+        "users' surplus of the block's transactions: their value minus what they paid (`fees`)",
+    ),
+    Column(
         "txs_late",
         "txs",
         "transactions submitted during the slot that a late reveal took into its block (`reveal`), in "
@@ -306,6 +324,33 @@ def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
 
 
 RECORDER = Recorder(COLUMNS, record)
+
+
+def _clearing_price(ctx: Context, cand: Candidate, txs: NDArray[np.int64]) -> F64:
+    """The block's clearing price: the lowest payment per mana among its transactions if it is full, else 0 (anyone
+    who offered something got in)."""
+    price = cand.pricing
+    taken = cand.included.sum(axis=2) > 0
+    lowest = np.where(taken, price.pay, np.inf).min(axis=1)
+    full = txs >= ctx.economy.capacity_txs
+    return np.where(full & np.isfinite(lowest), lowest, 0.0)
+
+
+def _remembered(ctx: Context, memory: F64, latest: F64) -> F64:
+    """Users' memory of clearing prices after one more block: an exponentially weighted mean with the half-life
+    `agents.users.clearing_half_life_minutes`."""
+    keep = 0.5 ** (ctx.per_slot.slot_seconds / 60.0 / ctx.params.agents.users.clearing_half_life_minutes)
+    return keep * memory + (1.0 - keep) * latest
+
+
+def _by_value(
+    included: NDArray[np.int64], late: NDArray[np.int64], expired: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited (late ones at age 0), then
+    those that expired."""
+    out = np.concatenate([included, expired[:, :, None]], axis=2)
+    out[:, :, 0] += late
+    return out
 
 
 def _by_age(included: NDArray[np.int64], late: NDArray[np.int64]) -> NDArray[np.int64]:
