@@ -20,7 +20,7 @@
 # A share c of L1 blocks is built by builders who keep honest sequencers' block proposals out; consecutive blocks
 # may be correlated (a two-state Markov chain with autocorrelation rho). When every L1 block of a slot's proposal
 # phase of P blocks censors, the honest proposal cannot land and the slot falls to backup mode, where a colluding
-# party with a pre-built block wins. How often does that happen, who gets the slots, and how long do proposals wait?
+# party's pre-built block lands in the first block a colluding builder builds. How often does that happen, who gets the slots, and how long do proposals wait?
 # The simulated fully censored share is drawn next to c^P (independent) and c s^(P - 1), s = c + rho (1 - c)
 # (Markov; `aztec_econ.analysis.theory.fully_censored_probability`), and a longer proposal phase is swept as a mitigation.
 
@@ -33,7 +33,7 @@ seed = None  # root seed; None: the parameter file's
 keys = 200  # initial sequencer keys (few keys keep the sweeps fast; shares do not depend on the count)
 closed_form_setting = True  # every key online, fixed key set, no failures: the closed forms are exact
 attacker_key_share = 0.0  # share of sequencer keys the colluding party owns (its proposals are never censored)
-prebuilt_backup = True  # the colluding party keeps a proven block ready and wins backup mode
+prebuilt_backup = True  # the colluding party keeps a proven block ready for backup mode
 autocorrelation = 0.5  # rho of the correlated (Markov) case; the independent case (rho = 0) is always drawn
 builder_shares = [0.2, 0.4, 0.6, 0.8]  # censoring builders' shares of L1 blocks (c) swept
 builder_share_focus = 0.6  # c of the proposal-phase sweep
@@ -151,8 +151,10 @@ md(" ".join(text))
 
 # %% [markdown]
 # ## Analysis 2: who gets the slots, and how long honest proposals wait
-# With a pre-built backup, every fully censored phase of an honest winner hands the slot to the colluding party:
-# its share is a + (1 - a) F. Proposals that land wait for the first open L1 block of the phase.
+# With a pre-built backup, every fully censored phase of an honest winner opens backup mode, and the colluding
+# party's block wins it when a colluding builder builds one of the backup phase's B blocks (W = 1 - P(B honest
+# blocks in a row)); without honest backup builders (the closed-form setting) its share is a + (1 - a) F W and the
+# other censored slots are skipped. Proposals that land wait for the first open L1 block of the phase.
 
 # %%
 worst = by_share[by_share["rho"] == rhos[-1]]

@@ -138,7 +138,8 @@ def test_fully_censored_proposal_phases_match_the_closed_form(
     assert (failed == full).all()
     assert (frame.loc[full, "backup_reason"] == "no_proposal").all()
     won = frame["attacker_won"].to_numpy()
-    assert not won[~full].any() and won[full].mean() > 1 - (1 - c) ** 2
+    # it wins at least whenever the backup phase's first block is a colluding builder's (share c)
+    assert not won[~full].any() and won[full].mean() >= c - theory.proportion_tolerance(c, int(full.sum()))
     # delay to inclusion of the honest proposals that landed
     delay = frame.loc[frame["inclusion_delay"] >= 0, "inclusion_delay"].to_numpy().astype(float)
     mean = theory.inclusion_delay_mean(c, rho, phase)

@@ -161,9 +161,11 @@ CLOSED_FORM_SETTING: dict[str, Any] = {
     "agents.provers.unavailable_probability": 0.0,
     "agents.sequencers.reveal_failure_probability": 0.0,
     "agents.provers.failure_probability": 0.0,
+    "agents.backup.ready_probability": 0.0,
 }
 """Overrides under which the attack and vote closed forms are exact: every key online, a fixed key set, nothing on
-the happy path fails (so each slot's winner is a uniformly random key and every slot yields a counted block)."""
+the happy path fails (so each slot's winner is a uniformly random key and every slot yields a counted block), and
+no honest backup builder races a colluding attacker's pre-built block."""
 
 
 def attacker_key_share(params: Params) -> float:
@@ -192,8 +194,11 @@ def expected_censorship(params: Params) -> dict[str, float]:
     """Closed forms of L1 censorship of the proposal phase at `params` (exact in `CLOSED_FORM_SETTING`):
 
     - `theory_share_proposal_censored`: F = `theory.fully_censored_probability(c, P, rho)`;
-    - `theory_attacker_share`: a + (1 - a) F with a pre-built backup (an honest winner's fully censored phase hands
-      the slot to the attacker), else a (a = `attacker_key_share`; the attacker's own proposals always land);
+    - `theory_attacker_share`: a + (1 - a) F W with a pre-built backup (an honest winner's fully censored phase
+      opens backup mode, where the attacker's block lands in the first block a colluding builder builds: W = the
+      chance the backup phase has one, 1 - `fully_censored_probability(1 - c, B, rho)`, treating the phases, 30 and
+      more blocks apart, as independent; exact only without honest backup builders, NaN with them), else a
+      (a = `attacker_key_share`; the attacker's own proposals always land);
     - `theory_inclusion_delay_mean`: mean delay over slots whose proposal landed: the attacker's (delay 0, weight a)
       and the honest ones that landed (`theory.inclusion_delay_mean` within the phase, weight (1 - a)(1 - F)).
     """
@@ -206,9 +211,18 @@ def expected_censorship(params: Params) -> dict[str, float]:
         theory.inclusion_delay_mean(c.builder_share, c.autocorrelation, phase) if c.builder_share < 1 else 0.0
     )
     weight = landed_honest / (a + landed_honest) if a + landed_honest > 0 else 0.0
+    colluding = 1.0 - theory.fully_censored_probability(
+        1.0 - c.builder_share, params.protocol.backup_phase_l1_blocks, c.autocorrelation
+    )
+    if not c.prebuilt_backup:
+        attacker = a
+    elif params.agents.backup.ready_probability > 0:
+        attacker = math.nan  # honest builders race it: no closed form
+    else:
+        attacker = a + (1 - a) * full * colluding
     return {
         "theory_share_proposal_censored": full,
-        "theory_attacker_share": a + (1 - a) * full if c.prebuilt_backup else a,
+        "theory_attacker_share": attacker,
         "theory_inclusion_delay_mean": weight * delay,
     }
 
