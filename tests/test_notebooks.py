@@ -33,6 +33,7 @@ def test_every_notebook_is_tested() -> None:
     tested |= {"03_rewards_bonds_and_slashing", "10_sweep_analysis"}
     tested |= {"04_randao_bias", "05_l1_censorship", "06_governance_upgrade_votes"}
     tested |= {"07_fee_mechanisms", "08_prover_market_and_profitability", "09_confirmation_times"}
+    tested |= {"11_phase_lengths"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
@@ -280,3 +281,86 @@ def test_confirmation_stages_are_ordered_and_finality_adds_its_l1_blocks() -> No
     assert kpis["confirmation_stages_ordered"] is True
     assert kpis["finality_gap_minutes"] == pytest.approx(kpis["finality_theory_minutes"], abs=0.5)
     assert kpis["p99_finality_high_demand"] > kpis["p99_finality_low_demand"]
+
+
+def test_phase_lengths_match_the_deadline_and_censorship_closed_forms() -> None:
+    slots = 720  # 12 simulations of 5 days x 3 runs
+    kpis = _run(
+        "11_phase_lengths",
+        slots=slots,
+        proving_phases=[1, 6],
+        slot_lengths=[20, 50],
+        deadline_windows=[6, 25],
+        decays=[0.0, 0.04],
+        proposal_phases=[1, 5],
+        backup_builder_shares=[0.9],
+        backup_phases=[1, 4],
+    ).kpis
+    assert all(_is_number(v) for k, v in kpis.items() if not k.startswith("_"))
+    n = slots * SMALL_NOTEBOOK_PARAMETERS["runs"]
+    params = load_params(
+        overrides={
+            **analysis.DEADLINE_SETTING,
+            "environment.demand.tx_per_second": 1.0,
+            "agents.sequencers.initial": 200,
+        }
+    )
+
+    def close(simulated: float, expected: float, trials: float) -> bool:
+        return abs(simulated - expected) <= theory.proportion_tolerance(expected, int(trials))
+
+    # 1. a 1-block proving phase leaves the prover 120 s for a 120 s median proof: half the proofs are late
+    assert kpis["proving_phase_shortest"] == 1.0
+    assert kpis["theory_share_proof_late_shortest"] == pytest.approx(0.5)
+    assert kpis["proofs_shortest"] == n  # every slot is committed when provers take the risk at no price
+    assert close(kpis["share_proof_late_shortest"], 0.5, kpis["proofs_shortest"])
+    assert close(kpis["share_happy_shortest_proving"], kpis["theory_share_happy_shortest_proving"], n)
+    assert kpis["proving_points_agreeing"] == 1.0
+    assert kpis["shortest_proving_phase_for_target"] == analysis.shortest_proving_phase(params, 0.01) == 12
+    assert kpis["finalized_per_day_shortest_proving"] > kpis["finalized_per_day_longest_proving"]
+    # 2. the slot length, phases scaled
+    short = params.with_overrides(analysis.scaled_phase_overrides(params, 20))
+    expected = analysis.expected_deadlines(short)
+    assert kpis["theory_share_happy_shortest_slot"] == pytest.approx(expected["theory_share_happy"])
+    assert close(kpis["share_happy_shortest_slot"], expected["theory_share_happy"], n)
+    per_day = short.protocol.slots_per_day
+    skipped = expected["theory_share_skipped"]
+    assert abs(kpis["finalized_per_day_shortest_slot"] - expected["theory_finalized_per_day"]) <= (
+        per_day * theory.proportion_tolerance(skipped, n)
+    )
+    assert kpis["slot_points_agreeing"] == 1.0
+    assert kpis["finalized_per_day_longest_slot"] == pytest.approx(PARAMS.protocol.slots_per_day)
+    # 3. an enforced short deadline: provers charge for the bond at risk and often decline; a decaying reward
+    # raises prices, cuts issuance and leaves the proofs' timing alone
+    assert kpis["price_enforced_tightest"] > 10 * max(kpis["price_enforced_widest"], 1.0)
+    assert kpis["commitments_enforced_tightest"] < 1.0
+    assert kpis["share_happy_enforced_tightest"] < kpis["share_happy_enforced_widest"] == 1.0
+    assert kpis["issuance_enforced_widest"] == pytest.approx(PARAMS.protocol.block_reward * 144 * 365)
+    assert kpis["issuance_decay_widest"] < kpis["issuance_enforced_widest"]
+    assert kpis["price_decay_widest"] >= kpis["price_enforced_widest"]
+    assert kpis["share_happy_decay_widest"] == 1.0
+    assert kpis["finalization_minutes_decay_widest"] == pytest.approx(
+        kpis["finalization_minutes_enforced_widest"]
+    )
+    # 4. a longer proposal phase against censoring builders: c^P
+    c = kpis["censoring_builder_share"]
+    assert kpis["theory_share_proposal_censored_shortest"] == pytest.approx(c)
+    assert kpis["theory_share_proposal_censored_longest"] == pytest.approx(c**5)
+    for key in ("shortest", "longest"):
+        assert close(kpis[f"share_proposal_censored_{key}"], kpis[f"theory_share_proposal_censored_{key}"], n)
+    assert close(kpis["share_happy_longest_proposal"], kpis["theory_share_happy_longest_proposal"], n)
+    assert kpis["proposal_points_agreeing"] == 1.0
+    # 5. censored backup submissions: (1 - q)^K + (1 - (1 - q)^K) c^B
+    b = PARAMS.agents.backup
+    assert kpis["backup_builder_share_max"] == 0.9
+    assert kpis["theory_backup_skip_shortest"] == pytest.approx(
+        theory.backup_skip_probability(b.count, 0.3, 0.9, 1)
+    )
+    assert kpis["theory_backup_skip_longest"] == pytest.approx(
+        theory.backup_skip_probability(b.count, 0.3, 0.9, 4)
+    )
+    assert kpis["theory_backup_skip_uncensored"] == pytest.approx(0.7**5)
+    assert kpis["backup_slots_shortest"] == n  # no prover: every slot goes to backup
+    for key in ("shortest", "longest"):
+        assert close(kpis[f"share_skipped_in_backup_{key}"], kpis[f"theory_backup_skip_{key}"], n)
+    assert kpis["backup_points_agreeing"] == 1.0

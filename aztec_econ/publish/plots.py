@@ -275,6 +275,57 @@ def sweep_lines(
     return fig
 
 
+def grouped_bars(
+    frame: pd.DataFrame,
+    x: str,
+    y: str | Mapping[str, str],
+    title: str,
+    x_title: str,
+    y_title: str,
+    group: str | None = None,
+    labels: Mapping[Any, str] | None = None,
+    x_labels: Mapping[Any, str] | None = None,
+    colours: Sequence[str] | None = None,
+) -> go.Figure:
+    """Simulated KPIs of a parameter sweep (`aztec_econ.sweep.runner.sweep_table`) by category: the values of `x`
+    are categories (shown as `x_labels[value]`, default the value), in the frame's order, with bars side by side
+    and 95% error bars (from `{column}_ci` where present).
+
+    `y` is one column, one bar series per value of `group` (legend: `labels[value]`, default the value), or a
+    mapping of columns to legend labels (then `group` must be None). `colours` gives the series' colours in order
+    (default the theme's).
+    """
+    fig = _figure(title, x_title, y_title, barmode="group", hovermode="closest")
+    if isinstance(y, str):
+        if group is None:
+            traces = [(frame, y, labels.get(y, y) if labels else y)]
+        else:
+            traces = [
+                (part, y, (labels or {}).get(value, str(value)))
+                for value, part in frame.groupby(group, sort=False)
+            ]
+    else:
+        if group is not None:
+            raise ValueError("give several y columns or a group, not both")
+        traces = [(frame, column, label) for column, label in y.items()]
+    palette = list(colours) if colours else COLOURWAY
+    order = [(x_labels or {}).get(v, str(v)) for v in dict.fromkeys(frame[x].tolist())]
+    for i, (part, column, label) in enumerate(traces):
+        errors = f"{column}_ci"
+        error = {"type": "data", "array": part[errors].to_numpy()} if errors in part else None
+        fig.add_trace(
+            go.Bar(
+                x=[(x_labels or {}).get(v, str(v)) for v in part[x].tolist()],
+                y=part[column].to_numpy(),
+                name=f"{label} (simulated)",
+                marker_color=palette[i % len(palette)],
+                error_y=error,
+            )
+        )
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=order)
+    return fig
+
+
 def kpi_vs_parameter(summary: pd.DataFrame, kpi: str, parameter: str, colour: str | None = None) -> go.Figure:
     """A plotly figure of a sweep summary's KPI mean (`aztec_econ.sweep.analysis.load_summary`; its 95% confidence
     interval as error bars) against a swept parameter, one series per value of `colour` (another swept parameter)
