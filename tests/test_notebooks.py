@@ -33,7 +33,7 @@ def test_every_notebook_is_tested() -> None:
     tested |= {"03_rewards_bonds_and_slashing", "10_sweep_analysis"}
     tested |= {"04_randao_bias", "05_l1_censorship", "06_governance_upgrade_votes"}
     tested |= {"07_fee_mechanisms", "08_prover_market_and_profitability", "09_confirmation_times"}
-    tested |= {"11_phase_lengths"}
+    tested |= {"13_phase_lengths"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
@@ -286,7 +286,7 @@ def test_confirmation_stages_are_ordered_and_finality_adds_its_l1_blocks() -> No
 def test_phase_lengths_match_the_deadline_and_censorship_closed_forms() -> None:
     slots = 720  # 12 simulations of 5 days x 3 runs
     kpis = _run(
-        "11_phase_lengths",
+        "13_phase_lengths",
         slots=slots,
         proving_phases=[1, 6],
         slot_lengths=[20, 50],
