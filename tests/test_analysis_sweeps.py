@@ -83,7 +83,9 @@ def test_expected_randao_and_censorship_follow_theory(make_params: Callable[...,
     colluding = 1 - theory.fully_censored_probability(0.4, cens.protocol.backup_phase_l1_blocks, 0.5)
     assert out["theory_share_proposal_censored"] == pytest.approx(full)
     assert out["theory_attacker_share"] == pytest.approx(full * colluding)
-    racing = cens.with_overrides({"agents.backup.ready_probability": 0.3})  # honest builders race: no closed form
+    racing = cens.with_overrides(
+        {"agents.backup.ready_probability": 0.3}
+    )  # honest builders race: no closed form
     assert np.isnan(analysis.expected_censorship(racing)["theory_attacker_share"])
     assert out["theory_inclusion_delay_mean"] == pytest.approx(
         theory.inclusion_delay_mean(0.6, 0.5, cens.protocol.proposal_phase_l1_blocks)

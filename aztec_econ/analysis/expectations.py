@@ -316,12 +316,13 @@ def agrees(simulated: float, expected: float, n: int) -> bool:
 # Phase lengths, deadlines and the slot's timeline (issue 12; notebook 11)
 
 DEADLINE_SETTING: dict[str, Any] = {
-    **CLOSED_FORM_SETTING,
+    **{k: v for k, v in CLOSED_FORM_SETTING.items() if k != "agents.backup.ready_probability"},
     "environment.l1.missed_block_probability": 0.0,
     "attacks.randao.sequencer_share": 0.0,
 }
 """`CLOSED_FORM_SETTING` on a nominal clock (no empty L1 slots, so every L1 block comes 12 s after the last) and
-with no colluding keys (every honest proposal can be censored): only time and censorship decide a slot."""
+with no colluding keys (every honest proposal can be censored), honest backup builders taking part as the file
+says: only time and censorship decide a slot."""
 
 FREE_PROVERS: dict[str, Any] = {"protocol.prover_bond": 0.0, "agents.provers.cost_per_block": 0.0}
 """Provers that commit at any deadline risk: no bond to lose and no proving cost to recover, so a commitment costs

@@ -6,7 +6,10 @@ slot goes to backup. Work takes time (assumptions, documented in `agents.provers
 - it needs `ramp_up_seconds` of warning to have its hardware ready; the election is known `randao_lag_l1_blocks`
   blocks before the slot (spec: Constraining Randao), so with less warning it starts late by the difference;
 - proving takes D = median x (0.5 + 0.5 x mana used / capacity) x exp(log_sd x Z), Z standard normal (a fixed part
-  plus a part per transaction; `proving_time` draw), the same distribution for a self-proving sequencer;
+  plus a part per transaction; `proving_time` draw), the same distribution for a self-proving sequencer; the mana
+  is the candidate block's at the commitment: transactions a late reveal adds (`reveal`, `market.late_inclusions`)
+  are proven with it at no extra time (assumption: they are a small tail of the block, and the prover, who starts
+  at the commitment, cannot know them then; a known simplification);
 - the proof is sent when ready and lands in the first block of the proving phase built at or after then whose builder
   includes it (`timeline.land`); none by the phase's last block is a late proof: the bond is slashed like a hard
   fault (`failure_probability`, drawn independently). Slashed bonds are burned (assumption).
