@@ -34,7 +34,7 @@ EXECUTORS = ("local", "dask", "inline")
 Task = tuple[str, Callable[..., Any], tuple[Any, ...]]
 PRELOAD = ("aztec_econ.sweep.tasks", "aztec_econ.simulation", "aztec_econ.analysis.kpis")
 """Modules the local pool's fork server imports once; its workers fork from it with them loaded."""
-CONNECT_TIMEOUT_S = 5.0
+CONNECT_TIMEOUT_S = 3.0
 """Longest wait for a Dask scheduler to answer [seconds]."""
 
 
