@@ -249,10 +249,13 @@ def run_sweep(
         done = failed = 0
         if todo and pool is not None:
             header["workers"] = pool.n_workers
-            estimate(spec, todo, pool.n_workers, stream, probe)
-            bar = tqdm(total=len(todo), unit="point", file=stream, disable=not progress, dynamic_ncols=True)
-            last_write = time.monotonic()
+            bar = None
             try:
+                estimate(spec, todo, pool.n_workers, stream, probe)
+                bar = tqdm(
+                    total=len(todo), unit="point", file=stream, disable=not progress, dynamic_ncols=True
+                )
+                last_write = time.monotonic()
                 for key, outcome in pool.run([_task(kind, spec, p) for p in todo]):
                     record = by_id[key]
                     _finish(store, record, outcome, spec, kind)
@@ -265,7 +268,8 @@ def run_sweep(
                             store.write_manifest(header, records)
                         last_write = time.monotonic()
             except KeyboardInterrupt:
-                bar.close()
+                if bar is not None:
+                    bar.close()
                 header["interrupted"] = _now()
                 with contextlib.suppress(OSError):
                     store.write_manifest(header, records)
