@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +35,10 @@ EXECUTORS = ("local", "dask", "inline")
 Task = tuple[str, Callable[..., Any], tuple[Any, ...]]
 PRELOAD = ("aztec_econ.sweep.tasks", "aztec_econ.simulation", "aztec_econ.analysis.kpis")
 """Modules the local pool's fork server imports once; its workers fork from it with them loaded."""
+QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
+"""A warning filter for multiprocessing's resource tracker: after Ctrl-C terminates the workers it cleans up the pool's
+semaphores (nothing is left on the system) but warns that they 'leaked'; without the filter that line would follow the
+one-line interruption message."""
 CONNECT_TIMEOUT_S = 3.0
 """Longest wait for a Dask scheduler to answer [seconds]."""
 
@@ -105,6 +110,10 @@ class Executor:
             self.n_workers = self.workers or default_workers()
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(PRELOAD))
+            if (
+                QUIET_TRACKER not in sys.warnoptions
+            ):  # passed to the resource tracker when it starts (see above)
+                sys.warnoptions.append(QUIET_TRACKER)
             self._pool = ProcessPoolExecutor(
                 self.n_workers, mp_context=context, initializer=_watch_client, initargs=(os.getpid(),)
             )
@@ -139,7 +148,7 @@ class Executor:
                 for process in list(getattr(self._pool, "_processes", {}).values()):
                     with contextlib.suppress(OSError):
                         process.terminate()
-            self._pool.shutdown(wait=error is None, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:
