@@ -1,6 +1,8 @@
 """The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep, docs.
 
-Exit codes: 0 success, 1 a run failed, 2 invalid parameters or usage.
+Exit codes: 0 success, 1 a run failed, 2 invalid parameters, input files, output paths or usage (nothing ran and
+nothing was written), 130 interrupted (Ctrl-C). Every error is one message naming the field or file, the value and
+the rule, never a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from aztec_econ.files import InputFileError, OutputPathError, check_output_file
 from aztec_econ.params import (
     BASELINE,
     ParamsError,
@@ -51,11 +54,12 @@ def _add_params_arguments(parser: argparse.ArgumentParser, file_required: bool =
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from aztec_econ.analysis.kpis import summary
-    from aztec_econ.model.mechanisms.l1_prices import check_price_file
-    from aztec_econ.simulation import simulate
+    from aztec_econ.simulation import check_inputs, simulate
 
     params = load_params(args.params, _overrides(args.overrides))
-    check_price_file(params, origin=str(args.params))
+    check_inputs(params, origin=str(args.params))
+    if args.out:
+        check_output_file(args.out)
     print(
         f"simulating {params.sim.runs} runs x {params.sim.slots} slots "
         f"({params.sim.slots / params.protocol.slots_per_day:.1f} days), "
@@ -156,13 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT), as shells report it."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except ParamsError as err:
+    except (ParamsError, InputFileError, OutputPathError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: aztec-econ {args.command} stopped; nothing more was written", file=sys.stderr)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

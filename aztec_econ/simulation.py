@@ -7,12 +7,19 @@ list is dropped, so memory grows with the output, not with cadCAD's per-substep 
 
 The frame's columns are declared in `model.columns.FRAME_COLUMNS`, the key table's in `KEY_COLUMNS`; docs/outputs.md
 is generated from them.
+
+Before a run starts, commands check what it will need: `memory_problems(params)` compares `memory_estimate(params)`
+with the memory this machine has free and names the parameter to change; `check_inputs(params)` checks the input
+files parameters name (the price file) with errors that name the file, never its contents.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import math
+import os
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,16 +35,18 @@ from cadCAD.configuration.utils import config_sim
 from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
 from numpy.typing import NDArray
 
+from aztec_econ.files import InputFileError, read_text
 from aztec_econ.model.blocks import AFTER, BLOCKS, FRAME_COLUMNS, RECORDERS, cadcad_blocks
 from aztec_econ.model.columns import RUN, Column
-from aztec_econ.model.context import Context, build_context
+from aztec_econ.model.context import Context, build_context, registration_bound
 from aztec_econ.model.mechanisms import confirmation
 from aztec_econ.model.mechanisms.governance import VOTES
-from aztec_econ.model.mechanisms.l1_prices import check_price_file
+from aztec_econ.model.mechanisms.l1_prices import PRICE_COLUMNS, check_price_file, resolve
 from aztec_econ.model.mechanisms.registry import Registry
 from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
 from aztec_econ.model.state import STATE_DOCS, State, initial_state
-from aztec_econ.params import Params, parse_params
+from aztec_econ.model.timebase import expiry_slots
+from aztec_econ.params import Params, ParamsError, parse_params
 
 SEGMENT_SLOTS = 240
 """Slots per cadCAD segment (40 hours of ten-minute slots): bounds cadCAD's in-memory history; shorter segments keep
@@ -97,9 +106,11 @@ def simulate(
     `runs` are global Monte Carlo run indices (default: `range(params.sim.runs)`); a run's results depend only on the
     parameters and its index, so run-chunks computed anywhere concatenate to the same result. `deepcopy=True` makes
     cadCAD deep-copy the state every substep (slow; used to test that nothing mutates state in place). A missing or
-    malformed `environment.l1.price_file` raises `ParamsError` before anything runs.
+    malformed `environment.l1.price_file` raises `ParamsError` before anything runs (`price_file_problems`).
     """
-    check_price_file(params)
+    problems = price_file_problems(params)
+    if problems:
+        raise ParamsError(problems)
     ctx = build_context(params, runs)
     state = initial_state(ctx)
     columns: dict[str, NDArray[Any]] = {}
@@ -145,6 +156,188 @@ def simulate(
         confirmation_hist=hist,
         demand_hist=by_value,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Before a run: memory and input files
+
+PROCESS_BYTES = 300 * 2**20
+"""Memory of a process that imported the model, before it simulates anything [bytes] (measured: about 185 MiB)."""
+
+
+@dataclass(frozen=True)
+class MemoryPart:
+    """One term of `memory_estimate`: what it is, its size [bytes] and the parameters that set it."""
+
+    what: str
+    bytes: float
+    parameters: tuple[str, ...]
+
+
+def memory_estimate(params: Params) -> list[MemoryPart]:
+    """The peak memory of simulating `params` and computing its KPIs, by part, largest first [bytes].
+
+    Calibrated by peak resident memory of this model (one dimension scaled at a time, KPIs included): about 375
+    bytes per output row (run x slot), held about three times at the peak (the frame, the KPIs' columns, the Parquet
+    copy); about 150 bytes per key slot of the registry; the mempool (bid buckets x expiry ages, int64) and the
+    per-prover and per-builder arrays, kept for every slot of a cadCAD segment (`SEGMENT_SLOTS`); the confirmation
+    histograms (delays in L1 blocks, finality included) of the KPIs; the draws per L1 block and per proposer of a
+    slot. An estimate, to refuse what cannot fit, not to
+    plan capacity.
+    """
+    runs, slots = params.sim.runs, params.sim.slots
+    pr, d = params.protocol, params.environment.demand
+    keys = params.agents.sequencers.initial + registration_bound(params)
+    delays = confirmation.histogram_width(params) + pr.phase_l1_blocks + params.environment.l1.finality_blocks
+    agents = params.agents.provers.count + params.agents.backup.count
+    parts = [
+        MemoryPart("the per-slot frame", 3 * 400.0 * runs * slots, ("sim.slots", "sim.runs")),
+        MemoryPart("the key registry", 200.0 * runs * keys, ("agents.sequencers.initial", "sim.runs")),
+        MemoryPart(
+            "the mempool over a segment",
+            8.0 * 1.5 * SEGMENT_SLOTS * runs * d.bid_buckets * expiry_slots(params),
+            ("environment.demand.bid_buckets", "environment.demand.expiry_minutes", "sim.runs"),
+        ),
+        MemoryPart(
+            "the provers and backup builders over a segment",
+            24.0 * SEGMENT_SLOTS * runs * agents,
+            ("agents.provers.count", "agents.backup.count", "sim.runs"),
+        ),
+        MemoryPart(
+            "the confirmation-time histograms",
+            8.0 * 6 * runs * delays,
+            ("environment.l1.finality_blocks", "protocol.slot_l1_blocks", "sim.runs"),
+        ),
+        MemoryPart(
+            "the L1 blocks of a slot",
+            128.0 * runs * pr.slot_l1_blocks,
+            ("protocol.slot_l1_blocks", "sim.runs"),
+        ),
+        MemoryPart(
+            "the proposers of a slot",
+            64.0 * runs * params.agents.sequencers.proposers_per_slot,
+            ("agents.sequencers.proposers_per_slot", "sim.runs"),
+        ),
+        MemoryPart("the process", float(PROCESS_BYTES), ()),
+    ]
+    return sorted(parts, key=lambda part: -part.bytes)
+
+
+def available_memory() -> int:
+    """Memory this process may still use [bytes]: the system's available memory, capped by a cgroup limit."""
+    available = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    if available is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            available = 2**62
+    for limit, usage in (
+        ("memory.max", "memory.current"),
+        ("memory.limit_in_bytes", "memory.usage_in_bytes"),
+    ):
+        for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/memory")):
+            try:
+                cap = (root / limit).read_text(encoding="ascii").strip()
+                used = (root / usage).read_text(encoding="ascii").strip()
+            except OSError:
+                continue
+            if cap.isdigit() and used.isdigit() and int(cap) < 2**60:
+                available = min(available, max(0, int(cap) - int(used)))
+    return available
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n / 2**10:,.0f} kB"
+
+
+def memory_problems(
+    params: Params, available: int | None = None, *, copies: int = 1, where: str = "the run"
+) -> list[str]:
+    """A problem line if `copies` simultaneous simulations of `params` (a sweep's workers) need more memory than is
+    `available` (default: `available_memory()`), naming the estimate, its largest part and the parameters to
+    lower; none if they fit."""
+    parts = memory_estimate(params)
+    total = sum(part.bytes for part in parts) * copies
+    free = available_memory() if available is None else available
+    if total <= free:
+        return []
+    largest = parts[0]
+    flat = params.flat()
+    shown = ", ".join(f"{name} = {flat[name]}" for name in largest.parameters)
+    at_once = f" ({copies} at once)" if copies > 1 else ""
+    lower = " or ".join([*largest.parameters, *(["the workers"] if copies > 1 else [])])
+    return [
+        f"{shown}: {where} needs about {_size(total)} of memory{at_once}, most of it {largest.what} "
+        f"({_size(largest.bytes)}), more than the {_size(free)} available; lower {lower}"
+    ]
+
+
+MAX_PRICE = 1e12
+"""Largest value of a price file [gwei]: a million ETH per unit of gas is no price; larger values overflow costs."""
+
+
+def price_file_problems(params: Params) -> list[str]:
+    """Problems with `environment.l1.price_file` as problem lines (field, value, rule), or none when it is empty or
+    a valid price file. The file is read as UTF-8 text (`aztec_econ.files.read_text`); messages name the file, the
+    line and the column, never what the file contains (it may be any file: a path is a parameter). Then the
+    model's own check (`l1_prices.check_price_file`)."""
+    path = params.environment.l1.price_file
+    if not path:
+        return []
+    shown = f"environment.l1.price_file = {path!r}"
+    try:
+        text = read_text(resolve(path))
+    except InputFileError as err:
+        return [f"{shown}: {err.problem}"]
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as err:
+        return [f"{shown}: not a valid CSV file ({type(err).__name__})"]
+    names = [name.strip() for name in lines[0]] if lines else []
+    missing = [c for c in PRICE_COLUMNS if c not in names]
+    if missing:
+        return [f"{shown}: line 1 must be a CSV header naming the columns {', '.join(PRICE_COLUMNS)}"]
+    where = [names.index(c) for c in PRICE_COLUMNS]
+    rows = 0
+    for number, row in enumerate(lines[1:], start=2):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        rows += 1
+        for column, index in zip(PRICE_COLUMNS, where, strict=True):
+            try:
+                value = float(cells[index]) if index < len(cells) else math.nan
+            except ValueError:
+                value = math.nan
+            if not (0 <= value <= MAX_PRICE):
+                return [
+                    f"{shown}: line {number}, column {column}: must be a number from 0 to {MAX_PRICE:g} (gwei)"
+                ]
+    if rows == 0:
+        return [f"{shown}: no data rows after the header"]
+    try:
+        check_price_file(params)
+    except ParamsError as err:
+        return [p.split(": ", 1)[0] + ": the model cannot read it as a price file" for p in err.problems]
+    return []
+
+
+def check_inputs(params: Params, origin: str = "parameters", *, copies: int = 1) -> None:
+    """Raise a `ParamsError` (from `origin`) if `params` name an unusable input file (`price_file_problems`) or a run
+    of them (`copies` at once) cannot fit in memory (`memory_problems`)."""
+    problems = price_file_problems(params) + memory_problems(params, copies=copies)
+    if problems:
+        raise ParamsError(problems, origin)
 
 
 def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
@@ -257,8 +450,11 @@ class Trajectories:
         table = table.replace_schema_metadata(meta)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        pq.write_table(table, tmp, compression="zstd")
-        tmp.replace(path)
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
         return path
 
     @classmethod

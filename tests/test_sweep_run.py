@@ -21,6 +21,7 @@ from test_sweep_spec import write_sweep  # tests/ is on sys.path (rootdir-relati
 
 from aztec_econ.publish.notebook_sweep import run_notebook_sweep
 from aztec_econ.sweep.runner import run_sweep
+from aztec_econ.sweep.spec import load_sweep
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -114,23 +115,21 @@ def test_a_failed_point_is_recorded_and_the_others_complete(tmp_path: Path) -> N
     path = write_sweep(
         tmp_path,
         name="failing",
-        overrides={
-            "sim.slots": 60,
-            "agents.sequencers.initial": 20,
-            "agents.sequencers.registrations_per_day": 100,
-        },
-        grid={
-            "environment.circulating_supply": [1_000_000_000, 0, 2_000_000_000]
-        },  # no market tokens to stake
+        overrides={"sim.slots": 60, "agents.sequencers.initial": 20},
+        grid={"protocol.prover_bond": [100, 200, 300]},
     )
+    blocked = load_sweep(path).points[1].id
+    # a directory where the point's aggregate file goes: its output cannot be written
+    (tmp_path / "out" / "aggregates" / f"{blocked}.parquet").mkdir(parents=True)
     process = cli(str(path), "--out", str(tmp_path / "out"), "--workers", "2")
     text, _ = process.communicate(timeout=120)
     assert process.returncode == 1, text
     assert "done 2, failed 1, skipped 0" in text and "cost: 3 points to run x 2 runs x 60 slots" in text
     points = manifest(tmp_path / "out")["points"]
     assert [p["status"] for p in points] == ["done", "failed", "done"]
-    assert "AccountingError" in points[1]["error"] and "MARKET would go negative" in points[1]["error"]
+    assert points[1]["error"].startswith("writing the point's outputs: IsADirectoryError")
     assert len(pd.read_parquet(tmp_path / "out" / "summary.parquet")) == 2
+    assert len(pd.read_csv(tmp_path / "out" / "summary.csv")) == 2
 
 
 def test_rerun_skips_done_points_and_recomputes_only_changed_ones(

@@ -13,7 +13,8 @@ Modules, by job (import from here; nothing here imports the model):
 - `errors`: `ParamsError`, `show_value`;  `dotted`: dotted names over trees (`flatten`, `apply_dotted`, ...);
 - `sim`, `protocol`, `environment`, `agents`, `attacks`, `governance`: one per section of the schema;
 - `root`: the top-level `Params` and the rules that relate sections;
-- `loading`: YAML files with `base:` chains, overrides, `load_params` / `parse_params`;
+- `loading`: YAML files with `base:` chains (UTF-8, duplicate keys rejected), overrides, `load_params` /
+  `parse_params`;
 - `docs`: `describe_fields`, `assumptions`, ASSUMPTIONS.md and the JSON Schema;  `units`: unit aliases for hints.
 """
 
@@ -38,6 +39,9 @@ from aztec_econ.params.loading import (
     load_tree,
     parse_override,
     parse_params,
+    parse_yaml,
+    read_yaml_file,
+    yaml_problem,
 )
 from aztec_econ.params.protocol import SECONDS_PER_DAY, BaseFee, L1Gas, Protocol, RewardSplit, Variants
 from aztec_econ.params.root import Params
@@ -82,6 +86,9 @@ __all__ = [
     "lookup",
     "parse_override",
     "parse_params",
+    "parse_yaml",
+    "read_yaml_file",
     "show_value",
     "validate_tree",
+    "yaml_problem",
 ]

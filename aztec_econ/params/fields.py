@@ -6,26 +6,84 @@
   `shared/spec/NOTES.md`).
 - `validate_tree`: validate a raw tree into a model, collecting every problem into one `ParamsError` whose lines name
   the field, the value and the rule.
+- `number_problem`: the rules every number of every group obeys besides its own bounds (`Group` checks them on every
+  field): finite (no `.inf`, `.nan`); at most `MAX_COUNT` in magnitude for an integer and `MAX_AMOUNT` for a real
+  number unless the field sets its own upper bound; a real number the field requires to be positive (`gt=0`) at
+  least `MIN_POSITIVE` (smaller ones overflow what is divided by them); a text at most `MAX_TEXT` characters.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from aztec_econ.params.dotted import lookup
 from aztec_econ.params.errors import ParamsError, show_value
 
 M = TypeVar("M", bound=BaseModel)
 
+MAX_COUNT = 10**9
+"""Largest magnitude of an integer parameter without an upper bound of its own (slots, keys, L1 blocks, counts);
+whether a run of that size fits in memory is checked before it starts (`aztec_econ.simulation.memory_problems`)."""
+MAX_AMOUNT = 1e15
+"""Largest magnitude of a real parameter without an upper bound of its own (tokens, gas, gwei, days): sums of such
+amounts over a long horizon stay finite and exact to well under a token."""
+MIN_POSITIVE = 1e-12
+"""Smallest value of a real parameter that must be positive (`gt=0`): block time, sizes, prices, rates."""
+MAX_TEXT = 4096
+"""Longest text parameter (a file path) [characters]."""
+
 
 class Group(BaseModel):
-    """Base of every parameter group: frozen, strict types, unknown keys rejected."""
+    """Base of every parameter group: frozen, strict types, unknown keys rejected; every number finite and bounded
+    (`number_problem`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _sane_number(cls, value: Any, info: ValidationInfo) -> Any:
+        field_info = cls.model_fields.get(info.field_name or "")
+        if field_info is None:
+            return value
+        problem = number_problem(value, field_info.metadata, integer=field_info.annotation is int)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+def number_problem(value: Any, constraints: Any = (), *, integer: bool = False) -> str | None:
+    """Why `value` breaks the generic rules of a parameter (see the module docstring), or None. `constraints` are
+    the field's own (pydantic metadata: `Gt`, `Le`, ...): a field's own upper bound replaces the generic one;
+    `integer`: the field is an integer. Lists are checked element by element."""
+    if isinstance(value, list | tuple):
+        for item in value:
+            problem = number_problem(item, constraints, integer=integer)
+            if problem:
+                return f"every element {problem}"
+        return None
+    if isinstance(value, str):
+        return f"must be at most {MAX_TEXT:,} characters" if len(value) > MAX_TEXT else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
+    own = list(constraints)
+    if any(isinstance(c, annotated_types.Le | annotated_types.Lt) for c in own):
+        return None
+    if integer and abs(value) > MAX_COUNT:
+        return f"must be at most {MAX_COUNT:,} in magnitude (the bound of every integer parameter)"
+    if abs(value) > MAX_AMOUNT:
+        return f"must be at most {MAX_AMOUNT:g} in magnitude (the bound of every real parameter)"
+    positive = any(isinstance(c, annotated_types.Gt) and c.gt == 0 for c in own)
+    if positive and isinstance(value, float) and 0 < value < MIN_POSITIVE:
+        return f"must be at least {MIN_POSITIVE:g} (the smallest positive real parameter)"
+    return None
 
 
 def field(default: Any = ..., *, unit: str, source: str, doc: str, **constraints: Any) -> Any:

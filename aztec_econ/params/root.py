@@ -1,8 +1,10 @@
 """The top-level `Params`: every section in one frozen, validated structure, and the rules that relate sections.
 
 Each section checks its own fields; the rules here span fields: the reward split sums to 1, the phases fit in the
-slot, each censored phase appears once, a RANDAO attack needs slots longer than its look-around, and a transaction
-fits in a block. Whether an input file named by a parameter (`environment.l1.price_file`) can be read is the model's
+slot, each censored phase appears once, a RANDAO attack needs slots longer than its look-around, a transaction
+fits in a block and a block holds at most `MAX_BLOCK_TXS` of them, a slot lasts at least a second, L1 block numbers
+stay below `MAX_L1_BLOCKS`, a vote window is at most `MAX_WINDOW_SLOTS`, and the market (`environment.circulating_supply`) can fund the stakes of the keys that
+register over the horizon. Whether an input file named by a parameter (`environment.l1.price_file`) can be read is the model's
 check (`aztec_econ.model.mechanisms.l1_prices.check_price_file`): parameters are plain data.
 """
 
@@ -23,6 +25,17 @@ from aztec_econ.params.fields import Group, validate_tree
 from aztec_econ.params.governance import Governance
 from aztec_econ.params.protocol import Protocol
 from aztec_econ.params.sim import Sim
+
+MAX_L1_BLOCKS = 2**52
+"""Largest L1 block number a run may reach (horizon plus entry, exit, RANDAO and finality delays): block numbers
+stay exact in float64 and far below the model's 'never' marker (2**60)."""
+MAX_WINDOW_SLOTS = 10**9
+"""Longest upgrade-vote window [slots] (window indices are 32-bit)."""
+MAX_BLOCK_TXS = 10**9
+"""Most transactions one block may hold (`protocol.block_capacity / environment.demand.tx_size`)."""
+REGISTRATION_SIGMAS = 8
+"""The market must fund the stakes of the expected registrations over the horizon plus this many standard
+deviations (Poisson): the chance that more keys register is below 1e-15."""
 
 
 class Params(Group):
@@ -75,6 +88,61 @@ def _relation_problems(p: Params) -> Iterator[str]:
         )
     yield from _attack_problems(p)
     yield from _economics_problems(p)
+    yield from _time_problems(p)
+    yield from _market_problems(p)
+
+
+def _time_problems(p: Params) -> Iterator[str]:
+    pr = p.protocol
+    slot_seconds = pr.slot_l1_blocks * pr.l1_block_seconds
+    if slot_seconds < 1:
+        yield (
+            f"protocol.l1_block_seconds = {pr.l1_block_seconds:g}: a slot (protocol.slot_l1_blocks = "
+            f"{pr.slot_l1_blocks} L1 blocks) must last at least 1 second; it lasts {slot_seconds:g} s"
+        )
+        return
+    spans = {
+        f"sim.slots = {p.sim.slots} (x protocol.slot_l1_blocks = {pr.slot_l1_blocks})": float(p.sim.slots)
+        * pr.slot_l1_blocks,
+        f"protocol.entry_period_days = {pr.entry_period_days:g}": pr.entry_period_days * pr.blocks_per_day,
+        f"protocol.exit_delay_days = {pr.exit_delay_days:g}": pr.exit_delay_days * pr.blocks_per_day,
+        f"protocol.randao_lag_l1_blocks = {pr.randao_lag_l1_blocks}": float(pr.randao_lag_l1_blocks),
+        f"environment.l1.finality_blocks = {p.environment.l1.finality_blocks}": float(
+            p.environment.l1.finality_blocks
+        ),
+    }
+    window = pr.upgrade_vote_window_days * pr.slots_per_day
+    if window > MAX_WINDOW_SLOTS:
+        yield (
+            f"protocol.upgrade_vote_window_days = {pr.upgrade_vote_window_days:g}: a vote window of {window:.3g} "
+            f"slots; at most {MAX_WINDOW_SLOTS:,}"
+        )
+    total = sum(spans.values())
+    if total > MAX_L1_BLOCKS:
+        largest = max(spans, key=lambda k: spans[k])
+        yield (
+            f"{largest}: spans {spans[largest]:.3g} L1 blocks; the horizon plus the entry, exit, RANDAO and "
+            f"finality delays ({total:.3g} L1 blocks) must be at most 2**52 = {MAX_L1_BLOCKS:.3g}"
+        )
+
+
+def _market_problems(p: Params) -> Iterator[str]:
+    seq = p.agents.sequencers
+    stake = p.protocol.minimum_stake
+    boost = seq.max_rate_multiplier if seq.profit_driven_entry_exit else 1.0
+    mean = boost * seq.registrations_per_day * p.sim.slots / p.protocol.slots_per_day
+    if mean <= 0 or stake <= 0:
+        return
+    keys = math.ceil(mean + REGISTRATION_SIGMAS * math.sqrt(mean))
+    supply = p.environment.circulating_supply
+    if keys * stake > supply:
+        yield (
+            f"environment.circulating_supply = {supply:g}: the market funds the stake of every key that registers, "
+            f"so it must hold at least {keys:,} keys x protocol.minimum_stake {stake:g} = {keys * stake:.4g} tokens "
+            f"(agents.sequencers.registrations_per_day = {seq.registrations_per_day:g} over sim.slots = "
+            f"{p.sim.slots}: the expected registrations plus {REGISTRATION_SIGMAS} standard deviations, not "
+            "counting stakes released by exits); raise it, or lower the registrations or the stake"
+        )
 
 
 def _economics_problems(p: Params) -> Iterator[str]:
@@ -83,6 +151,12 @@ def _economics_problems(p: Params) -> Iterator[str]:
         yield (
             f"environment.demand.tx_size = {d.tx_size}: a transaction must fit in a block "
             f"(protocol.block_capacity = {p.protocol.block_capacity})"
+        )
+    elif p.protocol.block_capacity / d.tx_size > MAX_BLOCK_TXS:
+        yield (
+            f"environment.demand.tx_size = {d.tx_size:g}: a block (protocol.block_capacity = "
+            f"{p.protocol.block_capacity:g}) may hold at most {MAX_BLOCK_TXS:,} transactions; it would hold "
+            f"{p.protocol.block_capacity / d.tx_size:.3g}"
         )
 
 

@@ -21,11 +21,14 @@ from typing import Any
 
 from nbformat import NotebookNode
 
+from aztec_econ.files import check_output_dir
+from aztec_econ.params import ParamsError
 from aztec_econ.publish.reports import (
     PARAMETER_ARGUMENT,
     ExecutedNotebook,
     execute_notebook,
     load_notebook,
+    parameter_problems,
     parse_value,
 )
 
@@ -112,8 +115,31 @@ def export_figures(
     return [out / n for n in names]
 
 
+def input_problems(inputs: list[Path], parameters: Mapping[str, Any]) -> list[str]:
+    """What makes the inputs of `figures` unusable before anything runs: a missing file, a directory, a report page
+    without its executed notebook beside it, parameters a notebook to run does not take."""
+    problems = []
+    for source in inputs:
+        if not source.exists():
+            problems.append(f"{source}: does not exist")
+        elif not source.is_file():
+            problems.append(f"{source}: is not a file")
+        elif source.suffix == ".html" and not source.with_suffix(".ipynb").is_file():
+            problems.append(f"{source}: no executed notebook {source.with_suffix('.ipynb').name} beside it")
+        elif source.suffix in (".py", ".ipynb") and parameters:
+            try:
+                problems += parameter_problems(source, load_notebook(source), parameters)
+            except Exception as err:  # jupytext and nbformat raise many kinds
+                problems.append(f"{source}: cannot be read as a notebook ({type(err).__name__})")
+    return problems
+
+
 def cmd_figures(args: argparse.Namespace) -> int:
     parameters = {n: parse_value(v) for n, v in args.parameters or ()}
+    problems = input_problems(list(args.inputs), parameters)
+    if problems:
+        raise ParamsError(problems, "figures inputs")
+    check_output_dir(args.out)
     failed = False
     for source in args.inputs:
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from aztec_econ.files import atomic_write
+from aztec_econ.files import replace_together
 
 INDEX_JSON = "index.json"
 INDEX_HTML = "index.html"
@@ -77,11 +77,18 @@ def read_index(out_dir: str | Path) -> list[ReportEntry]:
     return [ReportEntry.from_dict(item) for item in json.loads(path.read_text())]
 
 
-def write_index(out_dir: str | Path, entries: list[ReportEntry]) -> None:
-    """Write `index.json` and `index.html` (entries sorted by name, then id)."""
+def index_files(entries: list[ReportEntry]) -> dict[str, str]:
+    """The contents of `index.json` and `index.html` for `entries` (sorted by name, then id)."""
     entries = sorted(entries, key=lambda e: (e.name, e.id))
-    atomic_write(Path(out_dir) / INDEX_JSON, json.dumps([e.to_dict() for e in entries], indent=2) + "\n")
-    atomic_write(Path(out_dir) / INDEX_HTML, render_index(entries))
+    return {
+        INDEX_JSON: json.dumps([e.to_dict() for e in entries], indent=2) + "\n",
+        INDEX_HTML: render_index(entries),
+    }
+
+
+def write_index(out_dir: str | Path, entries: list[ReportEntry]) -> None:
+    """Write `index.json` and `index.html` (entries sorted by name, then id), together (`replace_together`)."""
+    replace_together(out_dir, index_files(entries))
 
 
 def update_index(out_dir: str | Path, add: ReportEntry, remove: tuple[str, ...] = ()) -> list[ReportEntry]:

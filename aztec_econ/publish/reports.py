@@ -12,14 +12,24 @@ Three building blocks, usable without the CLI (and from a Dask worker: nothing h
 
 `build_report(...)` chains them and maintains `out_dir/index.json` and `index.html` (`aztec_econ.publish.index`).
 A failed run never replaces an earlier good report of the same name unless `overwrite_failed` is set: it is written
-as `NAME.failed.html` beside it.
+as `NAME.failed.html` beside it. A report's page, executed notebook and index entry are replaced as a unit, under
+the index lock (`aztec_econ.files.replace_together`): a process killed at any moment leaves the old report or the
+new one, never a mix, and no partial files.
+
+Parameters are checked before a kernel starts (`parameter_problems`, `aztec-econ report`): papermill writes their
+names into code, so a name must be a Python identifier the notebook's `parameters` cell assigns, and each value must
+have its default's type; the model parameters they resolve to are validated as `setup` would.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime as dt
+import difflib
 import json
+import keyword
+import math
 import re
 import subprocess
 import sys
@@ -34,16 +44,17 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from aztec_econ.files import atomic_write
-from aztec_econ.params import PROJECT_ROOT
+from aztec_econ.files import atomic_write, check_output_dir, replace_together
+from aztec_econ.params import PROJECT_ROOT, ParamsError, parse_yaml, show_value
 from aztec_econ.publish.glue import GLUE_MIMETYPE, PARAMS_GLUE, read_glued
 from aztec_econ.publish.index import (
     ReportEntry,
     esc,
     format_value,
     headline_kpis,
+    index_files,
+    index_lock,
     read_index,
-    update_index,
 )
 
 KERNEL = "aztec-econ"
@@ -188,6 +199,11 @@ def execute_notebook(
     label = str(notebook) if isinstance(notebook, str | Path) else "<notebook node>"
     stem = name or (Path(notebook).stem if isinstance(notebook, str | Path) else "notebook")
     given = dict(parameters or {})
+    bad = [n for n in given if not is_parameter_name(n)]
+    if bad:  # papermill writes names into the injected cell as code
+        raise ValueError(
+            f"notebook parameter {bad[0][:60]!r}: not a Python identifier (names are written as code)"
+        )
     started, date = time.perf_counter(), _now()
     with tempfile.TemporaryDirectory(prefix="aztec-econ-nb-") as tmp:
         output = Path(tmp) / f"{stem}.ipynb"
@@ -222,6 +238,140 @@ def execute_notebook(
     if out_dir is not None:
         result.path = atomic_write(Path(out_dir) / f"{stem}.ipynb", raw)
     return result
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Notebook parameters, checked before a kernel starts
+
+
+@dataclass(frozen=True)
+class NotebookParameter:
+    """One assignment of a notebook's `parameters` cell: its name and its default (`literal`: the default is a
+    Python literal, so its type is known)."""
+
+    name: str
+    default: Any
+    literal: bool
+
+
+def is_parameter_name(name: Any) -> bool:
+    """Whether `name` may be a notebook parameter: a Python identifier that is not a keyword."""
+    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
+
+
+def notebook_parameters(nb: NotebookNode) -> dict[str, NotebookParameter]:
+    """The names the notebook's cell tagged `parameters` assigns, with their literal defaults, in order; nothing is
+    executed (the cell is parsed). Empty if there is no such cell."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            source = cell.source
+            break
+    else:
+        return {}
+    found: dict[str, NotebookParameter] = {}
+    for node in ast.parse(source).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        target = node.target if isinstance(node, ast.AnnAssign) else target
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        if not isinstance(target, ast.Name) or value is None:
+            continue
+        try:
+            default, literal = ast.literal_eval(value), True
+        except (ValueError, TypeError, SyntaxError):
+            default, literal = None, False
+        found[target.id] = NotebookParameter(target.id, default, literal)
+    return found
+
+
+def _type_problem(value: Any, default: Any) -> str | None:
+    """Why `value` cannot replace the literal `default` (None: it can). None defaults accept anything."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
+    if default is None:
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "must be true or false"
+    if isinstance(default, int):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "must be an integer"
+    if isinstance(default, float):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if number else "must be a number"
+    if isinstance(default, str):
+        return None if isinstance(value, str) else "must be a text"
+    if isinstance(default, dict):
+        return None if isinstance(value, dict) else "must be a mapping ({name: value, ...})"
+    if isinstance(default, list | tuple):
+        if not isinstance(value, list):
+            return "must be a list ([a, b, ...])"
+        kinds = {type(x) for x in default}
+        if len(kinds) == 1 and default:
+            for item in value:
+                problem = _type_problem(item, default[0])
+                if problem:
+                    return f"every element {problem}"
+    return None
+
+
+def parameter_problems(notebook: str | Path, nb: NotebookNode, given: Mapping[str, Any]) -> list[str]:
+    """Problems of `given` papermill parameters for `nb` (from `notebook`): names that are not identifiers or not
+    in its parameters cell (listing those), values whose type differs from the default's."""
+    declared = notebook_parameters(nb)
+    listing = (
+        ", ".join(f"{n} (default {show_value(p.default)})" if p.literal else n for n, p in declared.items())
+        or "none: it has no cell tagged 'parameters'"
+    )
+    problems = []
+    for name, value in given.items():
+        if not is_parameter_name(name):
+            problems.append(
+                f"-p {str(name)[:60]!r}: not a parameter name (a Python identifier); {notebook} takes: {listing}"
+            )
+        elif name not in declared:
+            hint = difflib.get_close_matches(name, list(declared), n=1)
+            guess = f"did you mean '{hint[0]}'? " if hint else ""
+            problems.append(
+                f"-p {name} = {show_value(value)}: {notebook} has no such parameter ({guess}it takes: {listing})"
+            )
+        elif declared[name].literal:
+            problem = _type_problem(value, declared[name].default)
+            if problem:
+                problems.append(
+                    f"-p {name} = {show_value(value)}: {problem} (the notebook's default is "
+                    f"{show_value(declared[name].default)})"
+                )
+    return problems
+
+
+def check_parameters(notebook: str | Path, given: Mapping[str, Any]) -> None:
+    """Raise `ParamsError` unless `given` are valid parameters of `notebook` (`parameter_problems`) and, where the
+    notebook takes `setup`'s parameters (`params_file`, `overrides`, `slots`, `runs`, `seed`), they resolve to valid
+    model parameters that fit in memory (`aztec_econ.publish.notebook.resolve_parameters`)."""
+    from aztec_econ.publish.notebook import resolve_parameters
+
+    try:
+        nb = load_notebook(notebook)
+    except Exception as err:  # jupytext and nbformat raise many kinds
+        raise ParamsError(
+            [f"notebook {notebook}: cannot be read as a notebook ({type(err).__name__})"]
+        ) from None
+    problems = parameter_problems(notebook, nb, given)
+    if problems:
+        raise ParamsError(problems, f"parameters of {notebook}")
+    declared = notebook_parameters(nb)
+    if not {"params_file", "overrides"} <= set(declared):
+        return
+    merged = {n: p.default for n, p in declared.items() if p.literal} | dict(given)
+    overrides = merged.get("overrides") or {}
+    params_file = merged.get("params_file")
+    if not isinstance(overrides, dict) or not (params_file is None or isinstance(params_file, str)):
+        return  # a notebook with other meanings for these names
+    resolve_parameters(
+        params_file,
+        overrides,
+        slots=merged.get("slots"),
+        runs=merged.get("runs"),
+        seed=merged.get("seed"),
+    )
 
 
 def package_version() -> str:
@@ -350,12 +500,43 @@ def build_report(
         raise ValueError(
             f"report name {stem!r}: use letters, digits, '.', '_' and '-' (not ending in '.failed')"
         )
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError(f"timeout = {timeout!r}: must be a positive number of seconds")
+    check_output_dir(out)
     executed = execute_notebook(notebook, given, timeout=timeout, name=stem)
-    report_id = _entry_id(stem, executed.ok, out, overwrite_failed)
     page = render_html(executed, title)
-    atomic_write(out / f"{report_id}.ipynb", executed.ipynb)
-    atomic_write(out / f"{report_id}.html", page)
-    entry = ReportEntry(
+    with index_lock(out):
+        report_id = _entry_id(stem, executed.ok, out, overwrite_failed)
+        entry = _entry(report_id, stem, notebook, title, given, executed)
+        stale = (f"{stem}.failed",) if report_id == stem else ()
+        publish_report(out, entry, page, executed.ipynb, remove=stale)
+    return entry
+
+
+def publish_report(
+    out: Path, entry: ReportEntry, page: str, ipynb: bytes = b"", remove: tuple[str, ...] = ()
+) -> None:
+    """Replace a report's page, executed notebook and index entry (and drop the reports `remove`) as a unit.
+    The caller holds `index_lock(out)`."""
+    entries = [e for e in read_index(out) if e.id != entry.id and e.id not in remove]
+    files: dict[str, str | bytes] = {entry.html: page, **index_files([*entries, entry])}
+    if entry.ipynb:
+        files[entry.ipynb] = ipynb
+    replace_together(out, files)
+    for old in remove:
+        for suffix in (".html", ".ipynb"):
+            (out / f"{old}{suffix}").unlink(missing_ok=True)
+
+
+def _entry(
+    report_id: str,
+    stem: str,
+    notebook: str | Path,
+    title: str | None,
+    given: dict[str, Any],
+    executed: ExecutedNotebook,
+) -> ReportEntry:
+    return ReportEntry(
         id=report_id,
         name=stem,
         title=title or notebook_title(executed.notebook, stem),
@@ -370,12 +551,6 @@ def build_report(
         version=package_version(),
         duration_s=round(executed.duration_s, 2),
     )
-    stale = (f"{stem}.failed",) if report_id == stem else ()
-    for old in stale:
-        for suffix in (".html", ".ipynb"):
-            (out / f"{old}{suffix}").unlink(missing_ok=True)
-    update_index(out, entry, remove=stale)
-    return entry
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -383,19 +558,56 @@ def build_report(
 
 
 def parse_value(text: str) -> Any:
-    """A `-p` value as YAML (numbers, booleans, lists, mappings), else the text itself."""
+    """A `-p` value as YAML (numbers, booleans, lists, mappings; a key given twice is an error), else the text."""
     import yaml
 
     try:
-        return yaml.safe_load(text) if text.strip() else text
-    except yaml.YAMLError:
+        return parse_yaml(text) if text.strip() else text
+    except yaml.YAMLError as err:
+        if "appears twice" in str(err):
+            raise ParamsError([f"-p value {text[:60]!r}: a key appears twice"]) from None
         return text
+
+
+def check_report_arguments(args: argparse.Namespace, parameters: dict[str, Any]) -> None:
+    """Everything `report` can check before a kernel starts (raises `ValueError`: `ParamsError`, `OutputPathError`):
+    the notebook, `--timeout`, `--name`, `--out`, `-f` (a valid parameter file) and the parameters (`check_parameters`,
+    which also validates the model parameters they resolve to)."""
+    from aztec_econ.files import InputFileError, read_text
+
+    if args.notebook.is_dir() or not args.notebook.exists():
+        raise ParamsError(
+            [f"notebook {args.notebook}: {'is a directory' if args.notebook.exists() else 'does not exist'}"]
+        )
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        raise ParamsError([f"--timeout {args.timeout:g}: must be a positive number of seconds (per cell)"])
+    stem = args.name or args.notebook.stem
+    if not _SAFE_NAME.fullmatch(stem) or stem.endswith(".failed"):
+        raise ParamsError(
+            [f"--name {stem[:60]!r}: use letters, digits, '.', '_' and '-' (not ending in '.failed')"]
+        )
+    check_output_dir(args.out)
+    if args.params_file is not None:
+        try:
+            read_text(args.params_file)
+        except InputFileError as err:
+            raise ParamsError([f"-f {err.path}: {err.problem}"]) from None
+    try:
+        check_parameters(args.notebook, parameters)
+    except SyntaxError as err:
+        raise ParamsError(
+            [f"notebook {args.notebook}: its parameters cell is not valid Python ({err.msg})"]
+        ) from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     parameters = {n: parse_value(v) for n, v in args.parameters or ()}
-    if not args.notebook.is_file():
-        print(f"error: no notebook {args.notebook}", file=sys.stderr)
+    if args.params_file is not None:
+        parameters["params_file"] = str(Path(args.params_file).resolve())
+    try:
+        check_report_arguments(args, parameters)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     try:
         entry = build_report(

@@ -11,8 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from aztec_econ.files import atomic_write
-from aztec_econ.publish.index import ReportEntry, esc, headline_kpis, update_index
+from aztec_econ.publish.index import ReportEntry, esc, headline_kpis, href, index_lock
 from aztec_econ.sweep.spec import SweepSpec
 from aztec_econ.sweep.store import PointRecord
 
@@ -25,15 +24,14 @@ def write_point_report(
     root: Path, spec: SweepSpec, record: PointRecord, executed: Any, notebook: Any
 ) -> None:
     """Write one point's executed notebook and its HTML report, and add it to the index."""
-    from aztec_econ.publish.reports import notebook_title, package_version, render_html
+    from aztec_econ.publish.reports import notebook_title, package_version, publish_report, render_html
 
     out = root / REPORTS
     report_id = f"{spec.name}-{record.id}"
     title = (
         f"{notebook_title(executed.notebook, Path(str(notebook)).stem)} · {spec.name} point {record.index}"
     )
-    atomic_write(out / f"{report_id}.ipynb", executed.ipynb)
-    atomic_write(out / f"{report_id}.html", render_html(executed, title))
+    page = render_html(executed, title)
     entry = ReportEntry(
         id=report_id,
         name=spec.name,
@@ -49,7 +47,8 @@ def write_point_report(
         version=package_version(),
         duration_s=round(executed.duration_s, 2),
     )
-    update_index(out, entry)
+    with index_lock(out):
+        publish_report(out, entry, page, executed.ipynb)
 
 
 def summary_html(spec: SweepSpec, summary: pd.DataFrame, records: list[PointRecord]) -> str:
@@ -68,9 +67,7 @@ def summary_html(spec: SweepSpec, summary: pd.DataFrame, records: list[PointReco
         f" Axes: <code>{esc(', '.join(spec.axes) or '(none)')}</code>.</p>",
     ]
     if not summary.empty:
-        table = kpi_table(summary)
-        table.index = [f'<a href="{esc(spec.name)}-{esc(i)}.html">{esc(i)}</a>' for i in table.index]
-        parts.append(table.to_html(escape=False, float_format=lambda v: f"{v:,.4g}", border=0))
+        parts.append(_table_html(kpi_table(summary), spec.name))
         plots = 0
         for parameter in swept_parameters(summary):
             for kpi in kpi_names(summary):
@@ -81,7 +78,7 @@ def summary_html(spec: SweepSpec, summary: pd.DataFrame, records: list[PointReco
                 plots += 1
     if failed:
         rows = "".join(
-            f'<tr><td><a href="{esc(spec.name)}-{esc(r.id)}.html">{esc(r.id)}</a></td>'
+            f'<tr><td><a href="{href(f"{spec.name}-{r.id}.html")}">{esc(r.id)}</a></td>'
             f"<td><pre>{esc((r.error or '').strip()[-2000:])}</pre></td></tr>"
             for r in failed
         )
@@ -96,15 +93,36 @@ def summary_html(spec: SweepSpec, summary: pd.DataFrame, records: list[PointReco
     )
 
 
+def _cell(value: Any) -> str:
+    """One table cell's text, escaped (swept values are user input: a price file path may hold markup)."""
+    if isinstance(value, float):
+        return esc(f"{value:,.4g}")
+    return esc(str(value))
+
+
+def _table_html(table: pd.DataFrame, sweep: str) -> str:
+    """The KPI table by point: every header and cell escaped; the point ids link to the point reports."""
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in table.columns)
+    rows = "".join(
+        f'<tr><th><a href="{href(f"{sweep}-{point}.html")}">{esc(str(point))}</a></th>'
+        + "".join(f"<td>{_cell(v)}</td>" for v in values)
+        + "</tr>"
+        for point, values in zip(table.index, table.itertuples(index=False), strict=True)
+    )
+    return (
+        f'<table class="dataframe"><thead><tr><th>point</th>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    )
+
+
 def write_sweep_report(
     root: Path, spec: SweepSpec, records: list[PointRecord], summary: pd.DataFrame
 ) -> None:
     """Write `SWEEP-summary.html` and link it from the index."""
-    from aztec_econ.publish.reports import package_version
+    from aztec_econ.publish.reports import package_version, publish_report
 
     out = root / REPORTS
     report_id = f"{spec.name}-summary"
-    atomic_write(out / f"{report_id}.html", summary_html(spec, summary, records))
+    page = summary_html(spec, summary, records)
     failed = sum(r.status == "failed" for r in records)
     entry = ReportEntry(
         id=report_id,
@@ -119,4 +137,5 @@ def write_sweep_report(
         error=f"{failed} point(s) failed" if failed else None,
         version=package_version(),
     )
-    update_index(out, entry)
+    with index_lock(out):
+        publish_report(out, entry, page)

@@ -6,9 +6,11 @@ must be importable module-level functions (they are pickled by reference) and re
 
 - `local`: `concurrent.futures.ProcessPoolExecutor` with the `forkserver` start method (workers fork from a clean
   server process that imported the model once: no inherited threads or client state, and no per-worker import
-  cost), `workers` processes (default: the cores this process may use).
+  cost), `workers` processes (default: the cores this process may use). Workers ignore Ctrl-C (the client handles
+  it and stops them) and exit when their client dies, however it dies (`_watch_client`).
 - `dask`: `distributed.Client(scheduler)`; without a scheduler address a `LocalCluster` of `workers` single-threaded
-  processes is started and torn down. Results travel back to the client: no shared file system is assumed.
+  processes is started and torn down. Results travel back to the client: no shared file system is assumed. A
+  scheduler that does not answer within `CONNECT_TIMEOUT_S` raises `ExecutorError` naming its address.
 - `inline`: each task runs in this process, one after the other, in submission order: no pool to start and nothing
   pickled, the fastest way to run a few short points (notebooks). Results are identical to the pool's (the same
   functions on the same inputs); a task's function need not be importable here.
@@ -16,8 +18,14 @@ must be importable module-level functions (they are pickled by reference) and re
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import select
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import TracebackType
@@ -27,6 +35,43 @@ EXECUTORS = ("local", "dask", "inline")
 Task = tuple[str, Callable[..., Any], tuple[Any, ...]]
 PRELOAD = ("aztec_econ.sweep.tasks", "aztec_econ.simulation", "aztec_econ.analysis.kpis")
 """Modules the local pool's fork server imports once; its workers fork from it with them loaded."""
+QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
+"""A warning filter for multiprocessing's resource tracker: after Ctrl-C terminates the workers it cleans up the pool's
+semaphores (nothing is left on the system) but warns that they 'leaked'; without the filter that line would follow the
+one-line interruption message."""
+CONNECT_TIMEOUT_S = 3.0
+"""Longest wait for a Dask scheduler to answer [seconds]."""
+
+
+class ExecutorError(RuntimeError):
+    """An executor that cannot start (a Dask scheduler that does not answer): the message names it and why."""
+
+
+def _watch_client(client_pid: int) -> None:
+    """Pool worker initializer: ignore Ctrl-C (the client stops the pool) and exit as soon as the client process
+    `client_pid` is gone (a thread waits on a pidfd, or polls once a second where there is none), so a killed
+    client leaves no workers (nor, through them, the fork server's resource tracker) behind."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def wait_for_exit() -> None:
+        try:
+            fd = os.pidfd_open(client_pid)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while True:
+                try:
+                    os.kill(client_pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=wait_for_exit, name="watch-client", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -65,12 +110,24 @@ class Executor:
             self.n_workers = self.workers or default_workers()
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(PRELOAD))
-            self._pool = ProcessPoolExecutor(self.n_workers, mp_context=context)
+            if (
+                QUIET_TRACKER not in sys.warnoptions
+            ):  # passed to the resource tracker when it starts (see above)
+                sys.warnoptions.append(QUIET_TRACKER)
+            self._pool = ProcessPoolExecutor(
+                self.n_workers, mp_context=context, initializer=_watch_client, initargs=(os.getpid(),)
+            )
             return self
         from distributed import Client, LocalCluster
 
         if self.scheduler:
-            self._client = Client(self.scheduler, timeout="30s")
+            try:
+                self._client = Client(self.scheduler, timeout=f"{CONNECT_TIMEOUT_S:g}s")
+            except (OSError, TimeoutError, ValueError, TypeError) as err:
+                raise ExecutorError(
+                    f"--scheduler {self.scheduler}: no Dask scheduler answered within {CONNECT_TIMEOUT_S:g} s "
+                    f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'no reply'})"
+                ) from None
         else:
             self._cluster = LocalCluster(
                 n_workers=self.workers or default_workers(),
@@ -87,7 +144,11 @@ class Executor:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=error is None, cancel_futures=True)
+            if error is not None:  # interrupted or failed: stop the running points now, not when they finish
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    with contextlib.suppress(OSError):
+                        process.terminate()
+            self._pool.shutdown(wait=True, cancel_futures=True)
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:

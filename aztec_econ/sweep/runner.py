@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import pandas as pd
 
-from aztec_econ.sweep.executors import EXECUTORS, Executor, Task
-from aztec_econ.sweep.spec import SweepPoint, SweepSpec, load_sweep
+from aztec_econ.sweep.executors import EXECUTORS, Executor, ExecutorError, Task, default_workers
+from aztec_econ.sweep.spec import SweepError, SweepPoint, SweepSpec, load_sweep
 from aztec_econ.sweep.store import PointRecord, Store
 from aztec_econ.sweep.tasks import PointOutcome, simulate_point
 
@@ -210,50 +210,77 @@ def run_sweep(
 ) -> SweepResult:
     """Run (or resume) a sweep into `out_dir`; see the module docstring. `workers` defaults to the core count
     (local) or the cluster's threads (dask with `scheduler`). `kind` says what each point computes (default: a
-    simulation). Messages go to `stream` (default: stderr)."""
+    simulation). Messages go to `stream` (default: stderr).
+
+    Before anything is written: the output directory is checked (`Store.check`: writable, not a file, not another
+    sweep's), the points to run must fit in memory on this machine (`memory_problems`, for as many at once as there
+    are local workers) and the executor must start (a Dask scheduler must answer). Then the directory's lock is
+    taken (`StoreError` if another sweep holds it). Ctrl-C stops the workers, writes the manifest and raises
+    `SweepInterrupted`; a point whose outputs cannot be written fails with that error and the others go on."""
     from tqdm import tqdm
 
     stream = stream or sys.stderr
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
     store = Store(out_dir)
+    store.check(spec.name)
     records = _records(spec, store, kind.name)
-    by_id = {r.id: r for r in records}
-    header: dict[str, Any] = {
-        "name": spec.name,
-        "sweep_file": str(spec.path) if spec.path else None,
-        "base": str(spec.base) if spec.base else None,
-        "axes": spec.axes,
-        **kind.header,
-        "executor": executor,
-        "started": _now(),
-    }
-    store.write_manifest(header, records)
-    todo = [p for p in spec.points if by_id[p.id].status != "done"]
-    skipped = len(records) - len(todo)
-    print(f"sweep {spec.name}: {len(records)} points, {skipped} already done", file=stream, flush=True)
-    done = failed = 0
-    if todo:
-        with Executor(executor, workers, scheduler) as pool:
+    todo_ids = {r.id for r in records if r.status != "done"}
+    if todo_ids and executor != "dask":
+        _check_memory(spec, todo_ids, 1 if executor == "inline" else workers or default_workers())
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(Executor(executor, workers, scheduler)) if todo_ids else None
+        store.open(spec.name)
+        stack.callback(store.close)
+        records = _records(spec, store, kind.name)  # under the lock: what the directory holds now
+        by_id = {r.id: r for r in records}
+        header: dict[str, Any] = {
+            "name": spec.name,
+            "sweep_file": str(spec.path) if spec.path else None,
+            "base": str(spec.base) if spec.base else None,
+            "axes": spec.axes,
+            **kind.header,
+            "executor": executor,
+            "started": _now(),
+        }
+        store.write_manifest(header, records)
+        todo = [p for p in spec.points if by_id[p.id].status != "done"]
+        skipped = len(records) - len(todo)
+        print(f"sweep {spec.name}: {len(records)} points, {skipped} already done", file=stream, flush=True)
+        done = failed = 0
+        if todo and pool is not None:
             header["workers"] = pool.n_workers
-            estimate(spec, todo, pool.n_workers, stream, probe)
-            bar = tqdm(total=len(todo), unit="point", file=stream, disable=not progress, dynamic_ncols=True)
-            last_write = time.monotonic()
-            for key, outcome in pool.run([_task(kind, spec, p) for p in todo]):
-                record = by_id[key]
-                _finish(store, record, outcome, spec, kind)
-                done += record.status == "done"
-                failed += record.status == "failed"
-                bar.update()
-                bar.set_postfix(failed=failed, refresh=False)
-                if time.monotonic() - last_write >= MANIFEST_INTERVAL_S:
+            bar = None
+            try:
+                estimate(spec, todo, pool.n_workers, stream, probe)
+                bar = tqdm(
+                    total=len(todo), unit="point", file=stream, disable=not progress, dynamic_ncols=True
+                )
+                last_write = time.monotonic()
+                for key, outcome in pool.run([_task(kind, spec, p) for p in todo]):
+                    record = by_id[key]
+                    _finish(store, record, outcome, spec, kind)
+                    done += record.status == "done"
+                    failed += record.status == "failed"
+                    bar.update()
+                    bar.set_postfix(failed=failed, refresh=False)
+                    if time.monotonic() - last_write >= MANIFEST_INTERVAL_S:
+                        with contextlib.suppress(OSError):  # a lagging manifest loses nothing (see above)
+                            store.write_manifest(header, records)
+                        last_write = time.monotonic()
+            except KeyboardInterrupt:
+                if bar is not None:
+                    bar.close()
+                header["interrupted"] = _now()
+                with contextlib.suppress(OSError):
                     store.write_manifest(header, records)
-                    last_write = time.monotonic()
+                finished = sum(r.status == "done" for r in records)
+                raise SweepInterrupted(spec.name, finished, len(records), store.root) from None
             bar.close()
-    header["finished"] = _now()
-    store.write_manifest(header, records)
-    summary = store.write_summary(records)
-    if kind.after_sweep is not None:
-        kind.after_sweep(store.root, spec, records, summary)
+        header["finished"] = _now()
+        store.write_manifest(header, records)
+        summary = store.write_summary(records)
+        if kind.after_sweep is not None:
+            kind.after_sweep(store.root, spec, records, summary)
     print(
         f"sweep {spec.name}: done {done}, failed {failed}, skipped {skipped} (already done) -> {store.root}",
         file=stream,
@@ -264,6 +291,32 @@ def run_sweep(
             first = (record.error or "").strip().splitlines()
             print(f"  failed {record.id} ({_label(record)}): {first[-1] if first else '?'}", file=stream)
     return SweepResult(store.root, done, failed, skipped, summary, records)
+
+
+def _check_memory(spec: SweepSpec, todo: set[str], workers: int) -> None:
+    """Raise `SweepError` if the largest point to run, `workers` of them at once, cannot fit in this machine's
+    memory (`aztec_econ.simulation.memory_problems`)."""
+    from aztec_econ.simulation import memory_estimate, memory_problems
+
+    points = [p for p in spec.points if p.id in todo]
+    largest = max(points, key=lambda p: sum(part.bytes for part in memory_estimate(p.params)))
+    copies = max(1, min(workers, len(points)))
+    problems = memory_problems(
+        largest.params, copies=copies, where=f"point {largest.index} ({largest.label()})"
+    )
+    if problems:
+        raise SweepError(problems, f"sweep {spec.name}")
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: the workers were stopped and the manifest written; rerunning resumes."""
+
+    def __init__(self, name: str, done: int, total: int, out_dir: Path) -> None:
+        self.name, self.done, self.total, self.out_dir = name, done, total, out_dir
+        super().__init__(
+            f"interrupted: {done} of {total} points done; rerun the same command to resume (sweep {name} in "
+            f"{out_dir})"
+        )
 
 
 class SweepFailed(RuntimeError):
@@ -348,7 +401,11 @@ def _finish(store: Store, record: PointRecord, outcome: Any, spec: SweepSpec, ki
     per_run.insert(0, "point_id", record.id)
     aggregated = outcome.aggregated.copy()
     aggregated.insert(0, "point_id", record.id)
-    store.write_point(record.id, per_run, aggregated)
+    try:
+        store.write_point(record.id, per_run, aggregated)
+    except OSError as err:  # disk full, permissions changed: this point fails, the sweep goes on
+        record.status, record.error = "failed", f"writing the point's outputs: {type(err).__name__}: {err}"
+        return
     record.status, record.error = "done", None
     record.extra = dict(outcome.extra)
 
@@ -371,19 +428,33 @@ def cmd_sweep(args: argparse.Namespace, kind: PointKind | Callable[[], PointKind
             "error: --workers needs --executor local or dask (inline runs in this process)", file=sys.stderr
         )
         return 2
+    from aztec_econ.files import check_output_dir
     from aztec_econ.params import parse_override
 
     overrides = dict(parse_override(p) for p in args.overrides or ())
     spec = load_sweep(args.file, overrides)
-    result = run_sweep(
-        spec,
-        args.out,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        kind=kind() if callable(kind) else kind,
-        progress=not args.no_progress,
-    )
+    check_output_dir(args.out)
+    try:
+        result = run_sweep(
+            spec,
+            args.out,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            kind=kind() if callable(kind) else kind,
+            progress=not args.no_progress,
+        )
+    except SweepInterrupted as stop:
+        print(stop, file=sys.stderr)
+        return 130
+    except ExecutorError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # the manifest or the summaries could not be written
+        print(
+            f"error: writing the sweep's outputs in {args.out}: {type(err).__name__}: {err}", file=sys.stderr
+        )
+        return 1
     return 0 if result.ok else 1
 
 

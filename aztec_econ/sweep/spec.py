@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,7 +46,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from aztec_econ.params import (  # the dotted-name helpers are shared with parameter files
     BASELINE,
@@ -56,6 +56,7 @@ from aztec_econ.params import (  # the dotted-name helpers are shared with param
     flatten,
     load_tree,
     parse_params,
+    read_yaml_file,
     show_value,
 )
 
@@ -65,6 +66,8 @@ ID_LENGTH = 16
 _KEYS = {"name", "base", "runs", "seed", "overrides", "grid", "zip", "sample", "description"}
 _SAMPLE_KEYS = {"method", "n", "bounds"}
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+MAX_POINTS = 100_000
+"""Most points one sweep may expand to (every point is validated in memory before anything runs)."""
 
 
 class SweepError(ParamsError):
@@ -137,12 +140,7 @@ def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> 
     are applied to every point after the file's own, e.g. `{"sim.slots": 288}` for a quick look."""
     path = Path(path).resolve()
     origin = f"sweep {path}"
-    if not path.is_file():
-        raise SweepError([f"file {path}: does not exist"], origin)
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise SweepError([f"file {path}: not valid YAML ({err})"], origin) from err
+    data = read_yaml_file(path, origin, SweepError) or {}
     if not isinstance(data, Mapping):
         raise SweepError([f"the top level must be a mapping, not {type(data).__name__}"], origin)
     if overrides:
@@ -187,6 +185,7 @@ def parse_sweep(
     if runs is not None:  # an explicit `sim.runs` override wins
         flat_overrides = {"sim.runs": runs, **flat_overrides}
     apply_dotted(tree, flat_overrides)
+    _check_size(grid, zips, sample, origin)
     rows = [*_factors(grid, zips, sample, seed)]
     points = _validate(tree, rows, origin)
     return SweepSpec(
@@ -255,6 +254,7 @@ def grid_spec(
     if runs is not None:
         flat_overrides = {"sim.runs": runs, **flat_overrides}
     apply_dotted(tree, flat_overrides)
+    _check_size(axes, zip_groups, None, origin)
     return SweepSpec(
         name=name,
         base=base_path,
@@ -346,21 +346,37 @@ def _sample(value: Any, problems: list[str]) -> Sample | None:
     if method not in ("lhs", "random"):
         problems.append(f"sample.method = {show_value(method)}: must be 'lhs' or 'random'")
     n = value.get("n")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        problems.append(f"sample.n = {show_value(n)}: must be an integer >= 1")
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_POINTS:
+        problems.append(f"sample.n = {show_value(n)}: must be an integer from 1 to {MAX_POINTS:,}")
     bounds: dict[str, tuple[float, float]] = {}
-    for name, pair in _mapping(value.get("bounds"), "sample.bounds", problems).items():
+    given = _mapping(value.get("bounds"), "sample.bounds", problems)
+    for name, pair in given.items():
         numbers = isinstance(pair, list) and len(pair) == 2
         numbers = numbers and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)
-        if not numbers or pair[0] > pair[1]:
+        if not numbers or not all(math.isfinite(x) for x in pair) or pair[0] > pair[1]:
             problems.append(
-                f"sample.bounds.{name} = {show_value(pair)}: must be [low, high] numbers with low <= high"
+                f"sample.bounds.{name} = {show_value(pair)}: must be [low, high] finite numbers with low <= high"
             )
         else:
             bounds[name] = (pair[0], pair[1])
-    if not bounds:
+    if not given:
         problems.append("sample.bounds: needs at least one dotted name with [low, high]")
     return Sample(str(method), int(n), bounds) if isinstance(n, int) else None
+
+
+def _check_size(
+    grid: Mapping[str, list[Any]], zips: Sequence[Mapping[str, list[Any]]], sample: Sample | None, origin: str
+) -> None:
+    """Raise `SweepError` if the axes expand to more than `MAX_POINTS` points (before expanding them)."""
+    sizes = [len(v) for v in grid.values()] + [len(next(iter(g.values()))) for g in zips]
+    sizes += [sample.n] if sample is not None else []
+    count = math.prod(sizes)
+    if count > MAX_POINTS:
+        shown = " x ".join(f"{n:,}" for n in sizes)
+        raise SweepError(
+            [f"grid, zip and sample: {shown} = {count:,} points; a sweep may have at most {MAX_POINTS:,}"],
+            origin,
+        )
 
 
 def _factors(
@@ -381,7 +397,7 @@ def _factors(
 def _validate(tree: Mapping[str, Any], rows: Sequence[dict[str, Any]], origin: str) -> tuple[SweepPoint, ...]:
     import copy
 
-    from aztec_econ.model.mechanisms.l1_prices import check_price_file
+    from aztec_econ.simulation import price_file_problems
 
     problems: list[str] = []
     points: list[SweepPoint] = []
@@ -391,7 +407,9 @@ def _validate(tree: Mapping[str, Any], rows: Sequence[dict[str, Any]], origin: s
         try:
             apply_dotted(point_tree, values)
             params = parse_params(point_tree)
-            check_price_file(params)  # input files are the model's to read: parameters are plain data
+            files = price_file_problems(params)  # input files are checked here: parameters are plain data
+            if files:
+                raise ParamsError(files)
         except ParamsError as err:
             label = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "(base)"
             problems += [f"point {index} ({label}): {p}" for p in err.problems]

@@ -2,6 +2,7 @@
 
 ```
 OUT/
+  .sweep.lock              held (flock) while a sweep writes here: the pid, sweep name and start of the holder
   manifest.json            every point: id, index, swept values, parameters, status, error, timing (atomic rewrite)
   points/<id>.parquet      per-run KPIs of one point (one row per Monte Carlo run; columns point_id, run, KPIs)
   aggregates/<id>.parquet  KPIs of one point aggregated over runs (point_id, kpi, mean, std, ci_low, ci_high, n)
@@ -10,26 +11,43 @@ OUT/
 
 Only the client process writes here (workers return their results), every file goes through a temporary file in
 the same directory and `os.replace`, and a point's `points/<id>.parquet` is written last: its presence is what marks
-the point done, so a process killed at any moment loses no completed point even if the manifest lags behind.
+the point done, so a process killed at any moment loses no completed point even if the manifest lags behind. The
+two summaries are replaced together (`aztec_econ.files.replace_together`), so they never disagree.
+
+`Store(out_dir)` only reads; `Store.open(name)` checks the directory (writable; not a file; not another sweep's
+directory or some unrelated non-empty one), creates it and takes its lock: a second sweep into it while the first
+runs fails with `StoreError` naming the holder. The lock is the kernel's (`fcntl.flock`): a sweep that dies releases
+it, so rerunning the same sweep resumes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
 import io
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
-from aztec_econ.files import atomic_write
+from aztec_econ.files import OutputPathError, atomic_write, check_output_dir, replace_together
 
 MANIFEST = "manifest.json"
 POINTS = "points"
 AGGREGATES = "aggregates"
 SUMMARY = "summary"
+LOCK = ".sweep.lock"
 STATUSES = ("pending", "done", "failed")
+OWN_ENTRIES = {MANIFEST, POINTS, AGGREGATES, f"{SUMMARY}.parquet", f"{SUMMARY}.csv", LOCK, "reports"}
+"""What a sweep directory holds; a non-empty directory with anything else and no manifest is not a sweep's."""
+
+
+class StoreError(OutputPathError):
+    """The output directory cannot take this sweep: locked by a running sweep, another sweep's, or unrelated."""
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -57,12 +75,70 @@ class PointRecord:
 
 
 class Store:
-    """Reads and writes one sweep's output directory (client side only)."""
+    """Reads and writes one sweep's output directory (client side only); writes need `open` first."""
 
     def __init__(self, out_dir: str | Path) -> None:
         self.root = Path(out_dir)
-        (self.root / POINTS).mkdir(parents=True, exist_ok=True)
-        (self.root / AGGREGATES).mkdir(parents=True, exist_ok=True)
+        self._lock: IO[str] | None = None
+
+    def check(self, name: str) -> None:
+        """Raise `OutputPathError` (or `StoreError`) unless sweep `name` may write here; writes nothing."""
+        check_output_dir(self.root)
+        if not self.root.is_dir():
+            return
+        for sub in (POINTS, AGGREGATES):
+            if (self.root / sub).exists():
+                check_output_dir(self.root / sub, option="--out")
+        for entry in (MANIFEST, f"{SUMMARY}.parquet", f"{SUMMARY}.csv", LOCK):
+            if (self.root / entry).is_dir():
+                raise StoreError(f"--out {self.root}: {entry} is a directory; the sweep writes a file there")
+        manifest = self.read_manifest()
+        if manifest:
+            other = manifest.get("name")
+            if other != name:
+                raise StoreError(
+                    f"--out {self.root}: holds the results of sweep {other!r}, not {name!r}; a directory holds one "
+                    "sweep (rerun that sweep to resume it, or give another --out)"
+                )
+        elif set(os.listdir(self.root)) - OWN_ENTRIES:
+            raise StoreError(
+                f"--out {self.root}: is a non-empty directory that holds no sweep (no {MANIFEST}); give a new or "
+                "empty directory"
+            )
+
+    def open(self, name: str) -> None:
+        """Check the directory for sweep `name` (`check`), create it and take its lock (held until `close`)."""
+        self.check(name)
+        for sub in (POINTS, AGGREGATES):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        handle = open(self.root / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreError(
+                f"--out {self.root}: another sweep is writing into it ({holder}); wait for it to finish or give "
+                "another --out (a sweep that died releases the lock: rerunning it resumes)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        handle.write(f"pid {os.getpid()}, sweep {name!r}, since {started}\n")
+        handle.flush()
+        self._lock = handle
+        self.check(name)  # the holder before us may have changed it
+
+    def close(self) -> None:
+        """Release the lock (also released by the kernel when the process dies)."""
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                self._lock.seek(0)
+                self._lock.truncate()
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
 
     def point_path(self, point_id: str) -> Path:
         return self.root / POINTS / f"{point_id}.parquet"
@@ -111,6 +187,8 @@ class Store:
                 row[f"{kpi}_ci_high"] = stats["ci_high"]
             rows.append(row)
         summary = pd.DataFrame(rows)
-        atomic_write(self.root / f"{SUMMARY}.parquet", parquet_bytes(summary))
-        atomic_write(self.root / f"{SUMMARY}.csv", summary.to_csv(index=False))
+        replace_together(
+            self.root,
+            {f"{SUMMARY}.parquet": parquet_bytes(summary), f"{SUMMARY}.csv": summary.to_csv(index=False)},
+        )
         return summary
