@@ -1,4 +1,4 @@
-"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep, docs.
+"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep, analyze, docs.
 
 Exit codes: 0 success, 1 a run failed, 2 invalid parameters or usage.
 """
@@ -27,6 +27,7 @@ from aztec_econ.params import (
 from aztec_econ.publish.figures import register_cli as register_figures
 from aztec_econ.publish.notebook_sweep import register_sweep_cli as register_sweep
 from aztec_econ.publish.reports import register_cli as register_reports
+from aztec_econ.sweep.analysis import register_cli as register_analyze
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_reports(sub)
     register_figures(sub)
     register_sweep(sub)
+    register_analyze(sub)
     return parser
 
 

@@ -207,10 +207,13 @@ def run_sweep(
     progress: bool = True,
     probe: bool = True,
     stream: TextIO | None = None,
+    pool: Executor | None = None,
 ) -> SweepResult:
     """Run (or resume) a sweep into `out_dir`; see the module docstring. `workers` defaults to the core count
     (local) or the cluster's threads (dask with `scheduler`). `kind` says what each point computes (default: a
-    simulation). Messages go to `stream` (default: stderr)."""
+    simulation). Messages go to `stream` (default: stderr). `pool`: an executor already entered, used instead of
+    starting one (a caller that runs several sweeps in a row, such as `aztec_econ.sweep.optimize`, starts its pool
+    once; `executor`, `workers` and `scheduler` are then ignored)."""
     from tqdm import tqdm
 
     stream = stream or sys.stderr
@@ -223,22 +226,26 @@ def run_sweep(
         "sweep_file": str(spec.path) if spec.path else None,
         "base": str(spec.base) if spec.base else None,
         "axes": spec.axes,
+        "sample": spec.sample.header(spec.seed) if spec.sample is not None else None,
         **kind.header,
-        "executor": executor,
+        "executor": pool.kind if pool is not None else executor,
         "started": _now(),
     }
+    if spec.design is not None:
+        store.write_design(spec.design)
     store.write_manifest(header, records)
     todo = [p for p in spec.points if by_id[p.id].status != "done"]
     skipped = len(records) - len(todo)
     print(f"sweep {spec.name}: {len(records)} points, {skipped} already done", file=stream, flush=True)
     done = failed = 0
     if todo:
-        with Executor(executor, workers, scheduler) as pool:
-            header["workers"] = pool.n_workers
-            estimate(spec, todo, pool.n_workers, stream, probe)
+        context = contextlib.nullcontext(pool) if pool is not None else Executor(executor, workers, scheduler)
+        with context as active:
+            header["workers"] = active.n_workers
+            estimate(spec, todo, active.n_workers, stream, probe)
             bar = tqdm(total=len(todo), unit="point", file=stream, disable=not progress, dynamic_ncols=True)
             last_write = time.monotonic()
-            for key, outcome in pool.run([_task(kind, spec, p) for p in todo]):
+            for key, outcome in active.run([_task(kind, spec, p) for p in todo]):
                 record = by_id[key]
                 _finish(store, record, outcome, spec, kind)
                 done += record.status == "done"
