@@ -1,4 +1,5 @@
-"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep, analyze, docs.
+"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep, analyze, optimize,
+docs.
 
 Exit codes: 0 success, 1 a run failed, 2 invalid parameters or usage.
 """
@@ -28,6 +29,7 @@ from aztec_econ.publish.figures import register_cli as register_figures
 from aztec_econ.publish.notebook_sweep import register_sweep_cli as register_sweep
 from aztec_econ.publish.reports import register_cli as register_reports
 from aztec_econ.sweep.analysis import register_cli as register_analyze
+from aztec_econ.sweep.optimize import register_cli as register_optimize
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
@@ -155,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_figures(sub)
     register_sweep(sub)
     register_analyze(sub)
+    register_optimize(sub)
     return parser
 
 
