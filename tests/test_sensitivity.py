@@ -23,9 +23,10 @@ from aztec_econ.analysis.sensitivity import (
     sobol_indices,
 )
 from aztec_econ.cli import main
+from aztec_econ.params import load_params
 from aztec_econ.sweep.analysis import scenarios, sensitivity
 from aztec_econ.sweep.runner import run_sweep
-from aztec_econ.sweep.spec import Sample, SweepError, design_matrix, load_sweep, sample_rows
+from aztec_econ.sweep.spec import Sample, SweepError, design_matrix, load_sweep, sample_rows, sample_spec
 
 OFFLINE = "agents.sequencers.offline_probability"
 INERT = "governance.ramp_days"
@@ -61,6 +62,23 @@ def test_a_sobol_sample_gives_n_times_d_plus_2_seeded_rows_each_mapped_to_its_po
     other = load_sweep(write_sweep(tmp_path, seed=6, sample={"method": "sobol", "n": 8, "bounds": bounds}))
     assert again.design is not None and other.design is not None
     assert again.design.equals(design) and not other.design[OFFLINE].equals(design[OFFLINE])
+
+
+def test_sample_spec_builds_in_python_the_design_a_sweep_file_gives(tmp_path: Path) -> None:
+    bounds = {OFFLINE: [0.0, 0.5], INERT: [0.0, 30.0]}
+    body = {"name": "s", "runs": 2, "seed": 9, "overrides": SMALL}
+    from_file = load_sweep(
+        write_sweep(tmp_path, **body, sample={"method": "sobol", "n": 4, "bounds": bounds})
+    )
+    params = load_params(overrides={**SMALL, "sim.runs": 2})
+    in_python = sample_spec(
+        params, Sample("sobol", 4, {k: (lo, hi) for k, (lo, hi) in bounds.items()}), seed=9
+    )
+    assert from_file.design is not None and in_python.design is not None
+    pd.testing.assert_frame_equal(in_python.design, from_file.design)
+    assert [p.id for p in in_python.points] == [p.id for p in from_file.points]
+    with pytest.raises(SweepError, match="power of 2"):
+        sample_spec(params, Sample("sobol", 3, {OFFLINE: (0.0, 0.5)}))
 
 
 def test_a_morris_sample_gives_trajectories_moving_one_parameter_a_grid_step_at_a_time() -> None:

@@ -46,6 +46,7 @@ In Python, `grid_spec(base, grid, zips=..., points=...)` builds the same `SweepS
 
 ```python
 spec = grid_spec(params, {"attacks.randao.strategy": ["none", "reroll"], "attacks.randao.l1_proposer_share": [0.1]})
+spec = sample_spec(params, Sample("morris", 10, {"agents.sequencers.offline_probability": (0.0, 0.3)}), seed=1)
 ```
 """
 
@@ -245,12 +246,7 @@ def parse_sweep(
     apply_dotted(tree, flat_overrides)
     rows = [*_factors(grid, zips, sample, seed)]
     points, row_ids = _validate(tree, rows, origin)
-    design = None
-    if sample is not None and sample.method in DESIGN_METHODS:
-        matrix = design_matrix(sample, seed)
-        design = pd.DataFrame(matrix, columns=list(sample.bounds))
-        design.insert(0, "point_id", row_ids)
-        design.insert(0, "row", np.arange(len(design)))
+    design = _design(sample, seed, row_ids)
     return SweepSpec(
         name=name,
         base=base_path,
@@ -329,6 +325,68 @@ def grid_spec(
         sample=None,
         points=_validate(tree, [*_factors(axes, zip_groups, None, 0)], origin)[0],
     )
+
+
+def sample_spec(
+    base: Params | str | Path | None,
+    sample: Sample,
+    *,
+    seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
+    name: str = "sample",
+) -> SweepSpec:
+    """A sampled sweep built in Python, as a file's `sample:` block with no other axis gives (a `sobol` or `morris`
+    design keeps its rows as `SweepSpec.design`): `base` a `Params` or a parameter file (None: the baseline),
+    `overrides` (dotted) for every point, `seed` for the draws. What notebooks use for sensitivity analyses."""
+    problems: list[str] = []
+    checked = _sample(
+        {
+            "method": sample.method,
+            "bounds": {k: list(v) for k, v in sample.bounds.items()},
+            **(
+                {"trajectories": sample.n, "levels": sample.levels}
+                if sample.method == "morris"
+                else {"n": sample.n}
+            ),
+        },
+        problems,
+    )
+    if not _NAME.fullmatch(name):
+        problems.append(f"name = {show_value(name)}: letters, digits, '.', '_' and '-'")
+    origin = f"sweep {name}"
+    if problems or checked is None:
+        raise SweepError(problems, origin)
+    base_path: Path | None = None
+    if isinstance(base, Params):
+        tree = base.model_dump(mode="python")
+    else:
+        base_path = Path(base if base is not None else BASELINE).resolve()
+        tree = load_tree(base_path)
+    flat_overrides = dict(overrides or {})
+    apply_dotted(tree, flat_overrides)
+    points, row_ids = _validate(tree, [*_factors({}, [], checked, seed)], origin)
+    return SweepSpec(
+        name=name,
+        base=base_path,
+        runs=None,
+        seed=seed,
+        overrides=flat_overrides,
+        grid={},
+        zips=[],
+        sample=checked,
+        points=points,
+        design=_design(checked, seed, row_ids),
+    )
+
+
+def _design(sample: Sample | None, seed: int, row_ids: Sequence[str]) -> pd.DataFrame | None:
+    """A design sample's rows (see `SweepSpec.design`); None for other samples."""
+    if sample is None or sample.method not in DESIGN_METHODS:
+        return None
+    design = pd.DataFrame(design_matrix(sample, seed), columns=list(sample.bounds))
+    design.insert(0, "point_id", list(row_ids))
+    design.insert(0, "row", np.arange(len(design)))
+    return design
 
 
 def _listed(values: Any) -> Any:
