@@ -61,7 +61,12 @@ def pareto_front(trials: pd.DataFrame, x: str, y: str, directions: Sequence[str]
     )
     complete = trials[trials["state"] == "COMPLETE"]
     groups = [
-        ("Pareto front", complete[complete["pareto"]].sort_values(f"{x}_mean"), "lines+markers", COLOURWAY[0]),
+        (
+            "Pareto front",
+            complete[complete["pareto"]].sort_values(f"{x}_mean"),
+            "lines+markers",
+            COLOURWAY[0],
+        ),
         ("feasible", complete[complete["feasible"] & ~complete["pareto"]], "markers", COLOURWAY[5]),
         ("infeasible", complete[~complete["feasible"]], "markers", COLOURWAY[3]),
     ]
