@@ -63,7 +63,7 @@ import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -499,7 +499,6 @@ class OptimizeResult:
     best: dict[str, Any]
     evaluated: int = 0
     seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
 
 def _trial_values(spec: StudySpec, trial: Any) -> dict[str, Any]:
@@ -528,21 +527,29 @@ def optimize(
     running = optuna.trial.TrialState.RUNNING
     start = time.perf_counter()
     evaluated = 0
-    have = len(study.get_trials(deepcopy=False))
-    print(f"study {spec.name}: {have} trials in {root / STORAGE}, target {trials}", file=stream, flush=True)
-    with Executor(executor, workers, scheduler) as pool:
-        while True:
-            existing = study.get_trials(deepcopy=False)
-            end = study.user_attrs.get(_BATCH_END)
-            in_flight = [t for t in existing if t.state == running]
-            if end is None or (len(existing) >= end and not in_flight):
-                if len(existing) >= trials:
-                    break
-                end = min(len(existing) + spec.batch, trials)
-                study.set_user_attr(_BATCH_END, end)
-            batch = _ask_batch(spec, study, int(end))
-            evaluated += _evaluate_batch(spec, study, batch, root, pool, stream)
-            _write_outputs(spec, study, root)
+    existing = study.get_trials(deepcopy=False)
+    in_flight = any(t.state == running for t in existing)
+    print(
+        f"study {spec.name}: {len(existing)} trials in {root / STORAGE}"
+        + (" (a batch in flight)" if in_flight else "")
+        + f", target {trials}",
+        file=stream,
+        flush=True,
+    )
+    if in_flight or len(existing) < trials:  # else finished: no pool to start
+        with Executor(executor, workers, scheduler) as pool:
+            while True:
+                existing = study.get_trials(deepcopy=False)
+                end = study.user_attrs.get(_BATCH_END)
+                in_flight = any(t.state == running for t in existing)
+                if end is None or (len(existing) >= end and not in_flight):
+                    if len(existing) >= trials:
+                        break
+                    end = min(len(existing) + spec.batch, trials)
+                    study.set_user_attr(_BATCH_END, end)
+                batch = _ask_batch(spec, study, int(end))
+                evaluated += _evaluate_batch(spec, study, batch, root, pool, stream)
+                _write_outputs(spec, study, root)
     result = _write_outputs(spec, study, root)
     result.evaluated = evaluated
     result.seconds = time.perf_counter() - start
