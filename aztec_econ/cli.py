@@ -1,4 +1,5 @@
-"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep, docs.
+"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep, analyze, optimize,
+docs.
 
 Exit codes: 0 success, 1 a run failed, 2 invalid parameters, input files, output paths or usage (nothing ran and
 nothing was written), 130 interrupted (Ctrl-C). Every error is one message naming the field or file, the value and
@@ -30,6 +31,8 @@ from aztec_econ.params import (
 from aztec_econ.publish.figures import register_cli as register_figures
 from aztec_econ.publish.notebook_sweep import register_sweep_cli as register_sweep
 from aztec_econ.publish.reports import register_cli as register_reports
+from aztec_econ.sweep.analysis import register_cli as register_analyze
+from aztec_econ.sweep.optimize import register_cli as register_optimize
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
@@ -157,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_reports(sub)
     register_figures(sub)
     register_sweep(sub)
+    register_analyze(sub)
+    register_optimize(sub)
     return parser
 
 

@@ -33,7 +33,7 @@ def test_every_notebook_is_tested() -> None:
     tested |= {"03_rewards_bonds_and_slashing", "10_sweep_analysis"}
     tested |= {"04_randao_bias", "05_l1_censorship", "06_governance_upgrade_votes"}
     tested |= {"07_fee_mechanisms", "08_prover_market_and_profitability", "09_confirmation_times"}
-    tested |= {"13_phase_lengths"}
+    tested |= {"11_sensitivity", "12_mechanism_search", "13_phase_lengths"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
@@ -364,3 +364,28 @@ def test_phase_lengths_match_the_deadline_and_censorship_closed_forms() -> None:
     for key in ("shortest", "longest"):
         assert close(kpis[f"share_skipped_in_backup_{key}"], kpis[f"theory_backup_skip_{key}"], n)
     assert kpis["backup_points_agreeing"] == 1.0
+
+
+def test_sensitivity_screens_then_ranks_and_the_control_parameter_has_no_effect() -> None:
+    # 2 Morris trajectories of 10 points, then a Sobol' design of 8 x 4 points, 8 hours each: a fast, coarse run
+    kpis = _run("11_sensitivity", slots=48, runs=2, trajectories=2, keep=2, sobol_n=8).kpis
+    assert kpis["screened_parameters"] == 9
+    assert (
+        kpis["control_mu_star"] == 0.0
+    )  # common random numbers: a parameter a KPI ignores moves it not at all
+    kept = kpis["kept_parameters"]
+    assert len(kept) == 2 and "governance.ramp_days" not in kept
+    assert kpis["morris_top_attacker_net_gain"] == "attacks.randao.l1_proposer_share"
+    for kpi in ("share_backup", "gap_mean_minutes", "apr_sequencers", "attacker_net_gain"):
+        assert kpis[f"sobol_top_{kpi}"] in kept and _is_number(kpis[f"sobol_st_top_{kpi}"])
+    assert 0 <= kpis["stages_agree"] <= 4
+
+
+def test_mechanism_search_chooses_a_feasible_design_on_the_pareto_front() -> None:
+    # one NSGA-II generation of 10 trials of 3 runs x 2 days
+    kpis = _run("12_mechanism_search", slots=288, runs=3, trials=10).kpis
+    assert kpis["trials"] == 10 and kpis["status"] == "ok"
+    assert 1 <= kpis["pareto"] <= kpis["feasible"] <= 10
+    assert 20.0 <= kpis["chosen_protocol.block_reward"] <= 200.0
+    assert _is_share(kpis["chosen_share_happy"]) and kpis["chosen_issuance_per_year"] > 0
+    assert kpis["chosen_apr_sequencers_ci_low"] >= 0.0  # the study's constraint holds for the chosen design

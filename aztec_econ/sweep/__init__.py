@@ -1,12 +1,15 @@
 """Sweep layer: many parameter points x Monte Carlo runs.
 
-- `spec`: sweep files (grid, zip, samples) expanded into validated points, or the same built in Python (`grid_spec`);
+- `spec`: sweep files (grid, zip, samples incl. Sobol' and Morris designs) expanded into validated points, or the same
+  built in Python (`grid_spec`);
 - `executors`: the local process pool, Dask, and inline (this process);
 - `store`: atomic per-point outputs, the manifest, the summary, resume;
 - `tasks`: what a worker computes for one point;
 - `runner`: `run_sweep`, its extension point `PointKind` (what a point computes), `sweep_table` (a sweep in this
   process, as a table: what notebooks use) and the `aztec-econ sweep` command;
-- `analysis`: reading a finished sweep (summary, runs, thresholds, decision tree).
+- `analysis`: reading a finished sweep (summary, runs, thresholds, decision tree, sensitivity indices, PRIM
+  scenarios) and the `aztec-econ analyze` command;
+- `optimize`: mechanism search, an Optuna study whose trials are sweep points (`aztec-econ optimize`).
 
 Imports `params`, `model`, `simulation` and `analysis`, never `publish` or `cli`.
 """

@@ -207,6 +207,7 @@ def run_sweep(
     progress: bool = True,
     probe: bool = True,
     stream: TextIO | None = None,
+    pool: Executor | None = None,
 ) -> SweepResult:
     """Run (or resume) a sweep into `out_dir`; see the module docstring. `workers` defaults to the core count
     (local) or the cluster's threads (dask with `scheduler`). `kind` says what each point computes (default: a
@@ -216,7 +217,11 @@ def run_sweep(
     sweep's), the points to run must fit in memory on this machine (`memory_problems`, for as many at once as there
     are local workers) and the executor must start (a Dask scheduler must answer). Then the directory's lock is
     taken (`StoreError` if another sweep holds it). Ctrl-C stops the workers, writes the manifest and raises
-    `SweepInterrupted`; a point whose outputs cannot be written fails with that error and the others go on."""
+    `SweepInterrupted`; a point whose outputs cannot be written fails with that error and the others go on.
+
+    `pool`: an executor already entered, used instead of starting one (a caller that runs several sweeps in a row,
+    such as `aztec_econ.sweep.optimize`, starts its pool once; `executor`, `workers` and `scheduler` are then
+    ignored)."""
     from tqdm import tqdm
 
     stream = stream or sys.stderr
@@ -225,10 +230,11 @@ def run_sweep(
     store.check(spec.name)
     records = _records(spec, store, kind.name)
     todo_ids = {r.id for r in records if r.status != "done"}
-    if todo_ids and executor != "dask":
+    if todo_ids and executor != "dask" and pool is None:
         _check_memory(spec, todo_ids, 1 if executor == "inline" else workers or default_workers())
     with contextlib.ExitStack() as stack:
-        pool = stack.enter_context(Executor(executor, workers, scheduler)) if todo_ids else None
+        if pool is None and todo_ids:
+            pool = stack.enter_context(Executor(executor, workers, scheduler))
         store.open(spec.name)
         stack.callback(store.close)
         records = _records(spec, store, kind.name)  # under the lock: what the directory holds now
@@ -238,10 +244,13 @@ def run_sweep(
             "sweep_file": str(spec.path) if spec.path else None,
             "base": str(spec.base) if spec.base else None,
             "axes": spec.axes,
+            "sample": spec.sample.header(spec.seed) if spec.sample is not None else None,
             **kind.header,
-            "executor": executor,
+            "executor": pool.kind if pool is not None else executor,
             "started": _now(),
         }
+        if spec.design is not None:
+            store.write_design(spec.design)
         store.write_manifest(header, records)
         todo = [p for p in spec.points if by_id[p.id].status != "done"]
         skipped = len(records) - len(todo)

@@ -13,14 +13,29 @@ zip:                                 # aligned lists: the i-th values go togethe
   protocol.reward_split.sequencer: [0.5, 0.4]   # A list of such mappings gives several zipped axes.
   protocol.reward_split.prover: [0.4, 0.5]
 sample:                              # random draws within bounds (optional)
-  method: lhs                        # lhs (latin hypercube) or random
+  method: lhs                        # lhs (latin hypercube), random, sobol or morris (below)
   n: 20
   bounds:                            # [low, high]; two ints draw ints (inclusive), otherwise floats
     agents.provers.failure_probability: [0.0, 0.2]
 ```
 
 The points are the cartesian product of the grid axes, each zip group and the sample rows (an absent axis
-contributes one empty factor; a sweep with no axis is its base as one point). Every point is validated with the full
+contributes one empty factor; a sweep with no axis is its base as one point).
+
+**Designs for global sensitivity** (SALib; read back by `aztec-econ analyze sensitivity`):
+
+```yaml
+sample: {method: sobol, n: 256, bounds: {...}}                      # Saltelli's extension of Sobol' sequences
+sample: {method: morris, trajectories: 10, levels: 4, bounds: {...}}  # Morris elementary-effect trajectories
+```
+
+`sobol` draws `n` (a power of 2) base rows and gives n x (D + 2) points for D parameters (first-order and total
+indices; no second-order ones); `morris` gives trajectories x (D + 1) points on a grid of `levels` (even) values per
+axis. Both are seeded by the sweep's `seed` (scrambled Sobol' sequence, `SALib.sample.sobol.sample`; trajectories,
+`SALib.sample.morris.sample`). A design is read in order, so it must be the sweep's only axis (no grid or zip).
+Integer bounds [low, high] are drawn on [low, high + 1) and floored, as for `lhs`. The design's rows in order, with
+the continuous values the estimators read and each row's point id, are `SweepSpec.design` (the sweep's output
+directory keeps them as `design.parquet`). Every point is validated with the full
 `Params` validation before anything runs; a `SweepError` names the point, field, value and rule of every problem.
 
 A point's id is a hash of its resolved parameters (`Params.to_json`), so editing the sweep file recomputes only the
@@ -31,6 +46,7 @@ In Python, `grid_spec(base, grid, zips=..., points=...)` builds the same `SweepS
 
 ```python
 spec = grid_spec(params, {"attacks.randao.strategy": ["none", "reroll"], "attacks.randao.l1_proposer_share": [0.1]})
+spec = sample_spec(params, Sample("morris", 10, {"agents.sequencers.offline_probability": (0.0, 0.3)}), seed=1)
 ```
 """
 
@@ -46,6 +62,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from aztec_econ.params import (  # the dotted-name helpers are shared with parameter files
     BASELINE,
@@ -64,7 +81,9 @@ SWEEPS_DIR = PROJECT_ROOT / "params" / "sweeps"
 ID_LENGTH = 16
 """Hex digits of a point id (64 bits of SHA-256 of the canonical parameter JSON)."""
 _KEYS = {"name", "base", "runs", "seed", "overrides", "grid", "zip", "sample", "description"}
-_SAMPLE_KEYS = {"method", "n", "bounds"}
+SAMPLE_METHODS = ("lhs", "random", "sobol", "morris")
+DESIGN_METHODS = ("sobol", "morris")
+"""Sample methods whose rows form a design that a sensitivity estimator reads in order."""
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 MAX_POINTS = 100_000
 """Most points one sweep may expand to (every point is validated in memory before anything runs)."""
@@ -94,12 +113,41 @@ class SweepPoint:
 
 @dataclass(frozen=True)
 class Sample:
-    """Random draws within bounds: `method` "lhs" (latin hypercube: each axis stratified into `n` equal bins, one
-    draw per bin, bins paired at random) or "random" (independent uniform draws)."""
+    """Draws within bounds: `method` "lhs" (latin hypercube: each axis stratified into `n` equal bins, one draw per
+    bin, bins paired at random), "random" (independent uniform draws), "sobol" (Saltelli's design on a scrambled
+    Sobol' sequence of `n` base rows: n x (D + 2) rows) or "morris" (`n` trajectories of D + 1 rows on a grid of
+    `levels` values per axis)."""
 
     method: str
     n: int
     bounds: dict[str, tuple[float, float]]
+    levels: int = 4
+    """Grid levels per axis of a Morris design (even; unused by the other methods)."""
+
+    @property
+    def size(self) -> int:
+        """Rows the sample gives."""
+        d = len(self.bounds)
+        return (
+            self.n * (d + 2)
+            if self.method == "sobol"
+            else self.n * (d + 1)
+            if self.method == "morris"
+            else self.n
+        )
+
+    def header(self, seed: int) -> dict[str, Any]:
+        """The sample as recorded in a sweep's manifest (what a sensitivity analysis needs besides the design)."""
+        out: dict[str, Any] = {
+            "method": self.method,
+            "seed": seed,
+            "bounds": {k: list(v) for k, v in self.bounds.items()},
+        }
+        if self.method == "morris":
+            out |= {"trajectories": self.n, "levels": self.levels}
+        else:
+            out["n"] = self.n
+        return out
 
 
 @dataclass(frozen=True)
@@ -118,6 +166,10 @@ class SweepSpec:
     points: tuple[SweepPoint, ...] = field(repr=False)
     path: Path | None = None
     description: str = ""
+    design: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    """A `sobol` or `morris` sample's rows in order: `row`, `point_id` (rows that resolve to the same parameters
+    share a point), then per sampled parameter the design value the estimators read (continuous, before integer
+    flooring). None for other sweeps."""
 
     @property
     def axes(self) -> list[str]:
@@ -176,6 +228,11 @@ def parse_sweep(
     grid = _lists(_mapping(data.get("grid"), "grid", problems), "grid", problems)
     zips = _zip_groups(data.get("zip"), problems)
     sample = _sample(data.get("sample"), problems)
+    if sample is not None and sample.method in DESIGN_METHODS and (grid or zips):
+        problems.append(
+            f"sample.method = {sample.method!r}: a {sample.method} design is read in order, so it must be the "
+            "sweep's only axis (remove grid and zip, or sweep them in separate files)"
+        )
     if problems:
         raise SweepError(problems, origin)
     assert isinstance(name, str) and isinstance(base, str)
@@ -187,7 +244,8 @@ def parse_sweep(
     apply_dotted(tree, flat_overrides)
     _check_size(grid, zips, sample, origin)
     rows = [*_factors(grid, zips, sample, seed)]
-    points = _validate(tree, rows, origin)
+    points, row_ids = _validate(tree, rows, origin)
+    design = _design(sample, seed, row_ids)
     return SweepSpec(
         name=name,
         base=base_path,
@@ -200,6 +258,7 @@ def parse_sweep(
         points=points,
         path=path,
         description=str(data.get("description", "")),
+        design=design,
     )
 
 
@@ -264,8 +323,70 @@ def grid_spec(
         grid=axes,
         zips=zip_groups,
         sample=None,
-        points=_validate(tree, [*_factors(axes, zip_groups, None, 0)], origin),
+        points=_validate(tree, [*_factors(axes, zip_groups, None, 0)], origin)[0],
     )
+
+
+def sample_spec(
+    base: Params | str | Path | None,
+    sample: Sample,
+    *,
+    seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
+    name: str = "sample",
+) -> SweepSpec:
+    """A sampled sweep built in Python, as a file's `sample:` block with no other axis gives (a `sobol` or `morris`
+    design keeps its rows as `SweepSpec.design`): `base` a `Params` or a parameter file (None: the baseline),
+    `overrides` (dotted) for every point, `seed` for the draws. What notebooks use for sensitivity analyses."""
+    problems: list[str] = []
+    checked = _sample(
+        {
+            "method": sample.method,
+            "bounds": {k: list(v) for k, v in sample.bounds.items()},
+            **(
+                {"trajectories": sample.n, "levels": sample.levels}
+                if sample.method == "morris"
+                else {"n": sample.n}
+            ),
+        },
+        problems,
+    )
+    if not _NAME.fullmatch(name):
+        problems.append(f"name = {show_value(name)}: letters, digits, '.', '_' and '-'")
+    origin = f"sweep {name}"
+    if problems or checked is None:
+        raise SweepError(problems, origin)
+    base_path: Path | None = None
+    if isinstance(base, Params):
+        tree = base.model_dump(mode="python")
+    else:
+        base_path = Path(base if base is not None else BASELINE).resolve()
+        tree = load_tree(base_path)
+    flat_overrides = dict(overrides or {})
+    apply_dotted(tree, flat_overrides)
+    points, row_ids = _validate(tree, [*_factors({}, [], checked, seed)], origin)
+    return SweepSpec(
+        name=name,
+        base=base_path,
+        runs=None,
+        seed=seed,
+        overrides=flat_overrides,
+        grid={},
+        zips=[],
+        sample=checked,
+        points=points,
+        design=_design(checked, seed, row_ids),
+    )
+
+
+def _design(sample: Sample | None, seed: int, row_ids: Sequence[str]) -> pd.DataFrame | None:
+    """A design sample's rows (see `SweepSpec.design`); None for other samples."""
+    if sample is None or sample.method not in DESIGN_METHODS:
+        return None
+    design = pd.DataFrame(design_matrix(sample, seed), columns=list(sample.bounds))
+    design.insert(0, "point_id", list(row_ids))
+    design.insert(0, "row", np.arange(len(design)))
+    return design
 
 
 def _listed(values: Any) -> Any:
@@ -279,16 +400,57 @@ def _listed(values: Any) -> Any:
     return values
 
 
+def _is_int_axis(low: float, high: float) -> bool:
+    return isinstance(low, int) and isinstance(high, int)
+
+
+def salib_problem(bounds: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
+    """SALib's problem for `bounds`: integer axes [low, high] become [low, high + 1) (floored when drawn)."""
+    return {
+        "num_vars": len(bounds),
+        "names": list(bounds),
+        "bounds": [
+            [low, high + 1] if _is_int_axis(low, high) else [low, high] for low, high in bounds.values()
+        ],
+    }
+
+
+def design_matrix(sample: Sample, seed: int) -> np.ndarray:
+    """A `sobol` or `morris` sample's continuous design, `sample.size` x D, in the parameters' units (SALib,
+    seeded by `seed`)."""
+    import warnings
+
+    from SALib.sample import morris, sobol
+
+    problem = salib_problem(sample.bounds)
+    with warnings.catch_warnings():  # SALib warns on float32 rounding of bounds; the design is what it is
+        warnings.simplefilter("ignore")
+        if sample.method == "sobol":
+            return np.asarray(sobol.sample(problem, sample.n, calc_second_order=False, seed=seed))
+        if sample.method == "morris":
+            return np.asarray(morris.sample(problem, sample.n, num_levels=sample.levels, seed=seed))
+    raise ValueError(f"sample.method = {sample.method!r}: not a design method ({', '.join(DESIGN_METHODS)})")
+
+
 def sample_rows(sample: Sample, seed: int) -> list[dict[str, Any]]:
-    """The `sample.n` rows of draws, reproducible from `seed` (numpy PCG64; axes drawn in file order)."""
-    rng = np.random.default_rng(seed)
+    """The `sample.size` rows of draws, reproducible from `seed` (lhs and random: numpy PCG64, axes drawn in file
+    order; sobol and morris: `design_matrix`). Integer axes give ints (inclusive bounds), the others floats."""
     columns: dict[str, list[Any]] = {}
+    if sample.method in DESIGN_METHODS:
+        matrix = design_matrix(sample, seed)
+        for j, (name, (low, high)) in enumerate(sample.bounds.items()):
+            if _is_int_axis(low, high):
+                columns[name] = [int(v) for v in np.minimum(np.floor(matrix[:, j]), high)]
+            else:  # the design stays inside [low, high]; clip float rounding at the edges
+                columns[name] = [float(v) for v in np.clip(matrix[:, j], low, high)]
+        return [{k: columns[k][i] for k in columns} for i in range(sample.size)]
+    rng = np.random.default_rng(seed)
     for name, (low, high) in sample.bounds.items():
         if sample.method == "lhs":
             u = (rng.permutation(sample.n) + rng.random(sample.n)) / sample.n
         else:
             u = rng.random(sample.n)
-        if isinstance(low, int) and isinstance(high, int):
+        if _is_int_axis(low, high):
             columns[name] = [int(v) for v in np.minimum(low + np.floor(u * (high - low + 1)), high)]
         else:
             columns[name] = [float(v) for v in low + u * (high - low)]
@@ -339,15 +501,33 @@ def _sample(value: Any, problems: list[str]) -> Sample | None:
     if not isinstance(value, Mapping):
         problems.append(f"sample = {show_value(value)}: must be a mapping with method, n and bounds")
         return None
-    problems += [
-        f"sample.{k}: unknown key (known: bounds, method, n)" for k in value if k not in _SAMPLE_KEYS
-    ]
     method = value.get("method", "lhs")
-    if method not in ("lhs", "random"):
-        problems.append(f"sample.method = {show_value(method)}: must be 'lhs' or 'random'")
-    n = value.get("n")
-    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_POINTS:
-        problems.append(f"sample.n = {show_value(n)}: must be an integer from 1 to {MAX_POINTS:,}")
+    if method not in SAMPLE_METHODS:
+        problems.append(f"sample.method = {show_value(method)}: must be one of {', '.join(SAMPLE_METHODS)}")
+    known = {"method", "bounds", *(("trajectories", "levels") if method == "morris" else ("n",))}
+    problems += [
+        f"sample.{k}: unknown key for method {method!r} (known: {', '.join(sorted(known))})"
+        for k in value
+        if k not in known
+    ]
+    count = "trajectories" if method == "morris" else "n"
+    n = value.get(count)
+    least = 2 if method == "morris" else 1
+    if not isinstance(n, int) or isinstance(n, bool) or n < least:
+        problems.append(f"sample.{count} = {show_value(n)}: must be an integer >= {least}")
+    elif n > MAX_POINTS:
+        problems.append(
+            f"sample.{count} = {show_value(n)}: must be an integer from {least} to {MAX_POINTS:,}"
+        )
+    elif method == "sobol" and n & (n - 1):
+        problems.append(
+            f"sample.n = {n}: must be a power of 2 for a sobol design (Sobol' sequences balance only there)"
+        )
+    levels = value.get("levels", 4)
+    if method == "morris" and (
+        not isinstance(levels, int) or isinstance(levels, bool) or levels < 2 or levels % 2
+    ):
+        problems.append(f"sample.levels = {show_value(levels)}: must be an even integer >= 2")
     bounds: dict[str, tuple[float, float]] = {}
     given = _mapping(value.get("bounds"), "sample.bounds", problems)
     for name, pair in given.items():
@@ -361,7 +541,15 @@ def _sample(value: Any, problems: list[str]) -> Sample | None:
             bounds[name] = (pair[0], pair[1])
     if not given:
         problems.append("sample.bounds: needs at least one dotted name with [low, high]")
-    return Sample(str(method), int(n), bounds) if isinstance(n, int) else None
+    if method in DESIGN_METHODS:
+        problems += [
+            f"sample.bounds.{name} = {show_value(list(pair))}: a {method} design needs low < high"
+            for name, pair in bounds.items()
+            if pair[0] == pair[1]
+        ]
+    if not isinstance(n, int) or isinstance(n, bool) or not isinstance(levels, int):
+        return None
+    return Sample(str(method), n, bounds, levels)
 
 
 def _check_size(
@@ -394,13 +582,17 @@ def _factors(
         yield row
 
 
-def _validate(tree: Mapping[str, Any], rows: Sequence[dict[str, Any]], origin: str) -> tuple[SweepPoint, ...]:
+def _validate(
+    tree: Mapping[str, Any], rows: Sequence[dict[str, Any]], origin: str
+) -> tuple[tuple[SweepPoint, ...], list[str]]:
+    """The distinct valid points of `rows` in order, and the point id of every row (several rows may share one)."""
     import copy
 
     from aztec_econ.simulation import price_file_problems
 
     problems: list[str] = []
     points: list[SweepPoint] = []
+    row_ids: list[str] = []
     seen: set[str] = set()
     for index, values in enumerate(rows):
         point_tree = copy.deepcopy(dict(tree))
@@ -415,12 +607,13 @@ def _validate(tree: Mapping[str, Any], rows: Sequence[dict[str, Any]], origin: s
             problems += [f"point {index} ({label}): {p}" for p in err.problems]
             continue
         point = SweepPoint(index=len(points), values=values, params=params)
+        row_ids.append(point.id)
         if point.id not in seen:
             seen.add(point.id)
             points.append(point)
     if problems:
         raise SweepError(problems, origin)
-    return tuple(points)
+    return tuple(points), row_ids
 
 
 def sweep_files(directory: str | Path = SWEEPS_DIR) -> list[Path]:

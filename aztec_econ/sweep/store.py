@@ -7,6 +7,7 @@ OUT/
   points/<id>.parquet      per-run KPIs of one point (one row per Monte Carlo run; columns point_id, run, KPIs)
   aggregates/<id>.parquet  KPIs of one point aggregated over runs (point_id, kpi, mean, std, ci_low, ci_high, n)
   summary.parquet/.csv     one row per done point: point_id, index, swept values, then <kpi>_mean/_ci_low/_ci_high
+  design.parquet           sobol and morris samples only: the design's rows in order (row, point_id, design values)
 ```
 
 Only the client process writes here (workers return their results), every file goes through a temporary file in
@@ -41,8 +42,9 @@ POINTS = "points"
 AGGREGATES = "aggregates"
 SUMMARY = "summary"
 LOCK = ".sweep.lock"
+DESIGN = "design.parquet"
 STATUSES = ("pending", "done", "failed")
-OWN_ENTRIES = {MANIFEST, POINTS, AGGREGATES, f"{SUMMARY}.parquet", f"{SUMMARY}.csv", LOCK, "reports"}
+OWN_ENTRIES = {MANIFEST, POINTS, AGGREGATES, f"{SUMMARY}.parquet", f"{SUMMARY}.csv", LOCK, DESIGN, "reports"}
 """What a sweep directory holds; a non-empty directory with anything else and no manifest is not a sweep's."""
 
 
@@ -169,6 +171,10 @@ class Store:
         """Write a point's aggregated KPIs, then its per-run KPIs (the 'done' marker), each atomically."""
         atomic_write(self.aggregate_path(point_id), parquet_bytes(aggregated))
         atomic_write(self.point_path(point_id), parquet_bytes(per_run))
+
+    def write_design(self, design: pd.DataFrame) -> None:
+        """Write a sensitivity design's rows (`aztec_econ.sweep.spec.SweepSpec.design`) to `design.parquet`."""
+        atomic_write(self.root / DESIGN, parquet_bytes(design))
 
     def read_aggregate(self, point_id: str) -> pd.DataFrame:
         return pd.read_parquet(self.aggregate_path(point_id))
