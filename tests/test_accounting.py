@@ -144,3 +144,10 @@ def test_slash_burns_and_is_counted_as_both() -> None:
     assert b.flows[:, Flow.SLASH].tolist() == [4.0, 0.0]
     assert b.flows[:, Flow.BURN].tolist() == [4.0, 0.0]
     assert b.balances[:, Account.BONDS].tolist() == [0.0, 4.0]
+
+
+def test_a_non_finite_posting_is_an_accounting_error() -> None:
+    book = genesis_book(2, {Account.MARKET: 100.0}, 1, 10.0)
+    for bad in (np.nan, np.inf):
+        with pytest.raises(AccountingError, match="non-finite"):
+            book.post(Posting(Flow.TRANSFER, Account.MARKET, Account.SEQUENCERS, np.array([1.0, bad])))

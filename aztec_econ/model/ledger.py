@@ -106,6 +106,8 @@ class Book:
         rows = np.arange(self.n_runs)
         for p in postings:
             amount = np.asarray(p.amount, dtype=np.float64)
+            if not np.isfinite(amount).all():  # NaN would pass every comparison below
+                raise AccountingError(f"{p.kind.name} posting with a non-finite amount")
             if amount.min(initial=0.0) < 0:
                 raise AccountingError(f"{p.kind.name} posting with a negative amount {amount.min()}")
             if p.src is None:
