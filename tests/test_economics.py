@@ -183,8 +183,8 @@ def test_zero_demand_gives_zero_fees(make_params: Callable[..., Params]) -> None
 def test_with_infinite_capacity_nothing_waits(make_params: Callable[..., Params]) -> None:
     params = make_params(
         sim__slots=100,
-        protocol__block_capacity=1e15,
-        agents__provers__capacity=1e16,
+        protocol__block_capacity=1e9,  # 100 million transactions: nothing ever waits
+        agents__provers__capacity=1e10,
         environment__demand__tx_per_second=500.0 / 600,
         **NOTHING_FAILS,
     )
@@ -304,7 +304,7 @@ def test_malformed_price_file_fails_before_the_run_naming_file_line_column(
     path.write_text(text)
     with pytest.raises(PriceFileError, match=message):
         read_price_file(str(path))
-    problem = rf"environment\.l1\.price_file = .*prices\.csv.*{message[:10]}"
+    problem = rf"environment\.l1\.price_file = .*prices\.csv.*{message[:6]}"  # the place, never the contents
     params = load_params(overrides={"environment.l1.price_file": str(path)})  # parameters never read files
     with pytest.raises(ParamsError, match=problem):
         check_price_file(params)
