@@ -42,6 +42,7 @@ from aztec_econ.model.context import Context, build_context, registration_bound
 from aztec_econ.model.mechanisms import confirmation
 from aztec_econ.model.mechanisms.governance import VOTES
 from aztec_econ.model.mechanisms.l1_prices import PRICE_COLUMNS, check_price_file, resolve
+from aztec_econ.model.mechanisms.operators import Operators, key_owners
 from aztec_econ.model.mechanisms.registry import Registry
 from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
 from aztec_econ.model.state import STATE_DOCS, State, initial_state
@@ -152,7 +153,7 @@ def simulate(
     return Trajectories(
         params=params,
         frame=frame,
-        keys=_key_table(ctx, state["registry"]),
+        keys=_key_table(ctx, state["registry"], state["operators"]),
         confirmation_hist=hist,
         demand_hist=by_value,
     )
@@ -381,12 +382,14 @@ KEY_COLUMNS: tuple[Column, ...] = (
         "L1 blocks",
         "block at which the stake is released (exit signal + exit delay), -1 if none",
     ),
+    Column("operator", "operator", "operator owning the key (`agents.operators`)"),
 )
 """The columns of `Trajectories.keys` (`_key_table`), in order."""
 
 
-def _key_table(ctx: Context, registry: Registry) -> pd.DataFrame:
-    """One row per registered key and run: its registration, eligibility, exit-signal and stake-release blocks."""
+def _key_table(ctx: Context, registry: Registry, operators: Operators) -> pd.DataFrame:
+    """One row per registered key and run: its registration, eligibility, exit-signal and stake-release blocks, and
+    its operator."""
     parts = []
     for r, run in enumerate(ctx.runs):
         n = int(registry.n_keys[r])
@@ -399,6 +402,7 @@ def _key_table(ctx: Context, registry: Registry) -> pd.DataFrame:
                     "eligible_l1_block": registry.eligible[r, :n],
                     "exit_signal_l1_block": registry.exit_signal[r, :n],
                     "release_l1_block": registry.release[r, :n],
+                    "operator": key_owners(operators, r, n),
                 }
             )
         )

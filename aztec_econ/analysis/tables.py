@@ -35,8 +35,9 @@ AGENT_COLUMNS: tuple[Column, ...] = (
     Column(
         "cost",
         "tokens",
-        "L1 gas and blobs, proving compute, prover prices paid, slashed bonds, operating costs "
-        "(`agents.*.operating_cost_per_day`)",
+        "L1 gas and blobs, proving compute, prover prices paid, slashed bonds, operating costs (sequencers: "
+        "`agents.operators.hardware_cost_per_key_per_day` per eligible key and `fixed_cost_per_day` per operator; "
+        "provers: `agents.provers.operating_cost_per_day`)",
     ),
     Column("profit", "tokens", "revenue - cost"),
     Column(
@@ -61,9 +62,7 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
     years = days / 365.0
     eth = p.environment.l1.eth_per_token
     run = f["run"].to_numpy()
-    happy = (f["mode"] == "happy").to_numpy()
     backup = (f["mode"] == "backup").to_numpy()
-    selfp = f["self_proved"].to_numpy()
     prover = f["prover"].to_numpy()
     submitter = f["submitter"]
     kept = (f["tips"] + f["mev"] - f["mev_burned"]).to_numpy()
@@ -81,18 +80,17 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
         )
 
     rows = []
-    seq_revenue = per_run(
-        f["reward_sequencer"].to_numpy()
-        + np.where(happy, kept, 0.0)
-        + np.where(selfp, f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0), 0.0)
-    )
-    seq_cost = per_run(
-        f["l1_cost_sequencer"].to_numpy()
-        + np.where(selfp, f["proving_cost"] + f["slashed"], 0.0)
-        + f["prover_price"].to_numpy()
-    )
+    slot_revenue, slot_cost = sequencer_slot_flows(f)
+    seq_revenue = per_run(slot_revenue)
+    seq_cost = per_run(slot_cost)
     active = f.groupby("run", observed=True)["active_sequencers"].mean().reindex(runs).to_numpy()
-    seq_cost = seq_cost + active * days * p.agents.sequencers.operating_cost_per_day / eth
+    spans = operator_spans(traj).groupby("run")
+    ops = p.agents.operators
+    running = (
+        spans["key_days"].sum() * ops.hardware_cost_per_key_per_day
+        + spans["days"].sum() * ops.fixed_cost_per_day
+    )
+    seq_cost = seq_cost + running.reindex(runs, fill_value=0.0).to_numpy() / eth
     rows.append(
         _agent_rows(
             runs, "sequencers", "sequencer", seq_revenue, seq_cost, active * p.protocol.minimum_stake, years
@@ -134,6 +132,146 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
         )
     )
     return pd.concat(rows, ignore_index=True).sort_values(["run", "role", "agent"], ignore_index=True)
+
+
+def sequencer_slot_flows(f: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per frame row: the sequencers' revenue (their reward share, fees and MEV kept on the happy path, a self-prover's
+    prover and, unless a relay submits, submitter shares) and their costs in the slot other than running costs (L1
+    gas and blobs, a self-prover's proving compute and slashed bond, the third-party prover's price) [tokens]."""
+    happy = (f["mode"] == "happy").to_numpy()
+    selfp = f["self_proved"].to_numpy()
+    submitter = f["submitter"]
+    own_submit = (submitter == "prover").to_numpy() | (submitter == "sequencer").to_numpy()
+    kept = (f["tips"] + f["mev"] - f["mev_burned"]).to_numpy()
+    revenue = (
+        f["reward_sequencer"].to_numpy()
+        + np.where(happy, kept, 0.0)
+        + np.where(selfp, f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0), 0.0)
+    )
+    cost = (
+        f["l1_cost_sequencer"].to_numpy()
+        + np.where(selfp, f["proving_cost"] + f["slashed"], 0.0)
+        + f["prover_price"].to_numpy()
+    )
+    return np.asarray(revenue, dtype=np.float64), np.asarray(cost, dtype=np.float64)
+
+
+def operator_spans(traj: Trajectories) -> pd.DataFrame:
+    """Per (run, operator) with a key eligible within the horizon: its keys, key-days eligible and staked, and the
+    days it runs (from its first key's eligibility to its last key's exit signal, or the horizon's end).
+
+    Key-days come from the key table at L1-block precision: eligible from `eligible_l1_block` (0 for the initial
+    keys) to the exit signal; staked from registration to the stake's release; both clipped to the horizon."""
+    p = traj.params
+    keys = traj.keys
+    end = p.sim.slots * p.protocol.slot_l1_blocks
+    per_day = p.protocol.blocks_per_day
+
+    def stop(column: str) -> NDArray[np.int64]:
+        values = keys[column].to_numpy()
+        return np.minimum(np.where(values < 0, end, values), end)
+
+    start = np.maximum(keys["eligible_l1_block"].to_numpy(), 0)
+    until = stop("exit_signal_l1_block")
+    staked_from = np.maximum(keys["registered_l1_block"].to_numpy(), 0)
+    table = pd.DataFrame(
+        {
+            "run": keys["run"].to_numpy(),
+            "operator": keys["operator"].to_numpy(),
+            "keys": 1,
+            "start": start,
+            "until": until,
+            "key_days": np.maximum(until - start, 0) / per_day,
+            "staked_key_days": np.maximum(stop("release_l1_block") - staked_from, 0) / per_day,
+        }
+    )
+    table = table[table["until"] > table["start"]]
+    grouped = table.groupby(["run", "operator"], sort=True)
+    out = grouped.agg(
+        keys=("keys", "sum"),
+        key_days=("key_days", "sum"),
+        staked_key_days=("staked_key_days", "sum"),
+        start=("start", "min"),
+        until=("until", "max"),
+    )
+    out["days"] = (out.pop("until") - out.pop("start")) / per_day
+    return out.reset_index()
+
+
+OPERATOR_COLUMNS: tuple[Column, ...] = (
+    RUN,
+    Column(
+        "operator",
+        "operator",
+        "operator index (`agents.operators`; those with a key eligible in the horizon)",
+    ),
+    Column("keys", "keys", "its keys eligible at some point of the horizon"),
+    Column("mean_keys", "keys", "its eligible keys, averaged over the horizon"),
+    Column("blocks", "blocks", "happy-path blocks its keys produced"),
+    Column("rewards", "tokens", "sequencer block rewards its keys earned (`reward_sequencer`)"),
+    Column(
+        "revenue",
+        "tokens",
+        "its sequencer revenue in the slots its keys won (as the agent table's `sequencers` row counts it)",
+    ),
+    Column(
+        "cost_slots",
+        "tokens",
+        "its costs in the slots its keys won: L1 gas and blobs (all of the slot's landed proposals are charged to "
+        "the winner), self-proving, prover prices",
+    ),
+    Column(
+        "cost_hardware", "tokens", "`hardware_cost_per_key_per_day` x its key-days eligible (ETH converted)"
+    ),
+    Column(
+        "cost_fixed", "tokens", "`fixed_cost_per_day` x the days it runs (`operator_spans`; ETH converted)"
+    ),
+    Column("cost", "tokens", "cost_slots + cost_hardware + cost_fixed"),
+    Column("profit", "tokens", "revenue - cost"),
+    Column("capital", "tokens", "minimum stake x its staked keys averaged over the horizon"),
+    Column("apr", "share/year", "profit per year over capital"),
+)
+"""The columns of `operator_table`, in order."""
+
+
+def operator_table(traj: Trajectories) -> pd.DataFrame:
+    """Keys, blocks, rewards, costs, profit and return per (run, operator) over the operators with a key eligible in
+    the horizon. Its sums equal the agent table's `sequencers` row except for the slot costs of slots without a
+    winning proposer (none unless proposals land without winning)."""
+    p = traj.params
+    f = traj.frame
+    eth = p.environment.l1.eth_per_token
+    days = p.sim.slots / p.protocol.slots_per_day
+    revenue, cost = sequencer_slot_flows(f)
+    happy = (f["mode"] == "happy").to_numpy()
+    slots = pd.DataFrame(
+        {
+            "run": f["run"].to_numpy(),
+            "operator": f["proposer_operator"].to_numpy(),
+            "blocks": happy.astype(np.int64),
+            "rewards": f["reward_sequencer"].to_numpy(),
+            "revenue": revenue,
+            "cost_slots": cost,
+        }
+    )
+    won = slots[slots["operator"] >= 0].groupby(["run", "operator"], sort=True).sum()
+    table = operator_spans(traj).set_index(["run", "operator"])
+    table = table.join(won, how="left").fillna({c: 0.0 for c in won.columns})
+    ops = p.agents.operators
+    table["mean_keys"] = table["key_days"] / days
+    table["cost_hardware"] = table["key_days"] * ops.hardware_cost_per_key_per_day / eth
+    table["cost_fixed"] = table["days"] * ops.fixed_cost_per_day / eth
+    table["cost"] = table["cost_slots"] + table["cost_hardware"] + table["cost_fixed"]
+    table["profit"] = table["revenue"] - table["cost"]
+    table["capital"] = p.protocol.minimum_stake * table["staked_key_days"] / days
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["apr"] = np.where(
+            table["capital"] > 0, table["profit"] / table["capital"] / (days / 365.0), np.nan
+        )
+    table["blocks"] = table["blocks"].astype(np.int64)
+    out = table.reset_index()
+    out["run"] = out["run"].astype(np.int32)
+    return out[[c.name for c in OPERATOR_COLUMNS]]
 
 
 def _agent_rows(

@@ -27,6 +27,7 @@ from aztec_econ.model.mechanisms import (
     election,
     governance,
     market,
+    operators,
     proving,
     randao,
     randao_attack,
@@ -79,6 +80,12 @@ BLOCKS: tuple[Block, ...] = (
                 "register, activate, signal exit and release keys; lock and unlock stakes",
                 registry.step_registry,
                 ("registry", "sequencers", "book"),
+            ),
+            Step(
+                "operators",
+                "new keys get their operators; each operator goes down or recovers (outages take all its keys offline)",
+                operators.step_operators,
+                ("operators",),
             ),
         ),
     ),
@@ -210,6 +217,7 @@ RECORDERS: tuple[Recorder, ...] = (
     outcome.RECORDER,
     ledger.RECORDER,
     registry.RECORDER,
+    operators.RECORDER,
     adversary.RECORDER,
     settlement.RECORDER,
 )

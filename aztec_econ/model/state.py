@@ -18,6 +18,7 @@ from aztec_econ.model.draws import SlotDraws, slot_draws
 from aztec_econ.model.ledger import Account, Book, genesis_book
 from aztec_econ.model.mechanisms.adversary import Adversary, genesis_adversary
 from aztec_econ.model.mechanisms.market import Economy, genesis_economy
+from aztec_econ.model.mechanisms.operators import Operators, genesis_operators
 from aztec_econ.model.mechanisms.registry import Registry, SequencerFigures, genesis_registry
 from aztec_econ.model.mechanisms.timeline import L1Blocks
 from aztec_econ.model.outcome import SlotOutcome
@@ -34,6 +35,10 @@ class State(TypedDict):
     sequencers: Annotated[
         SequencerFigures,
         "the slot's registry figures: queued, active, exiting keys; registrations, exits, releases",
+    ]
+    operators: Annotated[
+        Operators,
+        "each key's operator, the operators' outage states, keys and operators down or active in the slot",
     ]
     book: Annotated[Book, "the token ledger: balances per account, supply, this slot's flow totals"]
     randao: Annotated[NDArray[np.uint64], "the RANDAO value the slot's election reads"]
@@ -78,6 +83,7 @@ def initial_state(ctx: Context) -> State:
         "sequencers": SequencerFigures(
             zeros, np.full(runs, seq.initial, dtype=np.int64), zeros, zeros, zeros, zeros
         ),
+        "operators": genesis_operators(ctx),
         "book": book,
         "randao": np.zeros(runs, dtype=np.uint64),
         "l1": L1Blocks(ctx.l1_seconds),

@@ -18,7 +18,7 @@ Modules, by job (import from here; nothing here imports the model):
 - `docs`: `describe_fields`, `assumptions`, ASSUMPTIONS.md and the JSON Schema;  `units`: unit aliases for hints.
 """
 
-from aztec_econ.params.agents import Agents, BackupBuilders, Provers, Relays, Sequencers
+from aztec_econ.params.agents import Agents, BackupBuilders, Operators, Provers, Relays, Sequencers
 from aztec_econ.params.attacks import Attacks, CensorshipAttack, RandaoAttack
 from aztec_econ.params.docs import (
     assumptions,
@@ -62,6 +62,7 @@ __all__ = [
     "Governance",
     "Group",
     "L1Gas",
+    "Operators",
     "Params",
     "ParamsError",
     "Protocol",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from aztec_econ.params.fields import Group, field
 
@@ -65,12 +67,6 @@ class Sequencers(Group):
     proving_cost_per_block: float = field(
         unit="tokens", source="assumption", doc="Compute cost of proving its own block", ge=0
     )
-    operating_cost_per_day: float = field(
-        unit="ETH/day",
-        source="assumption (spec: Participants, 16-32 cores, 32-64 GB, 3-5 TB, 32-256 Mb/s)",
-        doc="Operating cost of one sequencer key's node",
-        ge=0,
-    )
     profit_driven_entry_exit: bool = field(
         unit="-",
         source="assumption",
@@ -95,6 +91,82 @@ class Sequencers(Group):
         doc="Largest multiplier of the base registration and exit rates (profit-driven entry and exit)",
         ge=1,
         le=100,
+    )
+
+
+class Operators(Group):
+    """Operators: the parties that own the sequencer keys (and may run provers), with costs and outages
+    (`model.mechanisms.operators`). One operator may hold many keys; its outages take all of them offline together."""
+
+    count: int = field(
+        unit="operators",
+        source="assumption",
+        doc="Operators holding the initial keys (operators beyond the initial keys hold none)",
+        ge=1,
+        le=100_000,
+    )
+    key_distribution: Literal["equal", "zipf", "list"] = field(
+        unit="-",
+        source="assumption",
+        doc="How the initial keys are spread over the operators: equally; operator i (from 1) in proportion to "
+        "i^-zipf_exponent; or `key_counts`. Rounded to whole keys by largest remainder",
+    )
+    zipf_exponent: float = field(
+        unit="-",
+        source="assumption (stake on Ethereum is roughly power-law over operators)",
+        doc="Exponent of the zipf key distribution (0: equal)",
+        ge=0,
+        le=10,
+    )
+    key_counts: list[Annotated[int, Field(ge=0)]] = field(
+        unit="keys",
+        source="assumption",
+        doc="Initial keys of each operator (key_distribution: list): `count` entries summing to "
+        "agents.sequencers.initial",
+    )
+    new_operator_share: float = field(
+        unit="probability",
+        source="assumption",
+        doc="Chance a registration comes from a new operator; otherwise an existing operator registers it, chosen "
+        "in proportion to the keys it has registered so far (preferential attachment)",
+        ge=0,
+        le=1,
+    )
+    hardware_cost_per_key_per_day: float = field(
+        unit="ETH/day",
+        source="assumption (spec: Participants, 16-32 cores, 32-64 GB, 3-5 TB, 32-256 Mb/s)",
+        doc="Node cost of each eligible key",
+        ge=0,
+    )
+    fixed_cost_per_day: float = field(
+        unit="ETH/day",
+        source="assumption",
+        doc="Cost of running an operator (staff, monitoring, L1 node), per operator holding an eligible key: "
+        "economies of scale",
+        ge=0,
+    )
+    outage_rate_per_day: float = field(
+        unit="1/day",
+        source="assumption",
+        doc="Rate at which an operator that is up goes down (two-state Markov process per operator)",
+        ge=0,
+        le=1000,
+    )
+    outage_mean_hours: float = field(
+        unit="hours",
+        source="assumption",
+        doc="Mean length of an outage (exponential); long-run share of time down: r m / (1 + r m) with r the "
+        "outage rate and m this mean, both per day",
+        gt=0,
+        le=24 * 365,
+    )
+    provers_run_by_operators: int = field(
+        unit="provers",
+        source="assumption (spec: Provers; a sequencer may run its own prover)",
+        doc="Provers 0..n-1 are run by operators 0..n-1 (the largest under zipf): such a prover does not quote "
+        "while its operator is down (n above agents.provers.count or agents.operators.count: all of them)",
+        ge=0,
+        le=10_000,
     )
 
 
@@ -257,6 +329,7 @@ class Agents(Group):
     """Behaviour of the participants."""
 
     sequencers: Sequencers
+    operators: Operators
     provers: Provers
     relays: Relays
     backup: BackupBuilders

@@ -120,8 +120,13 @@ RENAMED: dict[str, str] = {
     "environment.l1.reversion": "environment.l1.reversion_per_hour (mean-reversion rate per hour)",
     "environment.l1.shock_probability": "environment.l1.shocks_per_day (price shocks per day)",
     "environment.l1.shock_slots": "environment.l1.shock_hours (hours a price shock lasts)",
+    "agents.sequencers.operating_cost_per_day": (
+        "agents.operators.hardware_cost_per_key_per_day (ETH/day per eligible key) and "
+        "agents.operators.fixed_cost_per_day (ETH/day per operator): operators own the keys"
+    ),
 }
-"""Parameters that were renamed when exogenous processes moved to physical time (issue 12): old name -> new."""
+"""Parameters that were renamed: old name -> new. Issue 12 moved exogenous processes to physical time (per second,
+day or hour instead of per slot); issue 13 split the sequencers' operating cost between keys and operators."""
 
 
 def _unknown_key_problems(tree: Any, model: type[BaseModel], prefix: str = "") -> Iterator[str]:
@@ -130,10 +135,7 @@ def _unknown_key_problems(tree: Any, model: type[BaseModel], prefix: str = "") -
     fields = model.model_fields
     for key, value in tree.items():
         if f"{prefix}{key}" in RENAMED:
-            yield (
-                f"{prefix}{key} = {show_value(value)}: renamed, physical units instead of slots: use "
-                f"{RENAMED[f'{prefix}{key}']}"
-            )
+            yield (f"{prefix}{key} = {show_value(value)}: renamed: use {RENAMED[f'{prefix}{key}']}")
             continue
         if key not in fields:
             hint = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)

@@ -21,6 +21,7 @@ from aztec_econ.params.agents import Agents
 from aztec_econ.params.attacks import Attacks
 from aztec_econ.params.dotted import apply_dotted, flatten
 from aztec_econ.params.environment import Environment
+from aztec_econ.params.errors import show_value
 from aztec_econ.params.fields import Group, validate_tree
 from aztec_econ.params.governance import Governance
 from aztec_econ.params.protocol import Protocol
@@ -90,6 +91,23 @@ def _relation_problems(p: Params) -> Iterator[str]:
     yield from _economics_problems(p)
     yield from _time_problems(p)
     yield from _market_problems(p)
+    yield from _operator_problems(p)
+
+
+def _operator_problems(p: Params) -> Iterator[str]:
+    ops = p.agents.operators
+    initial = p.agents.sequencers.initial
+    if ops.key_distribution == "list":
+        if len(ops.key_counts) != ops.count:
+            yield (
+                f"agents.operators.key_counts = {show_value(ops.key_counts)}: needs one entry per operator "
+                f"(agents.operators.count = {ops.count}), got {len(ops.key_counts)}"
+            )
+        elif sum(ops.key_counts) != initial:
+            yield (
+                f"agents.operators.key_counts = {show_value(ops.key_counts)}: must sum to agents.sequencers.initial "
+                f"= {initial} (they sum to {sum(ops.key_counts)})"
+            )
 
 
 def _time_problems(p: Params) -> Iterator[str]:

@@ -220,10 +220,14 @@ def _sequencer_profit(
     )
     slashed = s["book"].flows[:, Flow.SLASH]
     cost = l1_cost + price + np.where(out.self_proved, proving_cost + slashed, 0.0)
-    per_key = (
-        p.agents.sequencers.operating_cost_per_day / p.protocol.slots_per_day / p.environment.l1.eth_per_token
-    )
-    return revenue - cost - active * per_key, active
+    ops = (
+        p.agents.operators
+    )  # hardware per eligible key, a fixed cost per operator holding one (ETH -> tokens)
+    per_slot = 1.0 / p.protocol.slots_per_day / p.environment.l1.eth_per_token
+    running = (
+        active * ops.hardware_cost_per_key_per_day + s["operators"].active_operators * ops.fixed_cost_per_day
+    ) * per_slot
+    return revenue - cost - running, active
 
 
 COLUMNS: tuple[Column, ...] = (

@@ -24,6 +24,7 @@ from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting, bond_owner
 from aztec_econ.model.mechanisms import prover_market
 from aztec_econ.model.mechanisms.adversary import includes_for
+from aztec_econ.model.mechanisms.operators import prover_down
 from aztec_econ.model.mechanisms.proving import outlook
 from aztec_econ.model.mechanisms.reveal import reveal_landing
 from aztec_econ.model.mechanisms.timeline import land
@@ -45,6 +46,7 @@ def _market_inputs(ctx: Context, s: State, start: float) -> dict[str, Any]:
     on_time, factor = outlook(ctx, econ.candidate.used, np.full(ctx.n_runs, start))
     quoting = s["draws"]["prover_available"] >= p.agents.provers.unavailable_probability
     quoting &= s["book"].prover_balances() >= bond
+    quoting &= ~prover_down(ctx, s)  # a prover run by an operator in an outage
     return {
         "gas_price": econ.prices.gas,
         "block_value": prover_market.block_value(p, econ.candidate.value_to_producer),

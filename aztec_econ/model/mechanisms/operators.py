@@ -1,0 +1,268 @@
+"""Operators: the parties that own sequencer keys (and may run provers), their outages and their keys' owners.
+
+Source: assumption throughout (the spec treats keys as independent; NOTES.md: one key = one ticket, not
+stake-weighted). Issue 13: keys are not owners, so concentration and correlated downtime are measured per operator.
+
+Ownership. `agents.operators.count` operators hold the initial keys (`initial_key_counts`): equally, in proportion
+to i^-s for operator i = 1, 2, ... (`zipf`, s = `zipf_exponent`), or as listed (`key_counts`), rounded to whole keys
+by largest remainder; the initial keys are numbered operator by operator (operator 0's first), which is harmless
+because the election ranks keys by a random permutation. Every registration (`registry.plan_chunk` numbers new keys
+in registration order) is made by a new operator with probability `new_operator_share`, otherwise by an existing one
+chosen in proportion to the keys it has registered so far, genesis keys included (preferential attachment, so the
+distribution keeps its shape as keys are added). Owners are drawn for each key from (seed, run, key index) alone
+(`Stream.OPERATOR_ENTRY`), when the registry plans the chunk that registers it. Exits are the registry's (a uniformly
+chosen active key) and do not change an operator's weight for later registrations.
+
+Outages. Each operator is up or down, a two-state continuous-time Markov process: down at rate
+r = `outage_rate_per_day` while up, back up at rate u = 24 / `outage_mean_hours` per day while down (exponential
+outages). Its exact discretisation over one slot of D days is
+    P(up -> down) = r / (r + u) x (1 - exp(-(r + u) D)),  P(down -> up) = u / (r + u) x (1 - exp(-(r + u) D)),
+with the long-run share of time down r / (r + u) = r m / (1 + r m), m the mean outage in days. The state is drawn at
+the start of each slot (`Stream.OUTAGES`, one uniform per operator per slot) and holds for the whole slot; the initial
+operators start from the stationary distribution, a new operator starts up. An operator that is down takes all its
+keys offline in the election (`election.step_election`: on top of the independent per-key
+`agents.sequencers.offline_probability`) and the provers it runs (`prover_down`: provers 0..n-1 are run by operators
+0..n-1, n = `provers_run_by_operators`) do not quote.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from aztec_econ.model.columns import Column, Recorder
+from aztec_econ.model.context import Context, registration_bound
+from aztec_econ.model.rng import Stream, uniforms
+from aztec_econ.params import Params
+
+if TYPE_CHECKING:
+    from aztec_econ.model.state import State
+
+I64 = NDArray[np.int64]
+I32 = NDArray[np.int32]
+F64 = NDArray[np.float64]
+B = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Operators:
+    """Who owns each key and which operators are down, per run (arrays with runs as the leading axis)."""
+
+    owner: I32
+    """Operator of each key slot (runs x key capacity), -1 for a key not yet registered."""
+    assigned: I64
+    """Keys with an owner so far per run (keys 0..assigned-1)."""
+    n_operators: I64
+    """Operators so far per run (operators 0..n_operators-1)."""
+    keys_held: I64
+    """Keys each operator has registered so far, genesis keys included (runs x operator capacity)."""
+    down: B
+    """Whether each operator is in an outage during the slot (runs x operator capacity)."""
+    keys_down: I64
+    """Eligible keys at the slot's first L1 block whose operator is down."""
+    active_operators: I64
+    """Operators holding at least one eligible key at the slot's first L1 block."""
+
+
+def initial_key_counts(params: Params) -> I64:
+    """Initial keys of each operator (`agents.operators.count` entries summing to `agents.sequencers.initial`).
+
+    `equal`: initial / count each, the remainder one each to the first operators; `zipf`: operator i (from 1) in
+    proportion to i^-zipf_exponent; both rounded by largest remainder (ties: the lower index). `list`: `key_counts`.
+    """
+    ops = params.agents.operators
+    total = params.agents.sequencers.initial
+    if ops.key_distribution == "list":
+        return np.asarray(ops.key_counts, dtype=np.int64)
+    if ops.key_distribution == "equal":
+        weights = np.ones(ops.count)
+    else:
+        weights = np.arange(1, ops.count + 1, dtype=np.float64) ** -ops.zipf_exponent
+    exact = total * weights / weights.sum()
+    counts = np.floor(exact).astype(np.int64)
+    left = total - int(counts.sum())
+    order = np.lexsort((np.arange(ops.count), -(exact - counts)))
+    counts[order[:left]] += 1
+    return counts
+
+
+def operator_capacity(params: Params) -> int:
+    """Operator slots per run: the initial operators plus, when registrations may come from new operators, a bound on
+    the registrations over the horizon (`context.registration_bound`)."""
+    ops = params.agents.operators
+    extra = registration_bound(params) if ops.new_operator_share > 0 else 0
+    return ops.count + extra
+
+
+def transition_probabilities(params: Params, slot_seconds: float) -> tuple[float, float]:
+    """(P(up -> down), P(down -> up)) over one slot of `slot_seconds`: the exact two-state Markov discretisation."""
+    ops = params.agents.operators
+    rate = ops.outage_rate_per_day
+    recover = 24.0 / ops.outage_mean_hours
+    both = rate + recover
+    moved = -math.expm1(-both * slot_seconds / 86_400.0)
+    return rate / both * moved, recover / both * moved
+
+
+def stationary_down(params: Params) -> float:
+    """Long-run share of time an operator is down: r m / (1 + r m), r per day, m the mean outage in days."""
+    ops = params.agents.operators
+    rm = ops.outage_rate_per_day * ops.outage_mean_hours / 24.0
+    return rm / (1.0 + rm)
+
+
+def genesis_operators(ctx: Context) -> Operators:
+    """The initial keys' owners; the initial operators up or down by the stationary distribution."""
+    p = ctx.params
+    runs = ctx.n_runs
+    counts = initial_key_counts(p)
+    cap = operator_capacity(p)
+    owner = np.full((runs, ctx.key_capacity), -1, dtype=np.int32)
+    owner[:, : counts.sum()] = np.repeat(np.arange(counts.size, dtype=np.int32), counts)[None, :]
+    keys_held = np.zeros((runs, cap), dtype=np.int64)
+    keys_held[:, : counts.size] = counts
+    n = p.agents.operators.count
+    down = np.zeros((runs, cap), dtype=bool)
+    down[:, :n] = uniforms(ctx.keys, Stream.OUTAGES, 0, n) < stationary_down(p)
+    zeros = np.zeros(runs, dtype=np.int64)
+    return Operators(
+        owner=owner,
+        assigned=np.full(runs, int(counts.sum()), dtype=np.int64),
+        n_operators=np.full(runs, n, dtype=np.int64),
+        keys_held=keys_held,
+        down=down,
+        keys_down=zeros,
+        active_operators=zeros,
+    )
+
+
+def assign_owners(ctx: Context, ops: Operators, n_keys: I64) -> Operators:
+    """Owners of the keys registered since the last call (keys `assigned`..`n_keys`-1 of each run), one key at a time
+    in registration order: a new operator with probability `new_operator_share`, else an existing operator in
+    proportion to `keys_held` (both draws from (seed, run, key index))."""
+    if not (n_keys > ops.assigned).any():
+        return ops
+    share = ctx.params.agents.operators.new_operator_share
+    owner, keys_held, n_ops = ops.owner.copy(), ops.keys_held.copy(), ops.n_operators.copy()
+    rows = np.arange(ctx.n_runs)
+    for key in range(int(ops.assigned.min()), int(n_keys.max())):
+        todo = (ops.assigned <= key) & (key < n_keys)
+        if not todo.any():
+            continue
+        u = uniforms(ctx.keys, Stream.OPERATOR_ENTRY, key, 2)
+        fresh = todo & (u[:, 0] < share)
+        cum = np.cumsum(keys_held, axis=1)
+        existing = np.argmax(cum > (u[:, 1] * cum[:, -1])[:, None], axis=1)
+        chosen = np.where(fresh, n_ops, existing)
+        owner[todo, key] = chosen[todo]
+        keys_held[rows[todo], chosen[todo]] += 1
+        n_ops = n_ops + fresh
+    return Operators(owner, n_keys.copy(), n_ops, keys_held, ops.down, ops.keys_down, ops.active_operators)
+
+
+def next_down(ctx: Context, ops: Operators, slot: int) -> B:
+    """Each operator's outage state in `slot` from its state in the slot before (operators not yet created: up)."""
+    n = int(ops.n_operators.max())
+    fail, recover = transition_probabilities(ctx.params, ctx.per_slot.slot_seconds)
+    u = uniforms(ctx.keys, Stream.OUTAGES, slot + 1, n)
+    was = ops.down[:, :n]
+    exists = np.arange(n)[None, :] < ops.n_operators[:, None]
+    down = np.zeros_like(ops.down)
+    down[:, :n] = np.where(was, u >= recover, u < fail) & exists
+    return down
+
+
+def owners_of(ops: Operators, keys: I64) -> I64:
+    """The operator of each key (runs x n; -1 for -1 or a key without an owner)."""
+    rows = np.arange(keys.shape[0])[:, None]
+    found = ops.owner[rows, np.maximum(keys, 0)].astype(np.int64)
+    return np.where(keys >= 0, found, -1)
+
+
+def out(ops: Operators, keys: I64) -> B:
+    """Whether each key (runs x n, -1 for none) belongs to an operator in an outage in this slot."""
+    owners = owners_of(ops, keys)
+    rows = np.arange(keys.shape[0])[:, None]
+    return (owners >= 0) & ops.down[rows, np.maximum(owners, 0)]
+
+
+def prover_down(ctx: Context, s: State) -> B:
+    """Whether each third-party prover (runs x provers) is down with its operator: provers 0..n-1 are run by operators
+    0..n-1 (n = `provers_run_by_operators`, at most the provers and operators there are)."""
+    p = ctx.params
+    count = p.agents.provers.count
+    n = min(p.agents.operators.provers_run_by_operators, count, p.agents.operators.count)
+    down = np.zeros((ctx.n_runs, count), dtype=bool)
+    down[:, :n] = s["operators"].down[:, :n]
+    return down
+
+
+def step_operators(ctx: Context, s: State) -> dict[str, Any]:
+    """Give the keys the registry just registered their owners, move every operator's outage state to this slot, and
+    count the eligible keys of operators that are down and the operators with an eligible key."""
+    reg = s["registry"]
+    ops = assign_owners(ctx, s["operators"], reg.n_keys)
+    down = next_down(ctx, ops, s["slot"])
+    block = s["slot"] * ctx.slot_l1_blocks
+    m = int(reg.n_keys.max())
+    eligible = (reg.eligible[:, :m] <= block) & (block < reg.exit_signal[:, :m])
+    owner = np.maximum(ops.owner[:, :m], 0).astype(np.int64)
+    rows = np.arange(ctx.n_runs)[:, None]
+    keys_down = (eligible & down[rows, owner]).sum(axis=1)
+    cap = down.shape[1]
+    flat = (rows * cap + owner)[eligible]
+    held = np.bincount(flat, minlength=ctx.n_runs * cap).reshape(ctx.n_runs, cap)
+    active = (held > 0).sum(axis=1)
+    new = Operators(ops.owner, ops.assigned, ops.n_operators, ops.keys_held, down, keys_down, active)
+    return {"operators": new}
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "proposer_operator",
+        "operator",
+        "operator owning the winning proposer's key (-1 if none; `agents.operators`)",
+        dtype="int32",
+    ),
+    Column(
+        "operators_down",
+        "operators",
+        "operators in an outage during the slot (all their keys offline, their provers not quoting)",
+        dtype="int32",
+    ),
+    Column(
+        "keys_down",
+        "keys",
+        "eligible keys at the slot's first L1 block whose operator is in an outage",
+        dtype="int32",
+    ),
+    Column(
+        "active_operators",
+        "operators",
+        "operators holding at least one eligible key at the slot's first L1 block",
+        dtype="int32",
+    ),
+)
+"""The operators' per-slot columns."""
+
+
+def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
+    ops = s["operators"]
+    return {
+        "proposer_operator": owners_of(ops, s["outcome"].proposer[:, None])[:, 0],
+        "operators_down": ops.down.sum(axis=1),
+        "keys_down": ops.keys_down,
+        "active_operators": ops.active_operators,
+    }
+
+
+RECORDER = Recorder(COLUMNS, record)
+
+
+def key_owners(ops: Operators, run_row: int, n: int) -> I32:
+    """The operators of keys 0..n-1 of batch row `run_row` (the key table's `operator` column)."""
+    return ops.owner[run_row, :n]
