@@ -135,6 +135,36 @@ KPIS: tuple[KPI, ...] = (
         "fewest keys earning more than half of the sequencer rewards (over the same keys)",
         lambda d: d.rewards_per_key.apply(lambda r: nakamoto(r.to_numpy())),
     ),
+    KPI(
+        "gini_operator_rewards",
+        "0-1",
+        "Gini coefficient of sequencer rewards over the operators with a key eligible at some point of the horizon",
+        lambda d: d.operators["rewards"].apply(lambda r: gini(r.to_numpy())).reindex(d.index),
+    ),
+    KPI(
+        "nakamoto_operators",
+        "operators",
+        "fewest operators whose keys produced more than half of the happy-path blocks",
+        lambda d: d.operators["blocks"].apply(lambda b: nakamoto(b.to_numpy())).reindex(d.index),
+    ),
+    KPI(
+        "nakamoto_operators_third",
+        "operators",
+        "fewest operators whose keys produced more than a third of the happy-path blocks",
+        lambda d: d.operators["blocks"].apply(lambda b: nakamoto(b.to_numpy(), 1.0 / 3.0)).reindex(d.index),
+    ),
+    KPI(
+        "mean_active_operators",
+        "operators",
+        "mean number of operators holding an eligible key",
+        _mean("active_operators"),
+    ),
+    KPI(
+        "share_keys_down",
+        "share",
+        "eligible keys whose operator is in an outage over eligible keys (`keys_down`, all slots)",
+        lambda d: d.total("keys_down") / d.total("active_sequencers"),
+    ),
     KPI("mean_active_sequencers", "keys", "mean number of eligible keys", _mean("active_sequencers")),
     KPI(
         "supply_growth_pct_per_year",
@@ -326,6 +356,24 @@ KPIS: tuple[KPI, ...] = (
         "share/year",
         "third-party provers' profit per year over their initial balances (all provers together)",
         lambda d: d.apr("prover"),
+    ),
+    KPI(
+        "apr_operator_p10",
+        "share/year",
+        "10th percentile over operators of their APR on the stake they committed (operator table)",
+        lambda d: d.operators["apr"].quantile(0.1).reindex(d.index),
+    ),
+    KPI(
+        "apr_operator_p50",
+        "share/year",
+        "median over operators of their APR on the stake they committed",
+        lambda d: d.operators["apr"].quantile(0.5).reindex(d.index),
+    ),
+    KPI(
+        "apr_operator_p90",
+        "share/year",
+        "90th percentile over operators of their APR on the stake they committed",
+        lambda d: d.operators["apr"].quantile(0.9).reindex(d.index),
     ),
     # confirmation times
     KPI(

@@ -16,10 +16,12 @@ from aztec_econ.analysis.kpis import KPIS, kpis_per_run
 from aztec_econ.analysis.tables import (
     AGENT_COLUMNS,
     CONFIRMATION_COLUMNS,
+    OPERATOR_COLUMNS,
     VALUE_DECILE_COLUMNS,
     VOTE_COLUMNS,
     agent_table,
     confirmation_table,
+    operator_table,
     value_decile_table,
     vote_table,
 )
@@ -69,7 +71,14 @@ One row per (run, vote window of `protocol.upgrade_vote_window_days`, rounded to
 AGENTS = """\
 ## Participants (`analysis.tables.agent_table(traj)`; `AGENT_COLUMNS`)
 One row per (run, agent). Revenue and cost over the horizon; ETH costs at `environment.l1.eth_per_token`. Operating
-costs per day are the spec's hardware figures as parameters (`agents.*.operating_cost_per_day`)."""
+costs per day are the spec's hardware figures as parameters (sequencers: `agents.operators.*_cost_per_day`, per key and
+per operator; provers: `agents.provers.operating_cost_per_day`)."""
+
+OPERATORS = """\
+## Operators (`analysis.tables.operator_table(traj)`; `OPERATOR_COLUMNS`)
+One row per (run, operator) with a key eligible at some point of the horizon (`agents.operators`): the sequencer side
+of the agent table split by the operator owning the slot's winning key, with hardware costs per key and a fixed cost
+per operator; its sums equal the agent table's `sequencers` row (but for slots without a winning proposer)."""
 
 CONFIRMATION = """\
 ## Confirmation times (`analysis.tables.confirmation_table(traj)`; `CONFIRMATION_COLUMNS`)
@@ -160,6 +169,8 @@ def outputs_markdown() -> str:
         _table(VOTE_COLUMNS, vote_table(traj), "vote table"),
         AGENTS,
         _table(AGENT_COLUMNS, agent_table(traj), "agent table"),
+        OPERATORS,
+        _table(OPERATOR_COLUMNS, operator_table(traj), "operator table"),
         CONFIRMATION,
         _table(CONFIRMATION_COLUMNS, confirmation_table(traj), "confirmation table"),
         VALUE_DECILES,

@@ -19,6 +19,7 @@ from aztec_econ.analysis.tables import (
     delay_hist,
     finalization_gaps,
     hist_quantile,
+    operator_table,
     sequencer_rewards_per_key,
     vote_table,
 )
@@ -85,6 +86,11 @@ class RunData:
     @cached_property
     def rewards_per_key(self) -> Any:
         return sequencer_rewards_per_key(self.traj).groupby("run")["reward"]
+
+    @cached_property
+    def operators(self) -> Any:
+        """The operator table (`tables.operator_table`), grouped by run."""
+        return operator_table(self.traj).groupby("run")
 
     @cached_property
     def opening_supply(self) -> pd.Series:
