@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from aztec_econ.analysis import theory
 from aztec_econ.analysis.tables import sequencer_rewards_per_key, vote_table, vote_window_slots
 from aztec_econ.model.context import phase_offsets
+from aztec_econ.model.mechanisms.operators import key_offline_probability
 from aztec_econ.model.mechanisms.proving import decay_factor, median_seconds, missing_warning
 from aztec_econ.params import Params
 
@@ -31,7 +32,7 @@ def expected_mode_shares(params: Params) -> dict[str, float]:
     """Long-run share of slots per mode from the closed forms (balances assumed to cover bonds)."""
     s, pv, b = params.agents.sequencers, params.agents.provers, params.agents.backup
     happy = theory.happy_path_probability(
-        s.offline_probability,
+        key_offline_probability(params),
         s.proposers_per_slot,
         s.self_prove_probability,
         pv.unavailable_probability,
@@ -46,7 +47,7 @@ def expected_slashing_probability(params: Params) -> float:
     """Chance per slot that a prover bond is slashed, from the closed forms (balances assumed to cover bonds)."""
     s, pv = params.agents.sequencers, params.agents.provers
     return theory.slashing_probability(
-        1 - theory.no_proposal_probability(s.offline_probability, s.proposers_per_slot),
+        1 - theory.no_proposal_probability(key_offline_probability(params), s.proposers_per_slot),
         theory.commitment_probability(s.self_prove_probability, pv.unavailable_probability, pv.count),
         s.reveal_failure_probability,
         pv.failure_probability,
@@ -158,6 +159,7 @@ def luck_only_win_mean(traj: Trajectories) -> float:
 
 CLOSED_FORM_SETTING: dict[str, Any] = {
     "agents.sequencers.offline_probability": 0.0,
+    "agents.operators.outage_rate_per_day": 0.0,
     "agents.sequencers.registrations_per_day": 0.0,
     "agents.sequencers.exits_per_day": 0.0,
     "agents.sequencers.self_prove_probability": 0.0,
@@ -468,7 +470,7 @@ def expected_deadlines(params: Params) -> dict[str, float]:
         )
     covered = all(_censored(params, phase) == 0 for phase in ("commitment", "reveal", "proof"))
     steps = theory.happy_path_probability(
-        s.offline_probability,
+        key_offline_probability(params),
         s.proposers_per_slot,
         s.self_prove_probability,
         pv.unavailable_probability,

@@ -115,6 +115,14 @@ def stationary_down(params: Params) -> float:
     return rm / (1.0 + rm)
 
 
+def key_offline_probability(params: Params) -> float:
+    """Long-run chance a key is offline in a slot: by its own chance or its operator's outage, 1 - (1 - q)(1 - d).
+
+    Exact for one key; the closed forms that treat the top-ranked keys as independent (`analysis.expectations`) err
+    by the chance that several of them share an operator that is down (below d x the operators' key-share HHI)."""
+    return 1.0 - (1.0 - params.agents.sequencers.offline_probability) * (1.0 - stationary_down(params))
+
+
 def genesis_operators(ctx: Context) -> Operators:
     """The initial keys' owners; the initial operators up or down by the stationary distribution."""
     p = ctx.params
