@@ -81,6 +81,7 @@ def test_each_key_wins_one_nth_and_a_party_with_m_keys_wins_m_over_n(
         agents__sequencers__registrations_per_day=0,
         agents__sequencers__exits_per_day=0,
         agents__sequencers__offline_probability=0.0,
+        agents__operators__outage_rate_per_day=0.0,  # no operator outages either
     )
     frame = simulate(params).frame
     wins = np.bincount(frame["proposer"].to_numpy(), minlength=n_keys)

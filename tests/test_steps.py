@@ -33,7 +33,9 @@ def test_harness_reproduces_the_simulation(make_params: Callable[..., Params]) -
 
 
 def test_election_picks_the_highest_scoring_eligible_key(make_params: Callable[..., Params]) -> None:
-    params = make_params(agents__sequencers__offline_probability=0.0, sim__runs=4)
+    params = make_params(
+        agents__sequencers__offline_probability=0.0, agents__operators__outage_rate_per_day=0.0, sim__runs=4
+    )
     ctx, state = state_before(params, "proposal", slot=3)
     after = run_step(ctx, state, "proposal")
     block = 3 * ctx.slot_l1_blocks
