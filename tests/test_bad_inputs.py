@@ -184,6 +184,42 @@ CASES: list[Bad] = [
         ("environment.circulating_supply = 150000", "registrations_per_day = 50", "raise it"),
     ),
     Bad("split-sum", simulate("protocol.reward_split.prover=0.9"), ("protocol.reward_split", "sum to 1")),
+    Bad(
+        "key-counts-sum",
+        simulate(
+            "agents.operators.key_distribution=list",
+            "agents.operators.count=2",
+            "agents.operators.key_counts=[10, 20]",
+        ),
+        ("agents.operators.key_counts = [10, 20]", "must sum to agents.sequencers.initial = 50", "sum to 30"),
+    ),
+    Bad(
+        "key-counts-length",
+        simulate(
+            "agents.operators.key_distribution=list",
+            "agents.operators.count=3",
+            "agents.operators.key_counts=[25, 25]",
+        ),
+        ("agents.operators.key_counts = [25, 25]", "one entry per operator", "agents.operators.count = 3"),
+    ),
+    Bad(
+        "key-counts-negative",
+        simulate(
+            "agents.operators.key_distribution=list",
+            "agents.operators.count=2",
+            "agents.operators.key_counts=[60, -10]",
+        ),
+        ("agents.operators.key_counts", "greater than or equal to 0"),
+    ),
+    Bad(
+        "renamed-operating-cost",
+        simulate("agents.sequencers.operating_cost_per_day=0.003"),
+        (
+            "agents.sequencers.operating_cost_per_day = 0.003",
+            "renamed",
+            "agents.operators.fixed_cost_per_day",
+        ),
+    ),
     # --- runs that cannot fit in memory: refused before they start, naming the estimate and what to lower
     Bad(
         "memory-slots",

@@ -71,6 +71,9 @@ LIVELY: dict[str, Any] = {
     "agents.provers.ramp_up_seconds": 390.0,
     "agents.backup.proving_time_median_seconds": 20.0,
     "environment.l1.missed_block_probability": 0.1,
+    # operators (issue 13): several keys each, frequent outages that reach the provers they run
+    "agents.operators.count": 10,
+    "agents.operators.outage_rate_per_day": 2.0,
 }
 
 FIRST_PRICE: dict[str, Any] = {"protocol.fee_mechanism": "first_price"}
@@ -96,6 +99,12 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "protocol.cost_based.target_utilisation": COST_BASED,
     "protocol.cost_based.update_fraction": COST_BASED,
     "protocol.cost_based.burn_congestion": COST_BASED,
+    # an explicit key distribution
+    "agents.operators.key_counts": {
+        "agents.operators.key_distribution": "list",
+        "agents.operators.count": 3,
+        "agents.operators.key_counts": [20, 20, 20],
+    },
 }
 
 # alternatives of parameters that are not numbers or booleans
@@ -109,6 +118,8 @@ CHOICES: dict[str, list[Any]] = {
     "environment.l1.price_file": ["tests/data/l1_prices.csv"],
     "agents.sequencers.prover_strategy": ["most_reliable", "self_prove_when_able"],
     "protocol.issuance_per_year": [1e6],
+    "agents.operators.key_distribution": ["equal"],
+    "agents.operators.key_counts": [[30, 20, 10]],
 }
 
 
