@@ -158,22 +158,28 @@ def sequencer_slot_flows(f: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[
 
 def operator_spans(traj: Trajectories) -> pd.DataFrame:
     """Per (run, operator) with a key eligible within the horizon: its keys, key-days eligible and staked, and the
-    days it runs (from its first key's eligibility to its last key's exit signal, or the horizon's end).
+    days it runs (holds at least one eligible key).
 
-    Key-days come from the key table at L1-block precision: eligible from `eligible_l1_block` (0 for the initial
-    keys) to the exit signal; staked from registration to the stake's release; both clipped to the horizon."""
+    Eligible key-days and running days count whole slots, a key in a slot when it is eligible at the slot's first
+    L1 block, as the frame's `active_sequencers` and `active_operators` do (so the agent table and the running
+    profit the registry reads agree); staked key-days run from registration to the stake's release at L1-block
+    precision; all clipped to the horizon."""
     p = traj.params
     keys = traj.keys
-    end = p.sim.slots * p.protocol.slot_l1_blocks
-    per_day = p.protocol.blocks_per_day
+    slots, length = p.sim.slots, p.protocol.slot_l1_blocks
+    end = slots * length
+    per_day = p.protocol.slots_per_day
 
-    def stop(column: str) -> NDArray[np.int64]:
-        values = keys[column].to_numpy()
-        return np.minimum(np.where(values < 0, end, values), end)
+    def first_slot(blocks: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The first slot whose first L1 block is at or after `blocks` (-1, never: NEVER)."""
+        return np.clip(-(-blocks // length), 0, slots)
 
-    start = np.maximum(keys["eligible_l1_block"].to_numpy(), 0)
-    until = stop("exit_signal_l1_block")
-    staked_from = np.maximum(keys["registered_l1_block"].to_numpy(), 0)
+    eligible = keys["eligible_l1_block"].to_numpy()
+    signal = keys["exit_signal_l1_block"].to_numpy()
+    start = first_slot(eligible)
+    until = np.where(signal < 0, slots, first_slot(signal))
+    release = keys["release_l1_block"].to_numpy()
+    staked = np.minimum(np.where(release < 0, end, release), end) - np.maximum(keys["registered_l1_block"], 0)
     table = pd.DataFrame(
         {
             "run": keys["run"].to_numpy(),
@@ -182,20 +188,30 @@ def operator_spans(traj: Trajectories) -> pd.DataFrame:
             "start": start,
             "until": until,
             "key_days": np.maximum(until - start, 0) / per_day,
-            "staked_key_days": np.maximum(stop("release_l1_block") - staked_from, 0) / per_day,
+            "staked_key_days": np.maximum(staked.to_numpy(), 0) / (per_day * length),
         }
     )
     table = table[table["until"] > table["start"]]
-    grouped = table.groupby(["run", "operator"], sort=True)
-    out = grouped.agg(
-        keys=("keys", "sum"),
-        key_days=("key_days", "sum"),
-        staked_key_days=("staked_key_days", "sum"),
-        start=("start", "min"),
-        until=("until", "max"),
+    out = table.groupby(["run", "operator"], sort=True).agg(
+        keys=("keys", "sum"), key_days=("key_days", "sum"), staked_key_days=("staked_key_days", "sum")
     )
-    out["days"] = (out.pop("until") - out.pop("start")) / per_day
+    out["days"] = _union_slots(table).reindex(out.index).to_numpy() / per_day
     return out.reset_index()
+
+
+def _union_slots(table: pd.DataFrame) -> pd.Series:
+    """Per (run, operator): the slots covered by the union of its keys' [start, until) intervals."""
+    n = len(table)
+    run = np.concatenate([table["run"].to_numpy()] * 2)
+    operator = np.concatenate([table["operator"].to_numpy()] * 2)
+    at = np.concatenate([table["start"].to_numpy(), table["until"].to_numpy()])
+    delta = np.concatenate([np.ones(n, dtype=np.int64), -np.ones(n, dtype=np.int64)])
+    order = np.lexsort((delta, at, operator, run))
+    run, operator, at, delta = run[order], operator[order], at[order], delta[order]
+    open_keys = np.cumsum(delta)  # each group nets to zero, so this is the count within the group
+    covered = np.zeros(at.size, dtype=np.int64)
+    covered[:-1] = np.where(open_keys[:-1] > 0, at[1:] - at[:-1], 0)
+    return pd.Series(covered).groupby([run, operator]).sum().rename_axis(["run", "operator"])
 
 
 OPERATOR_COLUMNS: tuple[Column, ...] = (
