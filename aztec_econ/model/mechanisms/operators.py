@@ -28,7 +28,7 @@ keys offline in the election (`election.step_election`: on top of the independen
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context, registration_bound
+from aztec_econ.model.mechanisms.registry import Registry
 from aztec_econ.model.rng import Stream, uniforms
 from aztec_econ.params import Params
 
@@ -66,6 +67,11 @@ class Operators:
     """Eligible keys at the slot's first L1 block whose operator is down."""
     active_operators: I64
     """Operators holding at least one eligible key at the slot's first L1 block."""
+    chunk_start: int = -1
+    """First slot of the registry chunk `held` covers (-1: none yet)."""
+    held: I32 | None = None
+    """Eligible keys of each operator at the first L1 block of each slot of the chunk (runs x slots x operators so
+    far), counted once per chunk (`chunk_holdings`) so the slot's step only reads it."""
 
 
 def initial_key_counts(params: Params) -> I64:
@@ -169,7 +175,26 @@ def assign_owners(ctx: Context, ops: Operators, n_keys: I64) -> Operators:
         owner[todo, key] = chosen[todo]
         keys_held[rows[todo], chosen[todo]] += 1
         n_ops = n_ops + fresh
-    return Operators(owner, n_keys.copy(), n_ops, keys_held, ops.down, ops.keys_down, ops.active_operators)
+    return replace(ops, owner=owner, assigned=n_keys.copy(), n_operators=n_ops, keys_held=keys_held)
+
+
+def chunk_holdings(ctx: Context, ops: Operators, reg: Registry) -> I32:
+    """Eligible keys per operator at the first L1 block of each slot of the registry's current chunk: shape (runs x
+    slots of the chunk x operators so far). A key counts from the first slot starting at or after its eligibility
+    until the first one starting at or after its exit signal (as `registry.slot_figures` counts active keys)."""
+    length = ctx.slot_l1_blocks
+    start, n_slots = reg.plan.start, reg.plan.active.shape[1]
+    first = start * length
+    m = int(reg.n_keys.max())
+    n_ops = int(ops.n_operators.max())
+    owner = np.maximum(ops.owner[:, :m], 0).astype(np.int64)
+    rows = np.broadcast_to(np.arange(ctx.n_runs)[:, None], owner.shape)
+    held = np.zeros((ctx.n_runs, n_slots + 1, n_ops), dtype=np.int32)
+    for times, sign in ((reg.eligible[:, :m], 1), (reg.exit_signal[:, :m], -1)):
+        # the slot of the chunk from which the change counts: 0 for one before the chunk, n_slots for one after it
+        at = np.clip(-(-(times - first) // length), 0, n_slots)
+        np.add.at(held, (rows, at, owner), sign)
+    return np.cumsum(held[:, :n_slots], axis=1, dtype=np.int32)
 
 
 def next_down(ctx: Context, ops: Operators, slot: int) -> B:
@@ -213,20 +238,16 @@ def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     """Give the keys the registry just registered their owners, move every operator's outage state to this slot, and
     count the eligible keys of operators that are down and the operators with an eligible key."""
     reg = s["registry"]
-    ops = assign_owners(ctx, s["operators"], reg.n_keys)
+    ops = s["operators"]
+    if ops.chunk_start != reg.plan.start or ops.held is None:
+        ops = assign_owners(ctx, ops, reg.n_keys)
+        ops = replace(ops, chunk_start=reg.plan.start, held=chunk_holdings(ctx, ops, reg))
+    assert ops.held is not None
     down = next_down(ctx, ops, s["slot"])
-    block = s["slot"] * ctx.slot_l1_blocks
-    m = int(reg.n_keys.max())
-    eligible = (reg.eligible[:, :m] <= block) & (block < reg.exit_signal[:, :m])
-    owner = np.maximum(ops.owner[:, :m], 0).astype(np.int64)
-    rows = np.arange(ctx.n_runs)[:, None]
-    keys_down = (eligible & down[rows, owner]).sum(axis=1)
-    cap = down.shape[1]
-    flat = (rows * cap + owner)[eligible]
-    held = np.bincount(flat, minlength=ctx.n_runs * cap).reshape(ctx.n_runs, cap)
-    active = (held > 0).sum(axis=1)
-    new = Operators(ops.owner, ops.assigned, ops.n_operators, ops.keys_held, down, keys_down, active)
-    return {"operators": new}
+    held = ops.held[:, s["slot"] - ops.chunk_start]
+    keys_down = (held * down[:, : held.shape[1]]).sum(axis=1, dtype=np.int64)
+    active = (held > 0).sum(axis=1).astype(np.int64)
+    return {"operators": replace(ops, down=down, keys_down=keys_down, active_operators=active)}
 
 
 COLUMNS: tuple[Column, ...] = (
