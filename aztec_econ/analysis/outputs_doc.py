@@ -54,8 +54,8 @@ Conservation (asserted by the ledger after every posting, and by tests on every 
 `fees_paid == fees_burned + tips`.
 
 **Units of L1 costs.** L1 gas and blobs are paid in ETH, which the token ledger does not hold: L1 costs are
-off-ledger costs, reported as token equivalents (ETH / `environment.l1.eth_per_token`) in the `l1_cost*` columns and
-charged to their payers in the agent table. Fees, MEV, burns and prover prices are token flows on the ledger (users
+off-ledger costs, reported as token equivalents (ETH / the slot's `eth_per_token`, `environment.token`) in the
+`l1_cost*` columns and charged to their payers in the agent table. Fees, MEV, burns and prover prices are token flows on the ledger (users
 pay from the market account)."""
 
 KEYS = """\
@@ -68,8 +68,8 @@ One row per (run, vote window of `protocol.upgrade_vote_window_days`, rounded to
 
 AGENTS = """\
 ## Participants (`analysis.tables.agent_table(traj)`; `AGENT_COLUMNS`)
-One row per (run, agent). Revenue and cost over the horizon; ETH costs at `environment.l1.eth_per_token`. Operating
-costs per day are the spec's hardware figures as parameters (`agents.*.operating_cost_per_day`)."""
+One row per (run, agent). Revenue and cost over the horizon; ETH costs at each slot's `eth_per_token`, ETH capital
+at the genesis price. Operating costs per day are the spec's hardware figures as parameters (`agents.*.operating_cost_per_day`)."""
 
 CONFIRMATION = """\
 ## Confirmation times (`analysis.tables.confirmation_table(traj)`; `CONFIRMATION_COLUMNS`)

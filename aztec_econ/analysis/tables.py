@@ -35,22 +35,26 @@ AGENT_COLUMNS: tuple[Column, ...] = (
     Column(
         "cost",
         "tokens",
-        "L1 gas and blobs, proving compute, prover prices paid, slashed bonds, operating costs "
-        "(`agents.*.operating_cost_per_day`)",
+        "L1 gas and blobs, proving compute, prover prices paid (received, when negative, count as negative cost), "
+        "slashed bonds, operating costs (`agents.*.operating_cost_per_day`, ETH converted at each slot's "
+        "`eth_per_token`)",
     ),
     Column("profit", "tokens", "revenue - cost"),
     Column(
         "capital",
         "tokens",
-        "sequencers: minimum stake x mean eligible keys; provers: initial balance; 0 for relays and backup builders",
+        "the capital committed: sequencers: minimum stake x mean eligible keys; each prover: `protocol.prover_bond` "
+        "plus `agents.provers.hardware_capital`; relays: `agents.relays.capital`; backup builders: "
+        "`agents.backup.hardware_capital` (ETH converted at the genesis token price)",
     ),
-    Column("apr", "share/year", "profit per year over capital (NaN without capital)"),
+    Column("apr", "share/year", "profit per year over capital"),
 )
 """The columns of `agent_table`, in order."""
 
 
 def agent_table(traj: Trajectories) -> pd.DataFrame:
-    """Revenue, cost, profit and return per (run, agent). ETH costs are converted at `environment.l1.eth_per_token`.
+    """Revenue, cost, profit and return per (run, agent). ETH costs are converted at each slot's token price
+    (`eth_per_token`); ETH capital at the genesis price (`environment.token.eth_per_token`: what it cost when committed).
 
     Self-proving sequencers earn the prover's and (unless a relay submits) the submitter's reward shares and bear
     the proving costs and slashes themselves; block producers in backup mode are the backup builders.
@@ -59,8 +63,9 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
     f = traj.frame
     days = p.sim.slots / p.protocol.slots_per_day
     years = days / 365.0
-    eth = p.environment.l1.eth_per_token
+    eth = p.environment.token.eth_per_token
     run = f["run"].to_numpy()
+    tokens_per_eth_day = 1.0 / f["eth_per_token"].to_numpy() / p.protocol.slots_per_day  # per slot
     happy = (f["mode"] == "happy").to_numpy()
     backup = (f["mode"] == "backup").to_numpy()
     selfp = f["self_proved"].to_numpy()
@@ -92,12 +97,16 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
         + f["prover_price"].to_numpy()
     )
     active = f.groupby("run", observed=True)["active_sequencers"].mean().reindex(runs).to_numpy()
-    seq_cost = seq_cost + active * days * p.agents.sequencers.operating_cost_per_day / eth
+    seq_cost = seq_cost + per_run(
+        f["active_sequencers"].to_numpy() * p.agents.sequencers.operating_cost_per_day * tokens_per_eth_day
+    )
     rows.append(
         _agent_rows(
             runs, "sequencers", "sequencer", seq_revenue, seq_cost, active * p.protocol.minimum_stake, years
         )
     )
+    operating_provers = per_run(p.agents.provers.operating_cost_per_day * tokens_per_eth_day)
+    prover_capital = p.protocol.prover_bond + p.agents.provers.hardware_capital / eth
     for i in range(p.agents.provers.count):
         mine = prover == i
         revenue = per_run(
@@ -108,8 +117,8 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
             )
         )
         cost = per_run(np.where(mine, f["l1_cost_prover"] + f["proving_cost"] + f["slashed"], 0.0))
-        cost = cost + days * p.agents.provers.operating_cost_per_day / eth
-        capital = np.full(runs.size, p.agents.provers.initial_balance)
+        cost = cost + operating_provers
+        capital = np.full(runs.size, prover_capital)
         rows.append(_agent_rows(runs, f"prover_{i}", "prover", revenue, cost, capital, years))
     rows.append(
         _agent_rows(
@@ -118,7 +127,7 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
             "relay",
             per_run(np.where(relay, f["reward_submitter"], 0.0)),
             per_run(f["l1_cost_relay"]),
-            np.zeros(runs.size),
+            np.full(runs.size, p.agents.relays.capital / eth),
             years,
         )
     )
@@ -129,7 +138,7 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
             "backup",
             per_run(f["reward_backup"].to_numpy() + np.where(backup, kept, 0.0)),
             per_run(f["l1_cost_backup"]),
-            np.zeros(runs.size),
+            np.full(runs.size, p.agents.backup.hardware_capital / eth),
             years,
         )
     )

@@ -44,6 +44,7 @@ class Stream(IntEnum):
     DEMAND = 10  # transaction arrivals, demand shocks and MEV (per slot; independent of the fee mechanism)
     L1_PRICES = 11  # L1 gas and blob price shocks (per slot)
     L1_SLOTS = 12  # which L1 slots are empty (per L2 slot, one uniform per L1 block)
+    TOKEN_PRICE = 13  # the token price's GBM shocks (per slot)
 
 
 _SHIFT30, _SHIFT27, _SHIFT31 = np.uint64(30), np.uint64(27), np.uint64(31)
