@@ -40,6 +40,12 @@ The lowest bid wins if it is at most r (ties: uniformly, `prover_pick`); it is p
 slot goes to backup (spec: Backup mode). Every committed prover expects a non-negative profit (q >= b_i). Raising the
 bond raises every break-even price and tightens every budget, so it never raises the commitment rate (tested).
 
+Currencies (assumption): compute costs (`agents.provers.cost_per_block`, `agents.sequencers.proving_cost_per_block`)
+are in tokens, as bids, prices and rewards are (proving bought in a market that quotes in the native token; they do
+not move with the token price); L1 gas is in ETH, converted at the slot's token price (`environment.token`), so a
+falling token price raises every bid through its gas; operating costs (ETH/day) are converted at each slot's price in
+the agent table, hardware capital (ETH) at the genesis price.
+
 Strategies (`agents.sequencers.prover_strategy`), on top of the auction:
 - cheapest: the auction as above (its own proving enters as the reserve).
 - most_reliable: only the most reliable bidders (the lowest failure chance) take part; the price is the second-lowest
