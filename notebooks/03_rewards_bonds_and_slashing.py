@@ -22,6 +22,8 @@
 # Where do block rewards go (sequencers, provers, proof submitters, backup builders), how unequal are sequencer
 # rewards across keys, and how often are prover bonds slashed? Inequality is drawn against the luck-only Lorenz
 # curve of equal keys (Poisson wins, `aztec_econ.analysis.theory.poisson_lorenz`), slashing against its closed form.
+# Last, what the split, the prover auction and the bond leave each role on the capital it commits (APR), and how the
+# auction divides the prover's part between prover and sequencer (prices may be negative).
 
 # %% tags=["parameters"]
 params_file = None  # parameter file; None: params/baseline.yaml
@@ -144,3 +146,30 @@ md(
 glue("slashing_events_per_day", slash_rate)
 glue("theory_slashing_events_per_day", theory_rate)
 glue("supply_growth_pct_per_year", summary.loc["supply_growth_pct_per_year", "mean"])
+
+# %% [markdown]
+# ## Analysis 4: returns on the capital committed, and the auction's split
+# APR per role on the capital it commits (`analysis.tables.agent_table`): sequencers' stake (minimum stake x keys),
+# provers' bond plus hardware, backup builders' hardware, relays' capital (ETH at the genesis token price). The prover
+# auction (`prover_market`) moves part of the prover's reward share to the sequencer: the agreed price is the
+# second-lowest bid, negative when provers' reward share exceeds their cost and risk.
+
+# %%
+aprs = {role: float(summary.loc[f"apr_{role}", "mean"]) for role in ("sequencers", "provers", "relays", "backup")}
+plots.bars({role: 100 * v for role, v in aprs.items()}, "APR on capital committed, by role", "%/year")
+
+# %% [markdown]
+# ### Interpretation
+
+# %%
+price = summary.loc["mean_prover_agreed_price", "mean"]
+cost = summary.loc["mean_prover_break_even", "mean"]
+md(
+    ", ".join(f"{role} {pct(v, 1)} a year" for role, v in aprs.items())
+    + f". The committed prover's agreed price averaged {price:.1f} tokens per block against its cost plus risk of "
+    f"{cost:.1f}: a margin of {price - cost:.1f}; {pct(summary.loc['share_negative_prover_prices', 'mean'])} of "
+    f"commitments were at a negative price, and `hhi_provers` is {summary.loc['hhi_provers', 'mean']:.2f}."
+)
+for role, value in aprs.items():
+    glue(f"apr_{role}", value)
+glue("mean_prover_margin", float(price - cost))

@@ -277,7 +277,7 @@ glue("slot_points_agreeing", (slot_ok + slot_late_ok) / max(slot_n + slot_late_n
 
 # %% [markdown]
 # ## Analysis 3: an enforced deadline against a decaying reward
-# With the file's prover market (bond, proving costs, margin), provers price the risk of a late proof (the bond)
+# With the file's prover market (bond, proving costs, the second-price auction), provers price the risk of a late proof (the bond)
 # and the reward they expect to lose to the decay (`protocol.variants.reward_decay_per_l1_block`, counted from
 # the proving phase's first block, for backup blocks too). The slot keeps its length; a shorter proving phase
 # leaves the rest of it idle.

@@ -112,8 +112,38 @@ CASES: list[Bad] = [
     ),
     Bad(
         "eth-per-token-tiny",
-        simulate("environment.l1.eth_per_token=1.0e-300"),
-        ("environment.l1.eth_per_token", "1e-300", "at least 1e-12"),
+        simulate("environment.token.eth_per_token=1.0e-300"),
+        ("environment.token.eth_per_token", "1e-300", "at least 1e-12"),
+    ),
+    Bad(
+        "token-volatility-negative",
+        simulate("environment.token.volatility_per_year=-0.5"),
+        ("environment.token.volatility_per_year", "-0.5", "greater than or equal to 0"),
+    ),
+    Bad(
+        "token-process-unknown",
+        simulate("environment.token.process=random_walk"),
+        ("environment.token.process", "'random_walk'", "fixed"),
+    ),
+    Bad(
+        "prover-hardware-zero",
+        simulate("agents.provers.hardware_capital=0.0"),
+        ("agents.provers.hardware_capital", "0.0", "greater than 0"),
+    ),
+    Bad(
+        "relay-capital-inf",
+        simulate("agents.relays.capital=.inf"),
+        ("agents.relays.capital", "inf", "finite"),
+    ),
+    Bad(
+        "old-eth-per-token",
+        simulate("environment.l1.eth_per_token=0.001"),
+        ("environment.l1.eth_per_token", "moved or removed", "environment.token.eth_per_token"),
+    ),
+    Bad(
+        "old-prover-margin",
+        simulate("agents.provers.margin=0.1"),
+        ("agents.provers.margin", "removed", "second-price auction"),
     ),
     Bad(
         "block-seconds-tiny",

@@ -375,22 +375,21 @@ def test_raising_the_bond_never_raises_commitments_and_nobody_commits_at_a_loss(
         "prover_ok": rng.uniform(size=(runs, params.agents.provers.count)) < 0.7,
         "u_pick": rng.uniform(size=runs),
     }
-    low_self, low_prover, price = prover_market.choose(params, **inputs)
+    low = prover_market.choose(params, **inputs)
     higher = params.with_overrides({"protocol.prover_bond": bond + extra})
-    high_self, high_prover, _ = prover_market.choose(higher, **inputs)
-    low = low_self | (low_prover >= 0)
-    high = high_self | (high_prover >= 0)
-    assert not (high & ~low).any()
-    # every committed third-party prover expects a non-negative profit at its agreed price
-    i = low_prover[low_prover >= 0]
-    cost = prover_market.prover_costs(params)[i] + prover_market.gas_cost(
-        params, prover_market.prover_l1_gas(params), inputs["gas_price"][low_prover >= 0]
-    )
-    success = prover_market.success_given_commitment(params, prover_market.prover_failures(params)[i])
-    profit = prover_market.expected_profit(
-        price[low_prover >= 0], cost, success, bond, prover_market.reward_to_prover(params)
-    )
-    assert (profit >= -1e-9).all()
+    high = prover_market.choose(higher, **inputs)
+    assert not ((high.self_proved | (high.prover >= 0)) & ~(low.self_proved | (low.prover >= 0))).any()
+    # every committed third-party prover expects a non-negative profit at its agreed price: price >= its bid
+    won = low.prover >= 0
+    bids = prover_market.bids(params, inputs["gas_price"])
+    own_bid = bids.price[np.flatnonzero(won), low.prover[won]]
+    np.testing.assert_array_equal(low.break_even[won], own_bid)
+    assert (low.price[won] >= own_bid - 1e-9).all()
+    success = bids.success[np.flatnonzero(won), low.prover[won]]
+    cost = bids.cost[np.flatnonzero(won), low.prover[won]]
+    reward = bids.reward[np.flatnonzero(won), low.prover[won]]
+    profit = success * (low.price[won] + reward) - cost - (1.0 - success) * bond
+    assert (profit >= -1e-6 * np.maximum(1.0, np.abs(cost))).all()
 
 
 def test_commitment_rate_does_not_rise_with_the_bond(make_params: Callable[..., Params]) -> None:
@@ -439,7 +438,7 @@ def test_strategies_pick_as_they_say(make_params: Callable[..., Params], strateg
     if strategy == "self_prove_when_able":
         assert frame["self_proved"].mean() == pytest.approx(0.5, abs=0.1)
     paid = frame[(frame["mode"] == "happy") & (frame["prover"] >= 0)]
-    assert (paid["prover_price"] >= 0).all()
+    np.testing.assert_array_equal(paid["prover_price"], paid["prover_agreed_price"])
 
 
 # --- participants, confirmation times, variants ----------------------------------------------------------------------

@@ -113,7 +113,7 @@ def test_cost_based_fee_equals_its_cost_formula_at_the_oracle_price_without_cong
             g.blobs_per_full_block,
             params.protocol.block_capacity,
             params.protocol.cost_based.proving_cost_per_mana,
-            params.environment.l1.eth_per_token,
+            params.environment.token.eth_per_token,
             gas[:-lag],
             blob[:-lag],
         )

@@ -37,6 +37,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     },
     "base_fee_burn": {"protocol.fee_mechanism": "base_fee_burn", "environment.demand.tx_per_second": 0.25},
     "full_burn": {"protocol.fee_mechanism": "full_burn"},
+    "token_gbm_and_negative_prover_prices": {
+        "environment.token.process": "gbm",
+        "agents.provers.cost_per_block": 5.0,
+        "protocol.prover_bond": 100.0,
+    },
     "mev_burn": {"protocol.fee_mechanism": "mev_burn"},
     "busy_registry_and_variants": {
         "agents.sequencers.registrations_per_day": 30.0,

@@ -88,6 +88,8 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "agents.sequencers.target_apr": {"agents.sequencers.profit_driven_entry_exit": True},
     "agents.sequencers.apr_sensitivity": {"agents.sequencers.profit_driven_entry_exit": True},
     "agents.sequencers.max_rate_multiplier": {"agents.sequencers.profit_driven_entry_exit": True},
+    "environment.token.drift_per_year": {"environment.token.process": "gbm"},
+    "environment.token.volatility_per_year": {"environment.token.process": "gbm"},
     # first-price bidding (LIVELY runs base_fee_burn)
     "agents.users.bid_margin": FIRST_PRICE,
     "agents.users.min_bid": FIRST_PRICE,
@@ -115,6 +117,7 @@ CHOICES: dict[str, list[Any]] = {
     "protocol.fee_mechanism": ["first_price", "full_burn", "mev_burn", "cost_based"],
     "environment.demand.bid_distribution": ["uniform"],
     "environment.l1.process": ["steady", "shock"],
+    "environment.token.process": ["gbm"],
     "environment.l1.price_file": ["tests/data/l1_prices.csv"],
     "agents.sequencers.prover_strategy": ["most_reliable", "self_prove_when_able"],
     "protocol.issuance_per_year": [1e6],

@@ -104,6 +104,7 @@ def test_rewards_follow_the_split_and_slashing_its_closed_form() -> None:
     assert p == pytest.approx(analysis.expected_slashing_probability(PARAMS))
     assert abs(kpis["slashing_events_per_day"] / per_day - p) <= theory.proportion_tolerance(p, N_SLOTS)
     assert kpis["supply_growth_pct_per_year"] > 0
+    assert all(_is_number(kpis[f"apr_{role}"]) for role in ("sequencers", "provers", "relays", "backup"))
 
 
 # Notebooks 04-06 sweep parameters: each point simulates `slots x runs` of SMALL_NOTEBOOK_PARAMETERS in the closed-form
@@ -265,7 +266,16 @@ def test_fee_mechanisms_share_demand_burn_as_specified_and_reach_the_base_fee_eq
 
 
 def test_prover_market_commitments_fall_with_the_bond_and_the_agent_table_adds_up() -> None:
-    kpis = _run("08_prover_market_and_profitability", bonds=[100, 50000]).kpis
+    kpis = _run(
+        "08_prover_market_and_profitability", bonds=[100, 50000], prover_counts=[1, 10], cheap_costs=[5, 60]
+    ).kpis
+    # competition: more provers, a lower price, near the second-price closed form
+    assert kpis["auction_price_most_provers"] < kpis["auction_price_one_prover"]
+    assert kpis["auction_price_most_provers"] == pytest.approx(
+        kpis["auction_theory_price_most_provers"], rel=0.15
+    )
+    assert kpis["share_negative_cheapest_cost"] > 0.5
+    assert all(_is_number(kpis[f"apr_{role}"]) for role in ("sequencers", "provers", "relays", "backup"))
     assert kpis["commitments_never_rise_with_bond"] is True
     assert kpis["share_third_party_lowest_bond"] > kpis["share_third_party_highest_bond"]
     assert kpis["agent_table_adds_up"] is True

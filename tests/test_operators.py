@@ -203,7 +203,7 @@ def test_operator_table_adds_up_to_the_sequencers_and_charges_scale_costs(
     totals = ops.groupby("run")[["revenue", "cost", "profit"]].sum()
     assert np.allclose(totals["profit"], seq["profit"]) and np.allclose(totals["cost"], seq["cost"])
     days = 5.0
-    eth = params.environment.l1.eth_per_token
+    eth = params.environment.token.eth_per_token
     o = params.agents.operators
     assert np.allclose(ops["cost_fixed"], days * o.fixed_cost_per_day / eth)
     assert np.allclose(ops["cost_hardware"], ops["keys"] * days * o.hardware_cost_per_key_per_day / eth)

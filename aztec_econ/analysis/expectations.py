@@ -581,3 +581,42 @@ def _pooled_share(hits: NDArray[np.bool_]) -> tuple[float, float]:
         return math.nan, math.nan
     share = float(hits.mean())
     return share, 1.96 * math.sqrt(share * (1 - share) / hits.size)
+
+
+AUCTION_SETTING: dict[str, Any] = {
+    "agents.sequencers.self_prove_probability": 0.0,
+    "agents.sequencers.reveal_failure_probability": 0.0,
+    "agents.provers.proving_time_log_sd": 0.0,
+    "environment.demand.tx_per_second": 0.0,
+    "environment.l1.process": "steady",
+}
+"""Where `expected_auction` is exact: no self-proving, no reveal risk, proofs on time, no fees or MEV (a constant
+block value), steady L1 prices."""
+
+
+def expected_auction(params: Params) -> dict[str, float]:
+    """The prover auction's closed form (`theory.second_price_auction`) at `params`, exact in `AUCTION_SETTING`: the
+    provers' break-even prices at the median gas price, each present with 1 - `unavailable_probability`, the reserve
+    the block's value to the sequencer without fees (its reward share, any early-reveal bonus). Keys:
+    `theory_commit_share` (of slots with a proposal), `theory_prover_price`, `theory_prover_break_even` (tokens)."""
+    from aztec_econ.model.mechanisms import prover_market
+
+    n = params.agents.provers.count
+    if n == 0:
+        return {
+            "theory_commit_share": 0.0,
+            "theory_prover_price": math.nan,
+            "theory_prover_break_even": math.nan,
+        }
+    bids = prover_market.bids(params, np.array([params.environment.l1.gas_price])).price[0, :n]
+    if params.protocol.prover_bond > params.agents.provers.bond_budget:
+        bids = np.full(n, np.inf)
+    reserve = float(prover_market.block_value(params, np.zeros(1))[0])
+    win, price, lowest = theory.second_price_auction(
+        bids, 1.0 - params.agents.provers.unavailable_probability, reserve
+    )
+    return {
+        "theory_commit_share": float(win),
+        "theory_prover_price": float(price),
+        "theory_prover_break_even": float(lowest),
+    }

@@ -286,9 +286,10 @@ KPIS: tuple[KPI, ...] = (
     KPI(
         "payment_per_tx_eth",
         "ETH/tx",
-        "the same in ETH at `environment.l1.eth_per_token`",
-        lambda d: (
-            _ratio(d.total("fees_paid"), d.total("txs_included")) * d.params.environment.l1.eth_per_token
+        "the same in ETH at each slot's token price (`eth_per_token`)",
+        lambda d: _ratio(
+            (d.frame["fees_paid"] * d.frame["eth_per_token"]).groupby(d.frame["run"], observed=True).sum(),
+            d.total("txs_included"),
         ),
     ),
     KPI(
@@ -331,6 +332,44 @@ KPIS: tuple[KPI, ...] = (
         "share of slots committed to a third-party prover",
         lambda d: (d.frame["prover"] >= 0).groupby(d.frame["run"]).mean(),
     ),
+    KPI(
+        "mean_prover_agreed_price",
+        "tokens",
+        "mean price the auction set (`prover_agreed_price`) over slots committed to a third-party prover",
+        lambda d: d.committed["prover_agreed_price"].mean().reindex(d.index),
+    ),
+    KPI(
+        "mean_prover_break_even",
+        "tokens",
+        "mean break-even price (cost plus risk, `prover_break_even`) of the committed third-party prover",
+        lambda d: d.committed["prover_break_even"].mean().reindex(d.index),
+    ),
+    KPI(
+        "mean_prover_margin",
+        "tokens",
+        "mean `prover_agreed_price - prover_break_even` over third-party commitments: the expected profit per "
+        "success competition leaves the winning prover",
+        lambda d: (
+            d.committed["prover_agreed_price"].mean() - d.committed["prover_break_even"].mean()
+        ).reindex(d.index),
+    ),
+    KPI(
+        "share_negative_prover_prices",
+        "share",
+        "share of third-party commitments at a negative price (the prover pays the sequencer for the right to prove)",
+        lambda d: d.committed["prover_agreed_price"].apply(lambda x: float((x < 0).mean())).reindex(d.index),
+    ),
+    KPI(
+        "hhi_provers",
+        "0-1",
+        "Herfindahl index of third-party commitments over provers (sum of squared shares; 1/P when P provers share "
+        "equally, 1 when one takes all); NaN without commitments",
+        lambda d: (
+            d.committed["prover"]
+            .apply(lambda x: float((x.value_counts(normalize=True) ** 2).sum()))
+            .reindex(d.index)
+        ),
+    ),
     # supply and returns
     KPI("issuance_per_year", "tokens/year", "tokens minted per year", lambda d: d.per_year("minted")),
     KPI(
@@ -354,8 +393,21 @@ KPIS: tuple[KPI, ...] = (
     KPI(
         "apr_provers",
         "share/year",
-        "third-party provers' profit per year over their initial balances (all provers together)",
+        "third-party provers' profit per year over their capital (all provers together; each: bond plus hardware "
+        "capital, agent table)",
         lambda d: d.apr("prover"),
+    ),
+    KPI(
+        "apr_relays",
+        "share/year",
+        "relays' profit per year over `agents.relays.capital` (agent table)",
+        lambda d: d.apr("relay"),
+    ),
+    KPI(
+        "apr_backup",
+        "share/year",
+        "backup builders' profit per year over `agents.backup.hardware_capital` (agent table)",
+        lambda d: d.apr("backup"),
     ),
     KPI(
         "apr_operator_p10",

@@ -56,8 +56,8 @@ Conservation (asserted by the ledger after every posting, and by tests on every 
 `fees_paid == fees_burned + tips`.
 
 **Units of L1 costs.** L1 gas and blobs are paid in ETH, which the token ledger does not hold: L1 costs are
-off-ledger costs, reported as token equivalents (ETH / `environment.l1.eth_per_token`) in the `l1_cost*` columns and
-charged to their payers in the agent table. Fees, MEV, burns and prover prices are token flows on the ledger (users
+off-ledger costs, reported as token equivalents (ETH / the slot's `eth_per_token`, `environment.token`) in the
+`l1_cost*` columns and charged to their payers in the agent table. Fees, MEV, burns and prover prices are token flows on the ledger (users
 pay from the market account)."""
 
 KEYS = """\
@@ -70,15 +70,16 @@ One row per (run, vote window of `protocol.upgrade_vote_window_days`, rounded to
 
 AGENTS = """\
 ## Participants (`analysis.tables.agent_table(traj)`; `AGENT_COLUMNS`)
-One row per (run, agent). Revenue and cost over the horizon; ETH costs at `environment.l1.eth_per_token`. Operating
-costs per day are the spec's hardware figures as parameters (sequencers: `agents.operators.*_cost_per_day`, per key and
-per operator; provers: `agents.provers.operating_cost_per_day`)."""
+One row per (run, agent). Revenue and cost over the horizon; ETH costs at each slot's `eth_per_token`, ETH capital
+at the genesis price. Operating costs per day are the spec's hardware figures as parameters (sequencers:
+`agents.operators.*_cost_per_day`, per key and per operator; provers: `agents.provers.operating_cost_per_day`)."""
 
 OPERATORS = """\
 ## Operators (`analysis.tables.operator_table(traj)`; `OPERATOR_COLUMNS`)
 One row per (run, operator) with a key eligible at some point of the horizon (`agents.operators`): the sequencer side
 of the agent table split by the operator owning the slot's winning key, with hardware costs per key and a fixed cost
-per operator; its sums equal the agent table's `sequencers` row (but for slots without a winning proposer)."""
+per operator (ETH at the run's mean token price: exact when the price is fixed); its sums equal the agent table's
+`sequencers` row (but for slots without a winning proposer)."""
 
 CONFIRMATION = """\
 ## Confirmation times (`analysis.tables.confirmation_table(traj)`; `CONFIRMATION_COLUMNS`)

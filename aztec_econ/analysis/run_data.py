@@ -65,6 +65,11 @@ class RunData:
         return self.frame.groupby("run", observed=True)
 
     @cached_property
+    def committed(self) -> Any:
+        """The slots committed to a third-party prover, grouped by run."""
+        return self.frame[self.frame["prover"] >= 0].groupby("run", observed=True)
+
+    @cached_property
     def index(self) -> pd.Index:
         """The runs, sorted."""
         return self.by_run.size().index

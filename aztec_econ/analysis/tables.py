@@ -35,23 +35,27 @@ AGENT_COLUMNS: tuple[Column, ...] = (
     Column(
         "cost",
         "tokens",
-        "L1 gas and blobs, proving compute, prover prices paid, slashed bonds, operating costs (sequencers: "
-        "`agents.operators.hardware_cost_per_key_per_day` per eligible key and `fixed_cost_per_day` per operator; "
-        "provers: `agents.provers.operating_cost_per_day`)",
+        "L1 gas and blobs, proving compute, prover prices paid (received, when negative, count as negative cost), "
+        "slashed bonds, operating costs (sequencers: `agents.operators.hardware_cost_per_key_per_day` per eligible "
+        "key and `fixed_cost_per_day` per operator; provers: `agents.provers.operating_cost_per_day`; ETH converted "
+        "at each slot's `eth_per_token`)",
     ),
     Column("profit", "tokens", "revenue - cost"),
     Column(
         "capital",
         "tokens",
-        "sequencers: minimum stake x mean eligible keys; provers: initial balance; 0 for relays and backup builders",
+        "the capital committed: sequencers: minimum stake x mean eligible keys; each prover: `protocol.prover_bond` "
+        "plus `agents.provers.hardware_capital`; relays: `agents.relays.capital`; backup builders: "
+        "`agents.backup.hardware_capital` (ETH converted at the genesis token price)",
     ),
-    Column("apr", "share/year", "profit per year over capital (NaN without capital)"),
+    Column("apr", "share/year", "profit per year over capital"),
 )
 """The columns of `agent_table`, in order."""
 
 
 def agent_table(traj: Trajectories) -> pd.DataFrame:
-    """Revenue, cost, profit and return per (run, agent). ETH costs are converted at `environment.l1.eth_per_token`.
+    """Revenue, cost, profit and return per (run, agent). ETH costs are converted at each slot's token price
+    (`eth_per_token`); ETH capital at the genesis price (`environment.token.eth_per_token`: what it cost when committed).
 
     Self-proving sequencers earn the prover's and (unless a relay submits) the submitter's reward shares and bear
     the proving costs and slashes themselves; block producers in backup mode are the backup builders.
@@ -60,8 +64,9 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
     f = traj.frame
     days = p.sim.slots / p.protocol.slots_per_day
     years = days / 365.0
-    eth = p.environment.l1.eth_per_token
+    eth = p.environment.token.eth_per_token
     run = f["run"].to_numpy()
+    tokens_per_eth_day = 1.0 / f["eth_per_token"].to_numpy() / p.protocol.slots_per_day  # per slot
     backup = (f["mode"] == "backup").to_numpy()
     prover = f["prover"].to_numpy()
     submitter = f["submitter"]
@@ -84,18 +89,21 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
     seq_revenue = per_run(slot_revenue)
     seq_cost = per_run(slot_cost)
     active = f.groupby("run", observed=True)["active_sequencers"].mean().reindex(runs).to_numpy()
-    spans = operator_spans(traj).groupby("run")
     ops = p.agents.operators
-    running = (
-        spans["key_days"].sum() * ops.hardware_cost_per_key_per_day
-        + spans["days"].sum() * ops.fixed_cost_per_day
+    seq_cost = seq_cost + per_run(
+        (
+            f["active_sequencers"].to_numpy() * ops.hardware_cost_per_key_per_day
+            + f["active_operators"].to_numpy() * ops.fixed_cost_per_day
+        )
+        * tokens_per_eth_day
     )
-    seq_cost = seq_cost + running.reindex(runs, fill_value=0.0).to_numpy() / eth
     rows.append(
         _agent_rows(
             runs, "sequencers", "sequencer", seq_revenue, seq_cost, active * p.protocol.minimum_stake, years
         )
     )
+    operating_provers = per_run(p.agents.provers.operating_cost_per_day * tokens_per_eth_day)
+    prover_capital = p.protocol.prover_bond + p.agents.provers.hardware_capital / eth
     for i in range(p.agents.provers.count):
         mine = prover == i
         revenue = per_run(
@@ -106,8 +114,8 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
             )
         )
         cost = per_run(np.where(mine, f["l1_cost_prover"] + f["proving_cost"] + f["slashed"], 0.0))
-        cost = cost + days * p.agents.provers.operating_cost_per_day / eth
-        capital = np.full(runs.size, p.agents.provers.initial_balance)
+        cost = cost + operating_provers
+        capital = np.full(runs.size, prover_capital)
         rows.append(_agent_rows(runs, f"prover_{i}", "prover", revenue, cost, capital, years))
     rows.append(
         _agent_rows(
@@ -116,7 +124,7 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
             "relay",
             per_run(np.where(relay, f["reward_submitter"], 0.0)),
             per_run(f["l1_cost_relay"]),
-            np.zeros(runs.size),
+            np.full(runs.size, p.agents.relays.capital / eth),
             years,
         )
     )
@@ -127,7 +135,7 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
             "backup",
             per_run(f["reward_backup"].to_numpy() + np.where(backup, kept, 0.0)),
             per_run(f["l1_cost_backup"]),
-            np.zeros(runs.size),
+            np.full(runs.size, p.agents.backup.hardware_capital / eth),
             years,
         )
     )
@@ -256,8 +264,9 @@ def operator_table(traj: Trajectories) -> pd.DataFrame:
     winning proposer (none unless proposals land without winning)."""
     p = traj.params
     f = traj.frame
-    eth = p.environment.l1.eth_per_token
     days = p.sim.slots / p.protocol.slots_per_day
+    # ETH running costs at the run's mean tokens-per-ETH over its slots (exact when the token price is fixed)
+    tokens_per_eth = (1.0 / f["eth_per_token"]).groupby(f["run"], observed=True).mean()
     revenue, cost = sequencer_slot_flows(f)
     happy = (f["mode"] == "happy").to_numpy()
     slots = pd.DataFrame(
@@ -275,8 +284,9 @@ def operator_table(traj: Trajectories) -> pd.DataFrame:
     table = table.join(won, how="left").fillna({c: 0.0 for c in won.columns})
     ops = p.agents.operators
     table["mean_keys"] = table["key_days"] / days
-    table["cost_hardware"] = table["key_days"] * ops.hardware_cost_per_key_per_day / eth
-    table["cost_fixed"] = table["days"] * ops.fixed_cost_per_day / eth
+    per_eth = tokens_per_eth.reindex(table.index.get_level_values("run")).to_numpy()
+    table["cost_hardware"] = table["key_days"] * ops.hardware_cost_per_key_per_day * per_eth
+    table["cost_fixed"] = table["days"] * ops.fixed_cost_per_day * per_eth
     table["cost"] = table["cost_slots"] + table["cost_hardware"] + table["cost_fixed"]
     table["profit"] = table["revenue"] - table["cost"]
     table["capital"] = p.protocol.minimum_stake * table["staked_key_days"] / days

@@ -332,3 +332,46 @@ def backup_skip_probability(
     _check_probability("censored_share", censored_share)
     nobody = (1.0 - ready_probability) ** builders
     return nobody + (1.0 - nobody) * censored_share**blocks
+
+
+def prover_break_even_price(
+    cost: float, l1_sure: float, l1_on_success: float, success: float, bond: float, reward: float
+) -> float:
+    """A committed prover's break-even price (tokens): the price q at which its expected profit
+    p (q + R) - cost - l1_sure - p l1_on_success - (1 - p) B is zero, (cost + l1_sure + (1 - p) B) / p + l1_on_success
+    - R. `l1_sure`: L1 gas it pays for sure (its commitment), `l1_on_success`: L1 gas it pays when it succeeds and
+    submits (the verification x its submission share), both in tokens. Negative when R exceeds cost and risk."""
+    if not 0 < success <= 1:
+        raise ValueError(f"need 0 < success <= 1, got {success}")
+    return (cost + l1_sure + (1.0 - success) * bond) / success + l1_on_success - reward
+
+
+def second_price_auction(
+    bids: NDArray[np.float64] | list[float], availability: float, reserve: float
+) -> tuple[float, float, float]:
+    """A sealed-bid second-price auction with a reserve r among P bidders, each present independently with
+    probability a (`prover_market`): (chance somebody wins, expected price given a win, expected winning bid given a
+    win).
+
+    Sort the bids b_(0) <= ... <= b_(P-1). The lowest present bidder i wins if b_(i) <= r and pays min(r, b_(j)), j the
+    next present one (r if none): P(first present = i, next present = j) = a^2 (1 - a)^(j - 1), and
+    P(first present = i, nobody after) = a (1 - a)^(P - 1). Exact for fixed bids and reserve (no self-proving option,
+    a constant block value). With evenly spaced costs and everybody present, the price is the second-lowest bid:
+    with many bidders it tends to the lowest bid (the cost plus risk of the cheapest)."""
+    b = np.sort(np.asarray(bids, dtype=np.float64))
+    _check_probability("availability", availability)
+    n = b.size
+    win = price = winning = 0.0
+    for i in range(n):
+        if b[i] > reserve:
+            break
+        first = availability * (1.0 - availability) ** i
+        win += first
+        winning += first * b[i]
+        for j in range(i + 1, n):
+            both = first * availability * (1.0 - availability) ** (j - i - 1)
+            price += both * min(reserve, b[j])
+        price += first * (1.0 - availability) ** (n - 1 - i) * reserve
+    if win == 0:
+        return 0.0, float("nan"), float("nan")
+    return win, price / win, winning / win

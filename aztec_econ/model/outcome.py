@@ -52,7 +52,11 @@ class SlotOutcome:
     proposals: I64
     """Proposals that landed on L1 (each pays its gas)."""
     prover_price: F64
-    """Price agreed with the committed third-party prover (tokens; paid on finalization)."""
+    """Price agreed with the committed third-party prover (tokens; paid on finalization; negative: the prover pays)."""
+    prover_break_even: F64
+    """The committed third-party prover's break-even price, its cost plus risk (tokens; `prover_market`)."""
+    prover_bidders: I64
+    """Third-party provers that bid in the slot's auction."""
     revealed: NDArray[np.bool_]
     """Whether the block data reached DA on the happy path (the sequencer paid for the blobs)."""
     proposer_rank: I64
@@ -84,6 +88,8 @@ class SlotOutcome:
             attacker_backup=np.zeros(runs, dtype=bool),
             proposals=np.zeros(runs, dtype=np.int64),
             prover_price=np.zeros(runs),
+            prover_break_even=np.zeros(runs),
+            prover_bidders=np.zeros(runs, dtype=np.int64),
             revealed=np.zeros(runs, dtype=bool),
             proposer_rank=minus_one,
             proposal_block=minus_one,
@@ -115,6 +121,25 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("prover", "prover", "committed third-party prover, -1 if none or self-proved", dtype="int32"),
     Column("self_proved", "-", "the winning sequencer committed to prove its own block"),
+    Column(
+        "prover_bidders",
+        "provers",
+        "third-party provers that bid in the slot's second-price auction (available, bond covered, block fits; "
+        "`prover_market`), 0 without a proposal",
+        dtype="int16",
+    ),
+    Column(
+        "prover_agreed_price",
+        "tokens",
+        "price the auction set for the committed third-party prover (the second-lowest bid or the reserve; negative: "
+        "the prover pays the sequencers), paid only if the slot ends happy (`prover_price`); 0 without one",
+    ),
+    Column(
+        "prover_break_even",
+        "tokens",
+        "the committed third-party prover's break-even price (its cost plus risk per success: its bid); "
+        "`prover_agreed_price - prover_break_even` is its expected margin; 0 without one",
+    ),
     Column(
         "submitter",
         "-",
@@ -215,6 +240,9 @@ def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
         "proposer": out.proposer,
         "prover": out.prover,
         "self_proved": out.self_proved,
+        "prover_bidders": out.prover_bidders,
+        "prover_agreed_price": out.prover_price,
+        "prover_break_even": out.prover_break_even,
         "submitter": out.submitter,
         "backup_builder": out.backup_builder,
         "finalized_l1_block": out.finalized_l1_block,

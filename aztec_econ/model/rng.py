@@ -46,6 +46,7 @@ class Stream(IntEnum):
     L1_SLOTS = 12  # which L1 slots are empty (per L2 slot, one uniform per L1 block)
     OUTAGES = 13  # operator outages: one uniform per operator per slot (counter: slot + 1; 0 at genesis)
     OPERATOR_ENTRY = 14  # which operator registers each new key (counter: the key's index)
+    TOKEN_PRICE = 15  # the token price's GBM shocks (per slot)
 
 
 _SHIFT30, _SHIFT27, _SHIFT31 = np.uint64(30), np.uint64(27), np.uint64(31)

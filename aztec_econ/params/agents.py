@@ -61,8 +61,10 @@ class Sequencers(Group):
     prover_strategy: Literal["cheapest", "most_reliable", "self_prove_when_able"] = field(
         unit="-",
         source="spec: Provers (Sidecar: the winner picks a prover off-protocol)",
-        doc="cheapest quote (own proving counted at cost); most reliable prover (ties: cheapest); self-prove "
-        "whenever able (proving hardware: `self_prove_probability`, and the bond), else cheapest",
+        doc="How the winner uses the second-price prover auction (`prover_market`): cheapest: the auction, its own "
+        "proving as the reserve; most_reliable: only the most reliable bidders take part; self_prove_when_able: "
+        "self-prove whenever able (proving hardware: `self_prove_probability`, the bond) and profitable, else the "
+        "auction",
     )
     proving_cost_per_block: float = field(
         unit="tokens", source="assumption", doc="Compute cost of proving its own block", ge=0
@@ -213,14 +215,19 @@ class Provers(Group):
     capacity: float = field(
         unit="mana",
         source="assumption",
-        doc="Largest block a prover can prove within the proving phase",
+        doc="Largest block a prover can prove within the proving phase (binds only below "
+        "`protocol.block_capacity`: the baseline's provers can prove any block)",
         gt=0,
     )
     bond_budget: float = field(
         unit="tokens", source="assumption", doc="Largest bond a prover puts at stake for one block", ge=0
     )
-    margin: float = field(
-        unit="share", source="assumption", doc="Mark-up on the break-even price in a quote", ge=0, le=10
+    hardware_capital: float = field(
+        unit="ETH",
+        source="assumption (spec: Participants, hardware figures)",
+        doc="Capital in one prover's proving hardware; with the bond, the capital its APR is on (converted to "
+        "tokens at the genesis token price)",
+        gt=0,
     )
     operating_cost_per_day: float = field(
         unit="ETH/day",
@@ -263,6 +270,13 @@ class Relays(Group):
         ge=0,
         le=1,
     )
+    capital: float = field(
+        unit="ETH",
+        source="assumption",
+        doc="Capital the relays commit (a node and the ETH float for verification gas); their APR is on it "
+        "(converted to tokens at the genesis token price)",
+        gt=0,
+    )
 
 
 class BackupBuilders(Group):
@@ -295,6 +309,13 @@ class BackupBuilders(Group):
         doc="Log-standard deviation of the backup builder's time",
         ge=0,
         le=5,
+    )
+    hardware_capital: float = field(
+        unit="ETH",
+        source="assumption (spec: Participants, hardware figures)",
+        doc="Capital in the backup builders' building and proving hardware, all of them together; their APR is on it "
+        "(converted to tokens at the genesis token price)",
+        gt=0,
     )
 
 

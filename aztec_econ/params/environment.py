@@ -137,17 +137,44 @@ class L1(Group):
         ge=0,
         le=0.9,
     )
-    eth_per_token: float = field(
-        unit="ETH/token",
-        source="assumption",
-        doc="Token price: converts ETH costs to token equivalents",
-        gt=0,
-    )
     finality_blocks: int = field(
         unit="L1 blocks",
         source="assumption (Ethereum finality: about two epochs)",
         doc="Further L1 blocks until an L1 transaction is final (confirmation list's last stage)",
         ge=0,
+    )
+
+
+class Token(Group):
+    """The token's price in ETH: every ETH cost (L1 gas and blobs, operating costs, hardware) is converted to tokens at
+    the slot's price. Drawn from its own stream (`Stream.TOKEN_PRICE`)."""
+
+    process: Literal["fixed", "gbm"] = field(
+        unit="-",
+        source="assumption",
+        doc="fixed: `eth_per_token` throughout; gbm: geometric Brownian motion from `eth_per_token`, sampled once "
+        "per slot, log price x' = x + (drift - volatility^2 / 2) dt + volatility sqrt(dt) Z, dt in years",
+    )
+    eth_per_token: float = field(
+        unit="ETH/token",
+        source="assumption",
+        doc="Token price at genesis (fixed: throughout): converts ETH costs to token equivalents",
+        gt=0,
+    )
+    drift_per_year: float = field(
+        unit="1/year",
+        source="assumption",
+        doc="Drift of the token price (gbm): its mean grows as exp(drift x years)",
+        ge=-10,
+        le=10,
+    )
+    volatility_per_year: float = field(
+        unit="log/sqrt(year)",
+        source="assumption",
+        doc="Volatility of the log token price (gbm): the standard deviation of its log after t years is this x "
+        "sqrt(t)",
+        ge=0,
+        le=10,
     )
 
 
@@ -162,3 +189,4 @@ class Environment(Group):
     )
     demand: Demand
     l1: L1
+    token: Token

@@ -128,6 +128,14 @@ RENAMED: dict[str, str] = {
 """Parameters that were renamed: old name -> new. Issue 12 moved exogenous processes to physical time (per second,
 day or hour instead of per slot); issue 13 split the sequencers' operating cost between keys and operators."""
 
+MOVED: dict[str, str] = {
+    "environment.l1.eth_per_token": "environment.token.eth_per_token (the token price is a process, "
+    "`environment.token.process`)",
+    "agents.provers.margin": "nothing: removed, prover prices come from a second-price auction (`prover_market`); "
+    "competition sets the mark-up",
+}
+"""Parameters that were moved or removed (issue 13): old name -> what to use instead."""
+
 
 def _unknown_key_problems(tree: Any, model: type[BaseModel], prefix: str = "") -> Iterator[str]:
     if not isinstance(tree, Mapping):
@@ -136,6 +144,9 @@ def _unknown_key_problems(tree: Any, model: type[BaseModel], prefix: str = "") -
     for key, value in tree.items():
         if f"{prefix}{key}" in RENAMED:
             yield (f"{prefix}{key} = {show_value(value)}: renamed: use {RENAMED[f'{prefix}{key}']}")
+            continue
+        if f"{prefix}{key}" in MOVED:
+            yield f"{prefix}{key} = {show_value(value)}: moved or removed: use {MOVED[f'{prefix}{key}']}"
             continue
         if key not in fields:
             hint = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)

@@ -91,7 +91,7 @@ def cost_per_mana(
     blobs_per_block: float,
     capacity: float,
     proving_per_mana: float,
-    eth_per_token: float,
+    eth_per_token: F64 | float,
     gas_price: F64,
     blob_price: F64,
 ) -> F64:

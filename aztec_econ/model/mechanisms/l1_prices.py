@@ -2,8 +2,7 @@
 
 Prices are in gwei (gas) and gwei per blob gas, one value per slot for every L1 block of the slot (assumption: the
 proposal, commitment, reveal and proof transactions of a slot see the same prices). L1 costs are paid in ETH and are
-kept off the token ledger: they are reported as token equivalents at `environment.l1.eth_per_token`
-(docs/outputs.md).
+kept off the token ledger: they are reported as token equivalents at the slot's token price (docs/outputs.md).
 
 Processes (source: assumption):
 - steady: the medians, constant.
@@ -12,6 +11,11 @@ Processes (source: assumption):
 - mean_reverting: log prices follow a discrete Ornstein-Uhlenbeck process,
   x' = x + theta (mu - x) + sigma eps, mu = log(median), started at mu (`theory.log_ou_stationary`).
 - file: row t (cycled) of the CSV `price_file`, columns `l1_gas_price,blob_price`.
+
+The token's price in ETH moves in the same step (`token_price`; `environment.token`): fixed, or a geometric Brownian
+motion started at `eth_per_token`, log price x' = x + (drift - sigma^2 / 2) dt + sigma sqrt(dt) Z with dt the slot's
+length in years (exact for GBM at any step; E[price after t years] = start x exp(drift t)); Z from
+`Stream.TOKEN_PRICE`, counter slot. Source: assumption.
 
 Parameters are plain data and never read files: `check_price_file` is how a bad price file fails before any work
 starts, with a `ParamsError` naming the field, the value and the rule (`simulate`, the CLI and sweep validation call
@@ -125,6 +129,8 @@ class L1Prices:
     """Blob gas price (gwei per blob gas)."""
     shock_left: I64
     """Slots the current price shock still lasts (shock process)."""
+    eth_per_token: F64
+    """The token's price (ETH per token; `token_price`)."""
 
 
 def l1_step(
@@ -140,31 +146,33 @@ def l1_step(
     shock_multiplier: float,
     shock_slots: int,
     table: F64 | None,
+    eth_per_token: F64,
 ) -> L1Prices:
     """The prices of `slot` from the previous slot's (None at genesis). Draws: `Stream.L1_PRICES`, counter slot."""
     runs = keys.size
     zeros = np.zeros(runs, dtype=np.int64)
     if table is not None:
         row = table[slot % table.shape[0]]
-        return L1Prices(np.full(runs, row[0]), np.full(runs, row[1]), zeros)
+        return L1Prices(np.full(runs, row[0]), np.full(runs, row[1]), zeros, eth_per_token)
     gas0, blob0 = np.full(runs, gas_median), np.full(runs, blob_median)
     if process == "steady":
-        return L1Prices(gas0, blob0, zeros)
+        return L1Prices(gas0, blob0, zeros, eth_per_token)
     u = to_unit(bits(stream_keys(keys, Stream.L1_PRICES, slot), 3))
     if process == "shock":
         left = zeros if previous is None else previous.shock_left
         active = (left > 0) | (u[:, 0] < shock_probability)
         left = np.where(left > 0, left - 1, np.where(active, shock_slots - 1, 0))
         factor = np.where(active, shock_multiplier, 1.0)
-        return L1Prices(gas0 * factor, blob0 * factor, left)
+        return L1Prices(gas0 * factor, blob0 * factor, left, eth_per_token)
     # mean_reverting: log-OU per price, started at the median
     if previous is None:
-        return L1Prices(gas0, blob0, zeros)
+        return L1Prices(gas0, blob0, zeros, eth_per_token)
     eps = ndtri(np.clip(u[:, 1:3], 1e-300, 1 - 1e-16))
     return L1Prices(
         _ou(previous.gas, gas_median, reversion, volatility, eps[:, 0]),
         _ou(previous.blob, blob_median, reversion, volatility, eps[:, 1]),
         zeros,
+        eth_per_token,
     )
 
 
@@ -174,3 +182,28 @@ def _ou(price: F64, median: float, theta: float, sigma: float, eps: F64) -> F64:
     mu = math.log(median)
     x = np.log(np.maximum(price, 1e-300))
     return np.exp(x + theta * (mu - x) + sigma * eps)
+
+
+YEAR_SECONDS = 365.0 * 86_400.0
+
+
+def token_price(
+    keys: NDArray[np.uint64],
+    slot: int,
+    previous: F64 | None,
+    process: str,
+    start: float,
+    drift_per_year: float,
+    volatility_per_year: float,
+    slot_seconds: float,
+) -> F64:
+    """The token's price in ETH in `slot` (module docstring); `previous`: the last slot's (None at genesis, which
+    starts at `start`). Draws: `Stream.TOKEN_PRICE`, counter slot."""
+    runs = keys.size
+    if previous is None or process == "fixed":
+        return np.full(runs, start)
+    dt = slot_seconds / YEAR_SECONDS
+    u = to_unit(bits(stream_keys(keys, Stream.TOKEN_PRICE, slot), 1))[:, 0]
+    z = ndtri(np.clip(u, 1e-300, 1 - 1e-16))
+    step = (drift_per_year - 0.5 * volatility_per_year**2) * dt + volatility_per_year * math.sqrt(dt) * z
+    return np.asarray(previous * np.exp(step), dtype=np.float64)

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms import demand, fees
-from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step
+from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, token_price
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
@@ -134,6 +134,17 @@ class Economy:
 
 def _prices(ctx: Context, slot: int, previous: L1Prices | None) -> L1Prices:
     l1 = ctx.params.environment.l1
+    t = ctx.params.environment.token
+    token = token_price(
+        ctx.keys,
+        slot,
+        None if previous is None else previous.eth_per_token,
+        t.process,
+        t.eth_per_token,
+        t.drift_per_year,
+        t.volatility_per_year,
+        ctx.per_slot.slot_seconds,
+    )
     return l1_step(
         ctx.keys,
         slot,
@@ -147,6 +158,7 @@ def _prices(ctx: Context, slot: int, previous: L1Prices | None) -> L1Prices:
         l1.shock_multiplier,
         ctx.per_slot.l1_shock_slots,
         ctx.economy.table,
+        token,
     )
 
 
@@ -177,7 +189,7 @@ def congestion_multiplier(ctx: Context, excess: F64) -> F64:
     return np.exp(excess / cb.update_fraction)
 
 
-def cost_based_fee(ctx: Context, oracle: F64, excess: F64) -> F64:
+def cost_based_fee(ctx: Context, oracle: F64, excess: F64, eth_per_token: F64) -> F64:
     """The cost-based base fee (tokens/mana) at the oracle's oldest prices (`fees.cost_per_mana`) times the
     congestion multiplier."""
     p = ctx.params
@@ -188,7 +200,7 @@ def cost_based_fee(ctx: Context, oracle: F64, excess: F64) -> F64:
         g.blobs_per_full_block,
         p.protocol.block_capacity,
         p.protocol.cost_based.proving_cost_per_mana,
-        p.environment.l1.eth_per_token,
+        eth_per_token,
         oracle[:, 0, 0],
         oracle[:, 0, 1],
     )
@@ -317,7 +329,7 @@ def genesis_economy(ctx: Context) -> Economy:
     if p.protocol.fee_mechanism == "base_fee_burn":
         base_fee = np.full(runs, p.protocol.base_fee.initial)
     elif p.protocol.fee_mechanism == "cost_based":
-        base_fee = cost_based_fee(ctx, oracle, excess)
+        base_fee = cost_based_fee(ctx, oracle, excess, prices.eth_per_token)
     else:
         base_fee = np.zeros(runs)
     clearing = np.zeros(runs)
@@ -354,7 +366,7 @@ def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
     )  # the fee reads the oldest: `lag` slots back
     base_fee = econ.base_fee
     if ctx.params.protocol.fee_mechanism == "cost_based":
-        base_fee = cost_based_fee(ctx, oracle, econ.excess)
+        base_fee = cost_based_fee(ctx, oracle, econ.excess, prices.eth_per_token)
     return {
         "economy": replace(
             econ,

@@ -1,25 +1,56 @@
-"""The prover market (Sidecar): provers quote a price per block, the winning sequencer picks one by its strategy.
+"""The prover market (Sidecar): each block, the winning sequencer runs a sealed-bid second-price auction among the
+available provers, with its outside option as the reserve price.
 
 Source: spec (Provers, Block production 2: an off-protocol negotiation, then a commitment with a bond slashed if the
-block is not finalized); the numbers are assumptions.
+block is not finalized); the Sidecar post lets the split be negotiated (`proverRewardShare`, tips); the auction rule and
+every number are assumptions.
 
 Prover i (of P) has z_i evenly spaced in [-1, 1] (0 for a single prover), a compute cost
-c_i = cost_per_block (1 - cost_spread z_i) and a failure chance f_i = failure_probability (1 + failure_spread z_i):
-cheaper provers are less reliable. Its cost of a block is c_i plus its L1 gas (commitment, and proof verification)
-at the slot's prices. It succeeds with p_i = (1 - f_i)(1 - r), r the reveal-failure chance when a missed reveal
-slashes the bond (0 otherwise). On success it earns the agreed price q plus its block-reward share R (prover share,
-and the submitter share when no relay submits); on failure it loses the bond B. Its break-even price is
-q0 = max(0, (cost + (1 - p_i) B) / p_i - R) and it quotes q0 (1 + margin), so its expected profit at its quote is
-never negative. It quotes only if it is available, can cover the bond from its balance and its `bond_budget`, can
-prove a block of the slot's size (`capacity`), and its quote does not exceed what the block is worth to the
-sequencer (its reward share, the fees and MEV it keeps, any early-reveal bonus): otherwise nobody commits and the
-slot goes to backup (spec: Backup mode). Raising the bond raises every break-even price and tightens every budget,
-so it never raises the commitment rate (tested).
+c_i = cost_per_block (1 - cost_spread z_i) (tokens) and a failure chance f_i = failure_probability (1 + failure_spread
+z_i): cheaper provers are less reliable. It succeeds with p_i = (1 - f_i)(1 - r) x on-time chance, r the reveal-failure
+chance when a missed reveal slashes the bond (0 otherwise). Its expected cost of a block is c_i plus its expected L1
+gas at the slot's prices: the commitment (unless folded into the proposal) for sure, the proof's verification only
+when it succeeds and submits the proof itself (a relay submits `agents.relays.submission_share` of the proofs and is
+paid the submitter's share for it). On success it earns the agreed price q plus its block-reward share R (prover
+share, and the submitter share when no relay submits; decayed as the reward decays); on failure it loses the bond B.
+Its break-even price ("cost plus risk") is
 
-The winner may prove itself when it has proving hardware (`self_prove_probability`), the bond, and a non-negative
-expected profit at its own cost (`proving_cost_per_block`). Strategies: cheapest (the lowest price, its own proving
-at break-even cost), most_reliable (the lowest failure chance, ties by price), self_prove_when_able (itself when
-able, else cheapest). Ties are broken uniformly (`prover_pick`).
+    b_i = (cost_i + (1 - p_i) B) / p_i - R        (inf when p_i = 0)
+
+and it is NOT floored at 0: when R exceeds the cost and the bond's risk, b_i < 0 and a prover would pay the sequencer
+for the right to prove (a negative price: the ledger moves it from the prover to the sequencers).
+
+The rule (assumption): a sealed-bid second-price (Vickrey) auction with a reserve. Why second price: bidding one's
+break-even is a dominant strategy, so every bid is computable from what the prover knows (its cost, its risk, the
+slot's gas price and block) without modelling beliefs about rivals, and the outcome equals the open ascending auction a
+relay would run; with many identical provers the price tends to their cost plus risk, with one it is the reserve.
+The reserve r is the sequencer's outside option, as a price paid on success: what it can do without a third-party
+prover,
+
+- prove itself when it can (proving hardware: `self_prove_probability`, and the bond): its own break-even price b_s
+  (compute `proving_cost_per_block`, the same gas and risk; comparing prices assumes the same success chance, exact
+  with `failure_spread` 0);
+- otherwise let the slot go to backup: it then forgoes the block's value V to it (its reward share, the fees and MEV it
+  keeps, any early-reveal bonus), so it pays at most V.
+
+So r = min(V, b_s) when it can self-prove profitably (b_s <= V), else V. Bidders are the provers that are available,
+can cover the bond from their balance and their `bond_budget`, and can prove a block of the slot's size (`capacity`).
+The lowest bid wins if it is at most r (ties: uniformly, `prover_pick`); it is paid q = min(r, second-lowest bid)
+(with one bidder q = r). Nobody below r: the sequencer proves itself if it can profitably, else nobody commits and the
+slot goes to backup (spec: Backup mode). Every committed prover expects a non-negative profit (q >= b_i). Raising the
+bond raises every break-even price and tightens every budget, so it never raises the commitment rate (tested).
+
+Currencies (assumption): compute costs (`agents.provers.cost_per_block`, `agents.sequencers.proving_cost_per_block`)
+are in tokens, as bids, prices and rewards are (proving bought in a market that quotes in the native token; they do
+not move with the token price); L1 gas is in ETH, converted at the slot's token price (`environment.token`), so a
+falling token price raises every bid through its gas; operating costs (ETH/day) are converted at each slot's price in
+the agent table, hardware capital (ETH) at the genesis price.
+
+Strategies (`agents.sequencers.prover_strategy`), on top of the auction:
+- cheapest: the auction as above (its own proving enters as the reserve).
+- most_reliable: only the most reliable bidders (the lowest failure chance) take part; the price is the second-lowest
+  of their bids, or the reserve when one is left (identical provers: the plain auction).
+- self_prove_when_able: it proves itself whenever it can profitably; otherwise the auction with reserve V.
 """
 
 from __future__ import annotations
@@ -56,20 +87,16 @@ def prover_failures(params: Params) -> F64:
     return np.clip(pv.failure_probability * (1.0 + pv.failure_spread * spread(pv.count)), 0.0, 1.0)
 
 
-def eth_to_tokens(params: Params, eth: F64 | float) -> F64:
-    return np.asarray(eth, dtype=np.float64) / params.environment.l1.eth_per_token
-
-
-def gas_cost(params: Params, gas: float, gas_price: F64) -> F64:
-    """Token equivalent of `gas` at `gas_price` gwei."""
-    return eth_to_tokens(params, gas * gas_price * GWEI)
-
-
-def prover_l1_gas(params: Params) -> float:
-    """L1 gas a committed prover pays: its commitment (unless folded into the proposal) and the proof's verification."""
+def commitment_gas(params: Params) -> float:
+    """L1 gas a committed prover pays for sure: its commitment (0 when folded into the proposal)."""
     g = params.protocol.l1_gas
-    commitment = 0.0 if params.protocol.variants.consolidate_proposal_commitment else g.commitment
-    return commitment + g.verification
+    return 0.0 if params.protocol.variants.consolidate_proposal_commitment else g.commitment
+
+
+def own_submission_share(params: Params) -> float:
+    """Share of proven blocks whose proof the prover submits itself (and pays the verification gas for); the rest a
+    relay submits (`agents.relays.submission_share`)."""
+    return 1.0 - params.agents.relays.submission_share
 
 
 def success_given_commitment(params: Params, failure: F64 | float) -> F64:
@@ -80,22 +107,20 @@ def success_given_commitment(params: Params, failure: F64 | float) -> F64:
 
 
 def reward_to_prover(params: Params) -> float:
-    """Expected block-reward share a prover earns on success (tokens)."""
+    """Expected block-reward share a prover earns on success (tokens): the prover's share, and the submitter's when
+    it submits the proof itself."""
     pr = params.protocol
-    submitter = pr.reward_split.submitter * (1.0 - params.agents.relays.submission_share)
-    return pr.block_reward * (pr.reward_split.prover + submitter)
+    return pr.block_reward * (
+        pr.reward_split.prover + pr.reward_split.submitter * own_submission_share(params)
+    )
 
 
 def break_even(cost: F64, success: F64, bond: float, reward: F64 | float) -> F64:
-    """Lowest price with a non-negative expected profit: max(0, (cost + (1 - p) B) / p - R); inf when p = 0."""
+    """Lowest price with a non-negative expected profit, (cost + (1 - p) B) / p - R (tokens; negative when the
+    reward share exceeds cost and risk: the prover would pay for the right to prove); inf when p = 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         q = (cost + (1.0 - success) * bond) / success - reward
-    return np.where(success > 0, np.maximum(q, 0.0), np.inf)
-
-
-def expected_profit(price: F64, cost: F64, success: F64, bond: float, reward: F64 | float) -> F64:
-    """A committed prover's expected profit at `price`."""
-    return np.asarray(success * (price + reward) - cost - (1.0 - success) * bond, dtype=np.float64)
+    return np.where(success > 0, q, np.inf)
 
 
 def block_value(params: Params, kept_by_producer: F64) -> F64:
@@ -107,7 +132,7 @@ def block_value(params: Params, kept_by_producer: F64) -> F64:
 
 @dataclass(frozen=True)
 class Market:
-    """The market's constants, derived once from the parameters (quotes only need the slot's gas price on top)."""
+    """The market's constants, derived once from the parameters (bids only need the slot's prices on top)."""
 
     costs: F64
     """Compute cost of each prover (tokens)."""
@@ -115,8 +140,12 @@ class Market:
     """Failure chance of each option: the provers, then the winner itself."""
     success: F64
     """Chance each option is paid (`success_given_commitment`)."""
-    gas_per_prover: float
-    """L1 gas a committed third-party prover pays."""
+    sure_gas: float
+    """L1 gas a committed prover pays for sure (its commitment)."""
+    verification_gas: float
+    """L1 gas of the proof's verification, paid on success by whoever submits it."""
+    submits: float
+    """Share of proven blocks whose proof the prover submits itself."""
     reward: float
     own_cost: float
     """The winner's compute cost of proving itself (tokens)."""
@@ -132,11 +161,71 @@ def market(params: Params) -> Market:
         costs=prover_costs(params),
         failure=failure,
         success=success_given_commitment(params, failure),
-        gas_per_prover=prover_l1_gas(params),
+        sure_gas=commitment_gas(params),
+        verification_gas=params.protocol.l1_gas.verification,
+        submits=own_submission_share(params),
         reward=reward_to_prover(params),
         own_cost=params.agents.sequencers.proving_cost_per_block,
         static_ok=params.protocol.prover_bond <= pv.bond_budget,
     )
+
+
+@dataclass(frozen=True)
+class Bids:
+    """Every option's expected cost, success chance, reward and break-even price per run (runs x (P + 1): the
+    provers, then the winner itself), as `choose` prices them."""
+
+    cost: F64
+    """Compute plus expected L1 gas (tokens)."""
+    success: F64
+    reward: F64
+    price: F64
+    """Break-even price (`break_even`; tokens)."""
+
+
+def bids(
+    params: Params,
+    gas_price: F64,
+    m: Market | None = None,
+    on_time: F64 | None = None,
+    reward_factor: F64 | None = None,
+    eth_per_token: F64 | None = None,
+) -> Bids:
+    """The options' break-even prices at the slot's gas price (gwei) and token price (ETH per token; default
+    `environment.token.eth_per_token`), with the on-time chance and reward factor of `proving.outlook` (default 1)."""
+    m = market(params) if m is None else m
+    runs = gas_price.size
+    n = params.agents.provers.count
+    timely = np.ones(runs) if on_time is None else on_time
+    factor = np.ones(runs) if reward_factor is None else reward_factor
+    price = np.full(runs, params.environment.token.eth_per_token) if eth_per_token is None else eth_per_token
+    success = m.success[None, :] * timely[:, None]
+    reward = np.broadcast_to(m.reward * factor[:, None], success.shape)
+    tokens_per_gas = gas_price * GWEI / price
+    cost = np.empty((runs, n + 1))
+    cost[:, :n] = m.costs[None, :]
+    cost[:, n] = m.own_cost
+    cost += (
+        m.sure_gas * tokens_per_gas[:, None]
+        + success * (m.submits * m.verification_gas) * tokens_per_gas[:, None]
+    )
+    bond = float(params.protocol.prover_bond)
+    return Bids(cost=cost, success=success, reward=reward, price=break_even(cost, success, bond, reward))
+
+
+@dataclass(frozen=True)
+class Award:
+    """The auction's result per run."""
+
+    self_proved: B
+    prover: I64
+    """Third-party prover that won, -1 if none (self-proved or nobody)."""
+    price: F64
+    """Agreed price, paid by the sequencers on success (tokens; negative: the prover pays; 0 without a prover)."""
+    break_even: F64
+    """The winning prover's break-even price, its cost plus risk (tokens; 0 without a prover)."""
+    bidders: I64
+    """Third-party provers that bid (available, bond covered, block fits)."""
 
 
 def choose(
@@ -151,51 +240,45 @@ def choose(
     m: Market | None = None,
     on_time: F64 | None = None,
     reward_factor: F64 | None = None,
-) -> tuple[B, I64, F64]:
-    """(self-proved, third-party prover or -1, agreed price) per run.
+    eth_per_token: F64 | None = None,
+) -> Award:
+    """The auction of each run's block (module docstring).
 
     `block_value`: what finalization is worth to the sequencer (tokens); `block_size`: the block's capacity used
     (mana); `can_self`: the winner has proving hardware and the bond; `prover_ok`: runs x provers, available with a
     balance covering the bond; `u_pick`: tie-break uniforms; `m`: the market's constants (default: derived from
-    `params`; a simulation passes the context's); `on_time`: the chance the proof lands by the deadline and
-    `reward_factor`: the expected share of the reward left after its decay, given it does (`proving.outlook`;
-    default 1): every option prices both in, since provers know their proving-time distribution.
+    `params`; a simulation passes the context's); `on_time`, `reward_factor`: `proving.outlook` (default 1): every
+    option prices both in, since provers know their proving-time distribution; `eth_per_token`: the slot's token
+    price (default the starting one).
     """
     m = market(params) if m is None else m
+    n = params.agents.provers.count
     runs = gas_price.size
-    timely = np.ones(runs) if on_time is None else on_time
-    factor = np.ones(runs) if reward_factor is None else reward_factor
-    success = m.success[None, :] * timely[:, None]
-    reward = np.broadcast_to(m.reward * factor[:, None], success.shape)
-    pv = params.agents.provers
-    n = pv.count
-    bond = float(params.protocol.prover_bond)
-    tokens_per_gas = gas_price * (GWEI / params.environment.l1.eth_per_token)
-    fits = proposed & (block_size <= pv.capacity)
-    # options: provers 0..P-1, then the winner itself (column P), at their break-even prices (provers: x margin)
-    cost = np.empty((gas_price.size, n + 1))
-    cost[:, :n] = m.costs[None, :] + (m.gas_per_prover * tokens_per_gas)[:, None]
-    cost[:, n] = m.own_cost + params.protocol.l1_gas.verification * tokens_per_gas
-    prices = break_even(cost, success, bond, reward)
-    prices[:, :n] *= 1.0 + pv.margin
-    options = np.empty((gas_price.size, n + 1), dtype=bool)
-    options[:, :n] = prover_ok & (prices[:, :n] <= block_value[:, None]) & (fits & m.static_ok)[:, None]
-    own = success[:, n] * (reward[:, n] + block_value) - cost[:, n] - (1.0 - success[:, n]) * bond
-    options[:, n] = fits & can_self & (own >= 0)
+    b = bids(params, gas_price, m, on_time, reward_factor, eth_per_token)
+    fits = proposed & (block_size <= params.agents.provers.capacity)
+    bidding = prover_ok & np.isfinite(b.price[:, :n]) & (fits & m.static_ok)[:, None]
+    own = b.price[:, n]
+    self_ok = fits & can_self & (own <= block_value)
     strategy = params.agents.sequencers.prover_strategy
-    if strategy == "most_reliable":
-        key = np.where(options, m.failure[None, :], np.inf)
-        best = options & (key <= key.min(axis=1, keepdims=True))
-        key = np.where(best, prices, np.inf)
-    else:
-        best = options.copy()
-        key = np.where(options, prices, np.inf)
-    best &= key <= key.min(axis=1, keepdims=True)
-    if strategy == "self_prove_when_able":
-        best[options[:, n], :n] = False
-        best[:, n] |= options[:, n]
-    pick = pick_uniform(best, u_pick)
-    self_proved = pick == n
-    prover = np.where((pick >= 0) & (pick < n), pick, -1)
-    agreed = np.where(prover >= 0, prices[np.arange(pick.size), np.maximum(pick, 0)], 0.0)
-    return self_proved, prover, agreed
+    if strategy == "most_reliable":  # only the most reliable bidders take part
+        key = np.where(bidding, m.failure[None, :n], np.inf)
+        bidding &= key <= key.min(axis=1, keepdims=True)
+    reserve = np.where(
+        self_ok & (strategy != "self_prove_when_able"), np.minimum(own, block_value), block_value
+    )
+    offers = np.where(bidding, b.price[:, :n], np.inf)
+    ordered = np.sort(offers, axis=1) if n else np.full((runs, 1), np.inf)
+    lowest = ordered[:, 0]
+    second = ordered[:, 1] if ordered.shape[1] > 1 else np.full(runs, np.inf)
+    third_wins = (lowest <= reserve) & ~(self_ok & (strategy == "self_prove_when_able"))
+    pick = pick_uniform(bidding & (offers <= lowest[:, None]) & third_wins[:, None], u_pick)
+    prover = np.where(third_wins & (pick >= 0), pick, -1)
+    won = prover >= 0
+    rows = np.arange(runs)
+    return Award(
+        self_proved=self_ok & ~won,
+        prover=prover,
+        price=np.where(won, np.minimum(reserve, second), 0.0),
+        break_even=np.where(won, b.price[rows, np.maximum(prover, 0)], 0.0),
+        bidders=bidding.sum(axis=1).astype(np.int64),
+    )

@@ -6,9 +6,11 @@ Sources: spec Economics, Block production 5, Backup mode; amounts are assumption
 - users pay from the market account; the producer (the sequencers' account, or the backup builders') receives the
   tips and the MEV it keeps; burns leave the supply (`Flow.BURN`). If the market cannot pay, every fee quantity of
   the block scales down in proportion (never happens with the baseline supply).
-- the committed third-party prover is paid its agreed price by the sequencers on the happy path (a transfer).
-- L1 costs are paid in ETH outside the token ledger; columns report their token equivalents
-  (`environment.l1.eth_per_token`): the proposals (every landed proposal pays), the prover commitment (the prover,
+- the committed third-party prover is paid its agreed price (`prover_market`'s auction) by the sequencers on the
+  happy path (a transfer); a negative price is a transfer from the prover to the sequencers. Each is capped by what
+  the payer holds after the block's rewards and fees (never binds with the baseline balances).
+- L1 costs are paid in ETH outside the token ledger; columns report their token equivalents at the slot's token
+  price (`environment.token`, column `eth_per_token`): the proposals (every landed proposal pays), the prover commitment (the prover,
   which posts the bond), the reveal (execution gas plus blobs, the sequencer), the proof verification (its
   submitter), the backup submission (the backup builder, plus blobs).
 - under `base_fee_burn` the EIP-1559 base fee moves with the produced block's size (`fees.next_base_fee`).
@@ -55,12 +57,10 @@ def l1_costs(
     p = ctx.params
     g = p.protocol.l1_gas
     consolidated = p.protocol.variants.consolidate_proposal_commitment
-    per_gas = prices.gas * (prover_market.GWEI / p.environment.l1.eth_per_token)  # tokens per gas
+    per_gas = prices.gas * (prover_market.GWEI / prices.eth_per_token)  # tokens per gas
     per_proposal = g.proposal + (max(0.0, g.commitment - TX_BASE_GAS) if consolidated else 0.0)
     blob_cost = (
-        blobs(ctx, used)
-        * prices.blob
-        * (prover_market.BLOB_GAS * prover_market.GWEI / p.environment.l1.eth_per_token)
+        blobs(ctx, used) * prices.blob * (prover_market.BLOB_GAS * prover_market.GWEI / prices.eth_per_token)
     )
     commitment = 0.0 if consolidated else np.where(out.stage >= Stage.COMMITTED, g.commitment, 0.0)
     by_prover = (out.submitter == Submitter.PROVER) | (out.submitter == Submitter.SEQUENCER)
@@ -120,12 +120,17 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     kept = tips + mev - mev_burned
     third_party = out.prover >= 0
     paid_to = np.where(third_party, Account.PROVER0 + out.prover, int(Account.SEQUENCERS))
+    # the agreed price, on success only: sequencers -> prover, or prover -> sequencers when negative, each capped
+    # by what the payer holds (its reward and the fees it keeps included)
     price = np.where(happy & third_party, out.prover_price, 0.0)
-    price = np.minimum(price, book.balance(int(Account.SEQUENCERS)) + np.where(happy, kept, 0.0))
     book = book.post(
         Posting(Flow.TRANSFER, Account.MARKET, producer, kept),
         Posting(Flow.BURN, Account.MARKET, None, burned + mev_burned),
-        Posting(Flow.TRANSFER, Account.SEQUENCERS, paid_to, price),
+    )
+    price = np.clip(price, -book.balance(paid_to), book.balance(int(Account.SEQUENCERS)))
+    book = book.post(
+        Posting(Flow.TRANSFER, Account.SEQUENCERS, paid_to, np.maximum(price, 0.0)),
+        Posting(Flow.TRANSFER, paid_to, Account.SEQUENCERS, np.maximum(-price, 0.0)),
     )
 
     revealed = out.revealed
@@ -173,6 +178,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         **costs,
         "proving_cost": proving_cost,
         "prover_price": price,
+        "eth_per_token": econ.prices.eth_per_token,
         "txs_included": txs,
         "txs_pending": waiting,
         "txs_expired": expired,
@@ -223,7 +229,7 @@ def _sequencer_profit(
     ops = (
         p.agents.operators
     )  # hardware per eligible key, a fixed cost per operator holding one (ETH -> tokens)
-    per_slot = 1.0 / p.protocol.slots_per_day / p.environment.l1.eth_per_token
+    per_slot = 1.0 / p.protocol.slots_per_day / s["economy"].prices.eth_per_token
     running = (
         active * ops.hardware_cost_per_key_per_day + s["operators"].active_operators * ops.fixed_cost_per_day
     ) * per_slot
@@ -259,8 +265,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "l1_cost",
         "tokens",
-        "all L1 costs of the slot (the four `l1_cost_*` columns; ETH, outside the ledger, converted at "
-        "`environment.l1.eth_per_token`)",
+        "all L1 costs of the slot (the four `l1_cost_*` columns; ETH, outside the ledger, converted at the slot's "
+        "`eth_per_token`)",
     ),
     Column(
         "l1_cost_sequencer",
@@ -283,7 +289,13 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "prover_price",
         "tokens",
-        "price the sequencers paid the committed third-party prover (happy path only; a ledger transfer)",
+        "price the sequencers paid the committed third-party prover (happy path only; a ledger transfer; "
+        "negative: the prover paid the sequencers for the right to prove, `prover_market`)",
+    ),
+    Column(
+        "eth_per_token",
+        "ETH/token",
+        "the slot's token price (`environment.token`): every ETH cost of the slot is converted to tokens at it",
     ),
     Column("txs_included", "txs", "transactions in the slot's block (0 if skipped)", dtype="int32"),
     Column(

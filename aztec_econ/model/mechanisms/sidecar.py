@@ -6,8 +6,8 @@ finalized. No commitment by the end of the phase sends the slot to backup.
 
 The winner has proving hardware with probability `self_prove_probability` and can prove itself if the sequencers'
 liquid balance covers the bond; third-party provers quote when available (each is unavailable with
-`unavailable_probability`) and able to cover the bond. Prices, profitability and the winner's strategy are the
-prover market's (`prover_market`). Design variants: with `consolidate_proposal_commitment` a winner without a
+`unavailable_probability`) and able to cover the bond. The winner auctions the block among them (a second-price
+auction with its outside option as the reserve: `prover_market`). Design variants: with `consolidate_proposal_commitment` a winner without a
 prover has no proposal (stage NONE); with `sidecar_phase_order` the data is revealed before the commitment, so a
 missed reveal means no commitment and no bond at stake.
 """
@@ -56,6 +56,7 @@ def _market_inputs(ctx: Context, s: State, start: float) -> dict[str, Any]:
         "m": ctx.economy.market,
         "on_time": on_time,
         "reward_factor": factor,
+        "eth_per_token": econ.prices.eth_per_token,
     }
 
 
@@ -76,9 +77,11 @@ def candidates_with_commitment(ctx: Context, s: State, candidates: I64) -> NDArr
     inputs = _market_inputs(ctx, s, start)
     everyone = np.ones(ctx.n_runs, dtype=bool)
     nobody = np.zeros(ctx.n_runs, dtype=bool)
-    _, third, _ = prover_market.choose(p, everyone, can_self=nobody, **inputs)
+    third = prover_market.choose(p, everyone, can_self=nobody, **inputs).prover
     no_provers = np.zeros_like(inputs["prover_ok"])
-    own, _, _ = prover_market.choose(p, everyone, can_self=everyone, **{**inputs, "prover_ok": no_provers})
+    own = prover_market.choose(
+        p, everyone, can_self=everyone, **{**inputs, "prover_ok": no_provers}
+    ).self_proved
     able = _has_hardware(ctx, s, s["draws"]["candidate_self_prove"])
     return (candidates >= 0) & ((third >= 0)[:, None] | (able & own[:, None]))
 
@@ -110,9 +113,10 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
         start = float(ctx.l1_seconds[0, first])
         u_self = draws.one("self_prove")
     proposed &= at >= 0
-    self_proved, prover, price = prover_market.choose(
+    award = prover_market.choose(
         p, proposed, can_self=_has_hardware(ctx, s, u_self), **_market_inputs(ctx, s, start)
     )
+    self_proved, prover = award.self_proved, award.prover
     committed = self_proved | (prover >= 0)
     amount = np.where(committed, bond, 0.0)
     book = s["book"].post(Posting(Flow.LOCK, bond_owner(prover, self_proved), Account.BONDS, amount))
@@ -122,7 +126,9 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
         self_proved=self_proved,
         bond_locked=amount,
         stage=np.where(committed, Stage.COMMITTED, outcome.stage).astype(np.int8),
-        prover_price=price,
+        prover_price=award.price,
+        prover_break_even=award.break_even,
+        prover_bidders=award.bidders,
         revealed=revealed,
         reveal_block=reveal_block,
         commitment_block=np.where(committed, at, -1),
