@@ -173,6 +173,12 @@ BLOCKS: tuple[Block, ...] = (
                 market.step_next_slot_market,
                 ("economy",),
             ),
+            Step(
+                "ledger check",
+                "assert, once for all the slot's postings, that tokens are conserved and no account is negative",
+                ledger.step_check,
+                ("book",),
+            ),
         ),
     ),
 )
