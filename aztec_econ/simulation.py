@@ -162,8 +162,9 @@ def simulate(
 # ---------------------------------------------------------------------------------------------------------------------
 # Before a run: memory and input files
 
-PROCESS_BYTES = 300 * 2**20
-"""Memory of a process that imported the model, before it simulates anything [bytes] (measured: about 185 MiB)."""
+PROCESS_BYTES = 400 * 2**20
+"""Memory of a process that imported the model and ran its first slot [bytes] (measured: about 285 MiB, of which
+about 135 MiB is numba's LLVM, loaded by the first compiled kernel)."""
 
 
 @dataclass(frozen=True)
