@@ -36,7 +36,7 @@ from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
 from numpy.typing import NDArray
 
 from aztec_econ.files import InputFileError, read_text
-from aztec_econ.model.blocks import AFTER, BLOCKS, FRAME_COLUMNS, RECORDERS, cadcad_blocks
+from aztec_econ.model.blocks import AFTER, FRAME_COLUMNS, RECORDERS, cadcad_blocks
 from aztec_econ.model.columns import RUN, Column
 from aztec_econ.model.context import Context, build_context, registration_bound
 from aztec_econ.model.mechanisms import confirmation
@@ -79,16 +79,17 @@ _DTYPES: dict[str, Any] = {c.name: np.dtype(c.dtype) for c in FRAME_COLUMNS if c
 def _run_segment(state: State, ctx: Context, slots: int, deepcopy: bool) -> list[State]:
     """Simulate `slots` slots from `state`; returns each slot's final state."""
     experiment = Experiment()
+    blocks = cadcad_blocks()
     experiment.append_model(
         initial_state=state,
-        partial_state_update_blocks=cadcad_blocks(),
+        partial_state_update_blocks=blocks,
         sim_configs=config_sim({"N": 1, "T": range(slots), "M": {"ctx": [ctx]}}),
     )
     context = ExecutionContext(
         context=ExecutionMode.single_mode, additional_objs={"deepcopy_off": True} if not deepcopy else None
     )
     records, _, _ = Executor(exec_context=context, configs=experiment.configs, supress_print=True).execute()
-    n_blocks = len(BLOCKS)
+    n_blocks = len(blocks)
     finals = records[n_blocks::n_blocks]
     if len(finals) != slots or finals[-1]["substep"] != n_blocks:
         raise RuntimeError(f"cadCAD returned {len(records)} records for {slots} slots x {n_blocks} blocks")
@@ -162,8 +163,9 @@ def simulate(
 # ---------------------------------------------------------------------------------------------------------------------
 # Before a run: memory and input files
 
-PROCESS_BYTES = 300 * 2**20
-"""Memory of a process that imported the model, before it simulates anything [bytes] (measured: about 185 MiB)."""
+PROCESS_BYTES = 400 * 2**20
+"""Memory of a process that imported the model and ran its first slot [bytes] (measured: about 285 MiB, of which
+about 135 MiB is numba's LLVM, loaded by the first compiled kernel)."""
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,14 @@ def test_a_non_finite_posting_is_an_accounting_error() -> None:
     for bad in (np.nan, np.inf):
         with pytest.raises(AccountingError, match="non-finite"):
             book.post(Posting(Flow.TRANSFER, Account.MARKET, Account.SEQUENCERS, np.array([1.0, bad])))
+
+
+def test_a_slots_book_is_checked_once_by_the_slots_last_step() -> None:
+    opened = genesis_book(2, {Account.MARKET: 100.0}, 1, 10.0).new_slot(deferred=True)
+    overdrawn = opened.post(Posting(Flow.LOCK, Account.PROVER0, Account.BONDS, np.array([5.0, 11.0])))
+    with pytest.raises(AccountingError, match="PROVER0 would go negative"):
+        overdrawn.check()
+    with pytest.raises(AccountingError, match="non-finite"):
+        opened.post(Posting(Flow.MINT, None, Account.MARKET, np.array([1.0, np.inf]))).check()
+    with pytest.raises(AccountingError, match="non-finite"):
+        opened.post(Posting(Flow.MINT, None, Account.MARKET, np.array([1.0, np.nan])))

@@ -10,7 +10,14 @@ from scipy import stats
 
 from aztec_econ.analysis import theory
 from aztec_econ.model.context import build_context
-from aztec_econ.model.mechanisms.election import feistel, feistel_inverse, round_keys, scores, top_eligible
+from aztec_econ.model.mechanisms.election import (
+    feistel,
+    feistel_inverse,
+    round_keys,
+    scores,
+    top_eligible,
+    top_eligible_numpy,
+)
 from aztec_econ.model.mechanisms.registry import NEVER, plan_chunk
 from aztec_econ.model.state import initial_state
 from aztec_econ.params import Params
@@ -48,13 +55,20 @@ def test_top_eligible_is_the_highest_score_among_eligible_keys(make_params: Call
     exit_signal[rng.random(exit_signal.shape) < 0.33] = -5
     registry = type(registry)(**{**registry.__dict__, "exit_signal": exit_signal})
     randao = rng.integers(0, 2**63, size=8).astype(np.uint64)
-    top = top_eligible(randao, registry, 0, 4, ctx.domain_bits, window=16)  # small window: exercises the walk
     all_keys = np.broadcast_to(np.arange(ctx.key_capacity), (8, ctx.key_capacity))
     score = scores(randao, all_keys, ctx.domain_bits)
     eligible = registry.eligible_at_rows(np.arange(8), all_keys, 0)
-    for r in range(8):
-        ranked = all_keys[r][eligible[r]][np.argsort(-score[r][eligible[r]])]
-        assert top[r].tolist() == ranked[:4].tolist()
+    # the compiled walk and its numpy reference (a small window exercises the numpy walk's continuation)
+    for walk in (top_eligible, top_eligible_numpy):
+        top = walk(randao, registry, 0, 4, ctx.domain_bits, window=16)
+        for r in range(8):
+            ranked = all_keys[r][eligible[r]][np.argsort(-score[r][eligible[r]])]
+            assert top[r].tolist() == ranked[:4].tolist()
+    rows = np.array([3, 3, 0, 7])  # several RANDAO values evaluated against one registry row (the attacker's)
+    assert (
+        top_eligible(randao[:4], registry, 0, 2, ctx.domain_bits, 16, rows)
+        == top_eligible_numpy(randao[:4], registry, 0, 2, ctx.domain_bits, 16, rows)
+    ).all()
 
 
 def test_fewer_eligible_keys_than_candidates_pads_with_minus_one(make_params: Callable[..., Params]) -> None:
@@ -63,9 +77,10 @@ def test_fewer_eligible_keys_than_candidates_pads_with_minus_one(make_params: Ca
     )
     ctx = build_context(params)
     registry = initial_state(ctx)["registry"]
-    top = top_eligible(np.array([5, 9], dtype=np.uint64), registry, 0, 3, ctx.domain_bits, ctx.window)
-    assert (np.sort(top[:, :2], axis=1) == [[0, 1], [0, 1]]).all()
-    assert (top[:, 2] == -1).all()
+    for walk in (top_eligible, top_eligible_numpy):
+        top = walk(np.array([5, 9], dtype=np.uint64), registry, 0, 3, ctx.domain_bits, ctx.window)
+        assert (np.sort(top[:, :2], axis=1) == [[0, 1], [0, 1]]).all()
+        assert (top[:, 2] == -1).all()
     assert NEVER > 0
 
 

@@ -1,11 +1,14 @@
 """The token ledger: every token is minted, moved, locked, unlocked, slashed or burned by an explicit posting.
 
 Balances are kept per run and per account (runs x accounts). A `Book` is immutable: `post` returns a new one.
-After every posting the ledger asserts, for every run,
+The ledger asserts, for every run,
 
     initial supply + minted - burned == sum of all accounts (liquid balances + stakes + bonds in escrow)
 
-and that no account is negative, so an accounting error stops the simulation where it happens.
+and that no account is negative, so an accounting error stops the simulation where it happens: after every
+posting for a book on its own, and once per slot, after the slot's last posting, for the model's book (`new_slot`
+with `deferred=True` opens a slot whose book is checked by `check`, the slot's last step). Every posting's amounts
+are checked where they are posted: a negative or non-finite amount is an error at once.
 
 Sequencer keys share one liquid account ("sequencers"): per-key earnings are recovered from the per-slot events
 (who proposed, how much was paid), which is far cheaper than a balance per key. Source: assumption (model design).
@@ -77,6 +80,8 @@ class Book:
     balances: F64
     supply: F64
     flows: F64
+    deferred: bool = False
+    """Whether postings leave the conservation and non-negativity check to `check` (once per slot)."""
 
     @property
     def n_runs(self) -> int:
@@ -94,59 +99,88 @@ class Book:
     def liquid(self) -> F64:
         return self.balances[:, list(LIQUID_ACCOUNTS)].sum(axis=1) + self.prover_balances().sum(axis=1)
 
-    def new_slot(self) -> Book:
-        """The same balances with this slot's flow totals reset."""
-        return Book(self.balances, self.supply, np.zeros_like(self.flows))
+    def new_slot(self, *, deferred: bool = False) -> Book:
+        """The same balances with this slot's flow totals reset; `deferred` leaves the check to `check`."""
+        return Book(self.balances, self.supply, np.zeros_like(self.flows), deferred)
 
     def post(self, *postings: Posting) -> Book:
-        """Apply postings in order; returns a new Book and checks conservation and non-negativity."""
+        """Apply postings in order; returns a new Book. Checks each amount, then (unless `deferred`) conservation and
+        non-negativity."""
         balances = self.balances.copy()
-        supply = self.supply.copy()
+        supply = self.supply
         flows = self.flows.copy()
-        rows = np.arange(self.n_runs)
+        rows = None
         for p in postings:
+            kind, src, dst = p.kind, p.src, p.dst
             amount = np.asarray(p.amount, dtype=np.float64)
-            if not np.isfinite(amount).all():  # NaN would pass every comparison below
-                raise AccountingError(f"{p.kind.name} posting with a non-finite amount")
-            if amount.min(initial=0.0) < 0:
-                raise AccountingError(f"{p.kind.name} posting with a negative amount {amount.min()}")
-            if p.src is None:
-                if p.kind is not Flow.MINT:
-                    raise AccountingError(f"{p.kind.name} posting without a source account")
-                supply += amount
-            elif isinstance(p.src, int):
-                balances[:, p.src] -= amount
+            if not amount.min(initial=np.inf) >= 0:  # one reduction: NaN and negative amounts both fail it
+                _refuse(kind, amount)
+            if src is None:
+                if kind is not _MINT:
+                    raise AccountingError(f"{kind.name} posting without a source account")
+                supply = supply + amount
+            elif isinstance(src, int):
+                balances[:, src] -= amount
             else:
-                balances[rows, p.src] -= amount
-            if p.dst is None:
-                if p.kind not in (Flow.BURN, Flow.SLASH):
-                    raise AccountingError(f"{p.kind.name} posting without a destination account")
-                supply -= amount
-                if p.kind is Flow.SLASH:
-                    flows[:, Flow.BURN] += amount
-            elif isinstance(p.dst, int):
-                balances[:, p.dst] += amount
+                rows = np.arange(self.n_runs) if rows is None else rows
+                balances[rows, src] -= amount
+            if dst is None:
+                if kind is not _BURN and kind is not _SLASH:
+                    raise AccountingError(f"{kind.name} posting without a destination account")
+                supply = supply - amount
+                if kind is _SLASH:
+                    flows[:, _BURN] += amount
+            elif isinstance(dst, int):
+                balances[:, dst] += amount
             else:
-                balances[rows, p.dst] += amount
-            flows[:, p.kind] += amount
-        _check(balances, supply)
-        return Book(balances, supply, flows)
+                rows = np.arange(self.n_runs) if rows is None else rows
+                balances[rows, dst] += amount
+            flows[:, kind] += amount
+        book = Book(balances, supply, flows, self.deferred)
+        if not self.deferred:
+            book.check()
+        return book
+
+    def check(self) -> Book:
+        """Assert conservation (which also catches a non-finite amount: it makes a balance or the supply non-finite)
+        and that no account is negative, for every run; returns the book."""
+        _check(self.balances, self.supply)
+        return self
+
+
+_MINT, _BURN, _SLASH = Flow.MINT, Flow.BURN, Flow.SLASH  # module constants: an enum attribute look-up is slow
+
+
+def _refuse(kind: Flow, amount: NDArray[np.float64]) -> None:
+    if not np.isfinite(amount).all():
+        raise AccountingError(f"{kind.name} posting with a non-finite amount")
+    raise AccountingError(f"{kind.name} posting with a negative amount {amount.min()}")
 
 
 def _check(balances: F64, supply: F64) -> None:
     tolerance = 1e-9 * np.maximum(1.0, np.abs(supply))
-    if balances.min() < -tolerance.min() and (negative := balances < -tolerance[:, None]).any():
-        run, account = np.argwhere(negative)[0]
-        name = Account(account).name if account < Account.PROVER0 else f"PROVER{account - Account.PROVER0}"
-        raise AccountingError(
-            f"account {name} would go negative ({balances[run, account]:.6g}) in batch row {run}"
-        )
     gap = np.abs(balances.sum(axis=1) - supply)
-    if (gap > tolerance).any():
-        run = int(np.argmax(gap))
+    negative = balances.min() < -tolerance.min() and (balances < -tolerance[:, None]).any()
+    if negative or not (gap <= tolerance).all():  # a NaN gap (a non-finite amount) fails it too
+        if not (np.isfinite(balances).all() and np.isfinite(supply).all()):
+            raise AccountingError("a posting with a non-finite amount reached the ledger")
+        if negative:
+            run, account = np.argwhere(balances < -tolerance[:, None])[0]
+            name = (
+                Account(account).name if account < Account.PROVER0 else f"PROVER{account - Account.PROVER0}"
+            )
+            raise AccountingError(
+                f"account {name} would go negative ({balances[run, account]:.6g}) in batch row {run}"
+            )
+        run = int(np.nanargmax(gap))
         raise AccountingError(
             f"conservation broken in batch row {run}: accounts differ from supply by {gap[run]:.6g}"
         )
+
+
+def step_check(ctx: Context, s: State) -> dict[str, Any]:
+    """The slot's last step: the one conservation and non-negativity check of the slot's postings."""
+    return {"book": s["book"].check()}
 
 
 def genesis_book(n_runs: int, opening: dict[int, float], n_provers: int, prover_balance: float) -> Book:

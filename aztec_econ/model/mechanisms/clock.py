@@ -1,4 +1,5 @@
-"""Slot clock: advances the slot, draws the slot's behaviour uniforms, resets the per-slot flows and outcome.
+"""Slot clock: advances the slot, draws the slot's behaviour uniforms, resets the per-slot flows and outcome;
+opens the slot's book, whose postings the slot's last step checks at once (`ledger.step_check`).
 
 One cadCAD timestep is one L2 slot (ARCHITECTURE.md, Time); slot t starts at L1 block t * slot_l1_blocks.
 """
@@ -19,6 +20,6 @@ def step_clock(ctx: Context, s: State) -> dict[str, Any]:
     return {
         "slot": slot,
         "draws": slot_draws(ctx.keys, slot, ctx.draws),
-        "book": s["book"].new_slot(),
+        "book": s["book"].new_slot(deferred=True),  # checked once, by the slot's last step
         "outcome": ctx.empty_outcome,
     }

@@ -10,7 +10,8 @@ positions 0, 1, 2, ... of a key space of 2**b positions to key indices (unbalanc
 function is the SplitMix64 mixer). The score of key k is `2**b - 1 - position(k)`: a deterministic function of
 (key, RANDAO value), so anyone (an attacker too) can compute an election in advance. Walking the permutation from
 position 0 and skipping positions whose key is not eligible finds the K best eligible keys in O(K / eligible share)
-work instead of hashing every key; `scores` computes the full ranking (tests compare the two).
+work instead of hashing every key; `scores` computes the full ranking (tests compare the two). The walk is
+compiled with numba (`model.kernels`); the numpy walk stays as its reference.
 """
 
 from __future__ import annotations
@@ -95,9 +96,24 @@ def top_eligible(
     """The k highest-scoring keys eligible at `block`, best first, per run (runs x k; -1 where fewer exist).
 
     `rows` maps each RANDAO value to its registry row (default: value i belongs to run i), so one call can evaluate
-    several candidate values per run (the RANDAO attacker does). Examines the first `window` rank positions of every run at once; the few runs that find fewer than k eligible
-    keys there continue window by window (`_continue_walk`).
+    several candidate values per run (the RANDAO attacker does). The walk is compiled (`kernels.top_eligible_walk`:
+    one rank position at a time, stopping at the k-th eligible key); `top_eligible_numpy` is the same walk in numpy,
+    `window` rank positions at a time (tests compare the two), which is what `window` is for.
     """
+    from aztec_econ.model.kernels import top_eligible_walk  # numba's import is paid only by a simulation
+
+    row_ids = np.arange(randao.size) if rows is None else rows
+    walked: I64 = top_eligible_walk(
+        round_keys(randao), registry.eligible, registry.exit_signal, row_ids, block, k, bits
+    )
+    return walked
+
+
+def top_eligible_numpy(
+    randao: U64, registry: Registry, block: int, k: int, bits: int, window: int, rows: I64 | None = None
+) -> I64:
+    """`top_eligible` in numpy: examines the first `window` rank positions of every run at once; the few runs that find
+    fewer than k eligible keys there continue window by window (`_continue_walk`)."""
     runs = randao.size
     rkeys = round_keys(randao)
     domain = 1 << bits

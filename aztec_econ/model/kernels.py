@@ -1,0 +1,70 @@
+"""Compiled kernels (numba, `cache=True`: compiled once per machine, then loaded from the cache).
+
+Imported only by the functions that call them (numba's import costs start-up time that `--help` should not pay). A
+kernel that cannot compile raises at its first call: there is no silent pure-Python fallback, so a broken install
+fails loudly instead of running 10x slower. Each kernel computes exactly what the numpy code it replaces computes
+(the golden output hashes pin this), with every integer in 64-bit unsigned or signed arithmetic as in numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from aztec_econ.model.rng import _MIX1, _MIX2
+
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_ONE = np.uint64(1)
+
+
+@njit(cache=True, inline="always")
+def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled; `rng.mix64` for one value
+    x = x ^ (x >> _S30)
+    x = x * _MIX1
+    x = x ^ (x >> _S27)
+    x = x * _MIX2
+    return x ^ (x >> _S31)
+
+
+@njit(cache=True)
+def top_eligible_walk(
+    rkeys: NDArray[np.uint64],
+    eligible: NDArray[np.int64],
+    exit_signal: NDArray[np.int64],
+    rows: NDArray[np.int64],
+    block: int,
+    k: int,
+    bits: int,
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """The Fernet election's walk (`election.top_eligible`): for each run i, the first k keys, in rank-position
+    order 0, 1, 2, ... of the 4-round Feistel permutation with round keys `rkeys[i]`, that are eligible at `block` in
+    registry row `rows[i]` (`eligible <= block < exit_signal`, as `Registry.eligible_at_rows`); -1 padded."""
+    runs = rkeys.shape[0]
+    cap = eligible.shape[1]
+    out = np.full((runs, k), -1, dtype=np.int64)
+    a = bits // 2
+    c = bits - a
+    mask_a = (_ONE << np.uint64(a)) - _ONE
+    mask_c = (_ONE << np.uint64(c)) - _ONE
+    domain = np.uint64(1) << np.uint64(bits)
+    shift_c = np.uint64(c)
+    for i in range(runs):
+        row = rows[i]
+        k0, k1, k2, k3 = rkeys[i, 0], rkeys[i, 1], rkeys[i, 2], rkeys[i, 3]
+        found = 0
+        p = np.uint64(0)
+        while found < k and p < domain:
+            left = p >> shift_c
+            right = p & mask_c
+            # rounds 0..3 (`election.feistel`): the left width alternates a, c, a, c
+            left, right = right, left ^ (_mix64(right ^ k0) & mask_a)
+            left, right = right, left ^ (_mix64(right ^ k1) & mask_c)
+            left, right = right, left ^ (_mix64(right ^ k2) & mask_a)
+            left, right = right, left ^ (_mix64(right ^ k3) & mask_c)
+            key = np.int64((left << shift_c) | right)
+            if key < cap and eligible[row, key] <= block and block < exit_signal[row, key]:
+                out[i, found] = key
+                found += 1
+            p += _ONE
+    return out

@@ -1,0 +1,194 @@
+"""Speed figures of the model (issue 16), and their ratio to another git revision measured in the same session.
+
+Prints, for this checkout (and, with `--compare REV`, for REV checked out in a temporary git worktree):
+
+- ms per slot and slot-runs per second for `--runs` runs x `--keys` keys (default 100 x 1,000) over `--slots` slots;
+- peak memory (max RSS) of that run, and the memory per run-slot (peak of a run twice as long, minus it);
+- the time per slot with 10x the keys, as a ratio to `--keys` keys (the issue bounds it at 1.3);
+- CLI start-up: `aztec-econ --help`, `aztec-econ params show` and a 1-slot `aztec-econ simulate`.
+
+Every measurement runs in a fresh process pinned to one core (`taskset -c --core`, where available); each is
+repeated `--repeat` times, the best is kept, and with `--compare` this checkout and REV alternate, so a noisy machine
+slows both alike. A benchmark that prints figures, not a timed test: nothing here fails on a slow machine.
+
+    python benchmarks/bench_speed.py                     # this checkout
+    python benchmarks/bench_speed.py --compare HEAD~1    # and the previous commit, interleaved, with ratios
+    python benchmarks/bench_speed.py --quick             # small sizes: a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import json, resource, sys, time
+from aztec_econ.params import load_params
+from aztec_econ.simulation import simulate
+slots, runs, keys = (int(x) for x in sys.argv[1:4])
+params = load_params(overrides={"sim.slots": slots, "sim.runs": runs, "agents.sequencers.initial": keys})
+simulate(load_params(overrides={"sim.slots": 2, "sim.runs": runs, "agents.sequencers.initial": keys}))  # warm up
+start = time.perf_counter()
+simulate(params)
+wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"wall_s": wall, "peak_bytes": peak}))
+"""
+
+
+def _pin(command: list[str], core: int) -> list[str]:
+    return ["taskset", "-c", str(core), *command] if shutil.which("taskset") else command
+
+
+def _env(root: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(root)}
+
+
+def simulate_once(root: Path, core: int, slots: int, runs: int, keys: int) -> dict[str, float]:
+    command = _pin([sys.executable, "-c", CHILD, str(slots), str(runs), str(keys)], core)
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=_env(root), cwd=root).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def cli_once(root: Path, core: int, args: list[str]) -> float:
+    command = _pin([sys.executable, "-m", "aztec_econ.cli", *args], core)
+    start = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=True, env=_env(root), cwd=root)
+    return time.perf_counter() - start
+
+
+CLI: dict[str, list[str]] = {
+    "aztec-econ --help": ["--help"],
+    "aztec-econ params show": ["params", "show", "params/baseline.yaml"],
+    "aztec-econ simulate (1 slot)": [
+        "simulate",
+        "params/baseline.yaml",
+        "--set",
+        "sim.slots=1",
+        "--set",
+        "sim.runs=1",
+    ],
+}
+
+
+def figures(roots: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """Every figure for every root, measured interleaved (root after root, `--repeat` rounds), best of the rounds."""
+    best: dict[str, dict[str, float]] = {label: {} for label in roots}
+
+    def keep(label: str, name: str, value: float, lower_is_better: bool = True) -> None:
+        old = best[label].get(name)
+        if old is None or (value < old if lower_is_better else value > old):
+            best[label][name] = value
+
+    jobs: list[tuple[str, Callable[[Path], dict[str, float]]]] = [
+        (
+            "base",
+            lambda root: simulate_once(root, args.core, args.slots, args.runs, args.keys),
+        ),
+        (
+            "long",
+            lambda root: simulate_once(root, args.core, 2 * args.slots, args.runs, args.keys),
+        ),
+        (
+            "keys",
+            lambda root: simulate_once(root, args.core, args.slots, args.runs, 10 * args.keys),
+        ),
+    ]
+    for round_ in range(args.repeat):
+        for name, job in jobs:
+            for label, root in roots.items():
+                r = job(root)
+                keep(label, f"{name}_wall_s", r["wall_s"])
+                keep(label, f"{name}_peak_bytes", r["peak_bytes"])
+        for name, cli_args in CLI.items():
+            for label, root in roots.items():
+                keep(label, name, cli_once(root, args.core, cli_args))
+        print(f"  round {round_ + 1}/{args.repeat} done", file=sys.stderr, flush=True)
+    for label in roots:
+        b = best[label]
+        slot_runs = args.slots * args.runs
+        b["ms per slot"] = b["base_wall_s"] / args.slots * 1e3
+        b["slot-runs per s"] = slot_runs / b["base_wall_s"]
+        b["peak memory MiB"] = b["base_peak_bytes"] / 2**20
+        b["bytes per run-slot"] = (b["long_peak_bytes"] - b["base_peak_bytes"]) / slot_runs
+        b[f"{10 * args.keys} keys / {args.keys} keys"] = b["keys_wall_s"] / b["base_wall_s"]
+        b["year estimate s"] = b["base_wall_s"] / args.slots * 52_560 * 100 / args.runs
+    return best
+
+
+SHOWN = (
+    "ms per slot",
+    "slot-runs per s",
+    "year estimate s",
+    "peak memory MiB",
+    "bytes per run-slot",
+    "__keys__",
+    *CLI,
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--compare", metavar="REV", help="also measure this git revision, interleaved")
+    parser.add_argument("--slots", type=int, default=1_440)
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--keys", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of them is kept")
+    parser.add_argument("--core", type=int, default=1, help="the core every measurement is pinned to")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    args = parser.parse_args()
+    if args.quick:
+        args.slots, args.runs, args.repeat = 120, 10, 1
+    roots = {"this": HERE}
+    tmp = None
+    if args.compare:
+        tmp = Path(tempfile.mkdtemp(prefix="bench-speed-"))
+        subprocess.run(
+            ["git", "-C", str(HERE), "worktree", "add", "--detach", str(tmp / "rev"), args.compare],
+            check=True,
+            capture_output=True,
+        )
+        roots[args.compare] = tmp / "rev"
+    try:
+        best = figures(roots, args)
+    finally:
+        if tmp is not None:
+            subprocess.run(
+                ["git", "-C", str(HERE), "worktree", "remove", "--force", str(tmp / "rev")],
+                check=False,
+                capture_output=True,
+            )
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(
+        f"{args.slots} slots x {args.runs} runs x {args.keys} keys, core {args.core}, best of {args.repeat} "
+        "(year estimate: 52,560 slots x 100 runs at this rate)"
+    )
+    labels = list(roots)
+    header = f"{'figure':<32}" + "".join(f"{label:>16}" for label in labels)
+    if len(labels) == 2:
+        header += f"{'ratio':>10}"
+    print(header)
+    for name in SHOWN:
+        key = f"{10 * args.keys} keys / {args.keys} keys" if name == "__keys__" else name
+        shown = key + (" [s]" if key in CLI else "")
+        row = f"{shown:<32}" + "".join(f"{best[label][key]:>16,.3f}" for label in labels)
+        if len(labels) == 2 and best[labels[1]][key]:
+            row += f"{best[labels[0]][key] / best[labels[1]][key]:>10.3f}"
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
