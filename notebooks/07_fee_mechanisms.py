@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Fee mechanisms compared
 #
-# ## Summary
+# ## Question
 # Who ends up with what users pay under each `protocol.fee_mechanism` (`first_price`, `base_fee_burn`, `full_burn`,
 # `mev_burn`), and what that does to supply and to sequencers' returns, with demand held identical (one seed gives
 # the same transactions under every mechanism). The EIP-1559 base fee is checked against its closed-form
@@ -35,10 +35,11 @@ equilibrium_rate = 400  # tx per slot of the equilibrium check (uniform bids, on
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run (demand and L1 prices are all assumptions).
+# The fee rules and the demand they face, as used in this run (demand and L1 prices are all assumptions; every
+# assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.sweep.runner import sweep_table
 from aztec_econ.sweep.spec import grid_spec
@@ -48,7 +49,9 @@ from aztec_econ.simulation import simulate
 from aztec_econ.publish.glue import glue
 
 params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+TOPIC = ["protocol.fee_mechanism", "protocol.base_fee", "protocol.mev_burn_share", "protocol.block_capacity",
+         "environment.demand"]
+assumptions_table(params, TOPIC, swept={"protocol.fee_mechanism": mechanisms})
 
 # %% [markdown]
 # ## Setup
@@ -62,7 +65,7 @@ compared = sweep_table(
     FEE_KPIS,
     extra=lambda traj: {"txs_arrived": float(traj.frame["txs_arrived"].sum())},
 )
-compared[["protocol.fee_mechanism", *FEE_KPIS]]
+compared.set_index("protocol.fee_mechanism")[FEE_KPIS].T  # one column per mechanism: fits the page
 
 # %% [markdown]
 # ## Analysis 1: where the fees go
@@ -96,9 +99,10 @@ for m in by.index:
         f"{by.loc[m, 'fees_to_producers']:,.0f}; net inflation {by.loc[m, 'net_inflation_pct_per_year']:.3f}%/year; "
         f"sequencer APR {pct(by.loc[m, 'apr_sequencers'], 2)}."
     )
-    glue(f"fees_burned_share_{m}", burned_share)
-    glue(f"apr_sequencers_{m}", by.loc[m, "apr_sequencers"])
-glue("same_demand_across_mechanisms", bool(same_demand))
+    glue(f"fees_burned_share_{m}", burned_share, unit="share", description=f"share of the fees users paid that was burned ({m})")
+    glue(f"apr_sequencers_{m}", by.loc[m, "apr_sequencers"], kpi="apr_sequencers", qualifier=m)
+glue("same_demand_across_mechanisms", bool(same_demand), unit="yes/no",
+     description="every mechanism saw the same submitted transactions (common random numbers)")
 md("\n".join(lines))
 
 # %% [markdown]
@@ -135,8 +139,10 @@ per_run = late.groupby("run")["base_fee"].mean()
 simulated_fee = float(per_run.mean())
 bucket = demand.bid_scale / demand.bid_buckets
 agree = abs(simulated_fee - expected_fee) <= bucket + 4 * float(per_run.std(ddof=1) or 0) / len(per_run) ** 0.5
-glue("base_fee_equilibrium_simulated", simulated_fee)
-glue("base_fee_equilibrium_theory", expected_fee)
+glue("base_fee_equilibrium_simulated", simulated_fee, kpi="mean_base_fee",
+     qualifier="second half of the equilibrium run, mean over runs")
+glue("base_fee_equilibrium_theory", expected_fee, unit="tokens/mana",
+     description="closed-form EIP-1559 equilibrium base fee under the equilibrium run's linear demand")
 md(
     f"Over the second half of the run the base fee averages {simulated_fee:.5f} tokens/mana against the closed form "
     f"{expected_fee:.5f}: the simulation {'agrees' if agree else '**disagrees**'} within one bid bucket "
@@ -172,3 +178,15 @@ for m in mechanisms:
         + f"; expired transactions {pct(top.loc[m, 'share_txs_expired'])} at the top rate."
     )
 md("\n".join(lines))
+
+# %%
+burned = ", ".join(
+    f"{m} {pct(by.loc[m, 'fees_burned'] / by.loc[m, 'fees_paid'] if by.loc[m, 'fees_paid'] > 0 else float('nan'))}"
+    for m in by.index
+)
+best = by["apr_sequencers"].idxmax()
+answer(
+    f"On identical demand the share of fees burned is {burned}; sequencers earn most under **{best}** "
+    f"(APR {pct(by.loc[best, 'apr_sequencers'], 2)}). The EIP-1559 base fee settles at {simulated_fee:.5f} "
+    f"tokens/mana against the closed form {expected_fee:.5f} ({'agrees' if agree else '**disagrees**'})."
+)

@@ -1,4 +1,6 @@
-"""Every notebook runs with small parameters on the project kernel (real papermill) and glues sane KPIs.
+"""Every notebook runs with small parameters on the project kernel (real papermill) and glues sane KPIs; its report
+passes every browser check (`conftest.report_problems`) and opens with its question, answer and headline KPIs, each
+with a unit and a description.
 
 The baseline notebook (01) is executed once for the whole session by the `baseline_report` fixture (through the
 CLI), and its KPIs are read back from the executed notebook.
@@ -12,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOTEBOOKS, SMALL_NOTEBOOK_PARAMETERS
+from conftest import CHROMIUM, CHROMIUM_ARGS, NOTEBOOKS, SMALL_NOTEBOOK_PARAMETERS, report_problems
 
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis import theory
 from aztec_econ.params import load_params
-from aztec_econ.publish.glue import PARAMS_GLUE, read_glued
-from aztec_econ.publish.reports import ExecutedNotebook, execute_notebook
+from aztec_econ.publish.glue import ANSWER_GLUE, PARAMS_GLUE, read_glued
+from aztec_econ.publish.headline import headlines
+from aztec_econ.publish.reports import ExecutedNotebook, execute_notebook, publish_executed
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +54,33 @@ def _run(name: str, **extra: Any) -> ExecutedNotebook:
     assert not warnings, f"{name} shows warnings to readers: {warnings}"
     travelled = pickle.loads(pickle.dumps(executed))  # as from a Dask worker: the notebook travels as bytes
     assert travelled.kpis == executed.kpis and read_glued(travelled.ipynb) == executed.kpis
+    check_report(executed, name)
     return executed
+
+
+def check_report(executed: ExecutedNotebook, name: str) -> None:
+    """The notebook's report: an answer, every headline KPI described, and every browser check passed."""
+    assert isinstance(executed.kpis.get(ANSWER_GLUE), str) and executed.kpis[ANSWER_GLUE].strip()
+    undescribed = [
+        h.name for h in headlines(executed.kpis, executed.kpi_meta) if not (h.unit and h.description)
+    ]
+    assert not undescribed, f"{name} glues KPIs without a unit or description: {undescribed}"
+    if not Path(CHROMIUM).exists():
+        return
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        publish_executed(Path(tmp), name, executed, name=name, title=name, notebook=name, parameters={})
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            problems, _ = report_problems(
+                browser, Path(tmp) / f"{name}.html", screenshot=Path(tmp) / "top.png"
+            )
+        finally:
+            browser.close()
+    assert problems == [], f"{name}'s report: {problems}"
 
 
 def _is_share(value: Any) -> bool:
@@ -64,6 +93,9 @@ def test_how_to_runs_and_glues_a_share() -> None:
 
 
 def test_baseline_shares_and_gaps_agree_with_theory(baseline_report: Path) -> None:
+    check_report(
+        ExecutedNotebook.from_ipynb(baseline_report / "01_baseline_network_health.ipynb"), "01_baseline"
+    )
     kpis = read_glued(baseline_report / "01_baseline_network_health.ipynb")
     assert kpis[PARAMS_GLUE]["sim.runs"] == PARAMS.sim.runs
     expected = analysis.expected_mode_shares(PARAMS)
@@ -232,6 +264,8 @@ def test_sweep_analysis_runs_a_small_sweep_and_finds_the_deciding_parameter(tmp_
     parameters = {"sweep_file": str(sweep), "slots": 144, "runs": 2}
     executed = execute_notebook(NOTEBOOKS / "10_sweep_analysis.py", parameters)
     assert executed.ok, executed.error
+    assert not [o for c in executed.notebook.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    check_report(executed, "10_sweep_analysis")
     kpis = executed.kpis
     assert kpis["points"] == 12 and 0 < kpis["points_passing"] < 12
     assert kpis["deciding_parameter"] == "agents.provers.failure_probability"
