@@ -104,3 +104,18 @@ def test_ctrl_c_ends_a_command_with_exit_code_130_and_a_message(monkeypatch, cap
     monkeypatch.setattr(cli, "cmd_model", interrupted)
     assert cli.main(["model"]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_make_lab_allows_root_only_where_the_user_is_root() -> None:
+    import os
+    import shutil
+
+    import pytest
+
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    root = Path(__file__).resolve().parent.parent
+    plan = subprocess.run(["make", "-n", "lab"], cwd=root, capture_output=True, text=True, timeout=60).stdout
+    (command,) = [line for line in plan.splitlines() if "jupyter lab" in line]
+    assert command.split()[1:3] == ["lab", "notebooks/"]
+    assert ("--allow-root" in command) == (os.getuid() == 0)  # Jupyter refuses to run as root without it
