@@ -78,10 +78,12 @@ lines = []
 for mode in analysis.MODE_NAMES:
     simulated = summary.loc[f"share_{mode}", "mean"]
     tolerance = theory.proportion_tolerance(expected[mode], n_slots)
-    verdict = "agrees with" if abs(simulated - expected[mode]) <= tolerance else "**differs from**"
+    agrees = abs(simulated - expected[mode]) <= tolerance
+    verdict = "agrees with" if agrees else "**differs from**"
     lines.append(
         f"- **{mode}**: {pct(simulated, 2)} of slots simulated; theory {pct(expected[mode], 2)} "
-        f"(tolerance ±{pct(tolerance, 2)}): the simulation {verdict} the closed form."
+        f"(tolerance ±{pct(tolerance, 2)}): the simulation {verdict} the closed form"
+        + ("." if agrees else f": {analysis.disagreement_reason(f'share_{mode}', params)}")
     )
     glue(f"share_{mode}", simulated)
     glue(f"theory_share_{mode}", expected[mode])
@@ -150,4 +152,5 @@ answer(
     f"**{gap_mean:.1f} minutes** on average; one gap in ten exceeded {summary.loc['gap_p90_minutes', 'mean']:.0f} "
     "minutes."
     + (f" Slots left the happy path mostly because of **{top}**." if reasons else "")
+    + ("" if happy_ok else f" Why the closed form does not hold here: {analysis.disagreement_reason('share_happy', params)}")
 )
