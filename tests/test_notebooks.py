@@ -21,7 +21,7 @@ from aztec_econ.analysis import theory
 from aztec_econ.params import load_params
 from aztec_econ.publish.glue import ANSWER_GLUE, PARAMS_GLUE, read_glued
 from aztec_econ.publish.headline import headlines
-from aztec_econ.publish.reports import ExecutedNotebook, execute_notebook, publish_executed
+from aztec_econ.publish.reports import ExecutedNotebook, execute_notebook, publish_executed, render_html
 
 pytestmark = pytest.mark.slow
 
@@ -36,6 +36,7 @@ def test_every_notebook_is_tested() -> None:
     tested |= {"03_rewards_bonds_and_slashing", "10_sweep_analysis"}
     tested |= {"04_randao_bias", "05_l1_censorship", "06_governance_upgrade_votes"}
     tested |= {"07_fee_mechanisms", "08_prover_market_and_profitability", "09_confirmation_times"}
+    tested |= {"20_explorer"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
@@ -305,3 +306,12 @@ def test_confirmation_stages_are_ordered_and_finality_adds_its_l1_blocks() -> No
     assert kpis["confirmation_stages_ordered"] is True
     assert kpis["finality_gap_minutes"] == pytest.approx(kpis["finality_theory_minutes"], abs=0.5)
     assert kpis["p99_finality_high_demand"] > kpis["p99_finality_low_demand"]
+
+
+def test_explorer_runs_without_a_browser_and_its_report_shows_the_starting_point() -> None:
+    executed = _run("20_explorer", slots=144, keys=100)
+    kpis = executed.kpis
+    assert _is_share(kpis["share_happy"]) and _is_share(kpis["share_third_party_commitments"])
+    html = render_html(executed)
+    assert "Interactive controls: they need a running kernel" in html  # the widget view, replaced
+    assert "unpkg" not in html and "widget-state" not in html  # no widget manager from a CDN

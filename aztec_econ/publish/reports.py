@@ -380,18 +380,27 @@ def _table(columns: list[str], rows: list[list[str]]) -> str:
 def appendix_html(glued: Mapping[str, Any]) -> str:
     """The collapsed appendix: the run's KPI table over runs (`_kpi_summary`), every assumption (`_assumptions`)
     and every resolved parameter (`_params`), each in full."""
+    from aztec_econ.analysis.intervals import kpi_interval
+
     parts = []
     summary = glued.get(SUMMARY_GLUE)
+    given = glued.get(PARAMS_GLUE)
+    resolved: dict[str, Any] = given if isinstance(given, dict) else {}
+    trials = resolved.get("sim.slots", 0) * resolved.get("sim.runs", 0) or None
     if isinstance(summary, list) and summary:
         rows = []
         for row in summary:
             name = str(row.get("kpi"))
             unit, description = describe(name)
-            low, high = row.get("ci_low"), row.get("ci_high")
-            interval = f"{readable(low, unit)} to {readable(high, unit)}" if low is not None else "n/a"
+            mean, low, high = row.get("mean"), row.get("ci_low"), row.get("ci_high")
+            interval = "n/a"
+            if None not in (mean, low, high):
+                kept = kpi_interval(name, [mean], [high - mean], trials)  # inside the KPI's range
+                interval = f"{readable(float(kept.low[0]), unit)} to {readable(float(kept.high[0]), unit)}"
             rows.append([name, readable(row.get("mean"), unit), interval, unit, description])
         parts.append(
-            f"<details><summary>Every KPI of the run ({len(rows)}): mean over runs and 95% confidence interval"
+            f"<details><summary>Every KPI of the run ({len(rows)}): mean over runs and 95% confidence interval "
+            "(kept in the KPI's range)"
             "</summary>" + _table(["KPI", "mean", "95% CI", "unit", "what it measures"], rows) + "</details>"
         )
     assumed = glued.get(ASSUMPTIONS_GLUE)
@@ -415,6 +424,17 @@ def appendix_html(glued: Mapping[str, Any]) -> str:
     return '<section class="aztec-appendix"><h2>Appendix</h2>' + "".join(parts) + "</section>"
 
 
+WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+_WIDGET_NOTE = nbformat.v4.new_output(
+    "display_data",
+    data={
+        "text/html": '<p class="aztec-widget-note"><em>Interactive controls: they need a running kernel. Open the '
+        "notebook in JupyterLab (<code>make lab</code>) to use them.</em></p>"
+    },
+)
+"""What a report shows instead of an ipywidgets view (a static page cannot run its kernel)."""
+
+
 def _html_cell(html_text: str) -> NotebookNode:
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_text})]
@@ -433,10 +453,11 @@ def _first_heading_cell(nb: NotebookNode, heading: str) -> int | None:
 def _arrange(nb: NotebookNode, executed: ExecutedNotebook, exports: Mapping[str, str] | None) -> None:
     """Put the report's top together: question (the first Markdown cell), answer, the topic's assumptions (the
     first output after the "## Assumptions" heading), headline KPIs; the appendix goes last."""
+    nb.metadata.pop("widgets", None)  # widget state would make the page load the widget manager from a CDN
     for cell in nb.cells:  # glued values have no visible form; the answer moves to the top
         if cell.cell_type == "code":
             cell.outputs = [
-                o
+                _WIDGET_NOTE if WIDGET_MIMETYPE in o.get("data", {}) else o
                 for o in cell.outputs
                 if GLUE_MIMETYPE not in o.get("data", {}) and o.get("metadata", {}).get(ROLE_KEY) != "answer"
             ]
