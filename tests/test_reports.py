@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -252,6 +253,7 @@ def test_report_passes_every_browser_check_and_its_top_reads_question_answer_ass
     appendix = html[html.index("Appendix") :]
     assert "<details>" in appendix and "Every KPI of the run (51)" in appendix
     assert "Every assumption of the run (90" in appendix  # all of them, not pandas' first and last five
+    assert not re.search(r"<td>-[\d.,]+% to", appendix)  # no share's interval starts below 0
 
 
 @pytest.mark.slow
