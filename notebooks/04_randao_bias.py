@@ -45,7 +45,7 @@ lags = [4, 32, 128]  # RANDAO lags swept at beta_focus [L1 blocks]
 # (every assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import answer, assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.sweep.runner import sweep_table
@@ -58,7 +58,7 @@ scenario = {
     **(analysis.CLOSED_FORM_SETTING if closed_form_setting else {}),
     "agents.sequencers.initial": keys,
     "attacks.randao.sequencer_share": key_share,
-    **overrides,
+    **as_overrides(overrides),
 }
 params = setup(params_file, scenario, slots=slots, runs=runs, seed=seed)
 assumptions_table(

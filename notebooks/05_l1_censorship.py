@@ -45,7 +45,7 @@ phase_lengths = [1, 2, 3, 5, 8, 12]  # proposal phase lengths swept [L1 blocks],
 # (every assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import answer, assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.sweep.runner import sweep_table
@@ -59,7 +59,7 @@ scenario = {
     "agents.sequencers.initial": keys,
     "attacks.randao.sequencer_share": attacker_key_share,
     "attacks.censorship.prebuilt_backup": prebuilt_backup,
-    **overrides,
+    **as_overrides(overrides),
 }
 params = setup(params_file, scenario, slots=slots, runs=runs, seed=seed)
 assumptions_table(

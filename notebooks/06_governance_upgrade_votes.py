@@ -46,7 +46,7 @@ attacker_beta = 0.5  # the attacker's L1 proposer share when it also rerolls RAN
 # run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import answer, assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.sweep.runner import sweep_table
@@ -62,7 +62,7 @@ scenario = {
     "protocol.upgrade_vote_window_days": window_days,
     "governance.support_share": support_focus,
     "governance.support_share_end": support_focus,
-    **overrides,
+    **as_overrides(overrides),
 }
 params = setup(params_file, scenario, slots=slots, runs=runs, seed=seed)
 assumptions_table(

@@ -39,7 +39,7 @@ equilibrium_rate = 400  # tx per slot of the equilibrium check (uniform bids, on
 # assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import answer, assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.sweep.runner import sweep_table
 from aztec_econ.sweep.spec import grid_spec
@@ -48,7 +48,7 @@ from aztec_econ.analysis import theory
 from aztec_econ.simulation import simulate
 from aztec_econ.publish.glue import glue
 
-params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)
+params = setup(params_file, {"agents.sequencers.initial": keys, **as_overrides(overrides)}, slots=slots, runs=runs, seed=seed)
 TOPIC = ["protocol.fee_mechanism", "protocol.base_fee", "protocol.mev_burn_share", "protocol.block_capacity",
          "environment.demand"]
 assumptions_table(params, TOPIC, swept={"protocol.fee_mechanism": mechanisms})

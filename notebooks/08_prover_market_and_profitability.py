@@ -38,7 +38,7 @@ bonds = [100, 1000, 10000, 50000]  # prover bonds swept [tokens]
 # appendix).
 
 # %%
-from aztec_econ.publish.notebook import answer, assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis.tables import agent_table
 from aztec_econ.sweep.runner import sweep_table
@@ -49,7 +49,7 @@ from aztec_econ.simulation import simulate
 
 params = setup(
     params_file,
-    {"agents.sequencers.initial": keys, "agents.provers.failure_spread": failure_spread, **overrides},
+    {"agents.sequencers.initial": keys, "agents.provers.failure_spread": failure_spread, **as_overrides(overrides)},
     slots=slots,
     runs=runs,
     seed=seed,

@@ -36,7 +36,7 @@ demand_rates = [30, 60, 100, 150]  # transactions per slot swept (block capacity
 # appendix).
 
 # %%
-from aztec_econ.publish.notebook import answer, assumptions_table, md, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis.tables import confirmation_table
 from aztec_econ.sweep.runner import sweep_table
@@ -45,7 +45,7 @@ from aztec_econ.publish import plots
 from aztec_econ.publish.glue import glue
 from aztec_econ.simulation import simulate
 
-params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)
+params = setup(params_file, {"agents.sequencers.initial": keys, **as_overrides(overrides)}, slots=slots, runs=runs, seed=seed)
 TOPIC = ["environment.demand", "environment.l1.finality_blocks", "protocol.block_capacity", "protocol.l1_block_seconds",
          "protocol.slot_l1_blocks", "protocol.proposal_phase_l1_blocks", "protocol.proving_phase_l1_blocks"]
 assumptions_table(params, TOPIC)

@@ -36,12 +36,12 @@ keys = 200  # initial sequencer keys (few keys keep reruns fast)
 # The levers and their starting values, as used in this run (every assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import answer, assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.publish.explorer import KPIS_SHOWN, LEVERS, Explorer
 from aztec_econ.publish.glue import glue
 from IPython.display import HTML, display
 
-params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)
+params = setup(params_file, {"agents.sequencers.initial": keys, **as_overrides(overrides)}, slots=slots, runs=runs, seed=seed)
 assumptions_table(params, [lever.name for lever in LEVERS])
 
 # %% [markdown]

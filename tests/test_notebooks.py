@@ -315,3 +315,32 @@ def test_explorer_runs_without_a_browser_and_its_report_shows_the_starting_point
     html = render_html(executed)
     assert "Interactive controls: they need a running kernel" in html  # the widget view, replaced
     assert "unpkg" not in html and "widget-state" not in html  # no widget manager from a CDN
+
+
+def test_papermill_command_line_overrides_may_be_yaml_text(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import jupytext
+    import nbformat
+
+    from aztec_econ.publish.reports import ensure_kernel
+
+    ensure_kernel()
+    source = tmp_path / "09.ipynb"
+    nbformat.write(jupytext.read(NOTEBOOKS / "09_confirmation_times.py"), str(source))
+    out = tmp_path / "out.ipynb"
+    command = [sys.executable, "-m", "papermill", str(source), str(out), "--cwd", str(NOTEBOOKS.parent)]
+    command += [
+        "-p",
+        "overrides",
+        "{agents.provers.count: 5}",
+        "-p",
+        "slots",
+        "144",
+        "-y",
+        "demand_rates: [30, 60]",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert read_glued(out)[PARAMS_GLUE]["agents.provers.count"] == 5  # papermill passed the mapping as text
