@@ -390,3 +390,21 @@ def test_a_report_name_that_could_leave_the_directory_is_refused(tiny_notebook: 
     assert main(["report", str(tiny_notebook), "--out", str(out), "--name", "../evil"]) == 2
     assert main(["report", str(tmp_path / "missing.ipynb"), "--out", str(out)]) == 2
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_the_kernels_own_output_stays_off_the_terminal_and_a_failed_run_reports_it(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from aztec_econ.publish.reports import execute_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell('import sys\nprint("a kernel log line", file=sys.__stderr__, flush=True)'),
+        nbformat.v4.new_code_cell("raise ValueError('boom')"),
+    ]
+    executed = execute_notebook(nb)
+    captured = capfd.readouterr()
+    assert "a kernel log line" not in captured.err + captured.out  # e.g. jupyter_client's shutdown interrupt
+    assert executed.status == "failed" and executed.error is not None
+    assert executed.error.endswith("kernel log (last lines):\na kernel log line")

@@ -80,13 +80,49 @@ def ensure_kernel(name: str = KERNEL) -> str:
     return name
 
 
+KERNEL_LOG = "kernel.log"
+"""The kernel's own output (its process's stdout and stderr), kept in the run's temporary folder."""
+_KERNEL_MANAGER: type | None = None
+
+
+def kernel_manager_class() -> type:
+    """An `AsyncKernelManager` (nbclient's default) whose kernel process writes its own output to the file named
+    by its `log_file` setting instead of the terminal: the kernel's log lines (such as a 'KeyboardInterrupt caught
+    in kernel' when jupyter_client interrupts it on shutdown) stay out of the user's way, and a failed run's report
+    carries them (`execute_notebook`)."""
+    global _KERNEL_MANAGER
+    if _KERNEL_MANAGER is None:
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets import Unicode
+
+        class LoggedKernelManager(AsyncKernelManager):
+            log_file = Unicode("", config=True, help="file receiving the kernel process's stdout and stderr")
+
+            async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+                if not self.log_file:
+                    await super()._async_launch_kernel(kernel_cmd, **kw)
+                    return
+                with open(self.log_file, "ab") as handle:  # the child keeps its own copy of the descriptor
+                    await super()._async_launch_kernel(
+                        kernel_cmd, **{**kw, "stdout": handle, "stderr": handle}
+                    )
+
+        _KERNEL_MANAGER = LoggedKernelManager
+    return _KERNEL_MANAGER
+
+
 def ipc_kernel_config(directory: str | Path) -> Any:
     """Kernel-manager configuration for a kernel that talks over Unix sockets in `directory` (a private temporary
     folder): local, protected by file permissions, so ipykernel does not warn that TCP runs unencrypted, and
-    nothing is written to the working directory."""
+    nothing is written to the working directory. The kernel's own output goes to `directory/KERNEL_LOG`."""
     from traitlets.config import Config
 
-    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(directory) / "kernel")}})
+    return Config(
+        {
+            "KernelManager": {"transport": "ipc", "ip": str(Path(directory) / "kernel")},
+            "LoggedKernelManager": {"log_file": str(Path(directory) / KERNEL_LOG)},
+        }
+    )
 
 
 def load_notebook(notebook: str | Path | NotebookNode) -> NotebookNode:
@@ -225,12 +261,15 @@ def execute_notebook(
                 progress_bar=False,
                 cwd=str(cwd or PROJECT_ROOT),
                 config=ipc_kernel_config(tmp),
+                kernel_manager_class=kernel_manager_class(),
             )
         except pm.PapermillExecutionError:
             pass  # the error is in the written notebook's outputs
         except Exception as err:  # timeout, dead kernel, kernel start failure: keep whatever was written
             problem = f"{type(err).__name__}: {strip_ansi(str(err))}"
         raw = output.read_bytes() if output.is_file() else nbformat.writes(source).encode("utf-8")
+        log = Path(tmp) / KERNEL_LOG
+        kernel_log = strip_ansi(log.read_text(errors="replace")).strip() if log.is_file() else ""
     result = ExecutedNotebook.from_ipynb(raw, name=stem)
     result.source, result.parameters, result.date = label, given, date
     result.duration_s = time.perf_counter() - started
@@ -242,6 +281,9 @@ def execute_notebook(
         result.error = (
             f"Timeout: the cell ran past the {timeout:g} s limit and was interrupted\n\n{result.error}"
         )
+    if not result.ok and kernel_log:
+        tail = "\n".join(kernel_log.splitlines()[-40:])
+        result.error = f"{result.error}\n\nkernel log (last lines):\n{tail}"
     if out_dir is not None:
         result.path = atomic_write(Path(out_dir) / f"{stem}.ipynb", raw)
     return result
