@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, NOTEBOOKS
+from conftest import NOTEBOOKS
 
 from aztec_econ.params import PROJECT_ROOT, load_params
 from aztec_econ.publish.explorer import LEVERS, Explorer
@@ -54,15 +54,12 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_moving_a_control_in_a_real_jupyterlab_page_changes_the_table_and_the_chart(tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("AZTEC_ECON_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is required (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} not installed")
+def test_moving_a_control_in_a_real_jupyterlab_page_changes_the_table_and_the_chart(
+    tmp_path: Path, browser: Any
+) -> None:
     pytest.importorskip("ipywidgets")
     import jupytext
     import nbformat
-    from playwright.sync_api import sync_playwright
 
     from aztec_econ.publish.reports import ensure_kernel
 
@@ -102,12 +99,7 @@ def test_moving_a_control_in_a_real_jupyterlab_page_changes_the_table_and_the_ch
                 break
             except OSError:
                 time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                _drive(browser, f"http://127.0.0.1:{port}/lab/tree/explorer.ipynb?token={token}", tmp_path)
-            finally:
-                browser.close()
+        _drive(browser, f"http://127.0.0.1:{port}/lab/tree/explorer.ipynb?token={token}", tmp_path)
     finally:
         server.terminate()
         try:

@@ -9,12 +9,13 @@ CLI), and its KPIs are read back from the executed notebook.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, NOTEBOOKS, SMALL_NOTEBOOK_PARAMETERS, report_problems
+from conftest import CHROMIUM, NOTEBOOKS, SMALL_NOTEBOOK_PARAMETERS, report_problems
 
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis import theory
@@ -59,6 +60,17 @@ def _run(name: str, **extra: Any) -> ExecutedNotebook:
     return executed
 
 
+_BROWSER: list[Any] = []
+"""The session's browser (conftest's `browser` fixture), set for every test here when chromium is installed."""
+
+
+@pytest.fixture(autouse=True)
+def _session_browser(request: pytest.FixtureRequest) -> None:
+    _BROWSER.clear()
+    if Path(CHROMIUM).exists() or os.environ.get("AZTEC_ECON_REQUIRE_BROWSER") == "1":
+        _BROWSER.append(request.getfixturevalue("browser"))  # one Playwright per session: it owns the loop
+
+
 def check_report(executed: ExecutedNotebook, name: str) -> None:
     """The notebook's report: an answer, every headline KPI described, and every browser check passed."""
     assert isinstance(executed.kpis.get(ANSWER_GLUE), str) and executed.kpis[ANSWER_GLUE].strip()
@@ -66,21 +78,15 @@ def check_report(executed: ExecutedNotebook, name: str) -> None:
         h.name for h in headlines(executed.kpis, executed.kpi_meta) if not (h.unit and h.description)
     ]
     assert not undescribed, f"{name} glues KPIs without a unit or description: {undescribed}"
-    if not Path(CHROMIUM).exists():
+    if not _BROWSER:
         return
     import tempfile
 
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+    with tempfile.TemporaryDirectory() as tmp:
         publish_executed(Path(tmp), name, executed, name=name, title=name, notebook=name, parameters={})
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            problems, _ = report_problems(
-                browser, Path(tmp) / f"{name}.html", screenshot=Path(tmp) / "top.png"
-            )
-        finally:
-            browser.close()
+        problems, _ = report_problems(
+            _BROWSER[0], Path(tmp) / f"{name}.html", screenshot=Path(tmp) / "top.png"
+        )
     assert problems == [], f"{name}'s report: {problems}"
 
 
