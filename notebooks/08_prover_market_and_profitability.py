@@ -16,7 +16,7 @@
 # %% [markdown]
 # # The prover market and participant profitability
 #
-# ## Summary
+# ## Question
 # How the sequencer's choice of prover (`agents.sequencers.prover_strategy`) and the prover bond shape the Sidecar
 # market: agreed prices, how often a third-party prover commits, how often nobody commits at a profit (backup), and
 # what each participant earns: revenue, cost, profit and return on capital per role (`analysis.tables.agent_table`).
@@ -34,10 +34,11 @@ bonds = [100, 1000, 10000, 50000]  # prover bonds swept [tokens]
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run.
+# The prover market's parameters and the values swept, as used in this run (every assumption of the run is in the
+# appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis.tables import agent_table
 from aztec_econ.sweep.runner import sweep_table
@@ -48,12 +49,15 @@ from aztec_econ.simulation import simulate
 
 params = setup(
     params_file,
-    {"agents.sequencers.initial": keys, "agents.provers.failure_spread": failure_spread, **overrides},
+    {"agents.sequencers.initial": keys, "agents.provers.failure_spread": failure_spread, **as_overrides(overrides)},
     slots=slots,
     runs=runs,
     seed=seed,
 )
-assumptions_table(params)
+TOPIC = ["agents.provers", "agents.sequencers.prover_strategy", "agents.sequencers.self_prove_probability",
+         "agents.sequencers.proving_cost_per_block", "protocol.prover_bond", "protocol.reward_split",
+         "protocol.block_reward"]
+assumptions_table(params, TOPIC, swept={"agents.sequencers.prover_strategy": strategies, "protocol.prover_bond": bonds})
 
 # %% [markdown]
 # ## Setup
@@ -62,7 +66,7 @@ assumptions_table(params)
 MARKET_KPIS = ["mean_prover_price", "share_third_party_commitments", "share_backup", "share_happy", "slashed",
                "apr_sequencers", "apr_provers"]
 by_strategy = sweep_table(grid_spec(params, {"agents.sequencers.prover_strategy": strategies}), MARKET_KPIS)
-by_strategy[["agents.sequencers.prover_strategy", *MARKET_KPIS]]
+by_strategy.set_index("agents.sequencers.prover_strategy")[MARKET_KPIS].T  # one column per strategy
 
 # %% [markdown]
 # ## Analysis 1: the sequencer's strategy
@@ -90,10 +94,11 @@ for name in strategies:
         f"at {s.loc[name, 'mean_prover_price']:.1f} tokens on average; backup mode {pct(s.loc[name, 'share_backup'], 2)}; "
         f"sequencer APR {pct(s.loc[name, 'apr_sequencers'], 2)}, prover APR {pct(s.loc[name, 'apr_provers'], 2)}."
     )
-    glue(f"share_third_party_{name}", s.loc[name, "share_third_party_commitments"])
-    glue(f"share_backup_{name}", s.loc[name, "share_backup"])
+    glue(f"share_third_party_{name}", s.loc[name, "share_third_party_commitments"],
+         kpi="share_third_party_commitments", qualifier=f"strategy {name}")
+    glue(f"share_backup_{name}", s.loc[name, "share_backup"], kpi="share_backup", qualifier=f"strategy {name}")
 cheapest_price = s.loc["cheapest", "mean_prover_price"] if "cheapest" in s.index else float("nan")
-glue("mean_prover_price_cheapest", cheapest_price)
+glue("mean_prover_price_cheapest", cheapest_price, kpi="mean_prover_price", qualifier="strategy cheapest")
 md("\n".join(lines))
 
 # %% [markdown]
@@ -119,9 +124,11 @@ plots.sweep_lines(
 # %%
 commit = by_bond["share_third_party_commitments"].to_numpy()
 monotone = bool((commit[1:] <= commit[:-1] + 1e-12).all())
-glue("commitments_never_rise_with_bond", monotone)
-glue("share_third_party_lowest_bond", float(commit[0]))
-glue("share_third_party_highest_bond", float(commit[-1]))
+glue("commitments_never_rise_with_bond", monotone, unit="yes/no",
+     description="third-party commitments never rise as the prover bond grows")
+glue("share_third_party_lowest_bond", float(commit[0]), kpi="share_third_party_commitments", qualifier="lowest bond swept")
+glue("share_third_party_highest_bond", float(commit[-1]), kpi="share_third_party_commitments",
+     qualifier="highest bond swept")
 md(
     f"From a bond of {bonds[0]:,} to {bonds[-1]:,} tokens, third-party commitments go from {pct(commit[0])} to "
     f"{pct(commit[-1])} of slots and backup mode from {pct(by_bond['share_backup'].iloc[0], 2)} to "
@@ -136,7 +143,8 @@ md(
 # %%
 traj = simulate(params)
 agents = agent_table(traj).groupby(["agent", "role"], as_index=False)[["revenue", "cost", "profit", "apr"]].mean()
-plots.bars(dict(zip(agents["agent"], agents["profit"], strict=True)), "Profit per participant", "tokens over the horizon")
+plots.bars(dict(zip(agents["agent"], agents["profit"], strict=True)), "Profit per participant", "tokens over the horizon",
+           name="profit (mean over runs)")
 
 # %% [markdown]
 # ### Interpretation
@@ -144,9 +152,10 @@ plots.bars(dict(zip(agents["agent"], agents["profit"], strict=True)), "Profit pe
 # %%
 roles = agents.groupby("role")[["revenue", "cost", "profit"]].sum()
 balanced = bool(((agents["revenue"] - agents["cost"] - agents["profit"]).abs() < 1e-6).all())
-glue("agent_table_adds_up", balanced)
+glue("agent_table_adds_up", balanced, unit="yes/no", description="revenue minus cost equals profit for every participant")
 for role in roles.index:
-    glue(f"profit_{role}", float(roles.loc[role, "profit"]))
+    glue(f"profit_{role}", float(roles.loc[role, "profit"]), unit="tokens",
+         description=f"profit of all {role} participants over the horizon (mean over runs)")
 md(
     "\n".join(
         f"- **{role}**: revenue {roles.loc[role, 'revenue']:,.0f}, cost {roles.loc[role, 'cost']:,.0f}, profit "
@@ -154,4 +163,14 @@ md(
         for role in roles.index
     )
     + f"\n\nRevenue minus cost {'equals' if balanced else '**differs from**'} profit for every participant."
+)
+
+# %%
+top = s["share_third_party_commitments"].idxmax()
+answer(
+    f"Third-party provers commit most under **{top}** ({pct(s.loc[top, 'share_third_party_commitments'])} of slots); "
+    f"raising the bond from {bonds[0]:,} to {bonds[-1]:,} tokens moves commitments from {pct(commit[0])} to "
+    f"{pct(commit[-1])} (they {'never rise' if monotone else '**rise somewhere**'}). Over the horizon "
+    + "; ".join(f"{role}: profit {roles.loc[role, 'profit']:,.0f} tokens" for role in roles.index)
+    + "."
 )
