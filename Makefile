@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 KERNEL := aztec-econ
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: run report simulate notebooks test lint typecheck pytest bench bench-sweep lab lock assumptions outputs-doc clean
 
@@ -51,8 +52,9 @@ bench: $(STAMP)
 bench-sweep: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 
+## JupyterLab on the notebooks (as root, e.g. in a container, with --allow-root: Jupyter refuses root otherwise)
 lab: notebooks
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(LAB_ROOT)
 
 ## regenerate ASSUMPTIONS.md (a test checks it is current)
 assumptions: $(STAMP)

@@ -1,5 +1,5 @@
-"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, sweep, analyze, optimize,
-docs.
+"""The `aztec-econ` command: simulate, inspect parameters, list the steps of a slot, report, export figures, sweep,
+analyze, optimize, compare scenarios, docs.
 
 Exit codes: 0 success, 1 a run failed, 2 invalid parameters, input files, output paths or usage (nothing ran and
 nothing was written), 130 interrupted (Ctrl-C). Every error is one message naming the field or file, the value and
@@ -28,6 +28,7 @@ from aztec_econ.params import (
     load_params,
     parse_override,
 )
+from aztec_econ.publish.compare import register_cli as register_compare
 from aztec_econ.publish.figures import register_cli as register_figures
 from aztec_econ.publish.notebook_sweep import register_sweep_cli as register_sweep
 from aztec_econ.publish.reports import register_cli as register_reports
@@ -124,17 +125,104 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
+EXAMPLES: dict[str, list[str]] = {
+    "": [
+        "aztec-econ simulate params/baseline.yaml --set sim.slots=1440 --set sim.runs=3",
+        "aztec-econ report notebooks/01_baseline_network_health.py -p slots 1440",
+        "aztec-econ compare params/baseline.yaml params/scenarios/fee_burn.yaml --out reports --slots 1440 --runs 3",
+        "aztec-econ sweep params/sweeps/reward_split_x_prover_bond.yaml --out out/split_bond",
+    ],
+    "simulate": [
+        "aztec-econ simulate params/baseline.yaml --set sim.slots=1440 --set sim.runs=3",
+        "aztec-econ simulate params/scenarios/high_l1_gas.yaml --out out/high_gas.parquet",
+    ],
+    "params": ["aztec-econ params show params/scenarios/fee_burn.yaml"],
+    "params show": ["aztec-econ params show params/baseline.yaml --set protocol.prover_bond=2000"],
+    "params schema": ["aztec-econ params schema > params.schema.json"],
+    "params assumptions": ["aztec-econ params assumptions params/scenarios/heavy_censorship.yaml"],
+    "params doc": ["aztec-econ params doc > ASSUMPTIONS.md"],
+    "docs": ["aztec-econ docs outputs > docs/outputs.md"],
+    "docs outputs": ["aztec-econ docs outputs > docs/outputs.md"],
+    "model": ["aztec-econ model"],
+    "report": [
+        "aztec-econ report notebooks/01_baseline_network_health.py -p slots 4320 -p runs 5",
+        "aztec-econ report notebooks/03_rewards_bonds_and_slashing.py -f params/scenarios/fee_burn.yaml --name fee_burn",
+    ],
+    "figures": [
+        "aztec-econ figures reports/01_baseline_network_health.html --format svg --out reports/figures"
+    ],
+    "sweep": [
+        "aztec-econ sweep params/sweeps/reward_split_x_prover_bond.yaml --out out/split_bond --workers 2",
+        "aztec-econ sweep FILE --out DIR --notebook notebooks/01_baseline_network_health.py --set sim.slots=288",
+    ],
+    "analyze": ['aztec-econ analyze scenarios out/lhs --where "share_skipped > 0.01"'],
+    "analyze sensitivity": [
+        "aztec-econ analyze sensitivity out/sobol --kpi share_backup --kpi share_skipped"
+    ],
+    "analyze scenarios": [
+        'aztec-econ analyze scenarios out/lhs --where "share_skipped > 0.01" --where "share_happy < 0.9"'
+    ],
+    "optimize": [
+        "aztec-econ optimize params/studies/liveness_vs_issuance.yaml --trials 50 --out out/search",
+        "aztec-econ optimize params/studies/liveness_vs_issuance.yaml --trials 100 --out out/search --workers 2",
+    ],
+    "compare": [
+        "aztec-econ compare params/baseline.yaml params/scenarios/high_l1_gas.yaml --out reports --slots 4320 --runs 5",
+        "aztec-econ compare params/baseline.yaml params/scenarios/*.yaml --out reports/scenarios --slots 1440 --runs 3",
+    ],
+}
+"""An example per command (`aztec-econ CMD --help` shows them), keyed by the command's words."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help with each option's default (when it has a meaningful one) and the description and examples as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or default in (None, False, argparse.SUPPRESS)
+            or not action.option_strings
+            or isinstance(default, list)
+        ):
+            return text
+        return f"{text} (default: {default})"
+
+
+def _polish(parser: argparse.ArgumentParser, path: str = "") -> None:
+    """Give `parser` and every subcommand parser below it the help formatter and their examples."""
+    parser.formatter_class = HelpFormatter
+    examples = EXAMPLES.get(path)
+    if examples:
+        parser.epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                _polish(sub, f"{path} {name}".strip())
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("aztec-econ")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aztec-econ", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"aztec-econ {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sim = sub.add_parser("simulate", help="run a simulation and print its KPIs")
     _add_params_arguments(sim)
     sim.add_argument("--out", type=Path, help="write the per-(run, slot) frame to this Parquet file")
     sim.set_defaults(handler=cmd_simulate)
 
-    params = sub.add_parser("params", help="inspect parameters")
-    psub = params.add_subparsers(dest="params_command", required=True)
+    params = sub.add_parser("params", help="inspect parameters: show, schema, assumptions, doc")
+    psub = params.add_subparsers(dest="params_command", required=True, metavar="SUBCOMMAND")
     show = psub.add_parser("show", help="print the resolved parameters of a file")
     _add_params_arguments(show)
     show.set_defaults(handler=cmd_params_show)
@@ -148,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     doc.set_defaults(handler=cmd_params_doc)
 
     docs = sub.add_parser("docs", help="generate documentation from the model's declarations")
-    dsub = docs.add_subparsers(dest="docs_command", required=True)
+    dsub = docs.add_subparsers(dest="docs_command", required=True, metavar="SUBCOMMAND")
     outputs = dsub.add_parser(
         "outputs", help="print docs/outputs.md: every output table's columns and every KPI"
     )
@@ -162,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_sweep(sub)
     register_analyze(sub)
     register_optimize(sub)
+    register_compare(sub)
+    _polish(parser)
     return parser
 
 
@@ -177,7 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"interrupted: aztec-econ {args.command} stopped; nothing more was written", file=sys.stderr)
+        print(
+            f"interrupted: aztec-econ {args.command} stopped; nothing more was written "
+            "(finished outputs are kept; sweeps resume where they stopped)",
+            file=sys.stderr,
+        )
         return INTERRUPTED
 
 

@@ -18,8 +18,8 @@
 # %% [markdown]
 # # How to use the aztec-econ notebooks
 #
-# ## Summary
-# Every topic of the workbench has a notebook here. This one shows how to open, parameterise, run and extend
+# ## Question
+# How do I open, parameterise, run, publish and extend the notebooks? Every topic of the workbench has a notebook here. This one shows how to open, parameterise, run and extend
 # them, and ends with a tiny worked example that follows the same skeleton as the others.
 #
 # **Open.** `make lab` creates the environment, pairs every `notebooks/*.py` with a local `.ipynb`
@@ -32,23 +32,32 @@
 #
 # ```bash
 # aztec-econ report notebooks/01_baseline_network_health.py -p slots 4320 -p overrides '{agents.provers.count: 5}'
-# aztec-econ report notebooks/01_baseline_network_health.py -f params/my_scenario.yaml --name my_scenario
+# aztec-econ report notebooks/01_baseline_network_health.py -f params/scenarios/high_l1_gas.yaml --name high_gas
+# papermill notebooks/01_baseline_network_health.ipynb out.ipynb -p overrides "{agents.provers.count: 5}"
 # ```
 #
+# (`overrides` may be a mapping or YAML text, as papermill's `-p` passes it.)
+#
 # **Run and publish.** `aztec-econ report` executes the notebook with papermill and writes
-# `reports/NAME.html` (code hidden, interactive charts that work offline, a header with the parameters, seed,
-# package version and date), the executed `reports/NAME.ipynb`, and rebuilds `reports/index.html` from
-# `reports/index.json`. A failing notebook still produces a report, with the failing cell and the error at the top,
+# `reports/NAME.html` (code hidden, interactive charts that work offline, a header with the horizon, runs, seed,
+# the parameters given, package version and date; then the question, the answer, the topic's assumptions and the
+# headline KPIs, with every other table in a collapsed appendix), the executed `reports/NAME.ipynb`, the headline
+# KPIs as `reports/NAME.kpis.csv` and `.json`, and rebuilds `reports/index.html` from `reports/index.json`. A failing notebook still produces a report, with the failing cell and the error at the top,
 # and the command exits non-zero; an earlier good report of the same name is kept unless `--overwrite-failed`.
 # `aztec-econ figures reports/NAME.html --format svg` exports the figures for papers.
 #
-# **Add a parameter set.** Create `params/my_scenario.yaml` with `base: baseline.yaml` and only the values that
-# change; `aztec-econ params show params/my_scenario.yaml` prints the result and bad values fail with a message.
+# **Add a parameter set.** Create `params/scenarios/my_scenario.yaml` with `base: ../baseline.yaml` and only the
+# values that change (the shipped scenarios there are examples); `aztec-econ params show FILE` prints the result and
+# bad values fail with a message. `aztec-econ compare params/baseline.yaml FILE --out reports/compare` runs both
+# with common random numbers and reports their KPIs side by side, with the difference and its interval.
 #
 # **Add a notebook.** Copy `01_baseline_network_health.py` to `notebooks/NN_topic.py` and keep its skeleton:
-# summary; assumptions (`assumptions_table(params)`); setup (simulate); analyses, each followed by an
-# interpretation computed from the results with `md(f"...")`. Put logic in the package (`analysis`, `plots`,
-# `theory`), draw theory next to simulation where a closed form exists, and `glue()` the headline KPIs. Then add the
+# question; assumptions (`assumptions_table(params, TOPIC)`: the topic's own parameters); setup (simulate,
+# `kpi_summary(traj)`); analyses, each followed by an interpretation computed from the results with `md(f"...")`;
+# and `answer(f"...")`, the computed answer the report shows under the question. Put logic in the package
+# (`analysis`, `plots`, `theory`), draw theory on the same axes as the simulation where a closed form exists, and
+# `glue()` the headline KPIs (a name declared in `aztec_econ.analysis.kpis.KPIS`, or `kpi=`/`unit=` and
+# `description=`, so the report can say what each number is). Then add the
 # notebook with small parameters and KPI checks to `tests/test_notebooks.py`.
 
 # %% tags=["parameters"]
@@ -60,40 +69,42 @@ seed = None  # root seed; None: the parameter file's
 
 # %% [markdown]
 # ## Assumptions
-# `assumptions_table` lists every parameter whose value the spec leaves open, with its unit and source.
+# `assumptions_table(params, TOPIC)` lists the parameters a topic depends on (names or groups), with value, unit
+# and source; the report's appendix lists every parameter whose value the spec leaves open.
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, assumptions_table, kpi_summary, md, pct, run_simulation, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
-from aztec_econ.analysis import kpis
 from aztec_econ.publish import plots
 from aztec_econ.publish.glue import glue
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+assumptions_table(params, ["agents.provers.count", "agents.provers.failure_probability", "agents.backup"])
 
 # %% [markdown]
 # ## Setup
 # `simulate(params)` returns the trajectories: `traj.frame` (one row per run and slot, see `docs/outputs.md`) and
-# `traj.keys` (one row per key); `kpis.kpis_per_run(traj)` gives the KPIs (one row per run) and
-# `kpis.summary(traj)` their means with 95% intervals.
+# `traj.keys` (one row per key); `aztec_econ.analysis.kpis.kpis_per_run(traj)` gives the KPIs (one row per run)
+# and `kpi_summary(traj)` their means with 95% intervals (the report puts the whole table in its appendix).
 
 # %%
 traj = run_simulation(params)
-summary = kpis.summary(traj)
+summary = kpi_summary(traj)
 summary.loc[["share_happy", "finalized_per_day", "gap_mean_minutes"]]
 
 # %% [markdown]
 # ## Analysis: a figure with its theory line
-# Figures come from `aztec_econ.publish.plots` and share one theme; theory lines are dashed.
+# Figures come from `aztec_econ.publish.plots` and share one theme and its chart rules: every trace named, theory
+# dashed on the same axes, a p10-p90 band over runs around time series, intervals inside the possible range.
 
 # %%
 plots.mode_shares(analysis.mode_share_series(traj), analysis.expected_mode_shares(params))
 
 # %% [markdown]
 # ### Interpretation
-# Numbers in prose are computed, never typed in; `glue(name, value)` records a headline KPI that the report
-# header and `reports/index.html` show, and that `aztec_econ.publish.glue.read_glued` reads back.
+# Numbers in prose are computed, never typed in; `glue(name, value)` records a headline KPI that the report's
+# headline table and `reports/index.html` show (with its unit and description), and that
+# `aztec_econ.publish.glue.read_glued` reads back.
 
 # %%
 share = summary.loc["share_happy", "mean"]
@@ -102,3 +113,8 @@ md(
     f"(theory {pct(analysis.expected_mode_shares(params)['happy'])})."
 )
 glue("share_happy", share)
+answer(
+    f"Open with `make lab`, parameterise the `parameters` cell (or `-p NAME VALUE`), publish with "
+    f"`aztec-econ report`. In this small run of {params.sim.runs} x {params.sim.slots:,} slots, "
+    f"**{pct(share)}** of slots finalized on the happy path."
+)

@@ -16,10 +16,10 @@
 # %% [markdown]
 # # Baseline network health
 #
-# ## Summary
+# ## Question
 # How often does a slot end on the happy path (proposal, prover commitment, reveal, proof), in backup mode, or
 # with no block at all, and how long do users wait between finalized blocks? The simulated shares are drawn next
-# to their closed forms (`aztec_econ.analysis.theory`); the headline numbers are in the report header.
+# to their closed forms (`aztec_econ.analysis.theory`).
 
 # %% tags=["parameters"]
 params_file = None  # parameter file; None: params/baseline.yaml
@@ -30,27 +30,37 @@ seed = None  # root seed; None: the parameter file's
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run.
+# The parameters the outcome of a slot depends on, as used in this run (every assumption of the run is in the
+# appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, assumptions_table, kpi_summary, md, pct, run_simulation, setup  # first: plotting set-up
+
 from aztec_econ.analysis import expectations as analysis
-from aztec_econ.analysis import kpis
 from aztec_econ.publish import plots
 from aztec_econ.analysis import theory
 from aztec_econ.publish.glue import glue
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+TOPIC = [
+    "agents.sequencers.offline_probability",
+    "agents.sequencers.proposers_per_slot",
+    "agents.sequencers.self_prove_probability",
+    "agents.sequencers.reveal_failure_probability",
+    "agents.provers",
+    "agents.backup",
+    "protocol.prover_bond",
+    "protocol.slash_bond_on_missed_reveal",
+]
+assumptions_table(params, TOPIC)
 
 # %% [markdown]
 # ## Setup
 
 # %%
 traj = run_simulation(params)
-summary = kpis.summary(traj)
+summary = kpi_summary(traj)  # every KPI of the run: in the report's appendix
 days = params.sim.slots / params.protocol.slots_per_day
-summary
 
 # %% [markdown]
 # ## Analysis 1: slots by outcome, simulation against theory
@@ -68,10 +78,12 @@ lines = []
 for mode in analysis.MODE_NAMES:
     simulated = summary.loc[f"share_{mode}", "mean"]
     tolerance = theory.proportion_tolerance(expected[mode], n_slots)
-    verdict = "agrees with" if abs(simulated - expected[mode]) <= tolerance else "**differs from**"
+    agrees = abs(simulated - expected[mode]) <= tolerance
+    verdict = "agrees with" if agrees else "**differs from**"
     lines.append(
         f"- **{mode}**: {pct(simulated, 2)} of slots simulated; theory {pct(expected[mode], 2)} "
-        f"(tolerance ±{pct(tolerance, 2)}): the simulation {verdict} the closed form."
+        f"(tolerance ±{pct(tolerance, 2)}): the simulation {verdict} the closed form"
+        + ("." if agrees else f": {analysis.disagreement_reason(f'share_{mode}', params)}")
     )
     glue(f"share_{mode}", simulated)
     glue(f"theory_share_{mode}", expected[mode])
@@ -112,7 +124,7 @@ glue("gap_p90_minutes", summary.loc["gap_p90_minutes", "mean"])
 # %%
 missed = traj.frame.loc[traj.frame["mode"] != "happy", "backup_reason"]
 reasons = missed.value_counts(normalize=True).drop("none", errors="ignore").to_dict()
-plots.bars(reasons, "Why slots left the happy path", "share of non-happy slots")
+plots.bars(reasons, "Why slots left the happy path", "share of non-happy slots", name="share of non-happy slots")
 
 # %% [markdown]
 # ### Interpretation
@@ -126,3 +138,19 @@ if reasons:
     )
 else:
     md("Every slot finalized on the happy path.")
+
+# %%
+share_block = summary.loc["share_happy", "mean"] + summary.loc["share_backup", "mean"]
+happy_ok = abs(summary.loc["share_happy", "mean"] - expected["happy"]) <= theory.proportion_tolerance(
+    expected["happy"], n_slots
+)
+answer(
+    f"Over {days:.0f} days, **{pct(summary.loc['share_happy', 'mean'], 2)}** of slots finalized on the happy path "
+    f"(closed form {pct(expected['happy'], 2)}: {'agrees' if happy_ok else '**differs**'}), "
+    f"{pct(summary.loc['share_backup', 'mean'], 2)} in backup mode and {pct(summary.loc['share_skipped', 'mean'], 2)} "
+    f"produced no block, so {pct(share_block, 2)} of slots produced a block. A block was finalized every "
+    f"**{gap_mean:.1f} minutes** on average; one gap in ten exceeded {summary.loc['gap_p90_minutes', 'mean']:.0f} "
+    "minutes."
+    + (f" Slots left the happy path mostly because of **{top}**." if reasons else "")
+    + ("" if happy_ok else f" Why the closed form does not hold here: {analysis.disagreement_reason('share_happy', params)}")
+)

@@ -18,7 +18,7 @@
 # %% [markdown]
 # # Registration and exit queues
 #
-# ## Summary
+# ## Question
 # How many keys wait in the entry queue (registered, not yet eligible) and the exit queue (signalled exit, stake
 # not yet released), and for how long? Without a churn limit both queues follow Little's law (mean length =
 # arrival rate x delay, `aztec_econ.analysis.theory.queue_length`), drawn next to the simulation.
@@ -32,22 +32,32 @@ seed = None  # root seed; None: the parameter file's
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run.
+# The parameters the queues depend on, as used in this run (every assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, assumptions_table, kpi_summary, md, pct, run_simulation, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.publish import plots
 from aztec_econ.publish.glue import glue
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+TOPIC = [
+    "agents.sequencers.initial",
+    "agents.sequencers.registrations_per_day",
+    "agents.sequencers.exits_per_day",
+    "agents.sequencers.profit_driven_entry_exit",
+    "protocol.entry_period_days",
+    "protocol.exit_delay_days",
+    "protocol.activation_churn_per_day",
+]
+assumptions_table(params, TOPIC)
 
 # %% [markdown]
 # ## Setup
 
 # %%
 traj = run_simulation(params)
+kpi_summary(traj)  # every KPI of the run: in the report's appendix
 pr, seqs = params.protocol, params.agents.sequencers
 days = params.sim.slots / pr.slots_per_day
 series = analysis.mean_over_runs(traj, ["active_sequencers", "queued_sequencers", "exiting_sequencers"])
@@ -73,11 +83,11 @@ md(
     f"The eligible set went from {start:,.0f} to {end:,.0f} keys on average over {days:.0f} days "
     f"({end - start:+,.0f}); equal rates of registration and exit would leave it flat, and the rates here imply "
     f"{drift:+,.0f} keys at most (registrations only count once their entry period has passed). Across runs the "
-    f"final count spans {series['active_sequencers_p05'].iloc[-1]:,.0f}-{series['active_sequencers_p95'].iloc[-1]:,.0f}"
-    " keys (5-95%)."
+    f"final count spans {series['active_sequencers_p10'].iloc[-1]:,.0f}-{series['active_sequencers_p90'].iloc[-1]:,.0f}"
+    " keys (p10-p90)."
 )
-glue("active_start", start)
-glue("active_end", end)
+glue("active_start", start, unit="keys", description="eligible keys at the first slot (mean over runs)")
+glue("active_end", end, unit="keys", description="eligible keys at the last slot (mean over runs)")
 
 # %% [markdown]
 # ## Analysis 2: queue lengths, simulation against Little's law
@@ -105,8 +115,8 @@ for column, label in (("queued_sequencers", "entry"), ("exiting_sequencers", "ex
         f"{max(pr.entry_period_days, pr.exit_delay_days):g} days; Little's law gives {expected[column]:.2f}"
         + (f" ({(simulated / expected[column] - 1):+.0%})." if expected[column] else ".")
     )
-    glue(f"mean_{column}", simulated)
-    glue(f"theory_{column}", expected[column])
+    glue(f"mean_{column}", simulated, unit="keys", description=f"mean keys in the {label} queue after the warm-up")
+    glue(f"theory_{column}", expected[column], unit="keys", description=f"Little's law: mean keys in the {label} queue")
 md(
     "\n".join(lines)
     + "\n\nQueues start empty (the initial keys are eligible at genesis), so the first days are left out."
@@ -136,6 +146,20 @@ if len(entry):
     )
 else:
     md("No key registered during the runs.")
-glue("mean_entry_wait_days", float(entry.mean()) if len(entry) else None)
-glue("mean_exit_wait_days", float(exits.mean()) if len(exits) else None)
-glue("entry_period_days", pr.entry_period_days)
+glue("mean_entry_wait_days", float(entry.mean()) if len(entry) else None, unit="days",
+     description="mean time from registration to eligibility of keys registered during the runs")
+glue("mean_exit_wait_days", float(exits.mean()) if len(exits) else None, unit="days",
+     description="mean time from exit signal to stake release")
+glue("entry_period_days", pr.entry_period_days, unit="days", description="the entry period (protocol.entry_period_days)")
+
+# %%
+queues = ", ".join(
+    f"{label} queue {float(series.loc[warm, column].mean()):.1f} keys (Little's law {expected[column]:.1f})"
+    for column, label in (("queued_sequencers", "entry"), ("exiting_sequencers", "exit"))
+)
+answer(
+    f"Without a churn limit the queues follow Little's law: {queues} on average. Keys wait "
+    + (f"**{entry.mean():.2f} days** to become eligible (entry period {pr.entry_period_days:g} days)" if len(entry) else "no time (none registered)")
+    + (f" and {exits.mean():.2f} days for their stake after an exit signal." if len(exits) else ".")
+    + f" The eligible set went from {start:,.0f} to {end:,.0f} keys over {days:.0f} days."
+)

@@ -18,7 +18,7 @@
 # %% [markdown]
 # # Rewards, bonds and slashing
 #
-# ## Summary
+# ## Question
 # Where do block rewards go (sequencers, provers, proof submitters, backup builders), how unequal are sequencer
 # rewards across keys, and how often are prover bonds slashed? Inequality is drawn against the luck-only Lorenz
 # curve of equal keys (Poisson wins, `aztec_econ.analysis.theory.poisson_lorenz`), slashing against its closed form.
@@ -34,25 +34,38 @@ seed = None  # root seed; None: the parameter file's
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run.
+# The parameters rewards and slashing depend on, as used in this run (every assumption of the run is in the
+# appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, run_simulation, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, assumptions_table, kpi_summary, md, pct, run_simulation, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
-from aztec_econ.analysis import kpis
 from aztec_econ.publish import plots
 from aztec_econ.analysis import theory
 from aztec_econ.publish.glue import glue
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+TOPIC = [
+    "protocol.block_reward",
+    "protocol.reward_split",
+    "protocol.backup_reward_share",
+    "protocol.prover_bond",
+    "protocol.slash_bond_on_missed_reveal",
+    "agents.sequencers.reveal_failure_probability",
+    "agents.sequencers.self_prove_probability",
+    "agents.provers.failure_probability",
+    "agents.relays.submission_share",
+    "agents.sequencers.registrations_per_day",
+    "agents.sequencers.exits_per_day",
+]
+assumptions_table(params, TOPIC)
 
 # %% [markdown]
 # ## Setup
 
 # %%
 traj = run_simulation(params)
-summary = kpis.summary(traj)
+summary = kpi_summary(traj)  # every KPI of the run: in the report's appendix
 pr = params.protocol
 days = params.sim.slots / pr.slots_per_day
 md(
@@ -60,7 +73,6 @@ md(
     f"{pr.block_reward:g} tokens split {pr.reward_split.sequencer:g}/{pr.reward_split.prover:g}/"
     f"{pr.reward_split.submitter:g} (sequencer/prover/submitter), prover bond {pr.prover_bond:g} tokens."
 )
-summary
 
 # %% [markdown]
 # ## Analysis 1: rewards by role
@@ -74,7 +86,8 @@ roles = {
 }
 per_day = {role: summary.loc[kpi, "mean"] / days for role, kpi in roles.items()}
 half_width = {role: (summary.loc[kpi, "ci_high"] - summary.loc[kpi, "mean"]) / days for role, kpi in roles.items()}
-plots.bars(per_day, "Block rewards per day by role (95% CI)", "tokens per day", errors=half_width)
+plots.bars(per_day, "Block rewards per day by role", "tokens per day", errors=half_width, name="rewards per day",
+           minimum=0.0, method="95% t interval over runs")
 
 # %% [markdown]
 # ### Interpretation
@@ -115,7 +128,7 @@ md(
     f"{summary.loc['mean_active_sequencers', 'mean']:,.0f}."
 )
 glue("gini_sequencer_rewards", gini_sim)
-glue("theory_gini_luck_only", gini_luck)
+glue("theory_gini_luck_only", gini_luck, kpi="gini_sequencer_rewards", qualifier="equal keys, luck alone")
 
 # %% [markdown]
 # ## Analysis 3: bonds slashed
@@ -124,10 +137,15 @@ glue("theory_gini_luck_only", gini_luck)
 slash_rate = summary.loc["slashing_events", "mean"] / days
 theory_rate = analysis.expected_slashing_probability(params) * pr.slots_per_day
 plots.bars(
-    {"simulated": slash_rate, "theory": theory_rate},
+    {"bonds slashed": slash_rate},
     "Prover bonds slashed per day",
     "slashing events per day",
-    errors={"simulated": (summary.loc["slashing_events", "ci_high"] - summary.loc["slashing_events", "mean"]) / days, "theory": 0.0},
+    errors={"bonds slashed": (summary.loc["slashing_events", "ci_high"] - summary.loc["slashing_events", "mean"]) / days},
+    name="simulated",
+    minimum=0.0,
+    method="95% t interval over runs",
+    theory={"bonds slashed": theory_rate},
+    theory_label="closed form",
 )
 
 # %% [markdown]
@@ -173,3 +191,11 @@ md(
 for role, value in aprs.items():
     glue(f"apr_{role}", value)
 glue("mean_prover_margin", float(price - cost))
+
+# %%
+answer(
+    f"Block rewards went {', '.join(f'{pct(v / total)} to {role}' for role, v in per_day.items())} "
+    f"({total:,.0f} tokens a day). Sequencer rewards have a Gini coefficient of **{gini_sim:.3f}**, against "
+    f"{gini_luck:.3f} for equal keys that differ by luck alone. Bonds were slashed **{slash_rate:.2f} times a day** "
+    f"(closed form {theory_rate:.2f}: the simulation {verdict.replace('**', '')} it)."
+)

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # RANDAO bias
 #
-# ## Summary
+# ## Question
 # An attacker owns a share p of the sequencer keys and proposes a share beta of L1 blocks. When it proposes the L1
 # block whose RANDAO value a slot's election reads, it can withhold that block to re-draw the value (`reroll`), or
 # also use its consecutive blocks around that height to choose among several values (`tail`). How many more slots
@@ -41,10 +41,11 @@ lags = [4, 32, 128]  # RANDAO lags swept at beta_focus [L1 blocks]
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run (the attack parameters are all assumptions).
+# The attack's parameters (all assumptions), the values swept, and the closed-form setting, as used in this run
+# (every assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.sweep.runner import sweep_table
@@ -57,10 +58,19 @@ scenario = {
     **(analysis.CLOSED_FORM_SETTING if closed_form_setting else {}),
     "agents.sequencers.initial": keys,
     "attacks.randao.sequencer_share": key_share,
-    **overrides,
+    **as_overrides(overrides),
 }
 params = setup(params_file, scenario, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+assumptions_table(
+    params,
+    ["attacks.randao", "protocol.randao_lag_l1_blocks", "agents.sequencers.initial", *analysis.CLOSED_FORM_SETTING],
+    swept={
+        "attacks.randao.strategy": strategies,
+        "attacks.randao.l1_proposer_share": betas,
+        "attacks.randao.sequencer_share": key_shares,
+        "protocol.randao_lag_l1_blocks": lags,
+    },
+)
 
 # %% [markdown]
 # ## Setup
@@ -125,10 +135,11 @@ if len(reroll):
         f"{sum(agree)} of {len(agree)} sweep points agree with it within the sampling tolerance "
         f"(±{pct(theory.proportion_tolerance(top.theory_attacker_share, n))} at the top point)."
     )
-    glue("attacker_share_reroll", top.attacker_share)
-    glue("theory_attacker_share_reroll", top.theory_attacker_share)
-    glue("reroll_points_agreeing", sum(agree) / len(agree))
-    glue("beta_max", top.beta)
+    glue("attacker_share_reroll", top.attacker_share, kpi="attacker_share", qualifier="reroll, largest beta")
+    glue("theory_attacker_share_reroll", top.theory_attacker_share, kpi="attacker_share", qualifier="reroll, largest beta")
+    glue("reroll_points_agreeing", sum(agree) / len(agree), unit="share",
+         description="share of the reroll sweep points where simulation and closed form agree within sampling tolerance")
+    glue("beta_max", top.beta, unit="share", description="largest attacker share of L1 blocks swept (beta)")
 if len(tail):
     top_tail = tail.iloc[-1]
     text.append(
@@ -140,7 +151,7 @@ if len(tail):
             else "."
         )
     )
-    glue("attacker_share_tail", top_tail.attacker_share)
+    glue("attacker_share_tail", top_tail.attacker_share, kpi="attacker_share", qualifier="tail, largest beta")
 if len(reroll) > 1:
     rising = bool(reroll["attacker_share"].is_monotonic_increasing)
     text.append(
@@ -202,11 +213,15 @@ for name, part in (("reroll", reroll), ("tail", tail)):
         f"the sweep); at {params.attacks.randao.l1_block_value:g} tokens forfeited per block its net gain is "
         f"**{net:,.0f} tokens a day** ({'it pays' if net > 0 else 'it does not pay'})."
     )
-    glue(f"withheld_per_slot_{name}", top.l1_blocks_withheld_per_slot)
-    glue(f"net_gain_per_day_{name}", net)
-    glue(f"extra_revenue_per_withheld_block_{name}", per_block)
+    glue(f"withheld_per_slot_{name}", top.l1_blocks_withheld_per_slot, kpi="l1_blocks_withheld_per_slot",
+         qualifier=f"{name}, largest beta")
+    glue(f"net_gain_per_day_{name}", net, unit="tokens/day",
+         description=f"attacker's extra L2 revenue minus forfeited L1 value per day ({name}, largest beta)")
+    glue(f"extra_revenue_per_withheld_block_{name}", per_block, unit="tokens",
+         description=f"attacker's extra L2 revenue per withheld L1 block ({name}, mean over the sweep)")
     if name == "reroll":
-        glue("theory_withheld_per_slot_reroll", top.theory_withheld_per_slot)
+        glue("theory_withheld_per_slot_reroll", top.theory_withheld_per_slot, kpi="l1_blocks_withheld_per_slot",
+             qualifier="reroll, largest beta")
         text.append(f"The closed form gives {top.theory_withheld_per_slot:.3f} withheld blocks per slot.")
 reward = params.protocol.block_reward * params.protocol.reward_split.sequencer
 md(
@@ -264,8 +279,10 @@ if best is not None:
         f"{100 * beta_focus / 4:.1f} points at a = 1/2). {sum(agree)} of {len(agree)} points agree with the closed "
         "form within the sampling tolerance."
     )
-    glue("key_share_points_agreeing", sum(agree) / len(agree))
-    glue("max_gain_points", 100 * float(gains.max()))
+    glue("key_share_points_agreeing", sum(agree) / len(agree), unit="share",
+         description="share of the key-share sweep points where simulation and closed form agree within tolerance")
+    glue("max_gain_points", 100 * float(gains.max()), unit="percentage points",
+         description="largest gain in slot share over the honest key share across the key-share sweep")
 
 # %% [markdown]
 # ## Analysis 4: a longer RANDAO lag as a mitigation
@@ -319,4 +336,26 @@ if len(by_lag):
         "the eligible set and the stored value are fixed earlier, which would matter against attacks this model "
         "does not include (e.g. registering keys after seeing the value)."
     )
-    glue("lag_share_spread", spread)
+    glue("lag_share_spread", spread, unit="share",
+         description="range of the attacker's slot share across the RANDAO lags swept")
+
+# %%
+summary_lines = []
+if len(reroll):
+    top = reroll.iloc[-1]
+    summary_lines.append(
+        f"With {pct(a)} of the keys and {pct(top.beta)} of L1 blocks, re-rolling RANDAO wins the attacker "
+        f"**{pct(top.attacker_share)}** of slots (closed form {pct(top.theory_attacker_share)}; honest share {pct(a)})"
+        + (f" and `tail` {pct(tail.iloc[-1].attacker_share)}." if len(tail) else ".")
+    )
+    net_reroll = top.attacker_net_gain / days
+    summary_lines.append(
+        f"It withholds {top.l1_blocks_withheld_per_slot:.3f} L1 blocks per slot; at "
+        f"{params.attacks.randao.l1_block_value:g} tokens per L1 block its net gain is {net_reroll:,.0f} tokens a day: "
+        + ("**the attack pays**." if net_reroll > 0 else "**the attack does not pay**.")
+    )
+if len(by_lag):
+    summary_lines.append(
+        "A longer RANDAO lag " + ("does not change" if spread <= tolerance else "**changes**") + " the attacker's share here."
+    )
+answer(" ".join(summary_lines) or "No sweep point was simulated.")

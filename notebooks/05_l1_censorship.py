@@ -16,7 +16,7 @@
 # %% [markdown]
 # # L1 censorship
 #
-# ## Summary
+# ## Question
 # A share c of L1 blocks is built by builders who keep honest sequencers' block proposals out; consecutive blocks
 # may be correlated (a two-state Markov chain with autocorrelation rho). When every L1 block of a slot's proposal
 # phase of P blocks censors, the honest proposal cannot land and the slot falls to backup mode, where a colluding
@@ -41,10 +41,11 @@ phase_lengths = [1, 2, 3, 5, 8, 12]  # proposal phase lengths swept [L1 blocks],
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run (the attack parameters are all assumptions).
+# The attack's parameters (all assumptions), the values swept and the closed-form setting, as used in this run
+# (every assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.sweep.runner import sweep_table
@@ -58,10 +59,25 @@ scenario = {
     "agents.sequencers.initial": keys,
     "attacks.randao.sequencer_share": attacker_key_share,
     "attacks.censorship.prebuilt_backup": prebuilt_backup,
-    **overrides,
+    **as_overrides(overrides),
 }
 params = setup(params_file, scenario, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+assumptions_table(
+    params,
+    [
+        "attacks.censorship",
+        "attacks.randao.sequencer_share",
+        "protocol.proposal_phase_l1_blocks",
+        "protocol.proving_phase_l1_blocks",
+        "agents.sequencers.initial",
+        *analysis.CLOSED_FORM_SETTING,
+    ],
+    swept={
+        "attacks.censorship.builder_share": builder_shares,
+        "attacks.censorship.autocorrelation": sorted({0.0, float(autocorrelation)}),
+        "protocol.proposal_phase_l1_blocks": phase_lengths,
+    },
+)
 
 # %% [markdown]
 # ## Setup
@@ -135,10 +151,14 @@ for r in rhos:
         f"{len(agree)} points agree within the sampling tolerance."
     )
     key = "independent" if r == 0 else "markov"
-    glue(f"share_proposal_censored_{key}", top.share_proposal_censored)
-    glue(f"theory_share_proposal_censored_{key}", top.theory_share_proposal_censored)
-    glue(f"points_agreeing_{key}", sum(agree) / len(agree))
-glue("builder_share_max", float(max(builder_shares)))
+    where = f"{rho_label[r]}, largest c"
+    glue(f"share_proposal_censored_{key}", top.share_proposal_censored, kpi="share_proposal_censored", qualifier=where)
+    glue(f"theory_share_proposal_censored_{key}", top.theory_share_proposal_censored, kpi="share_proposal_censored",
+         qualifier=where)
+    glue(f"points_agreeing_{key}", sum(agree) / len(agree), unit="share",
+         description=f"share of sweep points where simulation and closed form agree within tolerance ({rho_label[r]})")
+glue("builder_share_max", float(max(builder_shares)), unit="share",
+     description="largest censoring builders' share of L1 blocks swept (c)")
 if len(rhos) > 1:
     top_c = float(max(builder_shares))
     ratio = theory.fully_censored_probability(top_c, phase, rhos[-1]) / theory.fully_censored_probability(top_c, phase)
@@ -201,12 +221,14 @@ if len(worst):
         f"Proposals that landed waited {top.inclusion_delay_mean:.2f} L1 blocks on average "
         f"({top.inclusion_delay_mean * seconds:.0f} s; closed form {top.theory_inclusion_delay_mean:.2f} blocks)."
     )
-    glue("attacker_share_at_max_c", top.attacker_share)
-    glue("theory_attacker_share_at_max_c", top.theory_attacker_share)
-    glue("share_backup_at_max_c", top.share_backup)
-    glue("share_skipped_at_max_c", top.share_skipped)
-    glue("inclusion_delay_mean_at_max_c", top.inclusion_delay_mean)
-    glue("theory_inclusion_delay_mean_at_max_c", top.theory_inclusion_delay_mean)
+    at_max = f"largest c, {rho_label[rhos[-1]]}"
+    glue("attacker_share_at_max_c", top.attacker_share, kpi="attacker_share", qualifier=at_max)
+    glue("theory_attacker_share_at_max_c", top.theory_attacker_share, kpi="attacker_share", qualifier=at_max)
+    glue("share_backup_at_max_c", top.share_backup, kpi="share_backup", qualifier=at_max)
+    glue("share_skipped_at_max_c", top.share_skipped, kpi="share_skipped", qualifier=at_max)
+    glue("inclusion_delay_mean_at_max_c", top.inclusion_delay_mean, kpi="inclusion_delay_mean", qualifier=at_max)
+    glue("theory_inclusion_delay_mean_at_max_c", top.theory_inclusion_delay_mean, kpi="inclusion_delay_mean",
+         qualifier=at_max)
 
 # %% [markdown]
 # ## Analysis 3: a longer proposal phase as a mitigation
@@ -265,12 +287,37 @@ for r in rhos:
         + ("; no longer phase raised it." if never_up else "; **a longer phase raised it somewhere**.")
     )
     key = "independent" if r == 0 else "markov"
-    glue(f"phase_short_share_censored_{key}", short.share_proposal_censored)
-    glue(f"phase_long_share_censored_{key}", long.share_proposal_censored)
-    glue(f"phase_sweep_never_rises_{key}", never_up)
+    glue(f"phase_short_share_censored_{key}", short.share_proposal_censored, kpi="share_proposal_censored",
+         qualifier=f"shortest proposal phase, {rho_label[r]}")
+    glue(f"phase_long_share_censored_{key}", long.share_proposal_censored, kpi="share_proposal_censored",
+         qualifier=f"longest proposal phase, {rho_label[r]}")
+    glue(f"phase_sweep_never_rises_{key}", never_up, unit="yes/no",
+         description=f"no longer proposal phase raised the fully censored share ({rho_label[r]})")
 extra_blocks = max(phase_lengths) - phase
 if extra_blocks > 0:
     text.append(
         f"The price of the longest phase: {extra_blocks} fewer proving blocks and a later start of every later phase."
     )
 md(" ".join(text))
+
+# %%
+parts = []
+for r in rhos:
+    part = by_share[by_share["rho"] == r].sort_values("c")
+    if len(part):
+        top = part.iloc[-1]
+        parts.append(
+            f"{rho_label[r].capitalize()}: with {pct(top.c)} of L1 blocks built by censoring builders, "
+            f"**{pct(top.share_proposal_censored)}** of {phase}-block proposal phases are fully censored "
+            f"(closed form {pct(top.theory_share_proposal_censored)})."
+        )
+if len(worst):
+    top = worst.sort_values("c").iloc[-1]
+    parts.append(f"The colluding party then wins {pct(top.attacker_share)} of slots.")
+long_part = by_phase[by_phase["rho"] == rhos[-1]].sort_values("P")
+if len(long_part) > 1:
+    parts.append(
+        f"Lengthening the proposal phase to {long_part.iloc[-1].P:g} blocks cuts fully censored phases to "
+        f"{pct(long_part.iloc[-1].share_proposal_censored, 2)} at c = {builder_share_focus:g} ({rho_label[rhos[-1]]})."
+    )
+answer(" ".join(parts) or "No sweep point was simulated.")

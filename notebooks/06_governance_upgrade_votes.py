@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Governance upgrade votes
 #
-# ## Summary
+# ## Question
 # A share of sequencer keys supports an upgrade; each block proposed by a supporting key carries a yes vote, and a
 # voting window passes when yes votes exceed `protocol.upgrade_vote_threshold` of the blocks proposed in it. How
 # likely is a window to pass, and how does that move with the support share, the window's length, and an attacker
@@ -42,10 +42,11 @@ attacker_beta = 0.5  # the attacker's L1 proposer share when it also rerolls RAN
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run.
+# The vote's parameters, the values swept and the closed-form setting, as used in this run (every assumption of the
+# run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.sweep.runner import sweep_table
@@ -61,10 +62,26 @@ scenario = {
     "protocol.upgrade_vote_window_days": window_days,
     "governance.support_share": support_focus,
     "governance.support_share_end": support_focus,
-    **overrides,
+    **as_overrides(overrides),
 }
 params = setup(params_file, scenario, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+assumptions_table(
+    params,
+    [
+        "governance",
+        "protocol.upgrade_vote_window_days",
+        "protocol.upgrade_vote_threshold",
+        "attacks.randao.sequencer_share",
+        "agents.sequencers.initial",
+        *analysis.CLOSED_FORM_SETTING,
+    ],
+    swept={
+        "governance.support_share": support_shares,
+        "protocol.upgrade_vote_window_days": window_grid,
+        "governance.attacker_vote": stances,
+        "attacks.randao.strategy": ["none", "reroll"],
+    },
+)
 
 # %% [markdown]
 # ## Setup
@@ -134,11 +151,12 @@ if len(focus):
         f"exactly {pct(threshold)} support, since who proposes is random. A {spec_days:g}-day window "
         f"({spec_blocks} blocks) at {pct(f.support)} support passes with {pct(spec_pass)}."
     )
-    glue("pass_share", f.pass_share)
-    glue("theory_pass_share", f.theory_pass_share)
-    glue("support_at_focus", f.support)
-    glue("theory_pass_share_spec_window", spec_pass)
-    glue("support_points_agreeing", sum(agree) / len(agree) if agree else None)
+    glue("pass_share", f.pass_share, kpi="vote_pass_share", qualifier="pooled windows at the focus support")
+    glue("theory_pass_share", f.theory_pass_share, kpi="vote_pass_share", qualifier="binomial, focus support")
+    glue("support_at_focus", f.support, unit="share", description="share of keys supporting the upgrade at the focus point")
+    glue("theory_pass_share_spec_window", spec_pass, kpi="vote_pass_share", qualifier="binomial, the spec's 7-day window")
+    glue("support_points_agreeing", sum(agree) / len(agree) if agree else None, unit="share",
+         description="share of support levels where simulation and binomial agree within sampling tolerance")
 
 # %% [markdown]
 # ## Analysis 2: the window's length
@@ -189,10 +207,11 @@ if len(by_window):
         f"lengths agree); with support {'above' if support > threshold else 'at or below'} the threshold it {direction} "
         f"with the window, reaching {pct(spec_pass)} for the spec's {spec_days:g} days."
     )
-    glue("pass_share_shortest_window", short.pass_share)
-    glue("pass_share_longest_window", long.pass_share)
-    glue("theory_pass_share_longest_window", long.theory_pass_share)
-    glue("window_points_agreeing", sum(agree_w) / len(agree_w) if agree_w else None)
+    glue("pass_share_shortest_window", short.pass_share, kpi="vote_pass_share", qualifier="shortest window swept")
+    glue("pass_share_longest_window", long.pass_share, kpi="vote_pass_share", qualifier="longest window swept")
+    glue("theory_pass_share_longest_window", long.theory_pass_share, kpi="vote_pass_share", qualifier="binomial, longest window swept")
+    glue("window_points_agreeing", sum(agree_w) / len(agree_w) if agree_w else None, unit="share",
+         description="share of window lengths where simulation and binomial agree within sampling tolerance")
 
 # %% [markdown]
 # ## Analysis 3: an attacker who votes its own way
@@ -246,14 +265,14 @@ text = []
 follow, no, yes = _at("none", "follow"), _at("none", "no"), _at("none", "yes")
 if follow is not None:
     text.append(f"When the attacker follows, windows pass with {pct(follow)}.")
-    glue("pass_share_attacker_follows", follow)
+    glue("pass_share_attacker_follows", follow, kpi="vote_pass_share", qualifier="attacker votes like any key")
 stance_text = []
 if no is not None:
     stance_text.append(f"voting no brings it to **{pct(no)}**")
-    glue("pass_share_attacker_opposes", no)
+    glue("pass_share_attacker_opposes", no, kpi="vote_pass_share", qualifier="attacker always votes no")
 if yes is not None:
     stance_text.append(f"voting yes to **{pct(yes)}**")
-    glue("pass_share_attacker_supports", yes)
+    glue("pass_share_attacker_supports", yes, kpi="vote_pass_share", qualifier="attacker always votes yes")
 if stance_text:
     text.append(f"With {pct(analysis.attacker_key_share(params))} of the keys, " + "; ".join(stance_text) + ".")
 reroll_no, reroll_yes = _at("reroll", "no"), _at("reroll", "yes")
@@ -263,6 +282,22 @@ if reroll_no is not None and reroll_yes is not None:
         f"Biasing RANDAO as well, it won {pct(won)} of slots and moved the pass probability to {pct(reroll_no)} "
         f"(no) and {pct(reroll_yes)} (yes)."
     )
-    glue("pass_share_reroll_opposes", reroll_no)
-    glue("pass_share_reroll_supports", reroll_yes)
+    glue("pass_share_reroll_opposes", reroll_no, kpi="vote_pass_share", qualifier="attacker votes no and rerolls RANDAO")
+    glue("pass_share_reroll_supports", reroll_yes, kpi="vote_pass_share", qualifier="attacker votes yes and rerolls RANDAO")
 md(" ".join(text))
+
+# %%
+parts = []
+if len(focus):
+    parts.append(
+        f"With {pct(f.support)} of keys supporting and {params.protocol.upgrade_vote_window_days:g}-day windows, "
+        f"**{pct(f.pass_share)}** of windows pass (binomial {pct(f.theory_pass_share)}); the spec's "
+        f"{spec_days:g}-day window would pass with {pct(theory.vote_pass_probability(spec_blocks, f.support, threshold))}."
+    )
+if no is not None and yes is not None:
+    parts.append(
+        f"An attacker with {pct(analysis.attacker_key_share(params))} of the keys moves it from {pct(no)} (voting no) "
+        f"to {pct(yes)} (voting yes)"
+        + (f"; biasing RANDAO as well, from {pct(reroll_no)} to {pct(reroll_yes)}." if reroll_no is not None and reroll_yes is not None else ".")
+    )
+answer(" ".join(parts) or "No vote window completed in the horizon.")

@@ -16,14 +16,14 @@
 # %% [markdown]
 # # Fee mechanisms compared
 #
-# ## Summary
+# ## Question
 # Who gains and who loses under each `protocol.fee_mechanism` (`first_price`, `base_fee_burn`, `full_burn`,
 # `mev_burn`, `cost_based`), with demand held identical (one seed gives the same transactions and the same values
-# under every mechanism). Users bid by each mechanism's strategy (`model.mechanisms.fees`): shaded first-price bids
+# under every mechanism)? Users bid by each mechanism's strategy (`model.mechanisms.fees`): shaded first-price bids
 # from recent clearing prices, or EIP-1559's base fee plus a priority fee; the cost-based fee covers a block's L1
 # and proving costs. The EIP-1559 base fee is checked against its closed-form equilibrium, and every mechanism is
-# swept across demand from far below to above capacity: users' surplus, producers' revenue, burns and whether fees
-# cover the costs of blocks.
+# swept across demand from far below to above capacity: users' surplus, producers' revenue, burns, supply and
+# sequencers' returns, and whether fees cover the costs of blocks.
 
 # %% tags=["parameters"]
 params_file = None  # parameter file; None: params/baseline.yaml
@@ -38,10 +38,11 @@ equilibrium_rate = 0.667  # transactions per second of the equilibrium check (un
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run (demand and L1 prices are all assumptions).
+# The fee rules and the demand they face, as used in this run (demand and L1 prices are all assumptions; every
+# assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.sweep.runner import sweep_table
 from aztec_econ.sweep.spec import grid_spec
@@ -51,8 +52,10 @@ from aztec_econ.simulation import simulate
 from aztec_econ.publish.glue import glue
 from aztec_econ.analysis.tables import value_decile_table
 
-params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+params = setup(params_file, {"agents.sequencers.initial": keys, **as_overrides(overrides)}, slots=slots, runs=runs, seed=seed)
+TOPIC = ["protocol.fee_mechanism", "protocol.base_fee", "protocol.mev_burn_share", "protocol.block_capacity",
+         "environment.demand"]
+assumptions_table(params, TOPIC, swept={"protocol.fee_mechanism": mechanisms})
 
 # %% [markdown]
 # ## Setup
@@ -72,7 +75,7 @@ def by_value(traj):
 
 
 compared = sweep_table(grid_spec(params, {"protocol.fee_mechanism": mechanisms}), FEE_KPIS, extra=by_value)
-compared[["protocol.fee_mechanism", *FEE_KPIS]]
+compared.set_index("protocol.fee_mechanism")[FEE_KPIS].T  # one column per mechanism: fits the page
 
 # %% [markdown]
 # ## Analysis 1: where the fees go
@@ -109,11 +112,12 @@ for m in by.index:
         f"{pct(by.loc[m, 'expired_decile_1'])} of the lowest-value decile and {pct(by.loc[m, 'expired_decile_10'])} "
         f"of the highest expired unserved; sequencer APR {pct(by.loc[m, 'apr_sequencers'], 2)}."
     )
-    glue(f"fees_burned_share_{m}", burned_share)
-    glue(f"apr_sequencers_{m}", by.loc[m, "apr_sequencers"])
-    glue(f"user_surplus_{m}", by.loc[m, "user_surplus"])
-    glue(f"fee_cost_coverage_{m}", by.loc[m, "fee_cost_coverage"])
-glue("same_demand_across_mechanisms", bool(same_demand))
+    glue(f"fees_burned_share_{m}", burned_share, unit="share", description=f"share of the fees users paid that was burned ({m})")
+    glue(f"apr_sequencers_{m}", by.loc[m, "apr_sequencers"], kpi="apr_sequencers", qualifier=m)
+    glue(f"user_surplus_{m}", by.loc[m, "user_surplus"], kpi="user_surplus", qualifier=m)
+    glue(f"fee_cost_coverage_{m}", by.loc[m, "fee_cost_coverage"], kpi="fee_cost_coverage", qualifier=m)
+glue("same_demand_across_mechanisms", bool(same_demand), unit="yes/no",
+     description="every mechanism saw the same submitted transactions (common random numbers)")
 md("\n".join(lines))
 
 # %% [markdown]
@@ -150,8 +154,10 @@ per_run = late.groupby("run")["base_fee"].mean()
 simulated_fee = float(per_run.mean())
 bucket = demand.bid_scale / demand.bid_buckets
 agree = abs(simulated_fee - expected_fee) <= bucket + 4 * float(per_run.std(ddof=1) or 0) / len(per_run) ** 0.5
-glue("base_fee_equilibrium_simulated", simulated_fee)
-glue("base_fee_equilibrium_theory", expected_fee)
+glue("base_fee_equilibrium_simulated", simulated_fee, kpi="mean_base_fee",
+     qualifier="second half of the equilibrium run, mean over runs")
+glue("base_fee_equilibrium_theory", expected_fee, unit="tokens/mana",
+     description="closed-form EIP-1559 equilibrium base fee under the equilibrium run's linear demand")
 md(
     f"Over the second half of the run the base fee averages {simulated_fee:.5f} tokens/mana against the closed form "
     f"{expected_fee:.5f}: the simulation {'agrees' if agree else '**disagrees**'} within one bid bucket "
@@ -201,5 +207,21 @@ lines.append(
     + (", ".join(f"**{m}**" for m in covering) if covering else "no mechanism")
     + " (a coverage below 1 means block rewards, not fees, pay for L1 and proving)."
 )
-glue("best_surplus_at_top_demand", best)
+glue("best_surplus_at_top_demand", best, unit="mechanism",
+     description=f"the mechanism under which users keep the most surplus at the top demand ({max(demand_rates)} tx/s)")
 md("\n".join(lines))
+
+# %%
+burned = ", ".join(
+    f"{m} {pct(by.loc[m, 'fees_burned'] / by.loc[m, 'fees_paid'] if by.loc[m, 'fees_paid'] > 0 else float('nan'))}"
+    for m in by.index
+)
+best_apr = by["apr_sequencers"].idxmax()
+answer(
+    f"On identical demand the share of fees burned is {burned}; sequencers earn most under **{best_apr}** "
+    f"(APR {pct(by.loc[best_apr, 'apr_sequencers'], 2)}). At the top demand users keep the most surplus under "
+    f"**{best}**, and fees pay for blocks under "
+    + (", ".join(f"**{m}**" for m in covering) if covering else "no mechanism")
+    + f". The EIP-1559 base fee settles at {simulated_fee:.5f} tokens/mana against the closed form "
+    f"{expected_fee:.5f} ({'agrees' if agree else '**disagrees**'})."
+)

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # The prover market and participant profitability
 #
-# ## Summary
+# ## Question
 # How the Sidecar prover market prices a block: the winning sequencer runs a sealed-bid second-price auction among
 # the available provers, with its outside option (self-proving, or the block it loses to backup) as the reserve
 # (`model.mechanisms.prover_market`). We compare the price with the winner's cost plus risk as the number of provers
@@ -40,10 +40,11 @@ cheap_costs = [5, 20, 40, 60]  # mean proving cost per block swept for negative 
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run.
+# The prover market's parameters and the values swept, as used in this run (every assumption of the run is in the
+# appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis.kpis import summary
 from aztec_econ.analysis.tables import agent_table
@@ -55,12 +56,15 @@ from aztec_econ.simulation import simulate
 
 params = setup(
     params_file,
-    {"agents.sequencers.initial": keys, "agents.provers.failure_spread": failure_spread, **overrides},
+    {"agents.sequencers.initial": keys, "agents.provers.failure_spread": failure_spread, **as_overrides(overrides)},
     slots=slots,
     runs=runs,
     seed=seed,
 )
-assumptions_table(params)
+TOPIC = ["agents.provers", "agents.sequencers.prover_strategy", "agents.sequencers.self_prove_probability",
+         "agents.sequencers.proving_cost_per_block", "protocol.prover_bond", "protocol.reward_split",
+         "protocol.block_reward"]
+assumptions_table(params, TOPIC, swept={"agents.sequencers.prover_strategy": strategies, "protocol.prover_bond": bonds})
 
 # %% [markdown]
 # ## Setup
@@ -70,7 +74,7 @@ MARKET_KPIS = ["mean_prover_price", "share_third_party_commitments", "share_back
                "apr_sequencers", "apr_provers", "mean_prover_agreed_price", "mean_prover_break_even",
                "mean_prover_margin", "share_negative_prover_prices", "hhi_provers"]
 by_strategy = sweep_table(grid_spec(params, {"agents.sequencers.prover_strategy": strategies}), MARKET_KPIS)
-by_strategy[["agents.sequencers.prover_strategy", *MARKET_KPIS]]
+by_strategy.set_index("agents.sequencers.prover_strategy")[MARKET_KPIS].T  # one column per strategy
 
 # %% [markdown]
 # ## Analysis 1: competition between provers
@@ -115,10 +119,13 @@ md(
     "cheapest prover's cost plus risk and the margin is competed away. The cheapest available prover always wins "
     "(the auction is efficient), so with unequal costs commitments stay concentrated (a high `hhi_provers`)."
 )
-glue("auction_price_one_prover", float(c.loc[first, "mean_prover_agreed_price"]))
-glue("auction_price_most_provers", float(c.loc[last, "mean_prover_agreed_price"]))
-glue("auction_theory_price_most_provers", float(c.loc[last, "theory_prover_price"]))
-glue("hhi_provers_most_provers", float(c.loc[last, "hhi_provers"]))
+glue("auction_price_one_prover", float(c.loc[first, "mean_prover_agreed_price"]), kpi="mean_prover_agreed_price",
+     qualifier="the fewest provers")
+glue("auction_price_most_provers", float(c.loc[last, "mean_prover_agreed_price"]), kpi="mean_prover_agreed_price",
+     qualifier="the most provers")
+glue("auction_theory_price_most_provers", float(c.loc[last, "theory_prover_price"]), kpi="mean_prover_agreed_price",
+     qualifier="closed form, the most provers")
+glue("hhi_provers_most_provers", float(c.loc[last, "hhi_provers"]), kpi="hhi_provers", qualifier="the most provers")
 
 # %% [markdown]
 # ## Analysis 2: negative prices
@@ -143,7 +150,8 @@ plots.sweep_lines(
 
 # %%
 neg = by_cost.set_index("agents.provers.cost_per_block")
-glue("share_negative_cheapest_cost", float(neg["share_negative_prover_prices"].iloc[0]))
+glue("share_negative_cheapest_cost", float(neg["share_negative_prover_prices"].iloc[0]),
+     kpi="share_negative_prover_prices", qualifier="the cheapest proving cost")
 md(
     "\n".join(
         f"- proving cost {x:g} tokens: price {neg.loc[x, 'mean_prover_agreed_price']:.1f}, "
@@ -178,10 +186,11 @@ for name in strategies:
         f"at {s.loc[name, 'mean_prover_price']:.1f} tokens on average; backup mode {pct(s.loc[name, 'share_backup'], 2)}; "
         f"sequencer APR {pct(s.loc[name, 'apr_sequencers'], 2)}, prover APR {pct(s.loc[name, 'apr_provers'], 2)}."
     )
-    glue(f"share_third_party_{name}", s.loc[name, "share_third_party_commitments"])
-    glue(f"share_backup_{name}", s.loc[name, "share_backup"])
+    glue(f"share_third_party_{name}", s.loc[name, "share_third_party_commitments"],
+         kpi="share_third_party_commitments", qualifier=f"strategy {name}")
+    glue(f"share_backup_{name}", s.loc[name, "share_backup"], kpi="share_backup", qualifier=f"strategy {name}")
 cheapest_price = s.loc["cheapest", "mean_prover_price"] if "cheapest" in s.index else float("nan")
-glue("mean_prover_price_cheapest", cheapest_price)
+glue("mean_prover_price_cheapest", cheapest_price, kpi="mean_prover_price", qualifier="strategy cheapest")
 md("\n".join(lines))
 
 # %% [markdown]
@@ -207,9 +216,11 @@ plots.sweep_lines(
 # %%
 commit = by_bond["share_third_party_commitments"].to_numpy()
 monotone = bool((commit[1:] <= commit[:-1] + 1e-12).all())
-glue("commitments_never_rise_with_bond", monotone)
-glue("share_third_party_lowest_bond", float(commit[0]))
-glue("share_third_party_highest_bond", float(commit[-1]))
+glue("commitments_never_rise_with_bond", monotone, unit="yes/no",
+     description="third-party commitments never rise as the prover bond grows")
+glue("share_third_party_lowest_bond", float(commit[0]), kpi="share_third_party_commitments", qualifier="lowest bond swept")
+glue("share_third_party_highest_bond", float(commit[-1]), kpi="share_third_party_commitments",
+     qualifier="highest bond swept")
 md(
     f"From a bond of {bonds[0]:,} to {bonds[-1]:,} tokens, third-party commitments go from {pct(commit[0])} to "
     f"{pct(commit[-1])} of slots and backup mode from {pct(by_bond['share_backup'].iloc[0], 2)} to "
@@ -227,7 +238,8 @@ md(
 # %%
 traj = simulate(params)
 agents = agent_table(traj).groupby(["agent", "role"], as_index=False)[["revenue", "cost", "profit", "apr"]].mean()
-plots.bars(dict(zip(agents["agent"], agents["profit"], strict=True)), "Profit per participant", "tokens over the horizon")
+plots.bars(dict(zip(agents["agent"], agents["profit"], strict=True)), "Profit per participant", "tokens over the horizon",
+           name="profit (mean over runs)")
 
 # %% [markdown]
 # ### Interpretation
@@ -235,9 +247,10 @@ plots.bars(dict(zip(agents["agent"], agents["profit"], strict=True)), "Profit pe
 # %%
 roles = agents.groupby("role")[["revenue", "cost", "profit"]].sum()
 balanced = bool(((agents["revenue"] - agents["cost"] - agents["profit"]).abs() < 1e-6).all())
-glue("agent_table_adds_up", balanced)
+glue("agent_table_adds_up", balanced, unit="yes/no", description="revenue minus cost equals profit for every participant")
 for role in roles.index:
-    glue(f"profit_{role}", float(roles.loc[role, "profit"]))
+    glue(f"profit_{role}", float(roles.loc[role, "profit"]), unit="tokens",
+         description=f"profit of all {role} participants over the horizon (mean over runs)")
 md(
     "\n".join(
         f"- **{role}**: revenue {roles.loc[role, 'revenue']:,.0f}, cost {roles.loc[role, 'cost']:,.0f}, profit "
@@ -253,3 +266,12 @@ aprs = {role: float(apr[f"apr_{role}"]) for role in ("sequencers", "provers", "r
 for role, value in aprs.items():
     glue(f"apr_{role}", value)
 plots.bars({role: 100 * v for role, v in aprs.items()}, "APR on capital committed, by role", "%/year")
+
+top = s["share_third_party_commitments"].idxmax()
+answer(
+    f"Third-party provers commit most under **{top}** ({pct(s.loc[top, 'share_third_party_commitments'])} of slots); "
+    f"raising the bond from {bonds[0]:,} to {bonds[-1]:,} tokens moves commitments from {pct(commit[0])} to "
+    f"{pct(commit[-1])} (they {'never rise' if monotone else '**rise somewhere**'}). Over the horizon "
+    + "; ".join(f"{role}: profit {roles.loc[role, 'profit']:,.0f} tokens" for role in roles.index)
+    + "."
+)

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Confirmation times
 #
-# ## Summary
+# ## Question
 # How long a user waits from submitting a transaction to each stage of the spec's confirmation list: included in the
 # winning proposal, with a prover commitment, data on DA, proven and verified on L1, and final on L1
 # (`environment.l1.finality_blocks` further L1 blocks). Median, p90 and p99 per stage, and how congestion moves them.
@@ -32,10 +32,11 @@ demand_rates = [0.05, 0.1, 0.167, 0.25]  # transactions per second swept (capaci
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run.
+# The parameters confirmation times depend on, as used in this run (every assumption of the run is in the
+# appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, setup  # first: plotting set-up
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis.tables import confirmation_table
 from aztec_econ.sweep.runner import sweep_table
@@ -44,8 +45,10 @@ from aztec_econ.publish import plots
 from aztec_econ.publish.glue import glue
 from aztec_econ.simulation import simulate
 
-params = setup(params_file, {"agents.sequencers.initial": keys, **overrides}, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+params = setup(params_file, {"agents.sequencers.initial": keys, **as_overrides(overrides)}, slots=slots, runs=runs, seed=seed)
+TOPIC = ["environment.demand", "environment.l1.finality_blocks", "protocol.block_capacity", "protocol.l1_block_seconds",
+         "protocol.slot_l1_blocks", "protocol.proposal_phase_l1_blocks", "protocol.proving_phase_l1_blocks"]
+assumptions_table(params, TOPIC)
 
 # %% [markdown]
 # ## Setup
@@ -60,12 +63,14 @@ table
 
 # %%
 stages = table.set_index("stage")
-fig = plots.bars(dict(stages["median_minutes"]), "Median time from submission to each stage", "minutes",
-                 errors=None)
-for q in ("p90_minutes", "p99_minutes"):
-    fig.add_scatter(x=list(stages.index), y=list(stages[q]), mode="markers", name=q.replace("_minutes", ""))
-fig.update_layout(showlegend=True)
-fig
+plots.category_bars(
+    list(stages.index),
+    {"median": stages["median_minutes"].tolist(), "p90": stages["p90_minutes"].tolist(),
+     "p99": stages["p99_minutes"].tolist()},
+    "Time from submission to each stage",
+    "stage",
+    "minutes",
+)
 
 # %% [markdown]
 # ### Interpretation
@@ -75,10 +80,12 @@ ordered = bool((stages["median_minutes"].diff().dropna() >= 0).all())
 finality_minutes = params.environment.l1.finality_blocks * params.protocol.l1_block_seconds / 60
 gap = stages.loc["finalized_l1", "median_minutes"] - stages.loc["proven", "median_minutes"]
 for stage in stages.index:
-    glue(f"confirm_{stage}_median_minutes", float(stages.loc[stage, "median_minutes"]))
-glue("confirmation_stages_ordered", ordered)
-glue("finality_gap_minutes", float(gap))
-glue("finality_theory_minutes", float(finality_minutes))
+    glue(f"confirm_{stage}_median_minutes", float(stages.loc[stage, "median_minutes"]), unit="minutes",
+         description=f"median time from submission to the stage '{stage}'")
+glue("confirmation_stages_ordered", ordered, unit="yes/no", description="median times rise from stage to stage")
+glue("finality_gap_minutes", float(gap), unit="minutes", description="median time from proven to final on L1")
+glue("finality_theory_minutes", float(finality_minutes), unit="minutes",
+     description="L1 finality: environment.l1.finality_blocks x the L1 block time")
 md(
     f"Half of the transactions are in a winning proposal within {stages.loc['proposal', 'median_minutes']:.1f} "
     f"minutes and final on L1 within {stages.loc['finalized_l1', 'median_minutes']:.1f} minutes "
@@ -111,12 +118,23 @@ plots.sweep_lines(
 
 # %%
 first, last = rows.iloc[0], rows.iloc[-1]
-glue("p99_finality_low_demand", float(first["confirm_finalized_l1_p99_minutes"]))
-glue("p99_finality_high_demand", float(last["confirm_finalized_l1_p99_minutes"]))
+glue("p99_finality_low_demand", float(first["confirm_finalized_l1_p99_minutes"]), kpi="confirm_finalized_l1_p99_minutes",
+     qualifier="lowest demand swept")
+glue("p99_finality_high_demand", float(last["confirm_finalized_l1_p99_minutes"]), kpi="confirm_finalized_l1_p99_minutes",
+     qualifier="highest demand swept")
 md(
     f"From {demand_rates[0]} to {demand_rates[-1]} transactions per second, blocks go from "
     f"{first['mean_utilisation']:.0%} to {last['mean_utilisation']:.0%} full, the p99 time to L1 finality from "
     f"{first['confirm_finalized_l1_p99_minutes']:.1f} to {last['confirm_finalized_l1_p99_minutes']:.1f} minutes, and "
     f"{last['share_txs_expired']:.1%} of transactions expire unserved at the top rate "
     f"({first['share_txs_expired']:.1%} at the lowest)."
+)
+
+# %%
+answer(
+    f"Half of the transactions are in a winning proposal within **{stages.loc['proposal', 'median_minutes']:.1f} "
+    f"minutes** and final on L1 within **{stages.loc['finalized_l1', 'median_minutes']:.1f} minutes** (p99 "
+    f"{stages.loc['finalized_l1', 'p99_minutes']:.1f}); {gap:.1f} of those minutes are L1 finality. From "
+    f"{demand_rates[0]} to {demand_rates[-1]} transactions per slot the p99 time to finality goes from "
+    f"{first['confirm_finalized_l1_p99_minutes']:.1f} to {last['confirm_finalized_l1_p99_minutes']:.1f} minutes."
 )

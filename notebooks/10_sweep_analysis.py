@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Sweep analysis: which parameters decide success
 #
-# ## Summary
+# ## Question
 # Reads the outputs of `aztec-econ sweep` (or, without `sweep_dir`, runs `sweep_file` with a short horizon), shows
 # the KPIs by point and against each swept parameter, applies KPI thresholds (pass/fail per point, optionally on
 # the whole 95% confidence interval) and fits a decision tree that says which parameters decide success.
@@ -34,12 +34,13 @@ max_depth = 2  # depth of the decision tree
 # ## Setup
 
 # %%
+import io
 import tempfile
 from pathlib import Path
 
 from aztec_econ.sweep import analysis as sa
 from aztec_econ.publish.glue import glue
-from aztec_econ.publish.notebook import md, pct
+from aztec_econ.publish.notebook import answer, md, pct
 from aztec_econ.params import PROJECT_ROOT
 from aztec_econ.publish.plots import kpi_vs_parameter, use_report_renderer
 
@@ -50,13 +51,15 @@ if sweep_dir is None:
 
     out = Path(tempfile.mkdtemp(prefix="sweep-analysis-"))
     spec = load_sweep(PROJECT_ROOT / sweep_file, {"sim.slots": slots, "sim.runs": runs})
-    run_sweep(spec, out, progress=False)
+    done = run_sweep(spec, out, progress=False, stream=io.StringIO())  # its log stays out of the report
+    md(f"Ran `{sweep_file}` ({len(done.records)} points, {runs} runs x {slots:,} slots each): {done.done} done, "
+       f"{done.failed} failed.")
 else:
     out = Path(sweep_dir)
 summary = sa.load_summary(out)
 parameters = sa.swept_parameters(summary)
 md(f"**{len(summary)} points** swept over {', '.join(f'`{p}`' for p in parameters)}.")
-glue("points", len(summary))
+glue("points", len(summary), unit="points", description="sweep points with results")
 
 # %% [markdown]
 # ## Analysis 1: KPIs by point
@@ -104,6 +107,12 @@ md(
     f"The tree's most important parameter is **`{deciding}`** (importance {importance[deciding]:.2f}); its rules "
     "above show the values at which success flips."
 )
-glue("points_passing", passed)
-glue("deciding_parameter", deciding)
-glue("deciding_importance", importance[deciding])
+glue("points_passing", passed, unit="points", description="sweep points meeting every threshold")
+glue("deciding_parameter", deciding, unit="-", description="the decision tree's most important parameter")
+glue("deciding_importance", importance[deciding], unit="0-1",
+     description="that parameter's importance in the decision tree (impurity decrease, sums to 1)")
+answer(
+    f"**{passed} of {len(verdict)} points** meet every threshold ({'; '.join(thresholds)}). Success is decided "
+    f"mostly by **`{deciding}`** (tree importance {importance[deciding]:.2f})"
+    + (f"; the backup share moves most with `{strongest}` (correlation {correlations[strongest]:+.2f})." if strongest is not None else ".")
+)

@@ -16,8 +16,8 @@
 # %% [markdown]
 # # Global sensitivity: which uncertain parameters drive liveness, block time, returns and attack gains
 #
-# ## Summary
-# Many parameters of the model are uncertain (how often keys are offline, how reliable provers are, how much of
+# ## Question
+# Which uncertain parameters drive liveness, block time, returns and attack gains? Many parameters of the model are uncertain (how often keys are offline, how reliable provers are, how much of
 # L1 an attacker proposes, ...). This notebook ranks them in two stages, with SALib's estimators on designs the
 # sweep machinery runs: **Morris screening** of many parameters (a few trajectories, one parameter moved a grid
 # step at a time), then **Sobol' indices** on the few that matter (the share of each KPI's variance a parameter
@@ -56,10 +56,11 @@ design_seed = 1  # seed of the Morris and Sobol' designs
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used at every point (the screened ones vary within their bounds).
+# The screened parameters (each varies within the range shown) and the attacker every point faces, as used at every
+# point (every assumption of the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, assumptions_table, md, setup  # first: plotting set-up
 import io
 import tempfile
 
@@ -72,7 +73,7 @@ from aztec_econ.sweep.runner import run_sweep
 from aztec_econ.sweep.spec import Sample, sample_spec
 
 params = setup(params_file, overrides, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+assumptions_table(params, ["attacks.randao", "agents.sequencers.initial"], swept={name: list(pair) for name, pair in screen.items()})
 
 # %% [markdown]
 # ## Setup
@@ -125,11 +126,12 @@ md(
     "a parameter that does not enter a KPI leaves it exactly unchanged, so the screen shows no noise there. "
     f"Kept for the Sobol' stage (largest scaled mu* over the KPIs): {', '.join(f'`{p}`' for p in kept)}."
 )
-glue("screened_parameters", len(bounds))
-glue("control_mu_star", control_effect)
+glue("screened_parameters", len(bounds), unit="parameters", description="parameters in the Morris screen")
+glue("control_mu_star", control_effect, unit="KPI units",
+     description=f"largest Morris mu* of the control `{control}` over the KPIs (0: no effect at all)")
 glue("kept_parameters", kept)
 for kpi, name in top.items():
-    glue(f"morris_top_{kpi}", name)
+    glue(f"morris_top_{kpi}", name, unit="parameter", description=f"the parameter {kpi} moves most with (Morris mu*)")
 
 # %% [markdown]
 # ## Analysis 2: Sobol' indices of the kept parameters
@@ -156,8 +158,9 @@ for kpi, table in sobol.tables.items():
         f"(alone: {table.loc[first, 'S1']:.0%}, ±{table.loc[first, 'ST_conf']:.0%}); interactions add "
         f"{interactions:+.0%} over the first-order indices."
     )
-    glue(f"sobol_top_{kpi}", first)
-    glue(f"sobol_st_top_{kpi}", float(table.loc[first, "ST"]))
+    glue(f"sobol_top_{kpi}", first, unit="parameter", description=f"the parameter explaining most of the variance of {kpi} (Sobol' ST)")
+    glue(f"sobol_st_top_{kpi}", float(table.loc[first, "ST"]), unit="share",
+         description=f"total Sobol' index of that parameter for {kpi}")
 md(
     "\n".join(lines)
     + f"\n\nThe ± are 95% bootstrap half-widths; with {sobol_n} base rows they are wide, so raise `sobol_n` "
@@ -166,4 +169,16 @@ md(
 )
 agree = sum(sobol.tables[k].index[0] == top[k] for k in sobol.tables if k in top)
 md(f"Morris and Sobol' name the same strongest parameter for **{agree} of {len(sobol.tables)}** KPIs.")
-glue("stages_agree", agree)
+glue("stages_agree", agree, unit="KPIs", description="KPIs whose strongest parameter Morris and Sobol' agree on")
+
+# %%
+answer(
+    "; ".join(
+        f"**{kpi}** is driven most by `{sobol.tables[kpi].index[0]}` (total Sobol' index "
+        f"{sobol.tables[kpi]['ST'].iloc[0]:.0%})"
+        for kpi in sobol.tables
+    )
+    + f". The Morris screen of {len(bounds)} parameters kept {', '.join(f'`{p}`' for p in kept)}; the two stages "
+    f"agree on the strongest parameter for {agree} of {len(sobol.tables)} KPIs, and the control `{control}` moves "
+    f"nothing (mu* = {control_effect:g})."
+)

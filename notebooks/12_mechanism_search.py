@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Mechanism search: liveness against issuance, under a return floor and an attack constraint
 #
-# ## Summary
+# ## Question
 # How much block reward does the protocol need? A higher reward keeps provers committing (the happy path) but
 # mints more tokens. This notebook runs an optimisation study (`params/studies/liveness_vs_issuance.yaml`: Optuna's
 # NSGA-II over the block reward, the prover bond and the backup builders' share) that maximises the happy-path share
@@ -35,24 +35,28 @@ liveness_tolerance = 0.01  # the chosen design: the least issuance within this o
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used by every trial (the decision variables vary).
+# The decision variables (each searched within the range shown) as the study's base sets them (every assumption of
+# the run is in the appendix).
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 import io
 import tempfile
 
 import pandas as pd
 
-from aztec_econ.params import PROJECT_ROOT
+from aztec_econ.params import PROJECT_ROOT, describe_fields
 from aztec_econ.publish import search_plots
 from aztec_econ.publish.glue import glue
 from aztec_econ.sweep.optimize import load_study, optimize
 
-extra = dict(overrides) | {"sim.slots": slots, "sim.runs": runs} | ({"sim.seed": seed} if seed is not None else {})
+extra = as_overrides(overrides) | {"sim.slots": slots, "sim.runs": runs} | ({"sim.seed": seed} if seed is not None else {})
 spec = load_study(PROJECT_ROOT / study_file, extra)
 params = setup(None, spec.base_params.flat())  # the study's base, as every trial sees it
-assumptions_table(spec.base_params)
+assumptions_table(
+    spec.base_params,
+    swept={v.name: list(v.choices) if v.kind == "choice" else [v.low, v.high] for v in spec.variables},
+)
 
 # %% [markdown]
 # ## Setup
@@ -100,10 +104,10 @@ else:
             for c in best["constraints"]
         )
     )
-glue("trials", len(table))
-glue("feasible", best["feasible"])
-glue("pareto", best["pareto"])
-glue("status", best["status"])
+glue("trials", len(table), unit="trials", description="trials of the study")
+glue("feasible", best["feasible"], unit="trials", description="trials meeting every constraint")
+glue("pareto", best["pareto"], unit="trials", description="feasible trials on the Pareto front")
+glue("status", best["status"], unit="status", description="ok: a feasible design was found; otherwise why not")
 
 # %% [markdown]
 # ## Analysis 2: the chosen design
@@ -142,11 +146,23 @@ if chosen is not None:
         "All trials share one seed (common random numbers), so differences between designs are not draw noise; "
         "the intervals are over the Monte Carlo runs of the chosen design."
     )
-    glue("chosen_trial", int(chosen["trial"]))
+    units = {name: unit for name, unit, *_ in describe_fields()}
+    glue("chosen_trial", int(chosen["trial"]), unit="trial", description="the chosen design's trial number")
     for v in variables:
-        glue(f"chosen_{v}", float(chosen[v]))
-    glue(f"chosen_{y}", float(chosen[f"{y}_mean"]))
-    glue(f"chosen_{x}", float(chosen[f"{x}_mean"]))
-    glue("chosen_apr_sequencers_ci_low", float(chosen["apr_sequencers_ci_low"]))
+        glue(f"chosen_{v}", float(chosen[v]), unit=units[v] or "value", description=f"the chosen design's `{v}`")
+    glue(f"chosen_{y}", float(chosen[f"{y}_mean"]), kpi=y, qualifier="the chosen design, mean over runs")
+    glue(f"chosen_{x}", float(chosen[f"{x}_mean"]), kpi=x, qualifier="the chosen design, mean over runs")
+    glue("chosen_apr_sequencers_ci_low", float(chosen["apr_sequencers_ci_low"]), kpi="apr_sequencers",
+         qualifier="the chosen design, lower 95% bound")
+    answer(
+        f"On the Pareto front of {best['pareto']} designs ({best['feasible']} of {best['trials']} trials feasible), "
+        "the least-issuance design within "
+        f"{pct(liveness_tolerance)} of the best happy-path share sets "
+        + ", ".join(f"`{v}` = {chosen[v]:,.4g}" for v in variables)
+        + f": {pct(chosen[f'{y}_mean'], 2)} of slots on the happy path for {chosen[f'{x}_mean']:,.0f} tokens a "
+        f"year, sequencers earning at least {pct(chosen['apr_sequencers_ci_low'])} a year (lower 95% bound)."
+    )
 else:
     md("No design is chosen: relax a constraint, widen the variables' bounds or run more trials.")
+    answer(f"No feasible design in {len(table)} trials ({best['status']}): relax a constraint, widen the bounds or "
+           "run more trials.")

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Phase lengths and deadlines
 #
-# ## Summary
+# ## Question
 # The spec's open question 7: *how long should each phase be, and should the deadlines be enforced or
 # incentivised* (a decaying reward)? Every slot is a timeline of L1 blocks: the prover starts when its commitment
 # lands and its proof must land by the proving phase's last block, proving takes a lognormal time, censoring L1
@@ -50,12 +50,13 @@ backup_build_seconds = 1.0  # backup builders' median build-and-prove time in an
 
 # %% [markdown]
 # ## Assumptions
-# Parameters whose values the spec leaves open, as used in this run. The proving time (median and spread), the
+# The phase lengths, the proving and backup times and the censorship this notebook varies, as used in this run
+# (every assumption of the run is in the appendix). The proving time (median and spread), the
 # ramp-up a prover needs, the backup builders' time and readiness, and every phase length but the proposal and
 # commitment phases' are assumptions.
 
 # %%
-from aztec_econ.publish.notebook import assumptions_table, md, pct, setup  # first: plotting set-up
+from aztec_econ.publish.notebook import answer, as_overrides, assumptions_table, md, pct, setup  # first: plotting set-up
 import numpy as np
 import pandas as pd
 from aztec_econ.analysis import expectations as analysis
@@ -69,10 +70,14 @@ scenario = {
     **(analysis.DEADLINE_SETTING if closed_form_setting else {}),
     "agents.sequencers.initial": keys,
     "environment.demand.tx_per_second": tx_per_second,
-    **overrides,
+    **as_overrides(overrides),
 }
 params = setup(params_file, scenario, slots=slots, runs=runs, seed=seed)
-assumptions_table(params)
+TOPIC = ["protocol.slot_l1_blocks", "protocol.proposal_phase_l1_blocks", "protocol.commitment_phase_l1_blocks",
+         "protocol.reveal_phase_l1_blocks", "protocol.proving_phase_l1_blocks", "protocol.backup_phase_l1_blocks",
+         "protocol.variants.reward_decay_per_l1_block", "protocol.prover_bond", "agents.provers.proving_time_median_seconds",
+         "agents.provers.proving_time_log_sd", "agents.backup", "attacks.censorship"]
+assumptions_table(params, TOPIC)
 
 # %% [markdown]
 # ## Setup
@@ -177,16 +182,16 @@ if needed is not None:
         f"{last.finalized_per_day:.0f} with {last.L:g} proving blocks."
     )
 md(" ".join(text))
-glue("proving_phase_shortest", float(first.L))
-glue("share_proof_late_shortest", first.share_proof_late)
-glue("theory_share_proof_late_shortest", first.theory_share_proof_late)
-glue("proofs_shortest", first.proofs)
-glue("share_happy_shortest_proving", first.share_happy)
-glue("theory_share_happy_shortest_proving", first.theory_share_happy)
-glue("proving_points_agreeing", (late_ok + happy_ok) / max(late_n + happy_n, 1))
-glue("shortest_proving_phase_for_target", float(needed) if needed is not None else float("nan"))
-glue("finalized_per_day_shortest_proving", first.finalized_per_day)
-glue("finalized_per_day_longest_proving", last.finalized_per_day)
+glue("proving_phase_shortest", float(first.L), unit="L1 blocks", description="the shortest proving phase swept")
+glue("share_proof_late_shortest", first.share_proof_late, unit="share", description="share of sound committed proofs that missed the deadline, shortest proving phase")
+glue("theory_share_proof_late_shortest", first.theory_share_proof_late, unit="share", description="closed form of the late-proof share, shortest proving phase")
+glue("proofs_shortest", first.proofs, unit="proofs", description="sound committed proofs, shortest proving phase")
+glue("share_happy_shortest_proving", first.share_happy, kpi="share_happy", qualifier="shortest proving phase")
+glue("theory_share_happy_shortest_proving", first.theory_share_happy, kpi="share_happy", qualifier="shortest proving phase")
+glue("proving_points_agreeing", (late_ok + happy_ok) / max(late_n + happy_n, 1), unit="share", description="share of proving-phase points where simulation and closed form agree")
+glue("shortest_proving_phase_for_target", float(needed) if needed is not None else float("nan"), unit="L1 blocks", description="shortest proving phase with at most the target share of late proofs (closed form)")
+glue("finalized_per_day_shortest_proving", first.finalized_per_day, kpi="finalized_per_day", qualifier="shortest proving phase")
+glue("finalized_per_day_longest_proving", last.finalized_per_day, kpi="finalized_per_day", qualifier="longest proving phase")
 
 # %% [markdown]
 # ## Analysis 2: the slot length, and the trade-off between liveness and block time
@@ -266,14 +271,14 @@ md(
         else "The shortest slot swept gives the most finalized blocks per day."
     )
 )
-glue("slot_most_blocks_per_day", float(best_slot.S))
-glue("slot_shortest", float(short_slot.S))
-glue("share_happy_shortest_slot", short_slot.share_happy)
-glue("theory_share_happy_shortest_slot", short_slot.theory_share_happy)
-glue("finalized_per_day_shortest_slot", short_slot.finalized_per_day)
-glue("theory_finalized_per_day_shortest_slot", short_slot.theory_finalized_per_day)
-glue("finalized_per_day_longest_slot", long_slot.finalized_per_day)
-glue("slot_points_agreeing", (slot_ok + slot_late_ok) / max(slot_n + slot_late_n, 1))
+glue("slot_most_blocks_per_day", float(best_slot.S), unit="L1 blocks", description="the slot length swept with the most finalized blocks per day")
+glue("slot_shortest", float(short_slot.S), unit="L1 blocks", description="the shortest slot swept")
+glue("share_happy_shortest_slot", short_slot.share_happy, kpi="share_happy", qualifier="shortest slot")
+glue("theory_share_happy_shortest_slot", short_slot.theory_share_happy, kpi="share_happy", qualifier="shortest slot")
+glue("finalized_per_day_shortest_slot", short_slot.finalized_per_day, kpi="finalized_per_day", qualifier="shortest slot")
+glue("theory_finalized_per_day_shortest_slot", short_slot.theory_finalized_per_day, kpi="finalized_per_day", qualifier="shortest slot")
+glue("finalized_per_day_longest_slot", long_slot.finalized_per_day, kpi="finalized_per_day", qualifier="longest slot")
+glue("slot_points_agreeing", (slot_ok + slot_late_ok) / max(slot_n + slot_late_n, 1), unit="share", description="share of slot-length points where simulation and closed form agree")
 
 # %% [markdown]
 # ## Analysis 3: an enforced deadline against a decaying reward
@@ -385,18 +390,18 @@ if top > 0:
         f"{rule.loc[(tight, top)].issuance_per_year:,.0f} tokens a year. (Backup builders race whatever they are "
         "paid here: their readiness is a fixed probability.)"
     )
-    glue("price_decay_widest", float(decayed.mean_prover_price))
-    glue("issuance_decay_widest", float(decayed.issuance_per_year))
-    glue("share_happy_decay_widest", float(decayed.share_happy))
-    glue("finalization_minutes_decay_widest", float(decayed.finalization_minutes_mean))
+    glue("price_decay_widest", float(decayed.mean_prover_price), kpi="mean_prover_price", qualifier="widest proving phase, decaying reward")
+    glue("issuance_decay_widest", float(decayed.issuance_per_year), kpi="issuance_per_year", qualifier="widest proving phase, decaying reward")
+    glue("share_happy_decay_widest", float(decayed.share_happy), kpi="share_happy", qualifier="widest proving phase, decaying reward")
+    glue("finalization_minutes_decay_widest", float(decayed.finalization_minutes_mean), unit="minutes", description="mean time from a slot's start to its block's verification, widest proving phase, decaying reward")
 md(" ".join(text))
-glue("price_enforced_tightest", float(tight_row.mean_prover_price))
-glue("price_enforced_widest", float(base.mean_prover_price))
-glue("commitments_enforced_tightest", float(tight_row.share_third_party_commitments))
-glue("share_happy_enforced_tightest", float(tight_row.share_happy))
-glue("share_happy_enforced_widest", float(base.share_happy))
-glue("issuance_enforced_widest", float(base.issuance_per_year))
-glue("finalization_minutes_enforced_widest", float(base.finalization_minutes_mean))
+glue("price_enforced_tightest", float(tight_row.mean_prover_price), kpi="mean_prover_price", qualifier="tightest enforced deadline")
+glue("price_enforced_widest", float(base.mean_prover_price), kpi="mean_prover_price", qualifier="widest enforced deadline")
+glue("commitments_enforced_tightest", float(tight_row.share_third_party_commitments), kpi="share_third_party_commitments", qualifier="tightest enforced deadline")
+glue("share_happy_enforced_tightest", float(tight_row.share_happy), kpi="share_happy", qualifier="tightest enforced deadline")
+glue("share_happy_enforced_widest", float(base.share_happy), kpi="share_happy", qualifier="widest enforced deadline")
+glue("issuance_enforced_widest", float(base.issuance_per_year), kpi="issuance_per_year", qualifier="widest enforced deadline")
+glue("finalization_minutes_enforced_widest", float(base.finalization_minutes_mean), unit="minutes", description="mean time from a slot's start to its block's verification, widest enforced deadline")
 
 # %% [markdown]
 # ## Analysis 4: a longer proposal phase against L1 censorship
@@ -484,15 +489,15 @@ md(
         else f"No phase up to {max(p_line)} blocks brings fully censored phases under {pct(late_target, 0)}."
     )
 )
-glue("proposal_phase_shortest", float(p_short.P))
-glue("share_proposal_censored_shortest", p_short.share_proposal_censored)
-glue("theory_share_proposal_censored_shortest", p_short.theory_share_proposal_censored)
-glue("share_proposal_censored_longest", p_long.share_proposal_censored)
-glue("theory_share_proposal_censored_longest", p_long.theory_share_proposal_censored)
-glue("proposal_points_agreeing", cens_ok / max(cens_n, 1))
-glue("share_happy_longest_proposal", p_long.share_happy)
-glue("theory_share_happy_longest_proposal", p_long.theory_share_happy)
-glue("censoring_builder_share", float(builder_share))
+glue("proposal_phase_shortest", float(p_short.P), unit="L1 blocks", description="the shortest proposal phase swept")
+glue("share_proposal_censored_shortest", p_short.share_proposal_censored, kpi="share_proposal_censored", qualifier="shortest proposal phase")
+glue("theory_share_proposal_censored_shortest", p_short.theory_share_proposal_censored, kpi="share_proposal_censored", qualifier="shortest proposal phase")
+glue("share_proposal_censored_longest", p_long.share_proposal_censored, kpi="share_proposal_censored", qualifier="longest proposal phase")
+glue("theory_share_proposal_censored_longest", p_long.theory_share_proposal_censored, kpi="share_proposal_censored", qualifier="longest proposal phase")
+glue("proposal_points_agreeing", cens_ok / max(cens_n, 1), unit="share", description="share of proposal-phase points where simulation and closed form agree")
+glue("share_happy_longest_proposal", p_long.share_happy, kpi="share_happy", qualifier="longest proposal phase, under censorship")
+glue("theory_share_happy_longest_proposal", p_long.theory_share_happy, kpi="share_happy", qualifier="longest proposal phase, under censorship")
+glue("censoring_builder_share", float(builder_share), unit="share", description="censoring builders' share of L1 blocks against proposals (analysis 4)")
 
 # %% [markdown]
 # ## Analysis 5: censored backup submissions
@@ -558,12 +563,28 @@ md(
     f"multiplies the censored part by c: at c = {b_short.c:g} it takes "
     f"{int(np.ceil(np.log(0.01) / np.log(b_short.c)))} more blocks to cut it to 1% of its one-block value."
 )
-glue("backup_builder_share_max", float(b_short.c))
-glue("backup_phase_shortest", float(b_short.B))
-glue("share_skipped_in_backup_shortest", b_short.share_skipped_in_backup)
-glue("theory_backup_skip_shortest", b_short.theory_backup_skip)
-glue("backup_slots_shortest", b_short.backup_slots)
-glue("share_skipped_in_backup_longest", b_long.share_skipped_in_backup)
-glue("theory_backup_skip_longest", b_long.theory_backup_skip)
-glue("theory_backup_skip_uncensored", floor)
-glue("backup_points_agreeing", skip_ok / max(skip_n, 1))
+glue("backup_builder_share_max", float(b_short.c), unit="share", description="largest censoring builders' share against backup submissions (analysis 5)")
+glue("backup_phase_shortest", float(b_short.B), unit="L1 blocks", description="the shortest backup phase swept")
+glue("share_skipped_in_backup_shortest", b_short.share_skipped_in_backup, unit="share", description="share of backup-mode slots skipped, shortest backup phase, largest c")
+glue("theory_backup_skip_shortest", b_short.theory_backup_skip, unit="share", description="closed form of the skipped share of backup slots, shortest backup phase")
+glue("backup_slots_shortest", b_short.backup_slots, unit="slots", description="slots in backup mode, shortest backup phase")
+glue("share_skipped_in_backup_longest", b_long.share_skipped_in_backup, unit="share", description="share of backup-mode slots skipped, longest backup phase, largest c")
+glue("theory_backup_skip_longest", b_long.theory_backup_skip, unit="share", description="closed form of the skipped share of backup slots, longest backup phase")
+glue("theory_backup_skip_uncensored", floor, unit="share", description="closed form of the skipped share of backup slots without censorship, (1 - q)^K")
+glue("backup_points_agreeing", skip_ok / max(skip_n, 1), unit="share", description="share of backup-phase points where simulation and closed form agree")
+
+# %%
+answer(
+    f"A proof needs its time: with a {first.L:g}-block proving phase {pct(first.share_proof_late)} of proofs were "
+    "late, and "
+    + (f"**{needed} L1 blocks** keep late proofs under {pct(late_target, 0)} (closed form). " if needed is not None
+       else f"no proving phase swept keeps late proofs under {pct(late_target, 0)}. ")
+    + f"Among the slot lengths swept, **{best_slot.S:g} L1 blocks** finalizes the most blocks per day "
+    f"({best_slot.finalized_per_day:.0f}). An enforced {tight}-block deadline made provers charge {price(tight_row)} "
+    f"and cut the happy share to {pct(tight_row.share_happy)}; "
+    + (f"a decaying reward cut issuance by {pct(1 - decayed.issuance_per_year / base.issuance_per_year)} without "
+       "making blocks come sooner. " if top > 0 else "")
+    + f"Against censoring builders (c = {builder_share:g}) a {p_long.P:g}-block proposal phase leaves "
+    f"{pct(p_long.share_proposal_censored, 2)} of proposal phases fully censored, and a {b_long.B:g}-block backup "
+    f"phase skips {pct(b_long.share_skipped_in_backup)} of backup slots at c = {b_long.c:g}."
+)

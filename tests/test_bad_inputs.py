@@ -980,8 +980,10 @@ def test_an_unreachable_dask_scheduler_fails_within_ten_seconds_naming_it(
     assert elapsed < 10 and not (tmp_path / "out").exists()
 
 
-def _long_sweep_client(tmp_path: Path, output: Any = subprocess.DEVNULL) -> subprocess.Popen[str]:
-    """A sweep of four long points on two local workers, in its own process group (as a terminal runs it)."""
+def _long_sweep_client(
+    tmp_path: Path, output: Any = subprocess.DEVNULL, executor: str = "local"
+) -> subprocess.Popen[str]:
+    """A sweep of four long points on two workers, in its own process group (as a terminal runs it)."""
     path = tmp_path / "long.yaml"
     path.write_text(
         yaml.safe_dump(
@@ -994,7 +996,8 @@ def _long_sweep_client(tmp_path: Path, output: Any = subprocess.DEVNULL) -> subp
             }
         )
     )
-    argv = ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "2", "--no-progress"]
+    argv = ["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "2", "--executor", executor]
+    argv.append("--no-progress")
     return subprocess.Popen(
         [sys.executable, "-m", "aztec_econ.cli", *argv],
         stdout=output,
@@ -1005,8 +1008,9 @@ def _long_sweep_client(tmp_path: Path, output: Any = subprocess.DEVNULL) -> subp
 
 
 @pytest.mark.slow
-def test_ctrl_c_on_a_pool_sweep_prints_one_line_and_exits_130(tmp_path: Path) -> None:
-    client = _long_sweep_client(tmp_path, subprocess.PIPE)
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_ctrl_c_on_a_sweep_with_workers_prints_one_line_and_exits_130(executor: str, tmp_path: Path) -> None:
+    client = _long_sweep_client(tmp_path, subprocess.PIPE, executor)
     deadline = time.monotonic() + 90
     while not (tmp_path / "out" / "manifest.json").exists() and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -67,3 +67,67 @@ def test_package_exposes_simulate(make_params):
 
     assert "share_happy" in summary(traj).index
     assert aztec_econ.__version__ != "0+unknown"
+
+
+def test_version_and_help_name_every_command_with_defaults_and_an_example(capsys) -> None:
+    import pytest
+
+    from aztec_econ.cli import EXAMPLES, main
+
+    version = aztec_econ("--version")
+    assert version.returncode == 0 and version.stdout.startswith("aztec-econ ")
+    top = aztec_econ("--help").stdout
+    commands = [
+        "simulate",
+        "params",
+        "docs",
+        "model",
+        "report",
+        "figures",
+        "sweep",
+        "analyze",
+        "optimize",
+        "compare",
+    ]
+    assert all(f"    {c} " in top for c in commands) and "examples:" in top
+
+    def help_of(*words: str) -> str:
+        with pytest.raises(SystemExit):
+            main([*words, "--help"])
+        return capsys.readouterr().out
+
+    for command in commands:
+        text = help_of(command)
+        assert "examples:" in text and f"aztec-econ {command}" in text.split("examples:")[1], command
+    assert "examples:" in help_of("params", "show")
+    assert "examples:" in help_of("analyze", "sensitivity") and "examples:" in help_of("analyze", "scenarios")
+    assert "(default: reports)" in help_of("report")
+    sweep = help_of("sweep")
+    assert "(default: local)" in sweep and "(default: None)" not in sweep  # no meaningless defaults
+    assert set(EXAMPLES) >= set(commands)
+
+
+def test_ctrl_c_ends_a_command_with_exit_code_130_and_a_message(monkeypatch, capsys) -> None:
+    import aztec_econ.cli as cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_model", interrupted)
+    assert cli.main(["model"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_make_lab_allows_root_only_where_the_user_is_root() -> None:
+    import os
+    import shutil
+
+    import pytest
+
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    root = Path(__file__).resolve().parent.parent
+    plan = subprocess.run(["make", "-n", "lab"], cwd=root, capture_output=True, text=True, timeout=60).stdout
+    (command,) = [line for line in plan.splitlines() if "jupyter lab" in line]
+    assert command.split()[1:3] == ["lab", "notebooks/"]
+    assert ("--allow-root" in command) == (os.getuid() == 0)  # Jupyter refuses to run as root without it

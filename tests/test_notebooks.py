@@ -1,4 +1,6 @@
-"""Every notebook runs with small parameters on the project kernel (real papermill) and glues sane KPIs.
+"""Every notebook runs with small parameters on the project kernel (real papermill) and glues sane KPIs; its report
+passes every browser check (`conftest.report_problems`) and opens with its question, answer and headline KPIs, each
+with a unit and a description.
 
 The baseline notebook (01) is executed once for the whole session by the `baseline_report` fixture (through the
 CLI), and its KPIs are read back from the executed notebook.
@@ -7,18 +9,20 @@ CLI), and its KPIs are read back from the executed notebook.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOTEBOOKS, SMALL_NOTEBOOK_PARAMETERS
+from conftest import CHROMIUM, NOTEBOOKS, SMALL_NOTEBOOK_PARAMETERS, report_problems
 
 from aztec_econ.analysis import expectations as analysis
 from aztec_econ.analysis import theory
 from aztec_econ.params import load_params
-from aztec_econ.publish.glue import PARAMS_GLUE, read_glued
-from aztec_econ.publish.reports import ExecutedNotebook, execute_notebook
+from aztec_econ.publish.glue import ANSWER_GLUE, PARAMS_GLUE, read_glued
+from aztec_econ.publish.headline import headlines
+from aztec_econ.publish.reports import ExecutedNotebook, execute_notebook, publish_executed, render_html
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +38,7 @@ def test_every_notebook_is_tested() -> None:
     tested |= {"04_randao_bias", "05_l1_censorship", "06_governance_upgrade_votes"}
     tested |= {"07_fee_mechanisms", "08_prover_market_and_profitability", "09_confirmation_times"}
     tested |= {"11_sensitivity", "12_mechanism_search", "13_phase_lengths"}
+    tested |= {"20_explorer"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
@@ -52,7 +57,38 @@ def _run(name: str, **extra: Any) -> ExecutedNotebook:
     assert not warnings, f"{name} shows warnings to readers: {warnings}"
     travelled = pickle.loads(pickle.dumps(executed))  # as from a Dask worker: the notebook travels as bytes
     assert travelled.kpis == executed.kpis and read_glued(travelled.ipynb) == executed.kpis
+    check_report(executed, name)
     return executed
+
+
+_BROWSER: list[Any] = []
+"""The session's browser (conftest's `browser` fixture), set for every test here when chromium is installed."""
+
+
+@pytest.fixture(autouse=True)
+def _session_browser(request: pytest.FixtureRequest) -> None:
+    _BROWSER.clear()
+    if Path(CHROMIUM).exists() or os.environ.get("AZTEC_ECON_REQUIRE_BROWSER") == "1":
+        _BROWSER.append(request.getfixturevalue("browser"))  # one Playwright per session: it owns the loop
+
+
+def check_report(executed: ExecutedNotebook, name: str) -> None:
+    """The notebook's report: an answer, every headline KPI described, and every browser check passed."""
+    assert isinstance(executed.kpis.get(ANSWER_GLUE), str) and executed.kpis[ANSWER_GLUE].strip()
+    undescribed = [
+        h.name for h in headlines(executed.kpis, executed.kpi_meta) if not (h.unit and h.description)
+    ]
+    assert not undescribed, f"{name} glues KPIs without a unit or description: {undescribed}"
+    if not _BROWSER:
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        publish_executed(Path(tmp), name, executed, name=name, title=name, notebook=name, parameters={})
+        problems, _ = report_problems(
+            _BROWSER[0], Path(tmp) / f"{name}.html", screenshot=Path(tmp) / "top.png"
+        )
+    assert problems == [], f"{name}'s report: {problems}"
 
 
 def _is_share(value: Any) -> bool:
@@ -65,6 +101,9 @@ def test_how_to_runs_and_glues_a_share() -> None:
 
 
 def test_baseline_shares_and_gaps_agree_with_theory(baseline_report: Path) -> None:
+    check_report(
+        ExecutedNotebook.from_ipynb(baseline_report / "01_baseline_network_health.ipynb"), "01_baseline"
+    )
     kpis = read_glued(baseline_report / "01_baseline_network_health.ipynb")
     assert kpis[PARAMS_GLUE]["sim.runs"] == PARAMS.sim.runs
     expected = analysis.expected_mode_shares(PARAMS)
@@ -237,6 +276,8 @@ def test_sweep_analysis_runs_a_small_sweep_and_finds_the_deciding_parameter(tmp_
     parameters = {"sweep_file": str(sweep), "slots": 144, "runs": 2}
     executed = execute_notebook(NOTEBOOKS / "10_sweep_analysis.py", parameters)
     assert executed.ok, executed.error
+    assert not [o for c in executed.notebook.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    check_report(executed, "10_sweep_analysis")
     kpis = executed.kpis
     assert kpis["points"] == 12 and 0 < kpis["points_passing"] < 12
     assert kpis["deciding_parameter"] == "agents.provers.failure_probability"
@@ -399,3 +440,41 @@ def test_mechanism_search_chooses_a_feasible_design_on_the_pareto_front() -> Non
     assert 20.0 <= kpis["chosen_protocol.block_reward"] <= 200.0
     assert _is_share(kpis["chosen_share_happy"]) and kpis["chosen_issuance_per_year"] > 0
     assert kpis["chosen_apr_sequencers_ci_low"] >= 0.0  # the study's constraint holds for the chosen design
+
+
+def test_explorer_runs_without_a_browser_and_its_report_shows_the_starting_point() -> None:
+    executed = _run("20_explorer", slots=144, keys=100)
+    kpis = executed.kpis
+    assert _is_share(kpis["share_happy"]) and _is_share(kpis["share_third_party_commitments"])
+    html = render_html(executed)
+    assert "Interactive controls: they need a running kernel" in html  # the widget view, replaced
+    assert "unpkg" not in html and "widget-state" not in html  # no widget manager from a CDN
+
+
+def test_papermill_command_line_overrides_may_be_yaml_text(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import jupytext
+    import nbformat
+
+    from aztec_econ.publish.reports import ensure_kernel
+
+    ensure_kernel()
+    source = tmp_path / "09.ipynb"
+    nbformat.write(jupytext.read(NOTEBOOKS / "09_confirmation_times.py"), str(source))
+    out = tmp_path / "out.ipynb"
+    command = [sys.executable, "-m", "papermill", str(source), str(out), "--cwd", str(NOTEBOOKS.parent)]
+    command += [
+        "-p",
+        "overrides",
+        "{agents.provers.count: 5}",
+        "-p",
+        "slots",
+        "144",
+        "-y",
+        "demand_rates: [30, 60]",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert read_glued(out)[PARAMS_GLUE]["agents.provers.count"] == 5  # papermill passed the mapping as text

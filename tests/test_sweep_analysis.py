@@ -68,5 +68,19 @@ def test_kpi_vs_parameter_draws_means_with_interval_error_bars() -> None:
     fig = kpi_vs_parameter(
         summary_table(), "share_backup", "agents.provers.failure_probability", colour="agents.provers.count"
     )
-    assert len(fig.data) == 3 and fig.data[0].name == "agents.provers.count = 5"
+    assert len(fig.data) == 3 and fig.data[0].name == "agents.provers.count = 5 (simulated)"
     assert fig.data[0].error_y.array == pytest.approx([0.01] * 4)
+
+
+def test_kpi_vs_parameter_draws_theory_on_the_same_axes_and_keeps_intervals_in_range() -> None:
+    table = summary_table().assign(
+        theory_share_backup_mean=0.02, share_backup_ci_low=lambda t: t["share_backup_mean"] - 0.5
+    )
+    fig = kpi_vs_parameter(
+        table, "share_backup", "agents.provers.failure_probability", reasons={0: "a reason"}
+    )
+    simulated, theory = fig.data
+    assert theory.name == "share_backup (theory)" and set(theory.y) == {0.02}
+    low = simulated.y - simulated.error_y.arrayminus
+    assert low.min() == 0.0  # a share's interval is clipped at 0, not drawn down to -0.5
+    assert "a reason" in list(simulated.customdata)

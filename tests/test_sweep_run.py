@@ -3,6 +3,7 @@ worker count, a real Dask scheduler with two workers on localhost, notebook swee
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -311,3 +312,24 @@ def test_analysis_reads_the_runs_and_summary_of_a_sweep(reference: Path) -> None
     assert len(runs) == 16 and runs["protocol.prover_bond"].notna().all()
     verdict = sa.apply_thresholds(sa.load_summary(reference), ["share_skipped < 0.5"])
     assert verdict["success"].all()
+
+
+def test_a_notebook_sweep_projects_its_time_from_the_first_point_and_pairs_theory_with_simulation(
+    tmp_path: Path,
+) -> None:
+    notebook = tmp_path / "tiny.py"
+    notebook.write_text(NOTEBOOK + 'glue("theory_share_happy", 0.0)  # a closed form that cannot be right\n')
+    path = write_sweep(tmp_path, name="nbt", grid={"protocol.prover_bond": [10, 11]})
+    stream = io.StringIO()
+    result = run_notebook_sweep(path, tmp_path / "out", notebook, workers=1, progress=False, stream=stream)
+    assert result.ok
+    text = stream.getvalue()
+    assert (
+        "a simulation probe cannot predict" in text and "probe" not in text.split("cost:")[1].splitlines()[0]
+    )
+    assert "first point took" in text and "for the 1 left on 1 workers" in text
+    assert "about under" not in text
+    page = (tmp_path / "out" / "reports" / "nbt-summary.html").read_text()
+    assert "Where theory and simulation disagree (2)" in page
+    assert "unexplained difference" in page  # the reason, computed: none of the known limits applies
+    assert "share_happy (theory)" in page and "theory_share_happy vs" not in page  # on the same axes

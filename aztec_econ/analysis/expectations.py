@@ -78,25 +78,37 @@ def _thin(frame: pd.DataFrame, points: int) -> pd.DataFrame:
     return frame.iloc[keep].reset_index(drop=True)
 
 
+BAND = (0.10, 0.90)
+"""Quantiles over runs of the bands drawn around time series (p10-p90)."""
+
+
 def mode_share_series(traj: Trajectories, window_slots: int = 144, points: int = 500) -> pd.DataFrame:
-    """Per slot: share of runs in each mode, smoothed by a trailing mean over `window_slots` slots, thinned to about
-    `points` rows. Columns: `day` and one column per mode [share].
-    """
+    """Per slot: the share of slots in each mode, as a trailing mean over `window_slots` slots, thinned to about
+    `points` rows. Columns: `day`; per mode its mean over runs (`{mode}`) and the 10th and 90th percentiles over
+    runs of the per-run trailing share (`{mode}_p10`, `{mode}_p90`) [share]."""
     frame = traj.frame
-    onehot = pd.get_dummies(frame["mode"]).astype(float)
+    onehot = pd.get_dummies(frame["mode"]).astype(float).reindex(columns=list(MODE_NAMES), fill_value=0.0)
     onehot["slot"] = frame["slot"].to_numpy()
-    per_slot = onehot.groupby("slot").mean().reindex(columns=list(MODE_NAMES), fill_value=0.0)
-    smooth = per_slot.rolling(max(1, window_slots), min_periods=1).mean()
-    smooth.insert(0, "day", smooth.index.to_numpy() * slot_days(traj.params))
-    return _thin(smooth.reset_index(drop=True), points)
+    onehot["run"] = frame["run"].to_numpy()
+    window = max(1, window_slots)
+    per_run = onehot.pivot_table(index="slot", columns="run", values=list(MODE_NAMES), aggfunc="mean")
+    smooth = per_run.rolling(window, min_periods=1).mean()
+    out = pd.DataFrame(index=smooth.index)
+    for mode in MODE_NAMES:
+        runs = smooth[mode]
+        out[mode] = runs.mean(axis=1)
+        out[f"{mode}_p10"] = runs.quantile(BAND[0], axis=1)
+        out[f"{mode}_p90"] = runs.quantile(BAND[1], axis=1)
+    out.insert(0, "day", out.index.to_numpy() * slot_days(traj.params))
+    return _thin(out.reset_index(drop=True), points)
 
 
 def mean_over_runs(traj: Trajectories, columns: list[str], points: int = 500) -> pd.DataFrame:
-    """Per slot: mean, 5th and 95th percentile over runs of each column, thinned to about `points` rows; columns
-    `slot`, `day`, `{col}`, `{col}_p05`, `{col}_p95`."""
+    """Per slot: mean, 10th and 90th percentile over runs of each column, thinned to about `points` rows; columns
+    `slot`, `day`, `{col}`, `{col}_p10`, `{col}_p90`."""
     grouped = traj.frame.groupby("slot")[columns]
     out = grouped.mean()
-    for q, suffix in ((0.05, "_p05"), (0.95, "_p95")):
+    for q, suffix in ((BAND[0], "_p10"), (BAND[1], "_p90")):
         out = out.join(grouped.quantile(q).add_suffix(suffix))
     out.insert(0, "day", out.index.to_numpy() * slot_days(traj.params))
     return _thin(out.reset_index(), points)
@@ -620,3 +632,73 @@ def expected_auction(params: Params) -> dict[str, float]:
         "theory_prover_price": float(price),
         "theory_prover_break_even": float(lowest),
     }
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Why a closed form may not hold at a parameter set
+
+
+def mode_share_caveats(params: Params) -> list[str]:
+    """Reasons, computed from `params`, why the closed-form mode shares (`expected_mode_shares`, which count a slot
+    as committed whenever a prover is available and assume balances cover bonds) may not describe a simulation:
+
+    - provers' quotes exceed what a block is worth to its sequencer before fees (`prover_market.choose` then finds
+      no one to commit), and self-proving does not pay either;
+    - the bond exceeds the provers' bond budget;
+    - the bonds expected to be slashed over the horizon exceed a prover's initial balance.
+
+    Each reason states its numbers; an empty list means none of these applies."""
+    from aztec_econ.model.mechanisms import prover_market as pm
+
+    reasons: list[str] = []
+    pv, pr = params.agents.provers, params.protocol
+    bond = float(pr.prover_bond)
+    gas = np.asarray([params.environment.l1.gas_price], dtype=np.float64)
+    offered = pm.bids(params, gas)
+    n = pv.count
+    quotes = offered.price[0, :n]
+    success = offered.success[0, :n]
+    value = float(pm.block_value(params, np.zeros(1))[0])
+    own_profit = value - float(offered.price[0, n])
+    cheapest = float(np.min(quotes)) if quotes.size else math.inf
+    if cheapest > value:
+        reasons.append(
+            f"provers' quotes start at {cheapest:,.1f} tokens, more than the {value:,.1f} tokens a block is worth to "
+            f"its sequencer before fees and MEV (the expected slash, {1 - float(np.max(success, initial=0.0)):.1%} x the "
+            f"{bond:,.0f}-token bond, is priced in), so third-party provers commit only where fees make up the "
+            "difference"
+            + ("; self-proving loses money in expectation too" if own_profit < 0 else "")
+            + ": the closed form counts every available prover as committing"
+        )
+    if bond > pv.bond_budget:
+        reasons.append(
+            f"the prover bond ({bond:,.0f} tokens) exceeds the provers' bond budget ({pv.bond_budget:,.0f}): no "
+            "third-party prover commits, the closed form assumes they do"
+        )
+    slash = expected_slashing_probability(params)
+    per_prover = slash * params.sim.slots * bond / max(pv.count, 1)
+    if per_prover > pv.initial_balance:
+        reasons.append(
+            f"the bonds expected to be slashed over the horizon ({per_prover:,.0f} tokens per prover at "
+            f"{slash:.2%} of slots) exceed a prover's initial balance ({pv.initial_balance:,.0f}): balances run out, "
+            "the closed form assumes they always cover the bond"
+        )
+    return reasons
+
+
+THEORY_CAVEATS = {
+    "share_happy": mode_share_caveats,
+    "share_backup": mode_share_caveats,
+    "share_skipped": mode_share_caveats,
+}
+"""KPIs with a closed form and the function that says why it may not hold at a parameter set."""
+
+
+def disagreement_reason(kpi: str, params: Params) -> str:
+    """Why the closed form of `kpi` and the simulation may disagree at `params`, in one sentence: the caveats of
+    `THEORY_CAVEATS`, or a statement that none of the modelled causes applies."""
+    check = THEORY_CAVEATS.get(kpi)
+    reasons = check(params) if check is not None else []
+    if reasons:
+        return "; ".join(reasons) + "."
+    return "none of the known limits of the closed form applies here: an unexplained difference worth a look."

@@ -37,6 +37,18 @@ class KPI:
     """What it measures, in one line (the documentation's)."""
     compute: Callable[[RunData], Values]
     """Its values per run from the shared run data."""
+    minimum: float | None = None
+    """Lowest possible value (None: unbounded below); shares and 0-1 indices are bounded by [0, 1] anyway."""
+    trials: str = ""
+    """For a share of simulated slots, "slots": its pooled count of trials is runs x slots, so a Wilson interval
+    applies (`aztec_econ.analysis.intervals`)."""
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The range its values (and any interval around them) can take."""
+        if self.unit in ("share", "0-1"):
+            return (0.0, 1.0)
+        return (self.minimum, None)
 
 
 def _total(column: str) -> Callable[[RunData], Values]:
@@ -67,32 +79,48 @@ def _share_expired(d: RunData) -> pd.Series:
 
 KPIS: tuple[KPI, ...] = (
     # block production
-    KPI("share_happy", "share", "share of slots finalized on the happy path", _mode_share("happy")),
-    KPI("share_backup", "share", "share of slots finalized in backup mode", _mode_share("backup")),
-    KPI("share_skipped", "share", "share of slots without a block", _mode_share("skipped")),
+    KPI(
+        "share_happy",
+        "share",
+        "share of slots finalized on the happy path",
+        _mode_share("happy"),
+        trials="slots",
+    ),
+    KPI(
+        "share_backup",
+        "share",
+        "share of slots finalized in backup mode",
+        _mode_share("backup"),
+        trials="slots",
+    ),
+    KPI("share_skipped", "share", "share of slots without a block", _mode_share("skipped"), trials="slots"),
     KPI(
         "finalized_per_day",
         "blocks/day",
         "finalized blocks per day",
         lambda d: (1.0 - d.mode_share.get("skipped", 0.0)) * d.params.sim.slots / d.days,
+        minimum=0.0,
     ),
     KPI(
         "gap_mean_minutes",
         "minutes",
         "mean time between consecutive finalized blocks",
         _gap("gap_mean_minutes"),
+        minimum=0.0,
     ),
     KPI(
         "gap_p90_minutes",
         "minutes",
         "90th percentile of the time between consecutive finalized blocks",
         _gap("gap_p90_minutes"),
+        minimum=0.0,
     ),
     KPI(
         "gap_max_minutes",
         "minutes",
         "longest time between consecutive finalized blocks",
         _gap("gap_max_minutes"),
+        minimum=0.0,
     ),
     # rewards, slashing, decentralisation, supply
     KPI(
@@ -100,28 +128,36 @@ KPIS: tuple[KPI, ...] = (
         "tokens",
         "tokens minted to sequencers (`reward_sequencer`: their block-reward share, early-reveal bonuses included)",
         _total("reward_sequencer"),
+        minimum=0.0,
     ),
     KPI(
         "reward_provers",
         "tokens",
         "block rewards minted to provers (self-proving sequencers included)",
         _total("reward_prover"),
+        minimum=0.0,
     ),
     KPI(
-        "reward_submitters", "tokens", "block rewards minted to proof submitters", _total("reward_submitter")
+        "reward_submitters",
+        "tokens",
+        "block rewards minted to proof submitters",
+        _total("reward_submitter"),
+        minimum=0.0,
     ),
     KPI(
         "reward_backup",
         "tokens",
         "block rewards minted to backup builders (the attacker's pre-built blocks included)",
         _total("reward_backup"),
+        minimum=0.0,
     ),
-    KPI("slashed", "tokens", "prover bonds slashed (and burned)", _total("slashed")),
+    KPI("slashed", "tokens", "prover bonds slashed (and burned)", _total("slashed"), minimum=0.0),
     KPI(
         "slashing_events",
         "slots",
         "slots in which a bond was slashed",
         lambda d: d.by_run["slashed"].apply(lambda s: int((s > 0).sum())),
+        minimum=0.0,
     ),
     KPI(
         "gini_sequencer_rewards",
@@ -134,6 +170,14 @@ KPIS: tuple[KPI, ...] = (
         "keys",
         "fewest keys earning more than half of the sequencer rewards (over the same keys)",
         lambda d: d.rewards_per_key.apply(lambda r: nakamoto(r.to_numpy())),
+        minimum=0.0,
+    ),
+    KPI(
+        "mean_active_sequencers",
+        "keys",
+        "mean number of eligible keys",
+        _mean("active_sequencers"),
+        minimum=0.0,
     ),
     KPI(
         "gini_operator_rewards",
@@ -165,7 +209,6 @@ KPIS: tuple[KPI, ...] = (
         "eligible keys whose operator is in an outage over eligible keys (`keys_down`, all slots)",
         lambda d: d.total("keys_down") / d.total("active_sequencers"),
     ),
-    KPI("mean_active_sequencers", "keys", "mean number of eligible keys", _mean("active_sequencers")),
     KPI(
         "supply_growth_pct_per_year",
         "%/year",
@@ -179,13 +222,20 @@ KPIS: tuple[KPI, ...] = (
         "share of the initial keys the attacker owns (its slot share without an attack)",
         lambda d: d.attacker_key_share,
     ),
-    KPI("attacker_share", "share", "share of slots the attacker won (`attacker_won`)", _mean("attacker_won")),
+    KPI(
+        "attacker_share",
+        "share",
+        "share of slots the attacker won (`attacker_won`)",
+        _mean("attacker_won"),
+        trials="slots",
+    ),
     KPI(
         "attacker_revenue",
         "tokens",
         "what the attacker earned as a block producer: `reward_sequencer` of the happy slots its keys won and "
         "`reward_backup` of the backup slots its pre-built block won, each with the fees and MEV the producer keeps",
         lambda d: d.attacker_revenue,
+        minimum=0.0,
     ),
     KPI(
         "attacker_extra_revenue",
@@ -198,12 +248,14 @@ KPIS: tuple[KPI, ...] = (
         "blocks/slot",
         "L1 blocks the attacker withheld per slot",
         _mean("l1_blocks_withheld"),
+        minimum=0.0,
     ),
     KPI(
         "l1_value_forfeited",
         "tokens",
         "L1 proposer value forfeited by withheld blocks",
         _total("l1_value_forfeited"),
+        minimum=0.0,
     ),
     KPI(
         "attacker_net_gain",
@@ -222,6 +274,7 @@ KPIS: tuple[KPI, ...] = (
         "share",
         "share of slots whose proposal phase was censored in every L1 block",
         _mean("proposal_censored"),
+        trials="slots",
     ),
     KPI(
         "inclusion_delay_mean",
@@ -233,12 +286,14 @@ KPIS: tuple[KPI, ...] = (
             .mean()
             .reindex(d.index)
         ),
+        minimum=0.0,
     ),
     KPI(
         "vote_windows",
         "windows",
         "complete upgrade-vote windows",
         lambda d: d.complete_votes.size().reindex(d.index, fill_value=0),
+        minimum=0.0,
     ),
     KPI(
         "vote_pass_share",
@@ -247,16 +302,23 @@ KPIS: tuple[KPI, ...] = (
         lambda d: d.complete_votes["passed"].mean().reindex(d.index),
     ),
     # fees, MEV, demand
-    KPI("fees_paid", "tokens", "fees users paid", _total("fees_paid")),
-    KPI("fees_burned", "tokens", "fees burned", _total("fees_burned")),
-    KPI("fees_to_producers", "tokens", "fees kept by block producers (`tips`)", _total("tips")),
-    KPI("mev_total", "tokens", "MEV extracted from included public-state transactions", _total("mev")),
-    KPI("mev_burned", "tokens", "MEV burned", _total("mev_burned")),
+    KPI("fees_paid", "tokens", "fees users paid", _total("fees_paid"), minimum=0.0),
+    KPI("fees_burned", "tokens", "fees burned", _total("fees_burned"), minimum=0.0),
+    KPI("fees_to_producers", "tokens", "fees kept by block producers (`tips`)", _total("tips"), minimum=0.0),
+    KPI(
+        "mev_total",
+        "tokens",
+        "MEV extracted from included public-state transactions",
+        _total("mev"),
+        minimum=0.0,
+    ),
+    KPI("mev_burned", "tokens", "MEV burned", _total("mev_burned"), minimum=0.0),
     KPI(
         "mean_base_fee",
         "tokens/mana",
         "mean base fee over slots (0 unless `base_fee_burn`)",
         _mean("base_fee"),
+        minimum=0.0,
     ),
     KPI(
         "mean_utilisation",
@@ -269,6 +331,7 @@ KPIS: tuple[KPI, ...] = (
         "txs/day",
         "transactions included per day",
         lambda d: d.total("txs_included") / d.days,
+        minimum=0.0,
     ),
     KPI("share_txs_expired", "share", "expired transactions over included plus expired", _share_expired),
     KPI(
@@ -306,13 +369,20 @@ KPIS: tuple[KPI, ...] = (
         lambda d: _ratio(d.total("tips"), d.total("l1_cost") + d.total("proving_cost")),
     ),
     # L1 costs, the prover market
-    KPI("mean_l1_gas_price", "gwei", "mean L1 gas price", _mean("l1_gas_price")),
-    KPI("l1_cost_total", "tokens", "L1 costs of every actor (token equivalent)", _total("l1_cost")),
+    KPI("mean_l1_gas_price", "gwei", "mean L1 gas price", _mean("l1_gas_price"), minimum=0.0),
+    KPI(
+        "l1_cost_total",
+        "tokens",
+        "L1 costs of every actor (token equivalent)",
+        _total("l1_cost"),
+        minimum=0.0,
+    ),
     KPI(
         "l1_cost_per_block",
         "tokens",
         "L1 costs per produced block (token equivalent)",
         lambda d: (d.total("l1_cost") / d.produced.size()).reindex(d.index),
+        minimum=0.0,
     ),
     KPI(
         "mean_prover_price",
@@ -325,12 +395,14 @@ KPIS: tuple[KPI, ...] = (
             .mean()
             .reindex(d.index)
         ),
+        minimum=0.0,
     ),
     KPI(
         "share_third_party_commitments",
         "share",
         "share of slots committed to a third-party prover",
         lambda d: (d.frame["prover"] >= 0).groupby(d.frame["run"]).mean(),
+        trials="slots",
     ),
     KPI(
         "mean_prover_agreed_price",
@@ -371,12 +443,19 @@ KPIS: tuple[KPI, ...] = (
         ),
     ),
     # supply and returns
-    KPI("issuance_per_year", "tokens/year", "tokens minted per year", lambda d: d.per_year("minted")),
+    KPI(
+        "issuance_per_year",
+        "tokens/year",
+        "tokens minted per year",
+        lambda d: d.per_year("minted"),
+        minimum=0.0,
+    ),
     KPI(
         "burn_per_year",
         "tokens/year",
         "tokens burned per year (fees, MEV, slashed bonds)",
         lambda d: d.per_year("burned"),
+        minimum=0.0,
     ),
     KPI(
         "net_inflation_pct_per_year",
@@ -433,18 +512,21 @@ KPIS: tuple[KPI, ...] = (
         "minutes",
         "median time from submission to inclusion in the winning proposal",
         lambda d: d.confirmation_quantile("proposal", 0.5),
+        minimum=0.0,
     ),
     KPI(
         "confirm_finalized_l1_median_minutes",
         "minutes",
         "median time from submission to L1 finality of the block's proof",
         lambda d: d.confirmation_quantile("finalized_l1", 0.5),
+        minimum=0.0,
     ),
     KPI(
         "confirm_finalized_l1_p99_minutes",
         "minutes",
         "99th percentile of the time from submission to L1 finality",
         lambda d: d.confirmation_quantile("finalized_l1", 0.99),
+        minimum=0.0,
     ),
 )
 """Every KPI, in column order."""

@@ -4,7 +4,10 @@
 - `glue`: headline KPIs recorded in an executed notebook and read back;
 - `plots`: figures and the one theme;
 - `reports`: papermill execution and nbconvert HTML (`aztec-econ report`);
-- `index`: the reports index; `figures`: static PNG/SVG export;
+- `index`: the reports index; `figures`: static PNG/SVG export; `headline`: headline KPIs described and written
+  out for readers (report tops, the index, CSV/JSON exports);
+- `compare`: scenarios side by side with common random numbers (`aztec-econ compare`);
+- `explorer`: ipywidgets controls for the main levers, rerunning a small simulation (notebooks/20_explorer.py);
 - `notebook_sweep`: notebook sweeps (a notebook per sweep point; `aztec-econ sweep --notebook`), their reports
   written by `sweep_report` (per-point and sweep summary pages).
 

@@ -1,16 +1,21 @@
 """The reports directory: the machine-readable `index.json` and the `index.html` built from it.
 
-`index.json` is a list of `ReportEntry` records (one per report id); `index.html` is rebuilt from it every time an
-entry is added, under an exclusive lock so concurrent report builds do not lose entries. Every user-provided string
-(titles, parameter names and values, file names, KPI names and values, error text) is HTML-escaped.
+`index.json` is a list of `ReportEntry` records (one per report id); `index.html` (and the headline KPIs of every
+report as `index.kpis.csv` and `index.kpis.json`) are rebuilt from it every time an entry is added, under an
+exclusive lock on the directory itself so concurrent report builds do not lose entries and no lock file is left
+behind. Every user-provided string (titles, parameter names and values, file names, KPI names and values, error
+text) is HTML-escaped.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import fcntl
 import html
+import io
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,10 +23,12 @@ from typing import Any
 from urllib.parse import quote
 
 from aztec_econ.files import replace_together
+from aztec_econ.publish.headline import describe, headline_values, readable
 
 INDEX_JSON = "index.json"
 INDEX_HTML = "index.html"
-_LOCK = ".index.lock"
+INDEX_KPIS_CSV = "index.kpis.csv"
+INDEX_KPIS_JSON = "index.kpis.json"
 
 
 @dataclass
@@ -42,6 +49,12 @@ class ReportEntry:
     error: str | None = None
     version: str = ""
     duration_s: float = 0.0
+    run: dict[str, Any] = field(default_factory=dict)
+    """`slots`, `days`, `runs`, `seed` of the run (None where unknown)."""
+    headlines: list[dict[str, Any]] = field(default_factory=list)
+    """Headline KPIs as readers see them (`aztec_econ.publish.headline.Headline` records)."""
+    exports: dict[str, str] = field(default_factory=dict)
+    """Its headline KPIs as files: kind (`csv`, `json`) -> path relative to the reports directory."""
 
     @property
     def ok(self) -> bool:
@@ -58,15 +71,18 @@ class ReportEntry:
 
 @contextlib.contextmanager
 def index_lock(out_dir: str | Path) -> Iterator[None]:
-    """Exclusive lock on a reports directory's index (POSIX advisory lock)."""
+    """Exclusive lock on a reports directory's index: a POSIX advisory lock on the directory itself (no lock file)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / _LOCK, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def read_index(out_dir: str | Path) -> list[ReportEntry]:
@@ -77,17 +93,53 @@ def read_index(out_dir: str | Path) -> list[ReportEntry]:
     return [ReportEntry.from_dict(item) for item in json.loads(path.read_text())]
 
 
+def _headline_rows(entry: ReportEntry) -> list[dict[str, Any]]:
+    """The entry's headline KPIs as records; entries written before they were recorded fall back to their values."""
+    if entry.headlines:
+        return entry.headlines
+    rows = []
+    for name, value in entry.kpis.items():
+        unit, description = describe(name)
+        rows.append(
+            {
+                "name": name,
+                "value": value,
+                "text": readable(value, unit),
+                "unit": unit,
+                "description": description,
+            }
+        )
+    return rows
+
+
+def index_kpis(entries: list[ReportEntry]) -> list[dict[str, Any]]:
+    """Every report's headline KPIs, one record per (report, KPI): report id, then name, value, text, unit,
+    description."""
+    return [{"report": e.id, **row} for e in entries for row in _headline_rows(e)]
+
+
 def index_files(entries: list[ReportEntry]) -> dict[str, str]:
-    """The contents of `index.json` and `index.html` for `entries` (sorted by name, then id)."""
+    """The contents of `index.json`, `index.html` and the KPI exports `index.kpis.csv`, `index.kpis.json` for
+    `entries` (sorted by name, then id)."""
     entries = sorted(entries, key=lambda e: (e.name, e.id))
+    records = index_kpis(entries)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=["report", "name", "value", "text", "unit", "description"], lineterminator="\n"
+    )
+    writer.writeheader()
+    writer.writerows(records)
     return {
         INDEX_JSON: json.dumps([e.to_dict() for e in entries], indent=2) + "\n",
+        INDEX_KPIS_JSON: json.dumps(records, indent=2) + "\n",
+        INDEX_KPIS_CSV: buffer.getvalue(),
         INDEX_HTML: render_index(entries),
     }
 
 
 def write_index(out_dir: str | Path, entries: list[ReportEntry]) -> None:
-    """Write `index.json` and `index.html` (entries sorted by name, then id), together (`replace_together`)."""
+    """Write `index.json`, `index.html` and the KPI exports (entries sorted by name, then id), together
+    (`replace_together`)."""
     replace_together(out_dir, index_files(entries))
 
 
@@ -111,30 +163,28 @@ def href(path: str) -> str:
 
 
 def format_value(value: Any) -> str:
-    """Short display text of a KPI or parameter value (not escaped)."""
-    if isinstance(value, float):
-        return f"{value:,.4g}"
+    """Short display text of a KPI or parameter value (not escaped; numbers written out, never as exponents)."""
+    if isinstance(value, bool | int | float) or value is None:
+        return readable(value)
     return value if isinstance(value, str) else json.dumps(value)
 
 
 def headline_kpis(glued: dict[str, Any]) -> dict[str, Any]:
     """Glued values shown as headline KPIs: scalar values whose names do not start with `_`."""
-    return {
-        k: v
-        for k, v in glued.items()
-        if not k.startswith("_") and (v is None or isinstance(v, int | float | str))
-    }
+    return headline_values(glued)
 
 
 _STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 2rem; color: #222; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.4rem 0.6rem; text-align: left; vertical-align: top; }
+td { overflow-wrap: break-word; }
 th { background: #f5f5f5; }
 .failed { background: #fde8e8; }
 .status-failed { color: #b00020; font-weight: bold; }
 .status-ok { color: #00704a; font-weight: bold; }
 code, .kv { font-family: Menlo, Consolas, monospace; font-size: 0.85rem; }
+.kpi { white-space: nowrap; }
 """
 
 
@@ -144,31 +194,56 @@ def _key_values(values: dict[str, Any]) -> str:
     )
 
 
+def _run_cell(run: dict[str, Any]) -> str:
+    if not run:
+        return "n/a"
+    slots, days, runs, seed = (run.get(k) for k in ("slots", "days", "runs", "seed"))
+    lines = []
+    if slots is not None:
+        lines.append(f"{esc(readable(slots))} slots" + (f" ({esc(readable(days))} days)" if days else ""))
+    if runs is not None:
+        lines.append(f"{esc(readable(runs))} runs")
+    lines.append(f"seed {esc(str(seed))}" if seed is not None else "seed: default")
+    return "<br>".join(lines)
+
+
+def _kpi_cell(entry: ReportEntry) -> str:
+    return "<br>".join(
+        f'<span class="kpi" title="{esc(row.get("description") or "")}"><code>{esc(row["name"])}</code> '
+        f"{esc(row.get('text') or '')}</span>"
+        for row in _headline_rows(entry)
+    )
+
+
 def render_index(entries: list[ReportEntry]) -> str:
-    """The index page: one row per report with its title, status, parameters, date, headline KPIs and links."""
+    """The index page: one row per report with its title, status, run (slots, runs, seed), the parameters given,
+    date, headline KPIs (readable, with their descriptions on hover) and links (report, notebook, KPI exports)."""
     rows = []
     for e in entries:
-        links = f'<a href="{href(e.html)}">report</a>' if e.html else ""
+        links = [f'<a href="{href(e.html)}">report</a>'] if e.html else []
         if e.ipynb:
-            links += f' · <a href="{href(e.ipynb)}">notebook</a>'
+            links.append(f'<a href="{href(e.ipynb)}">notebook</a>')
+        links += [f'<a href="{href(path)}">KPIs {esc(kind.upper())}</a>' for kind, path in e.exports.items()]
         error = f'<br><span class="status-failed">{esc(e.error.splitlines()[0])}</span>' if e.error else ""
         rows.append(
             f'<tr class="{"ok" if e.ok else "failed"}" data-report-id="{esc(e.id)}">'
             f"<td><strong>{esc(e.title)}</strong><br><code>{esc(e.notebook)}</code></td>"
             f'<td class="status-{"ok" if e.ok else "failed"}">{esc(e.status)}{error}</td>'
-            f"<td>{_key_values(e.parameters) or 'notebook defaults'}</td>"
+            f"<td>{_run_cell(e.run)}</td>"
+            f"<td>{_key_values(e.parameters) or 'none (notebook defaults)'}</td>"
             f"<td>{esc(e.date)}</td>"
-            f"<td>{_key_values(e.kpis)}</td>"
-            f"<td>{links}</td></tr>"
+            f"<td>{_kpi_cell(e)}</td>"
+            f"<td>{' · '.join(links)}</td></tr>"
         )
-    body = "\n".join(rows) or '<tr><td colspan="6">no reports yet</td></tr>'
+    body = "\n".join(rows) or '<tr><td colspan="7">no reports yet</td></tr>'
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>aztec-econ reports</title>
 <style>{_STYLE}</style></head>
 <body><h1>aztec-econ reports</h1>
-<p>{len(entries)} report(s). Machine-readable: <a href="{INDEX_JSON}">{INDEX_JSON}</a>.</p>
-<table><thead><tr><th>report</th><th>status</th><th>parameters</th><th>date (UTC)</th><th>headline KPIs</th>
-<th>links</th></tr></thead>
+<p>{len(entries)} report(s). Machine-readable: <a href="{INDEX_JSON}">{INDEX_JSON}</a>; every headline KPI:
+<a href="{INDEX_KPIS_CSV}">CSV</a> · <a href="{INDEX_KPIS_JSON}">JSON</a>.</p>
+<table><thead><tr><th>report</th><th>status</th><th>run</th><th>parameters given</th><th>date (UTC)</th>
+<th>headline KPIs</th><th>links</th></tr></thead>
 <tbody>
 {body}
 </tbody></table></body></html>

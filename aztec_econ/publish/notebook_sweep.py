@@ -115,6 +115,7 @@ def notebook_kind(notebook: str | Path, timeout: float = NOTEBOOK_TIMEOUT_S) -> 
         after_point=after_point,
         after_sweep=write_sweep_report,
         header={"notebook": str(notebook)},
+        probe=False,  # a point runs the whole notebook: projected from the first finished point instead
     )
 
 

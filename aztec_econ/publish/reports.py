@@ -46,12 +46,23 @@ from nbformat import NotebookNode
 
 from aztec_econ.files import atomic_write, check_output_dir, replace_together
 from aztec_econ.params import PROJECT_ROOT, ParamsError, parse_yaml, show_value
-from aztec_econ.publish.glue import GLUE_MIMETYPE, PARAMS_GLUE, read_glued
+from aztec_econ.publish.glue import (
+    ANSWER_GLUE,
+    ASSUMPTIONS_GLUE,
+    GLUE_MIMETYPE,
+    PARAMS_GLUE,
+    ROLE_KEY,
+    SUMMARY_GLUE,
+    read_glue_meta,
+    read_glued,
+)
+from aztec_econ.publish.headline import Headline, describe, headlines, readable, to_csv, to_json
 from aztec_econ.publish.index import (
     ReportEntry,
     esc,
     format_value,
     headline_kpis,
+    href,
     index_files,
     index_lock,
     read_index,
@@ -78,6 +89,51 @@ def ensure_kernel(name: str = KERNEL) -> str:
 
     install(kernel_name=name, display_name="Python (aztec-econ)", prefix=sys.prefix)
     return name
+
+
+KERNEL_LOG = "kernel.log"
+"""The kernel's own output (its process's stdout and stderr), kept in the run's temporary folder."""
+_KERNEL_MANAGER: type | None = None
+
+
+def kernel_manager_class() -> type:
+    """An `AsyncKernelManager` (nbclient's default) whose kernel process writes its own output to the file named
+    by its `log_file` setting instead of the terminal: the kernel's log lines (such as a 'KeyboardInterrupt caught
+    in kernel' when jupyter_client interrupts it on shutdown) stay out of the user's way, and a failed run's report
+    carries them (`execute_notebook`)."""
+    global _KERNEL_MANAGER
+    if _KERNEL_MANAGER is None:
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets import Unicode
+
+        class LoggedKernelManager(AsyncKernelManager):
+            log_file = Unicode("", config=True, help="file receiving the kernel process's stdout and stderr")
+
+            async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+                if not self.log_file:
+                    await super()._async_launch_kernel(kernel_cmd, **kw)
+                    return
+                with open(self.log_file, "ab") as handle:  # the child keeps its own copy of the descriptor
+                    await super()._async_launch_kernel(
+                        kernel_cmd, **{**kw, "stdout": handle, "stderr": handle}
+                    )
+
+        _KERNEL_MANAGER = LoggedKernelManager
+    return _KERNEL_MANAGER
+
+
+def ipc_kernel_config(directory: str | Path) -> Any:
+    """Kernel-manager configuration for a kernel that talks over Unix sockets in `directory` (a private temporary
+    folder): local, protected by file permissions, so ipykernel does not warn that TCP runs unencrypted, and
+    nothing is written to the working directory. The kernel's own output goes to `directory/KERNEL_LOG`."""
+    from traitlets.config import Config
+
+    return Config(
+        {
+            "KernelManager": {"transport": "ipc", "ip": str(Path(directory) / "kernel")},
+            "LoggedKernelManager": {"log_file": str(Path(directory) / KERNEL_LOG)},
+        }
+    )
 
 
 def load_notebook(notebook: str | Path | NotebookNode) -> NotebookNode:
@@ -111,6 +167,7 @@ class ExecutedNotebook:
     ipynb: bytes
     status: str
     kpis: dict[str, Any] = field(default_factory=dict)
+    kpi_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None
     failed_cell: int | None = None
     failed_source: str | None = None
@@ -147,6 +204,7 @@ class ExecutedNotebook:
             ipynb=raw,
             status="ok",
             kpis=read_glued(nb),
+            kpi_meta=read_glue_meta(nb),
             duration_s=float(pm.get("duration") or 0.0),
             date=str(pm.get("start_time") or ""),
             path=Path(notebook) if isinstance(notebook, str | Path) else None,
@@ -218,12 +276,16 @@ def execute_notebook(
                 execution_timeout=timeout,
                 progress_bar=False,
                 cwd=str(cwd or PROJECT_ROOT),
+                config=ipc_kernel_config(tmp),
+                kernel_manager_class=kernel_manager_class(),
             )
         except pm.PapermillExecutionError:
             pass  # the error is in the written notebook's outputs
         except Exception as err:  # timeout, dead kernel, kernel start failure: keep whatever was written
             problem = f"{type(err).__name__}: {strip_ansi(str(err))}"
         raw = output.read_bytes() if output.is_file() else nbformat.writes(source).encode("utf-8")
+        log = Path(tmp) / KERNEL_LOG
+        kernel_log = strip_ansi(log.read_text(errors="replace")).strip() if log.is_file() else ""
     result = ExecutedNotebook.from_ipynb(raw, name=stem)
     result.source, result.parameters, result.date = label, given, date
     result.duration_s = time.perf_counter() - started
@@ -235,6 +297,9 @@ def execute_notebook(
         result.error = (
             f"Timeout: the cell ran past the {timeout:g} s limit and was interrupted\n\n{result.error}"
         )
+    if not result.ok and kernel_log:
+        tail = "\n".join(kernel_log.splitlines()[-40:])
+        result.error = f"{result.error}\n\nkernel log (last lines):\n{tail}"
     if out_dir is not None:
         result.path = atomic_write(Path(out_dir) / f"{stem}.ipynb", raw)
     return result
@@ -407,30 +472,63 @@ def _rows(values: Mapping[str, Any]) -> str:
     )
 
 
+def run_facts(params: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """What a reader needs to know about a run: `slots`, `days`, `runs`, `seed` (from the resolved parameters a
+    notebook glued, else from the parameters given, else None) and the parameters `given` (empty: notebook
+    defaults)."""
+
+    def pick(dotted: str, short: str) -> Any:
+        return params.get(dotted, given.get(short))
+
+    slots = pick("sim.slots", "slots")
+    blocks, seconds = params.get("protocol.slot_l1_blocks"), params.get("protocol.l1_block_seconds")
+    known = all(isinstance(v, int | float) for v in (slots, blocks, seconds))
+    days = slots * blocks * seconds / 86_400 if known else None
+    return {
+        "slots": slots,
+        "days": days,
+        "runs": pick("sim.runs", "runs"),
+        "seed": pick("sim.seed", "seed"),
+        "given": dict(given),
+    }
+
+
+def run_line(facts: Mapping[str, Any]) -> str:
+    """One line of text: "1,440 slots (10 days) x 3 runs, seed 20240216"."""
+    parts = []
+    if facts.get("slots") is not None:
+        days = facts.get("days")
+        parts.append(f"{readable(facts['slots'])} slots" + (f" ({readable(days)} days)" if days else ""))
+    if facts.get("runs") is not None:
+        parts.append(f"{readable(facts['runs'])} runs")
+    text = " x ".join(parts) or "horizon and runs: the notebook's own"
+    seed = facts.get("seed")
+    return text + (f", seed {seed}" if seed is not None else ", seed: the notebook's default")
+
+
+def given_line(given: Mapping[str, Any]) -> str:
+    """The parameters given to a run as `name = value` pairs, or a sentence saying there were none."""
+    if not given:
+        return "none: every parameter at the notebook's default"
+    return "; ".join(f"{k} = {format_value(v)}" for k, v in given.items())
+
+
 def _header(executed: ExecutedNotebook, title: str, version: str) -> str:
-    seed = executed.params.get("sim.seed", executed.parameters.get("seed", "notebook default"))
+    facts = run_facts(executed.params, executed.parameters)
     status = "ok" if executed.ok else "FAILED"
-    given = executed.parameters or {"(none)": "notebook defaults"}
-    kpis = headline_kpis(executed.kpis)
     parts = [
         '<header class="aztec-header">',
         f"<h1>{esc(title)}</h1>",
-        "<table>",
-        f"<tr><th>notebook</th><td><code>{esc(executed.source)}</code></td></tr>",
+        '<table class="aztec-facts">',
+        f'<tr><th>run</th><td class="aztec-run">{esc(run_line(facts))}</td></tr>',
+        f'<tr><th>parameters given</th><td class="aztec-given">{esc(given_line(facts["given"]))}</td></tr>',
         f"<tr><th>status</th><td>{esc(status)}</td></tr>",
-        f"<tr><th>seed</th><td><code>{esc(format_value(seed))}</code></td></tr>",
+        f"<tr><th>notebook</th><td><code>{esc(executed.source)}</code></td></tr>",
         f"<tr><th>package</th><td>aztec-econ {esc(version)}</td></tr>",
         f"<tr><th>date (UTC)</th><td>{esc(executed.date)} · ran {executed.duration_s:.1f} s</td></tr>",
         "</table>",
-        f"<details open><summary>parameters given</summary><table>{_rows(given)}</table></details>",
+        "</header>",
     ]
-    if executed.params:
-        parts.append(
-            f"<details><summary>resolved model parameters</summary><table>{_rows(executed.params)}</table></details>"
-        )
-    if kpis:
-        parts.append(f"<details open><summary>headline KPIs</summary><table>{_rows(kpis)}</table></details>")
-    parts.append("</header>")
     if not executed.ok:
         where = f"cell {executed.failed_cell}" if executed.failed_cell is not None else "the run"
         parts += [
@@ -444,17 +542,161 @@ def _header(executed: ExecutedNotebook, title: str, version: str) -> str:
     return "\n".join(parts)
 
 
-def render_html(executed: ExecutedNotebook, title: str | None = None) -> str:
-    """One self-contained HTML page of an executed notebook: code hidden, outputs (plotly charts included) kept,
-    with a header and, for a failed run, an error banner. Needs no network to display."""
+def headline_table(rows: list[Headline], exports: Mapping[str, str] | None = None) -> str:
+    """The headline KPI table (HTML): readable value, unit and what each KPI measures; links to its exports."""
+    body = "".join(
+        f'<tr><td><code>{esc(r.name)}</code></td><td class="aztec-value">{esc(r.text)}</td>'
+        f"<td>{esc(r.unit)}</td><td>{esc(r.description)}</td></tr>"
+        for r in rows
+    )
+    links = ""
+    if exports:
+        links = (
+            "<p>Download: "
+            + " · ".join(f'<a href="{href(path)}">{esc(kind.upper())}</a>' for kind, path in exports.items())
+            + "</p>"
+        )
+    return (
+        '<section class="aztec-headline"><h2>Headline KPIs</h2>'
+        '<table class="aztec-kpis"><thead><tr><th>KPI</th><th>value</th><th>unit</th><th>what it measures</th>'
+        f"</tr></thead><tbody>{body}</tbody></table>{links}</section>"
+    )
+
+
+def _table(columns: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f'<table class="aztec-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def appendix_html(glued: Mapping[str, Any]) -> str:
+    """The collapsed appendix: the run's KPI table over runs (`_kpi_summary`), every assumption (`_assumptions`)
+    and every resolved parameter (`_params`), each in full."""
+    from aztec_econ.analysis.intervals import kpi_interval
+
+    parts = []
+    summary = glued.get(SUMMARY_GLUE)
+    given = glued.get(PARAMS_GLUE)
+    resolved: dict[str, Any] = given if isinstance(given, dict) else {}
+    trials = resolved.get("sim.slots", 0) * resolved.get("sim.runs", 0) or None
+    if isinstance(summary, list) and summary:
+        rows = []
+        for row in summary:
+            name = str(row.get("kpi"))
+            unit, description = describe(name)
+            mean, low, high = row.get("mean"), row.get("ci_low"), row.get("ci_high")
+            interval = "n/a"
+            if None not in (mean, low, high):
+                kept = kpi_interval(name, [mean], [high - mean], trials)  # inside the KPI's range
+                interval = f"{readable(float(kept.low[0]), unit)} to {readable(float(kept.high[0]), unit)}"
+            rows.append([name, readable(row.get("mean"), unit), interval, unit, description])
+        parts.append(
+            f"<details><summary>Every KPI of the run ({len(rows)}): mean over runs and 95% confidence interval "
+            "(kept in the KPI's range)"
+            "</summary>" + _table(["KPI", "mean", "95% CI", "unit", "what it measures"], rows) + "</details>"
+        )
+    assumed = glued.get(ASSUMPTIONS_GLUE)
+    if isinstance(assumed, list) and assumed:
+        columns = ["parameter", "value", "unit", "source", "description"]
+        rows = [[str(row.get(c, "")) for c in columns] for row in assumed]
+        parts.append(
+            f"<details><summary>Every assumption of the run ({len(rows)} parameters the spec leaves open)"
+            "</summary>" + _table(columns, rows) + "</details>"
+        )
+    params = glued.get(PARAMS_GLUE)
+    if isinstance(params, dict) and params:
+        rows = [[k, format_value(v)] for k, v in params.items()]
+        parts.append(
+            f"<details><summary>Every resolved model parameter ({len(rows)})</summary>"
+            + _table(["parameter", "value"], rows)
+            + "</details>"
+        )
+    if not parts:
+        return ""
+    return '<section class="aztec-appendix"><h2>Appendix</h2>' + "".join(parts) + "</section>"
+
+
+WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+_WIDGET_NOTE = nbformat.v4.new_output(
+    "display_data",
+    data={
+        "text/html": '<p class="aztec-widget-note"><em>Interactive controls: they need a running kernel. Open the '
+        "notebook in JupyterLab (<code>make lab</code>) to use them.</em></p>"
+    },
+)
+"""What a report shows instead of an ipywidgets view (a static page cannot run its kernel)."""
+
+
+def _html_cell(html_text: str) -> NotebookNode:
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_text})]
+    return cell
+
+
+def _first_heading_cell(nb: NotebookNode, heading: str) -> int | None:
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and any(
+            line.strip().lower().startswith(heading) for line in cell.source.splitlines()
+        ):
+            return index
+    return None
+
+
+def _arrange(nb: NotebookNode, executed: ExecutedNotebook, exports: Mapping[str, str] | None) -> None:
+    """Put the report's top together: question (the first Markdown cell), answer, the topic's assumptions (the
+    first output after the "## Assumptions" heading), headline KPIs; the appendix goes last."""
+    nb.metadata.pop("widgets", None)  # widget state would make the page load the widget manager from a CDN
+    for cell in nb.cells:  # glued values have no visible form; the answer moves to the top
+        if cell.cell_type == "code":
+            cell.outputs = [
+                _WIDGET_NOTE if WIDGET_MIMETYPE in o.get("data", {}) else o
+                for o in cell.outputs
+                if GLUE_MIMETYPE not in o.get("data", {}) and o.get("metadata", {}).get(ROLE_KEY) != "answer"
+            ]
+    first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
+    if first >= 0:  # the header carries the title: the question follows it directly
+        lines = nb.cells[first].source.splitlines()
+        if lines and lines[0].startswith("# "):
+            nb.cells[first].source = "\n".join(lines[1:]).strip()
+    at = first + 1
+    answer = executed.kpis.get(ANSWER_GLUE)
+    if isinstance(answer, str) and answer.strip():
+        from aztec_econ.publish.notebook import escape_markdown_html
+
+        nb.cells.insert(at, nbformat.v4.new_markdown_cell(f"## Answer\n\n{escape_markdown_html(answer)}"))
+        at += 1
+    rows = headlines(executed.kpis, executed.kpi_meta)
+    if rows:
+        heading = _first_heading_cell(nb, "## assumptions")
+        where = at
+        if heading is not None and heading >= at:
+            outputs = [i for i in range(heading + 1, len(nb.cells)) if nb.cells[i].get("outputs")]
+            where = outputs[0] + 1 if outputs else heading + 1
+        nb.cells.insert(where, _html_cell(headline_table(rows, exports)))
+    appendix = appendix_html(executed.kpis)
+    if appendix:
+        nb.cells.append(_html_cell(appendix))
+
+
+def render_html(
+    executed: ExecutedNotebook,
+    title: str | None = None,
+    exports: Mapping[str, str] | None = None,
+    plotlyjs: str | None = None,
+) -> str:
+    """One HTML page of an executed notebook: code hidden, outputs (plotly charts included) kept, a header and, for
+    a failed run, an error banner; it opens with the question, the answer, the topic's assumptions and the headline
+    KPIs (linking `exports`, kind -> relative path), and ends with a collapsed appendix. `plotlyjs` is the page's
+    plotly.js `<script>` (`aztec_econ.publish.plots.plotlyjs_tag`; default: inline, a self-contained page). Needs
+    no network."""
     from nbconvert import HTMLExporter
+
+    from aztec_econ.publish.plots import plotlyjs_tag
 
     nb = executed.notebook
     nb.cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
-    for cell in nb.cells:  # glued values have no visible form; dropping them keeps nbconvert from warning
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if GLUE_MIMETYPE not in o.get("data", {})]
     title = title or notebook_title(nb, executed.name)
+    _arrange(nb, executed, exports)
     nb.metadata["title"] = title
     exporter = HTMLExporter(
         template_name="aztec_report",
@@ -463,7 +705,11 @@ def render_html(executed: ExecutedNotebook, title: str | None = None) -> str:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    resources = {"aztec_header": _header(executed, title, package_version()), "metadata": {"name": title}}
+    resources = {
+        "aztec_header": _header(executed, title, package_version()),
+        "aztec_plotlyjs": plotlyjs if plotlyjs is not None else plotlyjs_tag(),
+        "metadata": {"name": title},
+    }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return str(body)
 
@@ -473,6 +719,87 @@ def _entry_id(name: str, ok: bool, out: Path, overwrite_failed: bool) -> str:
         return name
     earlier = {e.id: e for e in read_index(out)}.get(name)
     return f"{name}.failed" if earlier is not None and earlier.ok else name
+
+
+def report_files(
+    out_dir: str | Path,
+    report_id: str,
+    executed: ExecutedNotebook,
+    *,
+    name: str,
+    title: str,
+    notebook: str,
+    parameters: Mapping[str, Any],
+    self_contained: bool = False,
+) -> tuple[ReportEntry, dict[str, str | bytes]]:
+    """An executed notebook's report files and its index entry: `ID.html` (plotly.js from `out_dir`'s shared file,
+    written there if missing, unless `self_contained`), `ID.ipynb`, and its headline KPIs as `ID.kpis.csv` and
+    `ID.kpis.json`, as {file name: contents}; nothing else is written (`publish_report` replaces them as a unit)."""
+    from aztec_econ.publish.plots import plotlyjs_tag
+
+    out = Path(out_dir)
+    rows = headlines(executed.kpis, executed.kpi_meta)
+    exports = {"csv": f"{report_id}.kpis.csv", "json": f"{report_id}.kpis.json"}
+    page = render_html(executed, title, exports, plotlyjs_tag(out, self_contained=self_contained))
+    files: dict[str, str | bytes] = {
+        f"{report_id}.html": page,
+        f"{report_id}.ipynb": executed.ipynb,
+        exports["csv"]: to_csv(rows),
+        exports["json"]: to_json(rows),
+    }
+    facts = run_facts(executed.params, parameters)
+    entry = ReportEntry(
+        id=report_id,
+        name=name,
+        title=title,
+        notebook=notebook,
+        status=executed.status,
+        date=executed.date,
+        parameters=dict(parameters),
+        kpis=headline_kpis(executed.kpis),
+        html=f"{report_id}.html",
+        ipynb=f"{report_id}.ipynb",
+        error=executed.error,
+        version=package_version(),
+        duration_s=round(executed.duration_s, 2),
+        run={k: facts[k] for k in ("slots", "days", "runs", "seed")},
+        headlines=[r.to_dict() for r in rows],
+        exports=exports,
+    )
+    return entry, files
+
+
+def publish_executed(
+    out_dir: str | Path,
+    report_id: str,
+    executed: ExecutedNotebook,
+    *,
+    name: str,
+    title: str,
+    notebook: str,
+    parameters: Mapping[str, Any],
+    self_contained: bool = False,
+) -> ReportEntry:
+    """Publish an executed notebook in `out_dir` as report `report_id` (`report_files`), its files and its index
+    entry replaced as a unit under the index lock; returns the entry."""
+    out = Path(out_dir)
+    with index_lock(out):
+        entry, files = report_files(
+            out,
+            report_id,
+            executed,
+            name=name,
+            title=title,
+            notebook=notebook,
+            parameters=parameters,
+            self_contained=self_contained,
+        )
+        publish_report(out, entry, files)
+    return entry
+
+
+REPORT_SUFFIXES = (".html", ".ipynb", ".kpis.csv", ".kpis.json")
+"""The files of one report."""
 
 
 def build_report(
@@ -485,11 +812,14 @@ def build_report(
     title: str | None = None,
     overwrite_failed: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    self_contained: bool = False,
 ) -> ReportEntry:
-    """Execute `notebook` and publish `out_dir/NAME.html` and `NAME.ipynb`, then rebuild the index.
+    """Execute `notebook` and publish `out_dir/NAME.html`, `NAME.ipynb` and its KPIs (`NAME.kpis.csv`, `.json`),
+    then rebuild the index.
 
     `params_file` is passed to the notebook as its `params_file` parameter (made absolute). A failed run is published
-    as `NAME.failed.*` when an earlier good report `NAME` exists, unless `overwrite_failed`.
+    as `NAME.failed.*` when an earlier good report `NAME` exists, unless `overwrite_failed`. The page loads plotly.js
+    from `out_dir` (written once per folder) unless `self_contained`.
     """
     out = Path(out_dir)
     given = dict(parameters or {})
@@ -504,53 +834,33 @@ def build_report(
         raise ValueError(f"timeout = {timeout!r}: must be a positive number of seconds")
     check_output_dir(out)
     executed = execute_notebook(notebook, given, timeout=timeout, name=stem)
-    page = render_html(executed, title)
     with index_lock(out):
         report_id = _entry_id(stem, executed.ok, out, overwrite_failed)
-        entry = _entry(report_id, stem, notebook, title, given, executed)
+        entry, files = report_files(
+            out,
+            report_id,
+            executed,
+            name=stem,
+            title=title or notebook_title(executed.notebook, stem),
+            notebook=str(notebook),
+            parameters=given,
+            self_contained=self_contained,
+        )
         stale = (f"{stem}.failed",) if report_id == stem else ()
-        publish_report(out, entry, page, executed.ipynb, remove=stale)
+        publish_report(out, entry, files, remove=stale)
     return entry
 
 
 def publish_report(
-    out: Path, entry: ReportEntry, page: str, ipynb: bytes = b"", remove: tuple[str, ...] = ()
+    out: Path, entry: ReportEntry, files: Mapping[str, str | bytes], remove: tuple[str, ...] = ()
 ) -> None:
-    """Replace a report's page, executed notebook and index entry (and drop the reports `remove`) as a unit.
-    The caller holds `index_lock(out)`."""
+    """Replace a report's files (name -> contents in `out`) and its index entry (and drop the reports `remove`,
+    every one of their `REPORT_SUFFIXES`) as a unit. The caller holds `index_lock(out)`."""
     entries = [e for e in read_index(out) if e.id != entry.id and e.id not in remove]
-    files: dict[str, str | bytes] = {entry.html: page, **index_files([*entries, entry])}
-    if entry.ipynb:
-        files[entry.ipynb] = ipynb
-    replace_together(out, files)
+    replace_together(out, {**files, **index_files([*entries, entry])})
     for old in remove:
-        for suffix in (".html", ".ipynb"):
+        for suffix in REPORT_SUFFIXES:
             (out / f"{old}{suffix}").unlink(missing_ok=True)
-
-
-def _entry(
-    report_id: str,
-    stem: str,
-    notebook: str | Path,
-    title: str | None,
-    given: dict[str, Any],
-    executed: ExecutedNotebook,
-) -> ReportEntry:
-    return ReportEntry(
-        id=report_id,
-        name=stem,
-        title=title or notebook_title(executed.notebook, stem),
-        notebook=str(notebook),
-        status=executed.status,
-        date=executed.date,
-        parameters=given,
-        kpis=headline_kpis(executed.kpis),
-        html=f"{report_id}.html",
-        ipynb=f"{report_id}.ipynb",
-        error=executed.error,
-        version=package_version(),
-        duration_s=round(executed.duration_s, 2),
-    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -619,6 +929,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             title=args.title,
             overwrite_failed=args.overwrite_failed,
             timeout=args.timeout,
+            self_contained=args.self_contained,
         )
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -657,4 +968,9 @@ def register_cli(subparsers: Any) -> None:
         "--overwrite-failed", action="store_true", help="let a failed run replace an earlier good report"
     )
     report.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="per-cell limit [seconds]")
+    report.add_argument(
+        "--self-contained",
+        action="store_true",
+        help="embed plotly.js in the page (about 4.6 MB) instead of loading it from the reports folder",
+    )
     report.set_defaults(handler=cmd_report)

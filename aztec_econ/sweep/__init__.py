@@ -2,7 +2,8 @@
 
 - `spec`: sweep files (grid, zip, samples incl. Sobol' and Morris designs) expanded into validated points, or the same
   built in Python (`grid_spec`);
-- `executors`: the local process pool, Dask, and inline (this process);
+- `executors`: the local process pool, Dask, and inline (this process); `quiet_workers`: imported first by the
+  pool's fork server, so it and its workers ignore Ctrl-C;
 - `store`: atomic per-point outputs, the manifest, the summary, resume;
 - `tasks`: what a worker computes for one point;
 - `runner`: `run_sweep`, its extension point `PointKind` (what a point computes), `sweep_table` (a sweep in this

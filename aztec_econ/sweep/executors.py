@@ -19,6 +19,7 @@ must be importable module-level functions (they are pickled by reference) and re
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import select
@@ -33,14 +34,39 @@ from typing import Any
 
 EXECUTORS = ("local", "dask", "inline")
 Task = tuple[str, Callable[..., Any], tuple[Any, ...]]
-PRELOAD = ("aztec_econ.sweep.tasks", "aztec_econ.simulation", "aztec_econ.analysis.kpis")
-"""Modules the local pool's fork server imports once; its workers fork from it with them loaded."""
+PRELOAD = (
+    "aztec_econ.sweep.quiet_workers",
+    "aztec_econ.sweep.tasks",
+    "aztec_econ.simulation",
+    "aztec_econ.analysis.kpis",
+)
+"""Modules the local pool's fork server imports once, in order; its workers fork from it with them loaded. The first
+makes the server and its workers ignore Ctrl-C (`quiet_workers`)."""
 QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 """A warning filter for multiprocessing's resource tracker: after Ctrl-C terminates the workers it cleans up the pool's
 semaphores (nothing is left on the system) but warns that they 'leaked'; without the filter that line would follow the
 one-line interruption message."""
 CONNECT_TIMEOUT_S = 3.0
 """Longest wait for a Dask scheduler to answer [seconds]."""
+
+
+def _stop_fork_server() -> None:
+    """Kill the fork server (multiprocessing starts a new one for the next pool). After Ctrl-C during the pool's
+    start-up it would otherwise still fork the workers asked for, which then fail on the client's vanished
+    semaphores and print tracebacks."""
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask preload hook of the local cluster's worker processes: ignore Ctrl-C (a terminal sends it to the whole
+    process group; the client stops the cluster), as pool workers do (`_watch_client`)."""
+    with contextlib.suppress(ValueError):  # not the main thread: keep the default
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class ExecutorError(RuntimeError):
@@ -106,14 +132,12 @@ class Executor:
         if self.kind == "inline":
             self.n_workers = 1
             return self
+        if QUIET_TRACKER not in sys.warnoptions:  # passed to the resource tracker when it starts (see above)
+            sys.warnoptions.append(QUIET_TRACKER)
         if self.kind == "local":
             self.n_workers = self.workers or default_workers()
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(PRELOAD))
-            if (
-                QUIET_TRACKER not in sys.warnoptions
-            ):  # passed to the resource tracker when it starts (see above)
-                sys.warnoptions.append(QUIET_TRACKER)
             self._pool = ProcessPoolExecutor(
                 self.n_workers, mp_context=context, initializer=_watch_client, initargs=(os.getpid(),)
             )
@@ -130,6 +154,8 @@ class Executor:
                 ) from None
         else:
             self._cluster = LocalCluster(
+                silence_logs=logging.ERROR,
+                preload=[__name__],  # dask_setup below: Ctrl-C is the client's to handle
                 n_workers=self.workers or default_workers(),
                 threads_per_worker=1,
                 processes=True,
@@ -145,14 +171,23 @@ class Executor:
     ) -> None:
         if self._pool is not None:
             if error is not None:  # interrupted or failed: stop the running points now, not when they finish
+                _stop_fork_server()
                 for process in list(getattr(self._pool, "_processes", {}).values()):
                     with contextlib.suppress(OSError):
                         process.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._client is not None:
+        if self._client is None:
+            return
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
+        if error is not None:  # interrupted: the workers were stopped too; their teardown is not news
+            quiet.setLevel(logging.CRITICAL)
+        try:
             self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+            if self._cluster is not None:
+                self._cluster.close()
+        finally:
+            quiet.setLevel(level)
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[str, Any]]:
         """Submit every task and yield `(key, result or exception)` as each finishes."""

@@ -92,7 +92,9 @@ class PointKind:
       before its outputs are written (`record` already holds its timing and worker). It returns None, or an error
       text that fails the point (a hook that raises fails the point with its traceback), never the sweep;
     - `after_sweep(root, spec, records, summary)`: runs once the manifest and the summary are written;
-    - `header`: entries of the manifest's header naming the kind's inputs (`notebook`: None for simulations).
+    - `header`: entries of the manifest's header naming the kind's inputs (`notebook`: None for simulations);
+    - `probe`: whether a short simulation predicts a point's time (the up-front projection); False for kinds whose
+      points do much more than simulate once (a notebook), which are projected from their first finished point.
     """
 
     name: str = "simulation"
@@ -100,6 +102,7 @@ class PointKind:
     after_point: Callable[[Path, SweepSpec, PointRecord, PointOutcome], str | None] | None = None
     after_sweep: Callable[[Path, SweepSpec, list[PointRecord], pd.DataFrame], None] | None = None
     header: Mapping[str, Any] = field(default_factory=lambda: {"notebook": None})
+    probe: bool = True
 
 
 SIMULATION = PointKind()
@@ -154,9 +157,7 @@ def estimate(
     rate = _probe_rate(points[:3]) if probe else None
     if rate is not None:
         projected = slot_runs / rate / max(1, min(workers, len(points)))
-        line += (
-            f"; probe {rate:,.0f} slot-runs/s per worker -> about {_duration(projected)} on {workers} workers"
-        )
+        line += f"; probe {rate:,.0f} slot-runs/s per worker -> {_about(projected)} on {workers} workers"
     elif probe and points:
         line += "; the probe simulation failed, no time projection"
     print(line, file=stream, flush=True)
@@ -179,6 +180,12 @@ def _probe_rate(points: list[SweepPoint]) -> float | None:
             continue
         return small.sim.slots * small.sim.runs / (time.perf_counter() - start)
     return None
+
+
+def _about(seconds: float) -> str:
+    """ "about 3 min", or "under 1 s" (never "about under 1 s")."""
+    text = _duration(seconds)
+    return text if text.startswith("under") else f"about {text}"
 
 
 def _duration(seconds: float) -> str:
@@ -260,7 +267,16 @@ def run_sweep(
             header["workers"] = pool.n_workers
             bar = None
             try:
-                estimate(spec, todo, pool.n_workers, stream, probe)
+                estimate(spec, todo, pool.n_workers, stream, probe and kind.probe)
+                if probe and not kind.probe:
+                    print(
+                        f"time: each point runs '{kind.name.split(':')[1] if ':' in kind.name else kind.name}' "
+                        "in full (a kernel start and all its analyses), which a simulation probe cannot predict; "
+                        "a projection follows the first finished point",
+                        file=stream,
+                        flush=True,
+                    )
+                first_done = not (probe and not kind.probe)
                 bar = tqdm(
                     total=len(todo), unit="point", file=stream, disable=not progress, dynamic_ncols=True
                 )
@@ -272,6 +288,15 @@ def run_sweep(
                     failed += record.status == "failed"
                     bar.update()
                     bar.set_postfix(failed=failed, refresh=False)
+                    if not first_done and record.duration_s is not None:
+                        first_done = True
+                        left = len(todo) - done - failed
+                        rest = record.duration_s * left / max(1, min(pool.n_workers, left or 1))
+                        bar.write(
+                            f"first point took {_duration(record.duration_s)} -> {_about(rest)} for the {left} "
+                            f"left on {pool.n_workers} workers",
+                            file=stream,
+                        )
                     if time.monotonic() - last_write >= MANIFEST_INTERVAL_S:
                         with contextlib.suppress(OSError):  # a lagging manifest loses nothing (see above)
                             store.write_manifest(header, records)
