@@ -310,6 +310,13 @@ class BackupBuilders(Group):
         ge=0,
         le=5,
     )
+    proving_cost_per_block: float = field(
+        unit="tokens",
+        source="assumption (as `agents.provers.cost_per_block`)",
+        doc="Compute cost of building and proving a backup block, paid by the builder that produces it; a builder "
+        "gets ready only if the backup reward plus the fees it keeps cover it and its L1 gas",
+        ge=0,
+    )
     hardware_capital: float = field(
         unit="ETH",
         source="assumption (spec: Participants, hardware figures)",

@@ -177,6 +177,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         + costs["l1_cost_backup"],
         **costs,
         "proving_cost": proving_cost,
+        "proving_cost_backup": np.where(
+            (out.mode == Mode.BACKUP) & (out.backup_builder >= 0), p.agents.backup.proving_cost_per_block, 0.0
+        ),
         "prover_price": price,
         "eth_per_token": econ.prices.eth_per_token,
         "txs_included": txs,
@@ -285,6 +288,12 @@ COLUMNS: tuple[Column, ...] = (
         "proving_cost",
         "tokens",
         "compute cost of proving the block (third-party prover or self-prover; incurred once the data is revealed)",
+    ),
+    Column(
+        "proving_cost_backup",
+        "tokens",
+        "compute cost of building and proving the backup block, paid by the backup builder that produced it "
+        "(`agents.backup.proving_cost_per_block`; 0 otherwise, and for the attacker's pre-built block)",
     ),
     Column(
         "prover_price",
