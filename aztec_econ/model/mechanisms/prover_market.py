@@ -11,7 +11,8 @@ z_i): cheaper provers are less reliable. It succeeds with p_i = (1 - f_i)(1 - r)
 chance when a missed reveal slashes the bond (0 otherwise). Its expected cost of a block is c_i plus its expected L1
 gas at the slot's prices: the commitment (unless folded into the proposal) for sure, the proof's verification only
 when it succeeds and submits the proof itself (a relay submits `agents.relays.submission_share` of the proofs and is
-paid the submitter's share for it). On success it earns the agreed price q plus its block-reward share R (prover
+paid the submitter's share for it, but only while that share covers the verification gas: `participation.relay_pays`;
+otherwise the prover submits every proof). On success it earns the agreed price q plus its block-reward share R (prover
 share, and the submitter share when no relay submits; decayed as the reward decays); on failure it loses the bond B.
 Its break-even price ("cost plus risk") is
 
@@ -200,14 +201,19 @@ def bids(
     factor = np.ones(runs) if reward_factor is None else reward_factor
     price = np.full(runs, params.environment.token.eth_per_token) if eth_per_token is None else eth_per_token
     success = m.success[None, :] * timely[:, None]
-    reward = np.broadcast_to(m.reward * factor[:, None], success.shape)
     tokens_per_gas = gas_price * GWEI / price
+    pr = params.protocol
+    # a relay submits (and takes the submitter's share) only when that share covers the verification gas
+    relays = pr.block_reward * factor * pr.reward_split.submitter >= m.verification_gas * tokens_per_gas
+    submits = np.where(relays, m.submits, 1.0)
+    per_run = pr.block_reward * factor * (pr.reward_split.prover + pr.reward_split.submitter * submits)
+    reward = np.broadcast_to(per_run[:, None], success.shape)
     cost = np.empty((runs, n + 1))
     cost[:, :n] = m.costs[None, :]
     cost[:, n] = m.own_cost
     cost += (
         m.sure_gas * tokens_per_gas[:, None]
-        + success * (m.submits * m.verification_gas) * tokens_per_gas[:, None]
+        + success * (submits * m.verification_gas * tokens_per_gas)[:, None]
     )
     bond = float(params.protocol.prover_bond)
     return Bids(cost=cost, success=success, reward=reward, price=break_even(cost, success, bond, reward))
