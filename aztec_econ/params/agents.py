@@ -72,19 +72,22 @@ class Sequencers(Group):
     profit_driven_entry_exit: bool = field(
         unit="-",
         source="assumption",
-        doc="Registration and exit rates follow the sequencers' APR so far (see `apr_sensitivity`)",
+        doc="Registration and exit rates follow the sequencers' trailing APR (see `apr_sensitivity`, "
+        "`apr_window_days`)",
     )
-    target_apr: float = field(
-        unit="share/year",
+    apr_window_days: float = field(
+        unit="days",
         source="assumption",
-        doc="APR at which registrations and exits keep their base rates (profit-driven entry and exit)",
-        ge=-10,
-        le=10,
+        doc="Half-life of the exponentially weighted profit and key-slots whose ratio is the APR profit-driven entry "
+        "and exit read (recent days count most)",
+        gt=0,
+        le=3650,
     )
     apr_sensitivity: float = field(
         unit="1/(share/year)",
         source="assumption",
-        doc="Each day: registrations x clip(1 + s (APR - target), 0, max), exits x clip(1 - s (APR - target), 0, max)",
+        doc="Each day: registrations x clip(1 + s (APR - yield), 0, max), exits x clip(1 - s (APR - yield), 0, max), "
+        "APR the trailing one at the count after the entry queue, yield `environment.reservation_yield`",
         ge=0,
     )
     max_rate_multiplier: float = field(
