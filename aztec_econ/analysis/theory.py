@@ -375,3 +375,17 @@ def second_price_auction(
     if win == 0:
         return 0.0, float("nan"), float("nan")
     return win, price / win, winning / win
+
+
+def free_entry_count(
+    annual_rewards: float, capital_per_key: float, reservation_yield: float, cost_per_key_per_year: float
+) -> float:
+    """Free-entry count of a role whose rewards are a fixed pool shared equally (one ticket per key): the N* where
+    each key's return (R / N* - c) / K equals the reservation yield y, N* = R / (K y + c). `annual_rewards` R
+    (tokens/year, the role's revenue less its costs that do not grow with the count), `capital_per_key` K (tokens),
+    `cost_per_key_per_year` c (tokens/year). Source: textbook free entry (issue 13); the simulation's counterpart is
+    `aztec_econ.equilibrium.free_entry`."""
+    denominator = capital_per_key * reservation_yield + cost_per_key_per_year
+    if denominator <= 0:
+        raise ValueError("capital x yield + cost per key must be positive for a finite free-entry count")
+    return annual_rewards / denominator
