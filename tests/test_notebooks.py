@@ -34,6 +34,7 @@ def test_every_notebook_is_tested() -> None:
     tested |= {"04_randao_bias", "05_l1_censorship", "06_governance_upgrade_votes"}
     tested |= {"07_fee_mechanisms", "08_prover_market_and_profitability", "09_confirmation_times"}
     tested |= {"11_sensitivity", "12_mechanism_search", "13_phase_lengths"}
+    tested |= {"14_participation_and_free_entry"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
@@ -399,3 +400,13 @@ def test_mechanism_search_chooses_a_feasible_design_on_the_pareto_front() -> Non
     assert 20.0 <= kpis["chosen_protocol.block_reward"] <= 200.0
     assert _is_share(kpis["chosen_share_happy"]) and kpis["chosen_issuance_per_year"] > 0
     assert kpis["chosen_apr_sequencers_ci_low"] >= 0.0  # the study's constraint holds for the chosen design
+
+
+def test_participation_stops_at_high_gas_and_free_entry_matches_its_closed_form() -> None:
+    kpis = _run(
+        "14_participation_and_free_entry", slots=288, gas_prices=[20, 200], block_rewards=[100, 200]
+    ).kpis
+    assert all(_is_number(v) for k, v in kpis.items() if not k.startswith("_") and not math.isnan(v))
+    assert kpis["proposals_lowest_gas"] > 2.5 and kpis["proposals_highest_gas"] < 0.05
+    assert kpis["gas_proposing_stops"] == 200.0
+    assert kpis["free_entry_largest_gap"] < 0.02
