@@ -86,7 +86,10 @@ COMPANIONS: dict[str, dict[str, Any]] = {
     "environment.l1.shock_multiplier": {"environment.l1.process": "shock"},
     "environment.l1.shock_hours": {"environment.l1.process": "shock"},
     "environment.reservation_yield": {"agents.sequencers.profit_driven_entry_exit": True},
-    "agents.sequencers.apr_window_days": {"agents.sequencers.profit_driven_entry_exit": True},
+    "agents.sequencers.apr_window_days": {
+        "agents.sequencers.profit_driven_entry_exit": True,
+        "sim.slots": 432,
+    },
     "agents.sequencers.apr_sensitivity": {"agents.sequencers.profit_driven_entry_exit": True},
     "agents.sequencers.max_rate_multiplier": {"agents.sequencers.profit_driven_entry_exit": True},
     "environment.token.drift_per_year": {"environment.token.process": "gbm"},
