@@ -86,6 +86,34 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_equilibrium(args: argparse.Namespace) -> int:
+    from aztec_econ.equilibrium import free_entry
+    from aztec_econ.simulation import check_inputs
+
+    params = load_params(args.params, _overrides(args.overrides))
+    check_inputs(params, origin=str(args.params))
+    print(
+        f"free entry of {args.role}: bisection on simulated APRs ({params.sim.runs} runs x {params.sim.slots} "
+        f"slots each, seed {params.sim.seed}) against the reservation yield "
+        f"{params.environment.reservation_yield:g}",
+        file=sys.stderr,
+    )
+    try:
+        eq = free_entry(params, args.role)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"role              {eq.role}")
+    print(f"count             {eq.count:,.2f}")
+    print(f"95% interval      {eq.low:,.2f} - {eq.high:,.2f}")
+    print(f"APR at the count  {eq.apr:.4f}")
+    print(f"reservation yield {eq.reservation_yield:.4f}")
+    print(
+        "simulated counts  " + ", ".join(f"{n}: {a:.4f} +- {s:.4f}" for n, (a, s) in eq.evaluations.items())
+    )
+    return 0
+
+
 def cmd_params_show(args: argparse.Namespace) -> int:
     params = load_params(args.params, _overrides(args.overrides))
     print(yaml.safe_dump(params.model_dump(mode="json"), sort_keys=False), end="")
@@ -241,6 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
         "outputs", help="print docs/outputs.md: every output table's columns and every KPI"
     )
     outputs.set_defaults(handler=cmd_docs_outputs)
+
+    eq = sub.add_parser(
+        "equilibrium",
+        help="free-entry count of sequencer keys or provers: where the role's APR equals the reservation yield",
+    )
+    _add_params_arguments(eq)
+    eq.add_argument(
+        "--role", choices=("sequencers", "provers"), required=True, help="whose count to solve for"
+    )
+    eq.set_defaults(handler=cmd_equilibrium)
 
     model = sub.add_parser("model", help="list the steps of a slot, in order")
     model.set_defaults(handler=cmd_model)

@@ -146,6 +146,26 @@ CASES: list[Bad] = [
         ("agents.provers.margin", "removed", "second-price auction"),
     ),
     Bad(
+        "old-target-apr",
+        simulate("agents.sequencers.target_apr=0.05"),
+        ("agents.sequencers.target_apr", "moved or removed", "environment.reservation_yield"),
+    ),
+    Bad(
+        "apr-window-zero",
+        simulate("agents.sequencers.apr_window_days=0.0"),
+        ("agents.sequencers.apr_window_days", "0", "greater than 0"),
+    ),
+    Bad(
+        "reservation-yield-huge",
+        simulate("environment.reservation_yield=50.0"),
+        ("environment.reservation_yield", "50", "less than or equal to 10"),
+    ),
+    Bad(
+        "backup-proving-cost-negative",
+        simulate("agents.backup.proving_cost_per_block=-1.0"),
+        ("agents.backup.proving_cost_per_block", "-1", "greater than or equal to 0"),
+    ),
+    Bad(
         "block-seconds-tiny",
         simulate("protocol.l1_block_seconds=1.0e-300"),
         ("protocol.l1_block_seconds", "1e-300", "at least 1e-12"),

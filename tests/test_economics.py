@@ -501,19 +501,20 @@ def test_profit_driven_entry_and_exit_follow_the_apr(make_params: Callable[..., 
         "agents__sequencers__exits_per_day": 20.0,
     }
     day = 144  # the first day is planned before any APR is known: base rates
-    unprofitable = simulate(make_params(**base, agents__sequencers__target_apr=5.0)).frame
-    profitable = simulate(make_params(**base, agents__sequencers__target_apr=-5.0)).frame
+    unprofitable = simulate(make_params(**base, environment__reservation_yield=5.0)).frame
+    profitable = simulate(make_params(**base, environment__reservation_yield=-5.0)).frame
     unprofitable, profitable = (
         unprofitable[unprofitable["slot"] >= day],
         profitable[profitable["slot"] >= day],
     )
-    assert unprofitable["registrations"].sum() == 0  # APR far below target: no entries
+    # APR far below the yield: no entries while keys remain (with nearly none left, one key would earn the pool)
+    assert unprofitable.loc[unprofitable["active_sequencers"] >= 10, "registrations"].sum() == 0
     assert profitable["exit_signals"].sum() == 0  # far above: no exits
     # four days x 3 runs at up to 4 x 20 a day
     assert profitable["registrations"].sum() > 4 * 3 * 20
     assert unprofitable["exit_signals"].sum() > 4 * 3 * 20
     off = simulate(make_params(sim__slots=300)).frame
-    same = simulate(make_params(sim__slots=300, agents__sequencers__target_apr=5.0)).frame
+    same = simulate(make_params(sim__slots=300, environment__reservation_yield=5.0)).frame
     pd.testing.assert_frame_equal(off, same)  # the switch off: the rates are the base rates
 
 

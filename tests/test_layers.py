@@ -7,7 +7,7 @@ Layers, lowest first; a module may import modules of its own layer or of a lower
     params      `aztec_econ.params`
     model       `aztec_econ.model`
     simulation  `aztec_econ.simulation`
-    analysis    `aztec_econ.analysis`
+    analysis    `aztec_econ.analysis` and `aztec_econ.equilibrium` (the free-entry solver)
     sweep       `aztec_econ.sweep`
     publish     `aztec_econ.publish`
     cli         `aztec_econ.cli`
@@ -46,7 +46,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("params", (f"{PACKAGE}.params",)),
     ("model", (f"{PACKAGE}.model",)),
     ("simulation", (f"{PACKAGE}.simulation",)),
-    ("analysis", (f"{PACKAGE}.analysis",)),
+    ("analysis", (f"{PACKAGE}.analysis", f"{PACKAGE}.equilibrium")),
     ("sweep", (f"{PACKAGE}.sweep",)),
     ("publish", (f"{PACKAGE}.publish",)),
     ("cli", (f"{PACKAGE}.cli",)),

@@ -82,10 +82,15 @@ COST_BASED: dict[str, Any] = {"protocol.fee_mechanism": "cost_based", "environme
 # parameters that act only with another setting: perturbed with it, against a reference with it
 COMPANIONS: dict[str, dict[str, Any]] = {
     "protocol.mev_burn_share": {"protocol.fee_mechanism": "mev_burn"},
+    "agents.provers.bargaining_power": {"agents.provers.count": 1},  # binds where competition does not
     "environment.l1.shocks_per_day": {"environment.l1.process": "shock"},
     "environment.l1.shock_multiplier": {"environment.l1.process": "shock"},
     "environment.l1.shock_hours": {"environment.l1.process": "shock"},
-    "agents.sequencers.target_apr": {"agents.sequencers.profit_driven_entry_exit": True},
+    "environment.reservation_yield": {"agents.sequencers.profit_driven_entry_exit": True},
+    "agents.sequencers.apr_window_days": {
+        "agents.sequencers.profit_driven_entry_exit": True,
+        "sim.slots": 432,
+    },
     "agents.sequencers.apr_sensitivity": {"agents.sequencers.profit_driven_entry_exit": True},
     "agents.sequencers.max_rate_multiplier": {"agents.sequencers.profit_driven_entry_exit": True},
     "environment.token.drift_per_year": {"environment.token.process": "gbm"},

@@ -39,6 +39,7 @@ def test_every_notebook_is_tested() -> None:
     tested |= {"07_fee_mechanisms", "08_prover_market_and_profitability", "09_confirmation_times"}
     tested |= {"11_sensitivity", "12_mechanism_search", "13_phase_lengths"}
     tested |= {"20_explorer"}
+    tested |= {"14_participation_and_free_entry"}
     assert {p.stem for p in NOTEBOOKS.glob("*.py")} == tested
 
 
@@ -478,3 +479,13 @@ def test_papermill_command_line_overrides_may_be_yaml_text(tmp_path: Path) -> No
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert read_glued(out)[PARAMS_GLUE]["agents.provers.count"] == 5  # papermill passed the mapping as text
+
+
+def test_participation_stops_at_high_gas_and_free_entry_matches_its_closed_form() -> None:
+    kpis = _run(
+        "14_participation_and_free_entry", slots=288, gas_prices=[20, 200], block_rewards=[100, 200]
+    ).kpis
+    assert all(_is_number(v) for k, v in kpis.items() if not k.startswith("_") and not math.isnan(v))
+    assert kpis["proposals_lowest_gas"] > 2.5 and kpis["proposals_highest_gas"] < 0.05
+    assert kpis["gas_proposing_stops"] == 200.0
+    assert kpis["free_entry_largest_gap"] < 0.02

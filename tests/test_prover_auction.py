@@ -15,6 +15,7 @@ import pytest
 from aztec_econ.analysis import theory
 from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.analysis.tables import agent_table
+from aztec_econ.model.mechanisms import prover_market
 from aztec_econ.model.mechanisms.l1_prices import YEAR_SECONDS, token_price
 from aztec_econ.model.rng import run_keys
 from aztec_econ.params import Params, ParamsError, load_params
@@ -68,14 +69,36 @@ def test_ten_identical_provers_are_paid_their_cost_plus_risk(make_params: Callab
 def test_one_prover_is_paid_more_but_never_above_the_outside_option(
     make_params: Callable[..., Params],
 ) -> None:
-    one = simulate(make_params(**CLEAN, agents__provers__count=1)).frame
+    single = make_params(**CLEAN, agents__provers__count=1)
     ten = simulate(make_params(**CLEAN, agents__provers__count=10)).frame
-    alone, crowd = committed(one), committed(ten)
-    assert alone["prover_agreed_price"].mean() > crowd["prover_agreed_price"].mean() + 1.0
+    crowd = committed(ten)
     # without self-proving the reserve is the block's value to the sequencer: its reward share (no fees, no MEV)
     params = make_params(**CLEAN)
     value = params.protocol.block_reward * params.protocol.reward_split.sequencer
-    np.testing.assert_allclose(alone["prover_agreed_price"], value)
+    runs = 4
+    award = prover_market.choose(
+        single,
+        np.ones(runs, dtype=bool),
+        gas_price=np.full(runs, single.environment.l1.gas_price),
+        block_value=np.full(runs, value),
+        block_size=np.zeros(runs),
+        can_self=np.zeros(runs, dtype=bool),
+        prover_ok=np.ones((runs, 1), dtype=bool),
+        u_pick=np.full(runs, 0.5),
+    )
+    assert (award.prover == 0).all()
+    assert award.price.mean() > crowd["prover_agreed_price"].mean() + 1.0
+    # no rival: the lone prover and the sequencer split the surplus of their deal (Nash, `bargaining_power`)
+    beta = single.agents.provers.bargaining_power
+    lone = break_even(single)
+    assert 0 < beta < 1 and lone < value
+    np.testing.assert_allclose(award.price, lone + beta * (value - lone))
+    assert (award.price < value).all()
+    # so keys still propose; with all the bargaining power the lone prover takes the block's whole value and no key
+    # pays the gas of a proposal (`participation`)
+    assert simulate(single).frame["proposals"].mean() > 2.0
+    holdup = single.with_overrides({"agents.provers.bargaining_power": 1.0})
+    assert simulate(holdup).frame["proposals"].sum() == 0
     # a sequencer that can prove itself pays at most its own cost plus risk
     own = make_params(
         **{**CLEAN, "agents__sequencers__self_prove_probability": 1.0},
@@ -87,7 +110,9 @@ def test_one_prover_is_paid_more_but_never_above_the_outside_option(
     own_cost = break_even(own.with_overrides({"agents.provers.cost_per_block": 40.0}))
     assert own.agents.sequencers.proving_cost_per_block == 40.0
     assert len(frame) > 0
-    np.testing.assert_allclose(frame["prover_agreed_price"], min(own_cost, value), rtol=1e-9)
+    cheap = break_even(own)
+    reserve = min(own_cost, value)
+    np.testing.assert_allclose(frame["prover_agreed_price"], cheap + beta * (reserve - cheap), rtol=1e-9)
 
 
 def test_prices_go_negative_when_the_reward_share_exceeds_cost_and_the_ledger_balances(
@@ -137,7 +162,7 @@ def test_the_mean_price_matches_the_second_price_closed_form(make_params: Callab
     )
     value = params.protocol.block_reward * params.protocol.reward_split.sequencer
     win, price, lowest = theory.second_price_auction(
-        bids, 1 - params.agents.provers.unavailable_probability, value
+        bids, 1 - params.agents.provers.unavailable_probability, value, params.agents.provers.bargaining_power
     )
     proposed = frame["proposals"] > 0
     n = int(proposed.sum())
@@ -161,13 +186,39 @@ def test_hhi_provers_is_one_over_p_for_identical_provers_and_high_when_one_is_ch
 def test_most_reliable_gives_up_price_competition_among_unequal_provers(
     make_params: Callable[..., Params],
 ) -> None:
-    common = {**CLEAN, "agents__provers__failure_spread": 0.5, "agents__provers__count": 10}
-    auction = committed(simulate(make_params(**common, agents__sequencers__prover_strategy="cheapest")).frame)
-    reliable = committed(
-        simulate(make_params(**common, agents__sequencers__prover_strategy="most_reliable")).frame
-    )
-    assert reliable["prover_agreed_price"].mean() > auction["prover_agreed_price"].mean()
-    assert (reliable["prover"] == 0).mean() > 0.5
+    common = {
+        **CLEAN,
+        "agents__provers__failure_spread": 0.5,
+        "agents__provers__count": 10,
+        "agents__provers__bargaining_power": 1.0,  # the most reliable prover, left alone, holds the sequencer up
+    }
+    runs = 200
+    rng = np.random.default_rng(7)
+    value = 50.0
+
+    def award(strategy: str) -> prover_market.Award:
+        params = make_params(**common, agents__sequencers__prover_strategy=strategy)
+        return prover_market.choose(
+            params,
+            np.ones(runs, dtype=bool),
+            gas_price=np.full(runs, params.environment.l1.gas_price),
+            block_value=np.full(runs, value),
+            block_size=np.zeros(runs),
+            can_self=np.zeros(runs, dtype=bool),
+            prover_ok=rng.random((runs, 10)) >= params.agents.provers.unavailable_probability,
+            u_pick=rng.random(runs),
+        )
+
+    auction, reliable = award("cheapest"), award("most_reliable")
+    assert reliable.price[reliable.prover >= 0].mean() > auction.price[auction.prover >= 0].mean()
+    assert (reliable.prover == 0).mean() > 0.5
+    # the sequencer that leaves the most reliable prover alone pays it the block's value when it is available,
+    # so candidates expect less and propose less often than under the plain auction (`participation`)
+    frames = {
+        s: simulate(make_params(**common, agents__sequencers__prover_strategy=s)).frame
+        for s in ("cheapest", "most_reliable")
+    }
+    assert frames["most_reliable"]["proposals"].mean() < frames["cheapest"]["proposals"].mean()
 
 
 def test_aprs_are_finite_for_every_role(make_params: Callable[..., Params]) -> None:

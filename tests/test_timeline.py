@@ -98,7 +98,8 @@ def test_a_short_enough_time_parameter_changes_the_modes(
 
 
 def test_late_proofs_match_the_lognormal_closed_form(make_params: Callable[..., Params]) -> None:
-    """One prover, no hard faults, no demand (every block the same size): the share of committed blocks whose proof
+    """Two identical provers (a lone one would take the block's whole value and no key would propose:
+    `participation`), no hard faults, no demand (every block the same size): the share of committed blocks whose proof
     is late is P(D > available), available = the deadline block's time - the commitment's landing time."""
     params = make_params(
         **QUIET,
@@ -106,7 +107,8 @@ def test_late_proofs_match_the_lognormal_closed_form(make_params: Callable[..., 
         sim__runs=2,
         protocol__proving_phase_l1_blocks=1,
         protocol__prover_bond=0.0,
-        agents__provers__count=1,
+        agents__provers__count=2,
+        agents__provers__cost_spread=0.0,
         agents__provers__cost_per_block=0.0,
         agents__provers__proving_time_median_seconds=200.0,
         agents__provers__proving_time_log_sd=0.5,

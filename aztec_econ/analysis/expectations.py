@@ -625,7 +625,10 @@ def expected_auction(params: Params) -> dict[str, float]:
         bids = np.full(n, np.inf)
     reserve = float(prover_market.block_value(params, np.zeros(1))[0])
     win, price, lowest = theory.second_price_auction(
-        bids, 1.0 - params.agents.provers.unavailable_probability, reserve
+        bids,
+        1.0 - params.agents.provers.unavailable_probability,
+        reserve,
+        params.agents.provers.bargaining_power,
     )
     return {
         "theory_commit_share": float(win),

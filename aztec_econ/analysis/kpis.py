@@ -364,9 +364,12 @@ KPIS: tuple[KPI, ...] = (
     KPI(
         "fee_cost_coverage",
         "ratio",
-        "producers' fee revenue (`tips`) over their L1 and proving costs (`l1_cost + proving_cost`): below 1, fees "
+        "producers' fee revenue (`tips`) over their L1 and proving costs (`l1_cost + proving_cost + "
+        "proving_cost_backup`): below 1, fees "
         "do not pay for blocks",
-        lambda d: _ratio(d.total("tips"), d.total("l1_cost") + d.total("proving_cost")),
+        lambda d: _ratio(
+            d.total("tips"), d.total("l1_cost") + d.total("proving_cost") + d.total("proving_cost_backup")
+        ),
     ),
     # L1 costs, the prover market
     KPI("mean_l1_gas_price", "gwei", "mean L1 gas price", _mean("l1_gas_price"), minimum=0.0),

@@ -58,7 +58,8 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
     (`eth_per_token`); ETH capital at the genesis price (`environment.token.eth_per_token`: what it cost when committed).
 
     Self-proving sequencers earn the prover's and (unless a relay submits) the submitter's reward shares and bear
-    the proving costs and slashes themselves; block producers in backup mode are the backup builders.
+    the proving costs and slashes themselves; block producers in backup mode are the backup builders, who pay their
+    L1 gas and proving compute (`proving_cost_backup`).
     """
     p = traj.params
     f = traj.frame
@@ -134,7 +135,7 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
             "backup",
             "backup",
             per_run(f["reward_backup"].to_numpy() + np.where(backup, kept, 0.0)),
-            per_run(f["l1_cost_backup"]),
+            per_run(f["l1_cost_backup"] + f["proving_cost_backup"]),
             np.full(runs.size, p.agents.backup.hardware_capital / eth),
             years,
         )

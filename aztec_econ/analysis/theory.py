@@ -347,14 +347,18 @@ def prover_break_even_price(
 
 
 def second_price_auction(
-    bids: NDArray[np.float64] | list[float], availability: float, reserve: float
+    bids: NDArray[np.float64] | list[float],
+    availability: float,
+    reserve: float,
+    bargaining_power: float = 1.0,
 ) -> tuple[float, float, float]:
     """A sealed-bid second-price auction with a reserve r among P bidders, each present independently with
     probability a (`prover_market`): (chance somebody wins, expected price given a win, expected winning bid given a
     win).
 
     Sort the bids b_(0) <= ... <= b_(P-1). The lowest present bidder i wins if b_(i) <= r and pays min(r, b_(j)), j the
-    next present one (r if none): P(first present = i, next present = j) = a^2 (1 - a)^(j - 1), and
+    next present one (r if none), never more than the bargaining point b_(i) + beta (r - b_(i)) (beta
+    `bargaining_power`; 1: the plain auction): P(first present = i, next present = j) = a^2 (1 - a)^(j - 1), and
     P(first present = i, nobody after) = a (1 - a)^(P - 1). Exact for fixed bids and reserve (no self-proving option,
     a constant block value). With evenly spaced costs and everybody present, the price is the second-lowest bid:
     with many bidders it tends to the lowest bid (the cost plus risk of the cheapest)."""
@@ -366,12 +370,27 @@ def second_price_auction(
         if b[i] > reserve:
             break
         first = availability * (1.0 - availability) ** i
+        cap = b[i] + bargaining_power * (reserve - b[i])
         win += first
         winning += first * b[i]
         for j in range(i + 1, n):
             both = first * availability * (1.0 - availability) ** (j - i - 1)
-            price += both * min(reserve, b[j])
-        price += first * (1.0 - availability) ** (n - 1 - i) * reserve
+            price += both * min(cap, b[j])
+        price += first * (1.0 - availability) ** (n - 1 - i) * cap
     if win == 0:
         return 0.0, float("nan"), float("nan")
     return win, price / win, winning / win
+
+
+def free_entry_count(
+    annual_rewards: float, capital_per_key: float, reservation_yield: float, cost_per_key_per_year: float
+) -> float:
+    """Free-entry count of a role whose rewards are a fixed pool shared equally (one ticket per key): the N* where
+    each key's return (R / N* - c) / K equals the reservation yield y, N* = R / (K y + c). `annual_rewards` R
+    (tokens/year, the role's revenue less its costs that do not grow with the count), `capital_per_key` K (tokens),
+    `cost_per_key_per_year` c (tokens/year). Source: textbook free entry (issue 13); the simulation's counterpart is
+    `aztec_econ.equilibrium.free_entry`."""
+    denominator = capital_per_key * reservation_yield + cost_per_key_per_year
+    if denominator <= 0:
+        raise ValueError("capital x yield + cost per key must be positive for a finite free-entry count")
+    return annual_rewards / denominator

@@ -72,19 +72,22 @@ class Sequencers(Group):
     profit_driven_entry_exit: bool = field(
         unit="-",
         source="assumption",
-        doc="Registration and exit rates follow the sequencers' APR so far (see `apr_sensitivity`)",
+        doc="Registration and exit rates follow the sequencers' trailing APR (see `apr_sensitivity`, "
+        "`apr_window_days`)",
     )
-    target_apr: float = field(
-        unit="share/year",
+    apr_window_days: float = field(
+        unit="days",
         source="assumption",
-        doc="APR at which registrations and exits keep their base rates (profit-driven entry and exit)",
-        ge=-10,
-        le=10,
+        doc="Half-life of the exponentially weighted profit and key-slots whose ratio is the APR profit-driven entry "
+        "and exit read (recent days count most)",
+        gt=0,
+        le=3650,
     )
     apr_sensitivity: float = field(
         unit="1/(share/year)",
         source="assumption",
-        doc="Each day: registrations x clip(1 + s (APR - target), 0, max), exits x clip(1 - s (APR - target), 0, max)",
+        doc="Each day: registrations x clip(1 + s (APR - yield), 0, max), exits x clip(1 - s (APR - yield), 0, max), "
+        "APR the trailing one at the count after the entry queue, yield `environment.reservation_yield`",
         ge=0,
     )
     max_rate_multiplier: float = field(
@@ -219,6 +222,15 @@ class Provers(Group):
         "`protocol.block_capacity`: the baseline's provers can prove any block)",
         gt=0,
     )
+    bargaining_power: float = field(
+        unit="share",
+        source="assumption (Nash bargaining between the winning prover and the sequencer)",
+        doc="Share of the deal's surplus (the sequencer's outside option minus the winner's break-even price) the "
+        "winning prover takes where competition does not set the price (a lone bidder): price = min(second bid, "
+        "break-even + share x surplus)",
+        ge=0,
+        le=1,
+    )
     bond_budget: float = field(
         unit="tokens", source="assumption", doc="Largest bond a prover puts at stake for one block", ge=0
     )
@@ -309,6 +321,13 @@ class BackupBuilders(Group):
         doc="Log-standard deviation of the backup builder's time",
         ge=0,
         le=5,
+    )
+    proving_cost_per_block: float = field(
+        unit="tokens",
+        source="assumption (as `agents.provers.cost_per_block`)",
+        doc="Compute cost of building and proving a backup block, paid by the builder that produces it; a builder "
+        "gets ready only if the backup reward plus the fees it keeps cover it and its L1 gas",
+        ge=0,
     )
     hardware_capital: float = field(
         unit="ETH",

@@ -187,6 +187,15 @@ class Environment(Group):
         doc="Liquid tokens held outside the protocol at genesis ('market'); new sequencer stakes come from here",
         ge=0,
     )
+    reservation_yield: float = field(
+        unit="share/year",
+        source="assumption (issue 13: the return capital earns elsewhere)",
+        doc="Return on capital outside the protocol: profit-driven entry and exit aim at it (keys enter while the "
+        "sequencers' APR exceeds it), `aztec-econ equilibrium` finds the count where a role's APR equals it, the "
+        "agent table compares APRs with it",
+        ge=-10,
+        le=10,
+    )
     demand: Demand
     l1: L1
     token: Token

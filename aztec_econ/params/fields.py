@@ -131,6 +131,8 @@ day or hour instead of per slot); issue 13 split the sequencers' operating cost 
 MOVED: dict[str, str] = {
     "environment.l1.eth_per_token": "environment.token.eth_per_token (the token price is a process, "
     "`environment.token.process`)",
+    "agents.sequencers.target_apr": "environment.reservation_yield (share/year: the return capital earns "
+    "elsewhere; profit-driven entry and exit aim at it)",
     "agents.provers.margin": "nothing: removed, prover prices come from a second-price auction (`prover_market`); "
     "competition sets the mark-up",
 }

@@ -13,7 +13,11 @@ Assumptions:
   "a block pre-built and proven") and sends it to its colluding builders only: it lands in the first backup-phase
   block a censoring builder builds, and that builder puts it first;
 - the winner is paid `backup_reward_share` of the block reward, decayed like a late proof under
-  `reward_decay_per_l1_block`.
+  `reward_decay_per_l1_block`;
+- a builder available by its `ready_probability` gets ready only if it pays (`participation.backup_pays`): the backup
+  reward, decayed at its expected landing block (the first block built after the median proving time), plus the
+  fees and MEV of the mempool's candidate block cover its proving cost (`proving_cost_per_block`, which the
+  producing builder pays: settlement column `proving_cost_backup`) and its L1 gas at the slot's prices.
 """
 
 from __future__ import annotations
@@ -22,16 +26,34 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
+from aztec_econ.model.mechanisms import participation
 from aztec_econ.model.mechanisms.adversary import censoring, includes
 from aztec_econ.model.mechanisms.proving import decay_factor
+from aztec_econ.model.mechanisms.settlement import blobs
 from aztec_econ.model.stage import Mode, Role, Stage, Submitter
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
+
+
+def backup_worth_it(ctx: Context, s: State) -> NDArray[np.bool_]:
+    """Whether getting ready in backup mode pays a builder, per run (`participation.backup_pays`), from what it knows
+    when backup mode opens: the slot's prices, the candidate block, its median proving time."""
+    p = ctx.params
+    econ = s["economy"]
+    prices = econ.prices
+    first, end = ctx.phases["backup"]
+    block = float(p.protocol.l1_block_seconds)
+    expected = first + int(np.ceil(p.agents.backup.proving_time_median_seconds / block))
+    factor = np.broadcast_to(decay_factor(p, np.array([min(expected, end - 1)])), (ctx.n_runs,))
+    used = econ.candidate.used
+    cost = participation.backup_cost(p, blobs(ctx, used), prices.gas, prices.blob, prices.eth_per_token)
+    return participation.backup_pays(p, factor, econ.candidate.value_to_producer, cost)
 
 
 def step_backup(ctx: Context, s: State) -> dict[str, Any]:
@@ -49,7 +71,9 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     runs = ctx.n_runs
 
     opens_at = seconds[:, first - 1] if first > 0 else np.zeros(runs)
-    ready = draws["backup_ready"] < b.ready_probability  # runs x builders
+    ready = (draws["backup_ready"] < b.ready_probability) & backup_worth_it(ctx, s)[
+        :, None
+    ]  # runs x builders
     z = ndtri(np.clip(draws["backup_time"], 1e-16, 1 - 1e-16))
     done = opens_at[:, None] + b.proving_time_median_seconds * np.exp(b.proving_time_log_sd * z)
     done = np.where(ready & opened[:, None], done, np.inf)

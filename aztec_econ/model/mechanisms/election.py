@@ -25,8 +25,9 @@ from numpy.typing import NDArray
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms.adversary import includes, owned
 from aztec_econ.model.mechanisms.operators import out
+from aztec_econ.model.mechanisms.participation import proposes
 from aztec_econ.model.mechanisms.registry import Registry
-from aztec_econ.model.mechanisms.sidecar import candidates_with_commitment
+from aztec_econ.model.mechanisms.sidecar import candidates_with_commitment, proposal_outlook
 from aztec_econ.model.mechanisms.timeline import land
 from aztec_econ.model.rng import mix64
 from aztec_econ.model.stage import Stage
@@ -178,7 +179,8 @@ def still_eligible(registry: Registry, candidates: I64, blocks: I64) -> NDArray[
 def step_election(ctx: Context, s: State) -> dict[str, Any]:
     """Proposal phase: the top `proposers_per_slot` eligible keys that are online send their proposals at the phase's
     first block (a key is offline by its own chance, `offline_probability`, or while its operator is down,
-    `operators.out`); each lands in the first block whose builder includes it (`timeline.land`; the attacker's own
+    `operators.out`), if its expected gain covers the proposal's L1 gas (`participation.proposes`, from the block's
+    outlook `sidecar.proposal_outlook`: the slot's prices and the mempool's candidate block, known before it sends); each lands in the first block whose builder includes it (`timeline.land`; the attacker's own
     proposals go in every block), and counts only if its key is still eligible there. The highest-ranking landed
     proposal wins; it is known when the proposal phase ends. Under `consolidate_proposal_commitment` a proposal
     carries its prover commitment: a candidate without one sends none, and the best proposal with a commitment
@@ -189,6 +191,8 @@ def step_election(ctx: Context, s: State) -> dict[str, Any]:
         s["randao"], s["registry"], slot_start, seq.proposers_per_slot, ctx.domain_bits, ctx.window
     )
     online = (s["draws"]["offline"] >= seq.offline_probability) & ~out(s["operators"], candidates)
+    prices = s["economy"].prices
+    online &= proposes(ctx.params, proposal_outlook(ctx, s), prices.gas, prices.eth_per_token)
     if ctx.params.protocol.variants.consolidate_proposal_commitment:
         online &= candidates_with_commitment(ctx, s, candidates)
     first, end = ctx.phases["proposal"]

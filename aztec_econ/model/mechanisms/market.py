@@ -118,18 +118,45 @@ class Economy:
     """This slot's submissions, once drawn (`step_arrivals`)."""
     settled: Settled | None
     sequencer_profit: F64
-    """Sequencers' profit so far (tokens; revenue minus costs as in `metrics.agent_table`)."""
+    """Sequencers' profit, exponentially weighted with half-life `agents.sequencers.apr_window_days` (tokens;
+    revenue minus costs as in `metrics.agent_table`)."""
     stake_slots: F64
-    """Sum over slots so far of the eligible keys (key-slots): the capital-time of the APR."""
+    """Eligible keys summed over slots with the same weights (key-slots): the capital-time of the APR."""
+    apr_slots: F64
+    """The weights themselves summed over slots (slots, weighted): the window's effective length."""
 
     def sequencer_apr(self, ctx: Context) -> F64:
-        """Sequencers' APR so far: profit over (minimum stake x mean eligible keys) per year; the target before the
-        first slot."""
+        """Sequencers' trailing APR: the weighted profit over (minimum stake x weighted key-slots) per year;
+        `environment.reservation_yield` before the first slot."""
         p = ctx.params
         capital_years = p.protocol.minimum_stake * self.stake_slots / (365.0 * p.protocol.slots_per_day)
         with np.errstate(divide="ignore", invalid="ignore"):
             apr = self.sequencer_profit / capital_years
-        return np.where(capital_years > 0, apr, p.agents.sequencers.target_apr)
+        return np.where(capital_years > 0, apr, p.environment.reservation_yield)
+
+    def apr_at(self, ctx: Context, keys: F64) -> F64:
+        """The APR each of `keys` eligible keys would earn with the trailing window's profit pool: the window's mean
+        profit per slot of all keys before their running cost per key (`operators.hardware_cost_per_key_per_day` at
+        the slot's token price) is shared among `keys`, each then pays that cost (assumption: the pool, rewards and
+        fees per slot, does not depend on the key count: one ticket per key). With `keys` the window's mean count it
+        is `sequencer_apr`; `environment.reservation_yield` before the first slot."""
+        p = ctx.params
+        per_key = (
+            p.agents.operators.hardware_cost_per_key_per_day
+            / p.protocol.slots_per_day
+            / self.prices.eth_per_token
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pool = (self.sequencer_profit + per_key * self.stake_slots) / self.apr_slots
+            apr = (pool / keys - per_key) * 365.0 * p.protocol.slots_per_day / p.protocol.minimum_stake
+        ok = (self.apr_slots > 0) & (keys > 0)
+        return np.where(ok, apr, p.environment.reservation_yield)
+
+
+def apr_decay(ctx: Context) -> float:
+    """Weight a slot's profit loses per slot in the trailing APR: 0.5 ** (1 / (apr_window_days x slots per day))."""
+    p = ctx.params
+    return float(0.5 ** (1.0 / (p.agents.sequencers.apr_window_days * p.protocol.slots_per_day)))
 
 
 def _prices(ctx: Context, slot: int, previous: L1Prices | None) -> L1Prices:
@@ -347,6 +374,7 @@ def genesis_economy(ctx: Context) -> Economy:
         settled=None,
         sequencer_profit=np.zeros(runs),
         stake_slots=np.zeros(runs),
+        apr_slots=np.zeros(runs),
     )
 
 

@@ -11,7 +11,8 @@ z_i): cheaper provers are less reliable. It succeeds with p_i = (1 - f_i)(1 - r)
 chance when a missed reveal slashes the bond (0 otherwise). Its expected cost of a block is c_i plus its expected L1
 gas at the slot's prices: the commitment (unless folded into the proposal) for sure, the proof's verification only
 when it succeeds and submits the proof itself (a relay submits `agents.relays.submission_share` of the proofs and is
-paid the submitter's share for it). On success it earns the agreed price q plus its block-reward share R (prover
+paid the submitter's share for it, but only while that share covers the verification gas: `participation.relay_pays`;
+otherwise the prover submits every proof). On success it earns the agreed price q plus its block-reward share R (prover
 share, and the submitter share when no relay submits; decayed as the reward decays); on failure it loses the bond B.
 Its break-even price ("cost plus risk") is
 
@@ -23,7 +24,7 @@ for the right to prove (a negative price: the ledger moves it from the prover to
 The rule (assumption): a sealed-bid second-price (Vickrey) auction with a reserve. Why second price: bidding one's
 break-even is a dominant strategy, so every bid is computable from what the prover knows (its cost, its risk, the
 slot's gas price and block) without modelling beliefs about rivals, and the outcome equals the open ascending auction a
-relay would run; with many identical provers the price tends to their cost plus risk, with one it is the reserve.
+relay would run; with many identical provers the price tends to their cost plus risk, with one it is the Nash bargaining point between its bid and the reserve.
 The reserve r is the sequencer's outside option, as a price paid on success: what it can do without a third-party
 prover,
 
@@ -35,8 +36,13 @@ prover,
 
 So r = min(V, b_s) when it can self-prove profitably (b_s <= V), else V. Bidders are the provers that are available,
 can cover the bond from their balance and their `bond_budget`, and can prove a block of the slot's size (`capacity`).
-The lowest bid wins if it is at most r (ties: uniformly, `prover_pick`); it is paid q = min(r, second-lowest bid)
-(with one bidder q = r). Nobody below r: the sequencer proves itself if it can profitably, else nobody commits and the
+The lowest bid b_1 wins if it is at most r (ties: uniformly, `prover_pick`); it is paid
+q = min(second-lowest bid, b_1 + beta (r - b_1)), beta = `agents.provers.bargaining_power` (assumption). Where
+competition does not bind (one bidder, or a second bid above the bargaining point), the winner and the sequencer
+split the surplus r - b_1 of their deal as in a Nash bargain with the prover's power beta: at beta = 1 a lone prover
+takes the sequencer's whole outside option (a hold-up that leaves the sequencer nothing, so no key would pay the gas
+of a proposal), at beta = 0 it is paid its break-even. With many identical provers the second bid equals b_1 and
+beta does not matter. Nobody below r: the sequencer proves itself if it can profitably, else nobody commits and the
 slot goes to backup (spec: Backup mode). Every committed prover expects a non-negative profit (q >= b_i). Raising the
 bond raises every break-even price and tightens every budget, so it never raises the commitment rate (tested).
 
@@ -200,14 +206,19 @@ def bids(
     factor = np.ones(runs) if reward_factor is None else reward_factor
     price = np.full(runs, params.environment.token.eth_per_token) if eth_per_token is None else eth_per_token
     success = m.success[None, :] * timely[:, None]
-    reward = np.broadcast_to(m.reward * factor[:, None], success.shape)
     tokens_per_gas = gas_price * GWEI / price
+    pr = params.protocol
+    # a relay submits (and takes the submitter's share) only when that share covers the verification gas
+    relays = pr.block_reward * factor * pr.reward_split.submitter >= m.verification_gas * tokens_per_gas
+    submits = np.where(relays, m.submits, 1.0)
+    per_run = pr.block_reward * factor * (pr.reward_split.prover + pr.reward_split.submitter * submits)
+    reward = np.broadcast_to(per_run[:, None], success.shape)
     cost = np.empty((runs, n + 1))
     cost[:, :n] = m.costs[None, :]
     cost[:, n] = m.own_cost
     cost += (
         m.sure_gas * tokens_per_gas[:, None]
-        + success * (m.submits * m.verification_gas) * tokens_per_gas[:, None]
+        + success * (submits * m.verification_gas * tokens_per_gas)[:, None]
     )
     bond = float(params.protocol.prover_bond)
     return Bids(cost=cost, success=success, reward=reward, price=break_even(cost, success, bond, reward))
@@ -270,6 +281,9 @@ def choose(
     ordered = np.sort(offers, axis=1) if n else np.full((runs, 1), np.inf)
     lowest = ordered[:, 0]
     second = ordered[:, 1] if ordered.shape[1] > 1 else np.full(runs, np.inf)
+    beta = params.agents.provers.bargaining_power
+    with np.errstate(invalid="ignore"):  # no bidder: lowest is inf, unused
+        bargain = lowest + beta * (reserve - lowest)
     third_wins = (lowest <= reserve) & ~(self_ok & (strategy == "self_prove_when_able"))
     pick = pick_uniform(bidding & (offers <= lowest[:, None]) & third_wins[:, None], u_pick)
     prover = np.where(third_wins & (pick >= 0), pick, -1)
@@ -278,7 +292,7 @@ def choose(
     return Award(
         self_proved=self_ok & ~won,
         prover=prover,
-        price=np.where(won, np.minimum(reserve, second), 0.0),
+        price=np.where(won, np.minimum(second, bargain), 0.0),
         break_even=np.where(won, b.price[rows, np.maximum(prover, 0)], 0.0),
         bidders=bidding.sum(axis=1).astype(np.int64),
     )

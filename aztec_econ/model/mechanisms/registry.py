@@ -146,10 +146,10 @@ def _arrival_uniforms(ctx: Context, stream: Stream, chunk: int, n: int) -> NDArr
 def rate_multipliers(
     ctx: Context, apr: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(registration, exit) rate multipliers per run from the sequencers' APR so far (profit-driven entry and exit):
-    clip(1 +- sensitivity x (APR - target), 0, max_rate_multiplier). Source: assumption."""
+    """(registration, exit) rate multipliers per run from the sequencers' expected APR (profit-driven entry and
+    exit): clip(1 +- sensitivity x (APR - reservation_yield), 0, max_rate_multiplier). Source: assumption."""
     seq = ctx.params.agents.sequencers
-    gap = seq.apr_sensitivity * (apr - seq.target_apr)
+    gap = seq.apr_sensitivity * (apr - ctx.params.environment.reservation_yield)
     top = seq.max_rate_multiplier
     return np.clip(1.0 + gap, 0.0, top), np.clip(1.0 - gap, 0.0, top)
 
@@ -159,7 +159,7 @@ def plan_chunk(
 ) -> Registry:
     """Draw the registrations and exit signals of slots [start_slot, start_slot + plan_slots) and plan their effects.
 
-    With `agents.sequencers.profit_driven_entry_exit`, `apr` (the sequencers' APR so far, per run) scales the rates
+    With `agents.sequencers.profit_driven_entry_exit`, `apr` (per run) scales the rates
     (`rate_multipliers`): arrivals are drawn at `max_rate_multiplier` times the base rate and thinned."""
     p = ctx.params
     pr, seq = p.protocol, p.agents.sequencers
@@ -179,7 +179,7 @@ def plan_chunk(
     if seq.profit_driven_entry_exit:
         boost = seq.max_rate_multiplier
         reg_mult, exit_mult = rate_multipliers(
-            ctx, np.zeros(ctx.n_runs) + seq.target_apr if apr is None else apr
+            ctx, np.zeros(ctx.n_runs) + p.environment.reservation_yield if apr is None else apr
         )
         keep_reg, keep_exit = reg_mult / boost, exit_mult / boost
     reg_times = _arrival_times(
@@ -315,9 +315,19 @@ def step_registry(ctx: Context, s: State) -> dict[str, Any]:
     slot: int = s["slot"]
     reg: Registry = s["registry"]
     if reg.plan.start < 0 or slot >= reg.plan.start + reg.plan.active.shape[1]:
-        apr = (
-            s["economy"].sequencer_apr(ctx) if ctx.params.agents.sequencers.profit_driven_entry_exit else None
-        )
+        apr = None
+        if ctx.params.agents.sequencers.profit_driven_entry_exit:
+            # the APR a key expects once the queue is eligible: the trailing window's profit pool (half-life
+            # `apr_window_days`) shared among the eligible and queued keys (`Economy.apr_at`). Reading the pool
+            # rather than the trailing APR itself removes the window's lag, and counting the queue beyond the exits
+            # expected at the base rate while it waits out `entry_period_days` removes the entry period's: entry
+            # stops when the pipeline fills the gap (no overshoot but the Poisson noise)
+            queued, active, _ = reg.status_counts(slot * ctx.slot_l1_blocks)
+            seq, pr = ctx.params.agents.sequencers, ctx.params.protocol
+            # the queue less the exits expected at the base rate while it waits (at a steady count they cancel)
+            waiting = np.maximum(queued - seq.exits_per_day * pr.entry_period_days, 0.0)
+            keys = np.maximum(active + waiting, 1.0)
+            apr = s["economy"].apr_at(ctx, keys)
         reg = plan_chunk(reg, ctx, slot, apr)
     figures = slot_figures(reg, slot)
     stake = float(ctx.params.protocol.minimum_stake)

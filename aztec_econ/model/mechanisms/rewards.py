@@ -2,7 +2,9 @@
 
 Spec (Block production 5, Economics): payouts go to the sequencer, the prover, and the address that submits the
 proof (the prover, or anyone such as a relay). The split is `protocol.reward_split` (assumption); a separate relay
-submits with probability `agents.relays.submission_share` (assumption). The prover's bond is released. Design
+submits with probability `agents.relays.submission_share` (assumption), but only when the submitter's share of the
+(decayed) reward covers the verification gas at the slot's prices (`participation.relay_pays`); otherwise the prover
+submits. The prover's bond is released. Design
 variant `reward_decay_per_l1_block`: the reward shrinks linearly with the L1 blocks the proof lands after the proving
 phase opens (a decaying reward instead of a flat one within the deadline).
 """
@@ -16,6 +18,7 @@ import numpy as np
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting, bond_owner
+from aztec_econ.model.mechanisms.participation import relay_pays
 from aztec_econ.model.mechanisms.proving import decay_factor
 from aztec_econ.model.stage import Role, Stage, Submitter
 
@@ -33,6 +36,10 @@ def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
         reward = reward * decay_factor(p, outcome.finalized_l1_block - s["slot"] * ctx.slot_l1_blocks)
     prover_account = bond_owner(outcome.prover, outcome.self_proved)
     relayed = proven & (s["draws"].one("relay") < p.agents.relays.submission_share)
+    prices = s["economy"].prices
+    relayed &= relay_pays(
+        p, reward, prices.gas, prices.eth_per_token
+    )  # a relay submits only when paid enough
     submitter_account = np.where(relayed, int(Account.RELAYS), prover_account)
 
     to_sequencer, to_prover, to_submitter = (

@@ -14,7 +14,8 @@ Sources: spec Economics, Block production 5, Backup mode; amounts are assumption
   which posts the bond), the reveal (execution gas plus blobs, the sequencer), the proof verification (its
   submitter), the backup submission (the backup builder, plus blobs).
 - under `base_fee_burn` the EIP-1559 base fee moves with the produced block's size (`fees.next_base_fee`).
-- with profit-driven entry, the sequencers' running profit and key-slots (the APR the registry reads) accumulate.
+- with profit-driven entry, the sequencers' profit and key-slots (the APR the registry reads) accumulate with
+  exponential weights of half-life `agents.sequencers.apr_window_days` (a trailing APR).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import L1Prices
-from aztec_econ.model.mechanisms.market import Candidate, Settled, late_inclusions
+from aztec_econ.model.mechanisms.market import Candidate, Settled, apr_decay, late_inclusions
 from aztec_econ.model.mechanisms.timeline import time_of
 from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.stage import Mode, Role, Stage, Submitter
@@ -177,6 +178,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         + costs["l1_cost_backup"],
         **costs,
         "proving_cost": proving_cost,
+        "proving_cost_backup": np.where(
+            (out.mode == Mode.BACKUP) & (out.backup_builder >= 0), p.agents.backup.proving_cost_per_block, 0.0
+        ),
         "prover_price": price,
         "eth_per_token": econ.prices.eth_per_token,
         "txs_included": txs,
@@ -187,10 +191,12 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         "user_surplus": surplus,
         "capacity_used": used,
     }
-    profit, stake_slots = econ.sequencer_profit, econ.stake_slots
-    if p.agents.sequencers.profit_driven_entry_exit:  # the running APR the registry reads
+    profit, stake_slots, apr_slots = econ.sequencer_profit, econ.stake_slots, econ.apr_slots
+    if p.agents.sequencers.profit_driven_entry_exit:  # the trailing APR the registry reads
         gained, key_slots = _sequencer_profit(ctx, s, kept, price, proving_cost, costs["l1_cost_sequencer"])
-        profit, stake_slots = gained + profit, key_slots + stake_slots
+        keep = apr_decay(ctx)  # exponentially weighted: the APR over a trailing window
+        profit, stake_slots = gained + keep * profit, key_slots + keep * stake_slots
+        apr_slots = 1.0 + keep * apr_slots
     economy = replace(
         econ,
         pending=pending,
@@ -206,6 +212,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         ),
         sequencer_profit=profit,
         stake_slots=stake_slots,
+        apr_slots=apr_slots,
     )
     return {"economy": economy, "book": book}
 
@@ -285,6 +292,12 @@ COLUMNS: tuple[Column, ...] = (
         "proving_cost",
         "tokens",
         "compute cost of proving the block (third-party prover or self-prover; incurred once the data is revealed)",
+    ),
+    Column(
+        "proving_cost_backup",
+        "tokens",
+        "compute cost of building and proving the backup block, paid by the backup builder that produced it "
+        "(`agents.backup.proving_cost_per_block`; 0 otherwise, and for the attacker's pre-built block)",
     ),
     Column(
         "prover_price",

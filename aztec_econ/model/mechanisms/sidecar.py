@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting, bond_owner
-from aztec_econ.model.mechanisms import prover_market
+from aztec_econ.model.mechanisms import participation, prover_market
 from aztec_econ.model.mechanisms.adversary import includes_for
 from aztec_econ.model.mechanisms.operators import prover_down
 from aztec_econ.model.mechanisms.proving import outlook
@@ -84,6 +84,38 @@ def candidates_with_commitment(ctx: Context, s: State, candidates: I64) -> NDArr
     ).self_proved
     able = _has_hardware(ctx, s, s["draws"]["candidate_self_prove"])
     return (candidates >= 0) & ((third >= 0)[:, None] | (able & own[:, None]))
+
+
+def proposal_outlook(ctx: Context, s: State) -> F64:
+    """What the slot's block is expected to be worth to its sequencer, as a candidate can estimate it before it
+    proposes (`participation.block_outlook`): the auction priced at the slot's prices with every prover whose
+    balance covers the bond bidding (availability enters as a chance), the proving outlook of a commitment at the
+    commitment phase's first block (the proposal's, when consolidated)."""
+    p = ctx.params
+    phase = "proposal" if p.protocol.variants.consolidate_proposal_commitment else "commitment"
+    inputs = _market_inputs(ctx, s, float(ctx.l1_seconds[0, ctx.phases[phase][0]]))
+    inputs["prover_ok"] = np.broadcast_to(
+        s["book"].prover_balances() >= float(p.protocol.prover_bond), inputs["prover_ok"].shape
+    )
+    everyone = np.ones(ctx.n_runs, dtype=bool)
+    award = prover_market.choose(p, everyone, can_self=~everyone, **inputs)
+    own = prover_market.bids(
+        p,
+        inputs["gas_price"],
+        inputs["m"],
+        inputs["on_time"],
+        inputs["reward_factor"],
+        inputs["eth_per_token"],
+    ).price[:, -1]
+    return participation.block_outlook(
+        p,
+        inputs["block_value"],
+        award.prover >= 0,
+        award.price,
+        award.bidders,
+        own,
+        inputs["on_time"],
+    )
 
 
 def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
