@@ -288,7 +288,10 @@ if best is not None:
 # ## Analysis 4: a longer RANDAO lag as a mitigation
 # The election reads the value stored `protocol.randao_lag_l1_blocks` before the slot. In this model the attacker
 # can always compute that value's election in advance (the eligible set is fixed well before), so the lag moves
-# which L1 block matters, not how often the attacker proposes it; the sweep checks this.
+# which L1 block matters, not how often the attacker proposes it, once the lag gives provers the warning their
+# hardware needs (`agents.provers.ramp_up_seconds`). A shorter lag makes proofs start late; keys that expect a late
+# proof do not pay for a proposal (`model.mechanisms.participation`), so the slot goes to backup and the attacker's
+# share falls with everyone's. The sweep shows both.
 
 # %%
 by_lag = sweep_table(

@@ -126,6 +126,8 @@ def test_notebook_overrides_may_be_yaml_text_and_assumptions_tables_show_the_top
         "agents.backup.ready_probability",
         "agents.backup.proving_time_median_seconds",
         "agents.backup.proving_time_log_sd",
+        "agents.backup.proving_cost_per_block",
+        "agents.backup.hardware_capital",
     ]
     assert table.loc["protocol.prover_bond", "value"] == "swept: 1, 2 (base 1,000)"
     assert table.loc["agents.backup.count", "unit"] == "builders" and table["source"].str.len().min() > 0
