@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model.rng import Stream, mix64, stream_keys, to_unit
+from aztec_econ.model.rng import Stream, stream_keys
 from aztec_econ.params import Params
 
 _PURPOSE_STRIDE = 1 << 20
@@ -93,7 +93,9 @@ class SlotDraws:
 
 def slot_draws(keys: NDArray[np.uint64], slot: int, layout: DrawLayout) -> SlotDraws:
     base = stream_keys(keys, Stream.SLOT, slot)
-    return SlotDraws(values=to_unit(mix64(base[:, None] + layout.words[None, :])), layout=layout)
+    from aztec_econ.model.kernels import unit_words
+
+    return SlotDraws(values=unit_words(base, layout.words), layout=layout)
 
 
 def pick_uniform(eligible: NDArray[np.bool_], u: NDArray[np.float64]) -> NDArray[np.int64]:

@@ -68,3 +68,28 @@ def top_eligible_walk(
                 found += 1
             p += _ONE
     return out
+
+
+@njit(cache=True)
+def mix64_flat(x: NDArray[np.uint64]) -> NDArray[np.uint64]:  # pragma: no cover - compiled
+    """`rng.mix64` of every word of a one-dimensional array (a new array)."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = _mix64(x[i])
+    return out
+
+
+@njit(cache=True)
+def unit_words(
+    base: NDArray[np.uint64], words: NDArray[np.uint64]
+) -> NDArray[np.float64]:  # pragma: no cover
+    """Uniforms in [0, 1) of shape (len(base), len(words)): `rng.to_unit(rng.mix64(base[i] + words[j]))`, the
+    per-run draws of `rng.bits` and `draws.slot_draws` without their intermediate arrays."""
+    out = np.empty((base.size, words.size), dtype=np.float64)
+    scale = 1.0 / 9007199254740992.0  # 2**-53, as `rng._TO_UNIT`
+    eleven = np.uint64(11)
+    for i in range(base.size):
+        b = base[i]
+        for j in range(words.size):
+            out[i, j] = np.float64(_mix64(b + words[j]) >> eleven) * scale
+    return out

@@ -53,7 +53,16 @@ _SHIFT30, _SHIFT27, _SHIFT31 = np.uint64(30), np.uint64(27), np.uint64(31)
 
 
 def mix64(x: U64) -> U64:
-    """SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche."""
+    """SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche (a new array of x's shape; compiled:
+    `kernels.mix64_flat`, the same integer arithmetic as `mix64_numpy`)."""
+    from aztec_econ.model.kernels import mix64_flat
+
+    x = np.asarray(x, dtype=np.uint64)
+    return mix64_flat(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
+
+
+def mix64_numpy(x: U64) -> U64:
+    """`mix64` in numpy (the reference the compiled kernel is tested against)."""
     x = x ^ (x >> _SHIFT30)  # a new array: the input is never modified; the rest works in place on it
     x *= _MIX1
     x ^= x >> _SHIFT27
@@ -89,8 +98,19 @@ def stream_keys_grid(keys: U64, stream: Stream, counters: NDArray[np.int64]) -> 
 
 def bits(base: U64, n: int, offset: int = 0) -> U64:
     """n 64-bit words per run from per-run `base` keys: shape (runs, n)."""
-    idx = (np.arange(offset, offset + n, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
-    return mix64(base[:, None] + idx[None, :])
+    return mix64(base[:, None] + words_for(n, offset)[None, :])
+
+
+def words_for(n: int, offset: int = 0) -> U64:
+    """The per-index words `bits` adds to each run's key: (offset + j + 1) x golden ratio, j < n."""
+    return (np.arange(offset, offset + n, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
+
+
+def unit_bits(base: U64, n: int, offset: int = 0) -> F64:
+    """`to_unit(bits(base, n, offset))` in one compiled pass (`kernels.unit_words`): uniforms of shape (runs, n)."""
+    from aztec_econ.model.kernels import unit_words
+
+    return unit_words(np.ascontiguousarray(base, dtype=np.uint64), words_for(n, offset))
 
 
 def to_unit(words: U64) -> F64:
@@ -100,7 +120,7 @@ def to_unit(words: U64) -> F64:
 
 def uniforms(keys: U64, stream: Stream, counter: int, n: int) -> F64:
     """Uniforms in [0, 1), shape (runs, n), for (stream, counter)."""
-    return to_unit(bits(stream_keys(keys, stream, counter), n))
+    return unit_bits(stream_keys(keys, stream, counter), n)
 
 
 def poisson(u: F64, lam: float) -> NDArray[np.int64]:

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms.censorship import CensorPlan
-from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
+from aztec_econ.model.rng import Stream, stream_keys, unit_bits
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
@@ -49,7 +49,7 @@ def attacker_keys(ctx: Context) -> B:
     m = round(p.attacks.randao.sequencer_share * initial)
     mask = np.zeros((ctx.n_runs, ctx.key_capacity), dtype=bool)
     if m:
-        u = to_unit(bits(stream_keys(ctx.keys, Stream.ATTACKER, 0), initial))
+        u = unit_bits(stream_keys(ctx.keys, Stream.ATTACKER, 0), initial)
         chosen = np.argsort(u, axis=1, kind="stable")[:, :m]
         np.put_along_axis(mask, chosen, True, axis=1)
     return mask

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln, ndtri
 
-from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
+from aztec_econ.model.rng import Stream, stream_keys, unit_bits
 from aztec_econ.model.timebase import PerSlot, per_slot
 from aztec_econ.params import Params
 
@@ -107,7 +107,7 @@ def arrivals(
     """(arrivals per bucket (runs x buckets), shock slots left, the rate, the MEV draw Exp(1)) for `slot`."""
     d = params.environment.demand
     buckets = d.bid_buckets
-    u = to_unit(bits(stream_keys(keys, Stream.DEMAND, slot), 2 + buckets * pieces))
+    u = unit_bits(stream_keys(keys, Stream.DEMAND, slot), 2 + buckets * pieces)
     active = (shock_left > 0) | (u[:, 0] < ps.demand_shock_probability)
     left = np.where(shock_left > 0, shock_left - 1, np.where(active, ps.demand_shock_slots - 1, 0))
     base = ps.tx_rate * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.columns import Column
 from aztec_econ.model.context import Context
-from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
+from aztec_econ.model.rng import Stream, stream_keys, unit_bits
 from aztec_econ.model.stage import Mode
 
 I64 = NDArray[np.int64]
@@ -65,7 +65,7 @@ def votes(
     g = ctx.params.governance
     runs, slots = proposer.shape
     initial = ctx.params.agents.sequencers.initial
-    u = to_unit(bits(stream_keys(ctx.keys, Stream.GOVERNANCE, 0), ctx.key_capacity))
+    u = unit_bits(stream_keys(ctx.keys, Stream.GOVERNANCE, 0), ctx.key_capacity)
     rank = np.argsort(np.argsort(u[:, :initial], axis=1, kind="stable"), axis=1, kind="stable")
     share = support_share(ctx, np.arange(slots, dtype=np.int64))
     count = np.rint(share * initial).astype(np.int64)  # half to even, like Python's round

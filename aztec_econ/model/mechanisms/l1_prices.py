@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
-from aztec_econ.model.rng import Stream, bits, stream_keys, to_unit
+from aztec_econ.model.rng import Stream, stream_keys, unit_bits
 from aztec_econ.params import Params, ParamsError
 
 F64 = NDArray[np.float64]
@@ -157,7 +157,7 @@ def l1_step(
     gas0, blob0 = np.full(runs, gas_median), np.full(runs, blob_median)
     if process == "steady":
         return L1Prices(gas0, blob0, zeros, eth_per_token)
-    u = to_unit(bits(stream_keys(keys, Stream.L1_PRICES, slot), 3))
+    u = unit_bits(stream_keys(keys, Stream.L1_PRICES, slot), 3)
     if process == "shock":
         left = zeros if previous is None else previous.shock_left
         active = (left > 0) | (u[:, 0] < shock_probability)
@@ -203,7 +203,7 @@ def token_price(
     if previous is None or process == "fixed":
         return np.full(runs, start)
     dt = slot_seconds / YEAR_SECONDS
-    u = to_unit(bits(stream_keys(keys, Stream.TOKEN_PRICE, slot), 1))[:, 0]
+    u = unit_bits(stream_keys(keys, Stream.TOKEN_PRICE, slot), 1)[:, 0]
     z = ndtri(np.clip(u, 1e-300, 1 - 1e-16))
     step = (drift_per_year - 0.5 * volatility_per_year**2) * dt + volatility_per_year * math.sqrt(dt) * z
     return np.asarray(previous * np.exp(step), dtype=np.float64)

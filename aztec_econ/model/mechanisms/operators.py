@@ -68,10 +68,29 @@ class Operators:
     active_operators: I64
     """Operators holding at least one eligible key at the slot's first L1 block."""
     chunk_start: int = -1
-    """First slot of the registry chunk `held` covers (-1: none yet)."""
+    """First slot of the registry chunk `changes` covers (-1: none yet)."""
+    changes: HoldingChanges | None = None
+    """The chunk's changes of holdings (`chunk_holdings`), found once per chunk so the slot's step only applies
+    those of its own slot."""
     held: I32 | None = None
-    """Eligible keys of each operator at the first L1 block of each slot of the chunk (runs x slots x operators so
-    far), counted once per chunk (`chunk_holdings`) so the slot's step only reads it."""
+    """Eligible keys of each operator (runs x operators of the chunk) at the first L1 block of slot
+    `chunk_start + held_at`."""
+    held_at: int = 0
+    """The slot of the chunk (from 0) whose holdings `held` are."""
+
+
+@dataclass(frozen=True)
+class HoldingChanges:
+    """The changes of operators' eligible keys within one registry chunk, ordered by the slot they count from."""
+
+    start: I32
+    """Eligible keys of each operator at the chunk's first slot (runs x operators of the chunk)."""
+    cells: I64
+    """Where each later change lands in the flattened (runs x operators) holdings: run x operators + operator."""
+    signs: I32
+    """+1 a key becomes eligible, -1 it signals its exit."""
+    offsets: I64
+    """Changes counting from slot t of the chunk are `cells[offsets[t]:offsets[t + 1]]` (t >= 1)."""
 
 
 def initial_key_counts(params: Params) -> I64:
@@ -178,23 +197,51 @@ def assign_owners(ctx: Context, ops: Operators, n_keys: I64) -> Operators:
     return replace(ops, owner=owner, assigned=n_keys.copy(), n_operators=n_ops, keys_held=keys_held)
 
 
-def chunk_holdings(ctx: Context, ops: Operators, reg: Registry) -> I32:
-    """Eligible keys per operator at the first L1 block of each slot of the registry's current chunk: shape (runs x
-    slots of the chunk x operators so far). A key counts from the first slot starting at or after its eligibility
-    until the first one starting at or after its exit signal (as `registry.slot_figures` counts active keys)."""
+def chunk_holdings(ctx: Context, ops: Operators, reg: Registry) -> HoldingChanges:
+    """Eligible keys per operator at the first L1 block of the registry's current chunk's first slot, and the later
+    changes by the slot of the chunk they count from. A key counts from the first slot starting at or after its
+    eligibility until the first one starting at or after its exit signal (as `registry.slot_figures` counts active
+    keys); changes after the chunk are dropped (the next chunk counts them)."""
     length = ctx.slot_l1_blocks
     start, n_slots = reg.plan.start, reg.plan.active.shape[1]
     first = start * length
     m = int(reg.n_keys.max())
     n_ops = int(ops.n_operators.max())
     owner = np.maximum(ops.owner[:, :m], 0).astype(np.int64)
-    rows = np.broadcast_to(np.arange(ctx.n_runs)[:, None], owner.shape)
-    held = np.zeros((ctx.n_runs, n_slots + 1, n_ops), dtype=np.int32)
+    cell = (np.arange(ctx.n_runs, dtype=np.int64)[:, None] * n_ops + owner).ravel()
+    held = np.zeros(ctx.n_runs * n_ops, dtype=np.int64)
+    slots, cells, signs = [], [], []
     for times, sign in ((reg.eligible[:, :m], 1), (reg.exit_signal[:, :m], -1)):
         # the slot of the chunk from which the change counts: 0 for one before the chunk, n_slots for one after it
-        at = np.clip(-(-(times - first) // length), 0, n_slots)
-        np.add.at(held, (rows, at, owner), sign)
-    return np.cumsum(held[:, :n_slots], axis=1, dtype=np.int32)
+        at = np.clip(-(-(times - first) // length), 0, n_slots).ravel()
+        held += sign * np.bincount(cell[at == 0], minlength=held.size)
+        inside = (at > 0) & (at < n_slots)
+        slots.append(at[inside])
+        cells.append(cell[inside])
+        signs.append(np.full(int(inside.sum()), sign, dtype=np.int32))
+    order = np.argsort(np.concatenate(slots), kind="stable")
+    at_sorted = np.concatenate(slots)[order]
+    return HoldingChanges(
+        start=held.reshape(ctx.n_runs, n_ops).astype(np.int32),
+        cells=np.concatenate(cells)[order],
+        signs=np.concatenate(signs)[order],
+        offsets=np.searchsorted(at_sorted, np.arange(n_slots + 1), side="left"),
+    )
+
+
+def holdings_at(ops: Operators, t: int) -> Operators:
+    """`ops` with `held` moved forward to slot t of its chunk (t >= `held_at`), applying the changes in between."""
+    changes = ops.changes
+    assert changes is not None and ops.held is not None and t >= ops.held_at
+    if t == ops.held_at:
+        return ops
+    lo, hi = changes.offsets[ops.held_at + 1], changes.offsets[t + 1]
+    held = ops.held
+    if hi > lo:
+        flat = held.reshape(-1).copy()
+        np.add.at(flat, changes.cells[lo:hi], changes.signs[lo:hi])
+        held = flat.reshape(held.shape)
+    return replace(ops, held=held, held_at=t)
 
 
 def next_down(ctx: Context, ops: Operators, slot: int) -> B:
@@ -239,12 +286,14 @@ def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     count the eligible keys of operators that are down and the operators with an eligible key."""
     reg = s["registry"]
     ops = s["operators"]
-    if ops.chunk_start != reg.plan.start or ops.held is None:
+    if ops.chunk_start != reg.plan.start or ops.changes is None:
         ops = assign_owners(ctx, ops, reg.n_keys)
-        ops = replace(ops, chunk_start=reg.plan.start, held=chunk_holdings(ctx, ops, reg))
+        changes = chunk_holdings(ctx, ops, reg)
+        ops = replace(ops, chunk_start=reg.plan.start, changes=changes, held=changes.start, held_at=0)
+    ops = holdings_at(ops, s["slot"] - ops.chunk_start)
     assert ops.held is not None
     down = next_down(ctx, ops, s["slot"])
-    held = ops.held[:, s["slot"] - ops.chunk_start]
+    held = ops.held
     keys_down = (held * down[:, : held.shape[1]]).sum(axis=1, dtype=np.int64)
     active = (held > 0).sum(axis=1).astype(np.int64)
     return {"operators": replace(ops, down=down, keys_down=keys_down, active_operators=active)}

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
-from aztec_econ.model.rng import Stream, bits, poisson_pieces, poisson_sum, stream_keys, to_unit
+from aztec_econ.model.rng import Stream, poisson_pieces, poisson_sum, stream_keys, unit_bits
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
@@ -127,20 +127,20 @@ def _arrival_times(
     lam = rate_per_block * span
     base = stream_keys(ctx.keys, stream, chunk)
     pieces = poisson_pieces(lam)
-    counts = poisson_sum(to_unit(bits(base, pieces)), lam) if lam > 0 else np.zeros(ctx.n_runs, np.int64)
+    counts = poisson_sum(unit_bits(base, pieces), lam) if lam > 0 else np.zeros(ctx.n_runs, np.int64)
     most = int(counts.max(initial=0))
-    u = to_unit(bits(base, most, offset=pieces)) if most else np.zeros((ctx.n_runs, 0))
+    u = unit_bits(base, most, offset=pieces) if most else np.zeros((ctx.n_runs, 0))
     times = first + np.floor(u * span).astype(np.int64)
     if keep is None:
         return [np.sort(times[r, : counts[r]]) for r in range(ctx.n_runs)]
-    thin = to_unit(bits(base, most, offset=1 << 41)) if most else np.zeros((ctx.n_runs, 0))
+    thin = unit_bits(base, most, offset=1 << 41) if most else np.zeros((ctx.n_runs, 0))
     return [np.sort(times[r, : counts[r]][thin[r, : counts[r]] < keep[r]]) for r in range(ctx.n_runs)]
 
 
 def _arrival_uniforms(ctx: Context, stream: Stream, chunk: int, n: int) -> NDArray[np.float64]:
     """Extra uniforms per arrival (e.g. which key exits), independent of the arrival times."""
     base = stream_keys(ctx.keys, stream, chunk)
-    return to_unit(bits(base, n, offset=1 << 40)) if n else np.zeros((ctx.n_runs, 0))
+    return unit_bits(base, n, offset=1 << 40) if n else np.zeros((ctx.n_runs, 0))
 
 
 def rate_multipliers(

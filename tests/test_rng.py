@@ -1,0 +1,46 @@
+"""Counter-based draws: the compiled hash equals its numpy reference and a plain-integer SplitMix64 finaliser."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aztec_econ.model import rng
+
+
+def _splitmix_finaliser(x: int) -> int:
+    """SplitMix64's finaliser on Python integers (the published constants; an independent reference)."""
+    mask = (1 << 64) - 1
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & mask
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & mask
+    return x ^ (x >> 31)
+
+
+def test_compiled_mix64_matches_numpy_and_integer_references() -> None:
+    words = np.array(
+        [0, 1, 2, 0x9E3779B97F4A7C15, (1 << 64) - 1, 1 << 63, 12345678901234567], dtype=np.uint64
+    )
+    expected = np.array([_splitmix_finaliser(int(w)) for w in words], dtype=np.uint64)
+    assert (rng.mix64(words) == expected).all()
+    assert (rng.mix64_numpy(words) == expected).all()
+    grid = rng.mix64(np.arange(24, dtype=np.uint64).reshape(4, 6) * np.uint64(0x9E3779B97F4A7C15))
+    strided = grid[:, ::2].T  # a non-contiguous view keeps its shape and its values
+    assert rng.mix64(strided).shape == strided.shape
+    assert (rng.mix64(strided) == rng.mix64_numpy(strided)).all()
+    scalar = rng.mix64(np.uint64(7))
+    assert scalar.shape == () and int(scalar) == _splitmix_finaliser(7)
+    before = words.copy()
+    rng.mix64(words)
+    assert (words == before).all()  # the input is never modified
+
+
+def test_fused_uniforms_equal_the_two_step_definition() -> None:
+    keys = rng.run_keys(2024, np.arange(5, dtype=np.int64))
+    base = rng.stream_keys(keys, rng.Stream.SLOT, 17)
+    for n, offset in ((0, 0), (1, 0), (9, 3), (40, 1 << 41)):
+        fused = rng.unit_bits(base, n, offset)
+        assert fused.shape == (5, n)
+        assert (fused == rng.to_unit(rng.bits(base, n, offset))).all()
+    u = rng.uniforms(keys, rng.Stream.OUTAGES, 3, 1000)
+    assert (u >= 0).all() and (u < 1).all()
