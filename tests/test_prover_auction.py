@@ -11,10 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.typing import NDArray
 
 from aztec_econ.analysis import theory
 from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.analysis.tables import agent_table
+from aztec_econ.model.draws import pick_uniform
 from aztec_econ.model.mechanisms import prover_market
 from aztec_econ.model.mechanisms.l1_prices import YEAR_SECONDS, token_price
 from aztec_econ.model.rng import run_keys
@@ -273,3 +275,99 @@ def test_a_moving_token_price_moves_eth_costs(make_params: Callable[..., Params]
 def test_moved_and_removed_parameters_fail_with_a_hint(old: str, hint: str) -> None:
     with pytest.raises(ParamsError, match=f"{old} = 0.1: moved or removed: use .*{hint}"):
         load_params(overrides={old: 0.1})
+
+
+@pytest.mark.parametrize("strategy", ["cheapest", "most_reliable", "self_prove_when_able"])
+def test_the_compiled_auction_equals_its_numpy_reference(
+    make_params: Callable[..., Params], strategy: str
+) -> None:
+    """`choose` (compiled) and `choose_numpy` agree exactly on random slots: ties, provers without a bid, blocks that
+    do not fit, proofs that cannot land (on-time chance 0), negative and infinite break-evens, strategies."""
+    rng = np.random.default_rng(11)
+    runs, n = 400, 6
+    for beta, spread, capacity in ((0.5, 0.5, 2e7), (1.0, 0.0, 1.0), (0.0, 0.9, 2e7)):
+        params = make_params(
+            agents__sequencers__prover_strategy=strategy,
+            agents__provers__count=n,
+            agents__provers__bargaining_power=beta,
+            agents__provers__failure_spread=spread,
+            agents__provers__cost_spread=spread,
+            agents__provers__capacity=capacity,
+        )
+        inputs: dict[str, Any] = dict(
+            proposed=rng.random(runs) < 0.9,
+            gas_price=rng.choice([0.0, 5.0, 30.0, 200.0], runs),
+            block_value=rng.choice([-5.0, 0.0, 20.0, 80.0, 1e4], runs),
+            block_size=rng.choice([0.0, 1.0, 5e5], runs),
+            can_self=rng.random(runs) < 0.5,
+            prover_ok=rng.random((runs, n)) < 0.7,
+            u_pick=rng.random(runs),
+            on_time=rng.choice([0.0, 0.3, 1.0], runs),
+            reward_factor=rng.choice([0.0, 0.5, 1.0], runs),
+            eth_per_token=rng.choice([1e-5, 1e-4], runs),
+        )
+        fast, reference = prover_market.choose(params, **inputs), choose_numpy(params, **inputs)
+        for field in ("self_proved", "prover", "price", "break_even", "bidders", "own_price"):
+            np.testing.assert_array_equal(getattr(fast, field), getattr(reference, field), err_msg=field)
+        assert (fast.prover >= 0).any() and fast.self_proved.any() and (fast.prover < 0).any()
+
+
+def choose_numpy(
+    params: Params,
+    proposed: NDArray[np.bool_],
+    gas_price: NDArray[np.float64],
+    block_value: NDArray[np.float64],
+    block_size: NDArray[np.float64],
+    can_self: NDArray[np.bool_],
+    prover_ok: NDArray[np.bool_],
+    u_pick: NDArray[np.float64],
+    m: prover_market.Market | None = None,
+    on_time: NDArray[np.float64] | None = None,
+    reward_factor: NDArray[np.float64] | None = None,
+    eth_per_token: NDArray[np.float64] | None = None,
+) -> prover_market.Award:
+    """The auction of each run's block (`prover_market`'s docstring) written in numpy, as the model ran it before
+    it was compiled: the reference `prover_market.choose` is held to, exactly.
+
+    `block_value`: what finalization is worth to the sequencer (tokens); `block_size`: the block's capacity used
+    (mana); `can_self`: the winner has proving hardware and the bond; `prover_ok`: runs x provers, available with a
+    balance covering the bond; `u_pick`: tie-break uniforms; `m`: the market's constants (default: derived from
+    `params`; a simulation passes the context's); `on_time`, `reward_factor`: `proving.outlook` (default 1): every
+    option prices both in, since provers know their proving-time distribution; `eth_per_token`: the slot's token
+    price (default the starting one).
+    """
+    m = prover_market.market(params) if m is None else m
+    n = params.agents.provers.count
+    runs = gas_price.size
+    b = prover_market.bids(params, gas_price, m, on_time, reward_factor, eth_per_token)
+    fits = proposed & (block_size <= params.agents.provers.capacity)
+    bidding = prover_ok & np.isfinite(b.price[:, :n]) & (fits & m.static_ok)[:, None]
+    own = b.price[:, n]
+    self_ok = fits & can_self & (own <= block_value)
+    strategy = params.agents.sequencers.prover_strategy
+    if strategy == "most_reliable":  # only the most reliable bidders take part
+        key = np.where(bidding, m.failure[None, :n], np.inf)
+        bidding &= key <= key.min(axis=1, keepdims=True)
+    reserve = np.where(
+        self_ok & (strategy != "self_prove_when_able"), np.minimum(own, block_value), block_value
+    )
+    offers = np.where(bidding, b.price[:, :n], np.inf)
+    ordered = np.sort(offers, axis=1) if n else np.full((runs, 1), np.inf)
+    lowest = ordered[:, 0]
+    second = ordered[:, 1] if ordered.shape[1] > 1 else np.full(runs, np.inf)
+    beta = params.agents.provers.bargaining_power
+    with np.errstate(invalid="ignore"):  # no bidder: lowest is inf, unused
+        bargain = lowest + beta * (reserve - lowest)
+    third_wins = (lowest <= reserve) & ~(self_ok & (strategy == "self_prove_when_able"))
+    pick = pick_uniform(bidding & (offers <= lowest[:, None]) & third_wins[:, None], u_pick)
+    prover = np.where(third_wins & (pick >= 0), pick, -1)
+    won = prover >= 0
+    rows = np.arange(runs)
+    return prover_market.Award(
+        self_proved=self_ok & ~won,
+        prover=prover,
+        price=np.where(won, np.minimum(second, bargain), 0.0),
+        break_even=np.where(won, b.price[rows, np.maximum(prover, 0)], 0.0),
+        bidders=bidding.sum(axis=1).astype(np.int64),
+        own_price=own,
+    )

@@ -28,7 +28,7 @@ def test_compiled_mix64_matches_numpy_and_integer_references() -> None:
     strided = grid[:, ::2].T  # a non-contiguous view keeps its shape and its values
     assert rng.mix64(strided).shape == strided.shape
     assert (rng.mix64(strided) == rng.mix64_numpy(strided)).all()
-    scalar = rng.mix64(np.uint64(7))
+    scalar = rng.mix64(np.array(7, dtype=np.uint64))
     assert scalar.shape == () and int(scalar) == _splitmix_finaliser(7)
     before = words.copy()
     rng.mix64(words)

@@ -93,3 +93,114 @@ def unit_words(
         for j in range(words.size):
             out[i, j] = np.float64(_mix64(b + words[j]) >> eleven) * scale
     return out
+
+
+STRATEGY_CODES = {"cheapest": 0, "most_reliable": 1, "self_prove_when_able": 2}
+"""`agents.sequencers.prover_strategy` as the integer `second_price_auction` takes."""
+
+
+@njit(cache=True)
+def second_price_auction(
+    base_cost: NDArray[np.float64],
+    base_success: NDArray[np.float64],
+    failure: NDArray[np.float64],
+    timely: NDArray[np.float64],
+    tokens_per_gas: NDArray[np.float64],
+    submits: NDArray[np.float64],
+    reward: NDArray[np.float64],
+    sure_gas: float,
+    verification_gas: float,
+    bond: float,
+    fits: NDArray[np.bool_],
+    static_ok: bool,
+    prover_ok: NDArray[np.bool_],
+    can_self: NDArray[np.bool_],
+    block_value: NDArray[np.float64],
+    u_pick: NDArray[np.float64],
+    strategy: int,
+    beta: float,
+) -> tuple[
+    NDArray[np.bool_],
+    NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.float64],
+]:  # pragma: no cover - compiled
+    """`prover_market.choose` per run, fused: each option's break-even price (`prover_market.bids`, in the same
+    floating-point operations), the bidders, the reserve, the winner (ties by `u_pick` as `draws.pick_uniform`) and
+    the price. Options 0..n-1 are the provers, option n the winner itself; `fits`: the block is proposed and fits
+    the provers' capacity; `static_ok`: the bond fits their budget. Returns (self_proved, prover, price,
+    break_even, bidders, own break-even price)."""
+    runs = timely.size
+    n = base_cost.size - 1
+    self_proved = np.zeros(runs, dtype=np.bool_)
+    prover = np.full(runs, -1, dtype=np.int64)
+    price = np.zeros(runs, dtype=np.float64)
+    break_even = np.zeros(runs, dtype=np.float64)
+    bidders = np.zeros(runs, dtype=np.int64)
+    own_price = np.empty(runs, dtype=np.float64)
+    offers = np.empty(n, dtype=np.float64)
+    bidding = np.zeros(n, dtype=np.bool_)
+    inf = np.inf
+    for i in range(runs):
+        gas = sure_gas * tokens_per_gas[i]
+        verify = submits[i] * verification_gas * tokens_per_gas[i]
+        for j in range(n + 1):
+            success = base_success[j] * timely[i]
+            cost = base_cost[j] + (gas + success * verify)
+            q = (cost + (1.0 - success) * bond) / success - reward[i] if success > 0 else inf
+            if j < n:
+                offers[j] = q
+            else:
+                own_price[i] = q
+        own = own_price[i]
+        ok = fits[i] and can_self[i] and own <= block_value[i]
+        best_failure = inf
+        for j in range(n):
+            bidding[j] = prover_ok[i, j] and np.isfinite(offers[j]) and fits[i] and static_ok
+            if bidding[j] and failure[j] < best_failure:
+                best_failure = failure[j]
+        if strategy == 1:  # most_reliable: only the most reliable bidders take part
+            for j in range(n):
+                bidding[j] = bidding[j] and failure[j] <= best_failure
+        if ok and strategy != 2:
+            reserve = own if own < block_value[i] else block_value[i]
+        else:
+            reserve = block_value[i]
+        lowest = inf
+        second = inf
+        count = 0
+        for j in range(n):
+            if bidding[j]:
+                count += 1
+                q = offers[j]
+                if q < lowest:
+                    second = lowest
+                    lowest = q
+                elif q < second:
+                    second = q
+        bidders[i] = count
+        third_wins = lowest <= reserve and not (ok and strategy == 2)
+        won = False
+        if third_wins:
+            ties = 0
+            for j in range(n):
+                if bidding[j] and offers[j] <= lowest:
+                    ties += 1
+            if ties > 0:
+                nth = min(np.int64(u_pick[i] * ties), ties - 1)
+                seen = 0
+                for j in range(n):
+                    if bidding[j] and offers[j] <= lowest:
+                        if seen == nth:
+                            prover[i] = j
+                            break
+                        seen += 1
+                won = True
+        if won:
+            bargain = lowest + beta * (reserve - lowest)
+            price[i] = second if second < bargain else bargain
+            break_even[i] = offers[prover[i]]
+        self_proved[i] = ok and not won
+    return self_proved, prover, price, break_even, bidders, own_price

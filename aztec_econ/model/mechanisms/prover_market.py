@@ -66,7 +66,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model.draws import pick_uniform
 from aztec_econ.params import Params
 
 F64 = NDArray[np.float64]
@@ -189,6 +188,41 @@ class Bids:
     """Break-even price (`break_even`; tokens)."""
 
 
+@dataclass(frozen=True)
+class SlotTerms:
+    """What every option's bid depends on in one slot, per run."""
+
+    timely: F64
+    """Chance the proof lands on time (`proving.outlook`)."""
+    tokens_per_gas: F64
+    submits: F64
+    """Share of proven blocks whose proof the prover submits itself (1 when no relay would submit)."""
+    reward: F64
+    """Block-reward share the prover earns on success (tokens)."""
+
+
+def slot_terms(
+    params: Params,
+    gas_price: F64,
+    m: Market,
+    on_time: F64 | None = None,
+    reward_factor: F64 | None = None,
+    eth_per_token: F64 | None = None,
+) -> SlotTerms:
+    """The per-run terms of `bids` (defaults as there)."""
+    runs = gas_price.size
+    timely = np.ones(runs) if on_time is None else on_time
+    factor = np.ones(runs) if reward_factor is None else reward_factor
+    price = np.full(runs, params.environment.token.eth_per_token) if eth_per_token is None else eth_per_token
+    tokens_per_gas = gas_price * GWEI / price
+    pr = params.protocol
+    # a relay submits (and takes the submitter's share) only when that share covers the verification gas
+    relays = pr.block_reward * factor * pr.reward_split.submitter >= m.verification_gas * tokens_per_gas
+    submits = np.where(relays, m.submits, 1.0)
+    reward = pr.block_reward * factor * (pr.reward_split.prover + pr.reward_split.submitter * submits)
+    return SlotTerms(timely=timely, tokens_per_gas=tokens_per_gas, submits=submits, reward=reward)
+
+
 def bids(
     params: Params,
     gas_price: F64,
@@ -200,25 +234,18 @@ def bids(
     """The options' break-even prices at the slot's gas price (gwei) and token price (ETH per token; default
     `environment.token.eth_per_token`), with the on-time chance and reward factor of `proving.outlook` (default 1)."""
     m = market(params) if m is None else m
+    t = slot_terms(params, gas_price, m, on_time, reward_factor, eth_per_token)
     runs = gas_price.size
     n = params.agents.provers.count
-    timely = np.ones(runs) if on_time is None else on_time
-    factor = np.ones(runs) if reward_factor is None else reward_factor
-    price = np.full(runs, params.environment.token.eth_per_token) if eth_per_token is None else eth_per_token
-    success = m.success[None, :] * timely[:, None]
-    tokens_per_gas = gas_price * GWEI / price
-    pr = params.protocol
-    # a relay submits (and takes the submitter's share) only when that share covers the verification gas
-    relays = pr.block_reward * factor * pr.reward_split.submitter >= m.verification_gas * tokens_per_gas
-    submits = np.where(relays, m.submits, 1.0)
-    per_run = pr.block_reward * factor * (pr.reward_split.prover + pr.reward_split.submitter * submits)
-    reward = np.broadcast_to(per_run[:, None], success.shape)
+    success = m.success[None, :] * t.timely[:, None]
+    tokens_per_gas = t.tokens_per_gas
+    reward = np.broadcast_to(t.reward[:, None], success.shape)
     cost = np.empty((runs, n + 1))
     cost[:, :n] = m.costs[None, :]
     cost[:, n] = m.own_cost
     cost += (
         m.sure_gas * tokens_per_gas[:, None]
-        + success * (submits * m.verification_gas * tokens_per_gas)[:, None]
+        + success * (t.submits * m.verification_gas * tokens_per_gas)[:, None]
     )
     bond = float(params.protocol.prover_bond)
     return Bids(cost=cost, success=success, reward=reward, price=break_even(cost, success, bond, reward))
@@ -237,6 +264,8 @@ class Award:
     """The winning prover's break-even price, its cost plus risk (tokens; 0 without a prover)."""
     bidders: I64
     """Third-party provers that bid (available, bond covered, block fits)."""
+    own_price: F64
+    """The winner's own break-even price for proving itself (tokens; the reserve when it can self-prove)."""
 
 
 def choose(
@@ -260,39 +289,35 @@ def choose(
     balance covering the bond; `u_pick`: tie-break uniforms; `m`: the market's constants (default: derived from
     `params`; a simulation passes the context's); `on_time`, `reward_factor`: `proving.outlook` (default 1): every
     option prices both in, since provers know their proving-time distribution; `eth_per_token`: the slot's token
-    price (default the starting one).
+    price (default the starting one). Compiled (`kernels.second_price_auction`); the tests hold it to the same
+    auction written in numpy (tests/test_prover_auction.py), exactly.
     """
+    from aztec_econ.model.kernels import STRATEGY_CODES, second_price_auction
+
     m = market(params) if m is None else m
+    t = slot_terms(params, gas_price, m, on_time, reward_factor, eth_per_token)
     n = params.agents.provers.count
-    runs = gas_price.size
-    b = bids(params, gas_price, m, on_time, reward_factor, eth_per_token)
-    fits = proposed & (block_size <= params.agents.provers.capacity)
-    bidding = prover_ok & np.isfinite(b.price[:, :n]) & (fits & m.static_ok)[:, None]
-    own = b.price[:, n]
-    self_ok = fits & can_self & (own <= block_value)
-    strategy = params.agents.sequencers.prover_strategy
-    if strategy == "most_reliable":  # only the most reliable bidders take part
-        key = np.where(bidding, m.failure[None, :n], np.inf)
-        bidding &= key <= key.min(axis=1, keepdims=True)
-    reserve = np.where(
-        self_ok & (strategy != "self_prove_when_able"), np.minimum(own, block_value), block_value
+    f64 = np.float64
+    self_proved, prover, price, be, bidders, own = second_price_auction(
+        np.concatenate([m.costs, [m.own_cost]]).astype(f64),
+        np.ascontiguousarray(m.success, dtype=f64),
+        np.ascontiguousarray(m.failure[:n], dtype=f64),
+        np.ascontiguousarray(np.broadcast_to(t.timely, gas_price.shape), dtype=f64),
+        np.ascontiguousarray(t.tokens_per_gas, dtype=f64),
+        np.ascontiguousarray(t.submits, dtype=f64),
+        np.ascontiguousarray(t.reward, dtype=f64),
+        float(m.sure_gas),
+        float(m.verification_gas),
+        float(params.protocol.prover_bond),
+        np.ascontiguousarray(proposed & (block_size <= params.agents.provers.capacity)),
+        bool(m.static_ok),
+        np.ascontiguousarray(np.broadcast_to(prover_ok, (gas_price.size, n)), dtype=np.bool_),
+        np.ascontiguousarray(np.broadcast_to(can_self, gas_price.shape), dtype=np.bool_),
+        np.ascontiguousarray(np.broadcast_to(block_value, gas_price.shape), dtype=f64),
+        np.ascontiguousarray(np.broadcast_to(u_pick, gas_price.shape), dtype=f64),
+        STRATEGY_CODES[params.agents.sequencers.prover_strategy],
+        float(params.agents.provers.bargaining_power),
     )
-    offers = np.where(bidding, b.price[:, :n], np.inf)
-    ordered = np.sort(offers, axis=1) if n else np.full((runs, 1), np.inf)
-    lowest = ordered[:, 0]
-    second = ordered[:, 1] if ordered.shape[1] > 1 else np.full(runs, np.inf)
-    beta = params.agents.provers.bargaining_power
-    with np.errstate(invalid="ignore"):  # no bidder: lowest is inf, unused
-        bargain = lowest + beta * (reserve - lowest)
-    third_wins = (lowest <= reserve) & ~(self_ok & (strategy == "self_prove_when_able"))
-    pick = pick_uniform(bidding & (offers <= lowest[:, None]) & third_wins[:, None], u_pick)
-    prover = np.where(third_wins & (pick >= 0), pick, -1)
-    won = prover >= 0
-    rows = np.arange(runs)
     return Award(
-        self_proved=self_ok & ~won,
-        prover=prover,
-        price=np.where(won, np.minimum(second, bargain), 0.0),
-        break_even=np.where(won, b.price[rows, np.maximum(prover, 0)], 0.0),
-        bidders=bidding.sum(axis=1).astype(np.int64),
+        self_proved=self_proved, prover=prover, price=price, break_even=be, bidders=bidders, own_price=own
     )

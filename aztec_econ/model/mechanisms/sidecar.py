@@ -99,21 +99,13 @@ def proposal_outlook(ctx: Context, s: State) -> F64:
     )
     everyone = np.ones(ctx.n_runs, dtype=bool)
     award = prover_market.choose(p, everyone, can_self=~everyone, **inputs)
-    own = prover_market.bids(
-        p,
-        inputs["gas_price"],
-        inputs["m"],
-        inputs["on_time"],
-        inputs["reward_factor"],
-        inputs["eth_per_token"],
-    ).price[:, -1]
     return participation.block_outlook(
         p,
         inputs["block_value"],
         award.prover >= 0,
         award.price,
         award.bidders,
-        own,
+        award.own_price,
         inputs["on_time"],
     )
 
