@@ -525,3 +525,25 @@ def test_parquet_round_trip_keeps_the_confirmation_table(
     back = type(traj).read_parquet(traj.to_parquet(tmp_path / "t.parquet"))
     pd.testing.assert_frame_equal(confirmation_table(back), confirmation_table(traj))
     pd.testing.assert_frame_equal(agent_table(back), agent_table(traj))
+
+
+def _select_numpy(pending: np.ndarray, eligible: np.ndarray, capacity: int) -> np.ndarray:
+    """The block-building rule written in numpy, as the model ran it before it was compiled (the reference)."""
+    _, buckets, ages = pending.shape
+    offered = pending * eligible[:, :, None]
+    rows = offered[:, ::-1, ::-1].reshape(-1, buckets * ages)
+    before = np.cumsum(rows, axis=1) - rows
+    return np.minimum(np.maximum(capacity - before, 0), rows).reshape(-1, buckets, ages)[:, ::-1, ::-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31), capacity=st.integers(0, 400))
+def test_the_compiled_block_builder_equals_its_numpy_reference(seed: int, capacity: int) -> None:
+    rng = np.random.default_rng(seed)
+    pending = rng.integers(0, 12, (5, 7, 4))
+    eligible = rng.random((5, 7)) < 0.7
+    included, by_bucket, by_age = demand.select_by_bucket(pending, eligible, capacity)
+    expected = _select_numpy(pending, eligible, capacity)
+    np.testing.assert_array_equal(included, expected)
+    np.testing.assert_array_equal(by_bucket, expected.sum(axis=2))
+    np.testing.assert_array_equal(by_age, expected.sum(axis=1))

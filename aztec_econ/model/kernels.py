@@ -204,3 +204,36 @@ def second_price_auction(
             break_even[i] = offers[prover[i]]
         self_proved[i] = ok and not won
     return self_proved, prover, price, break_even, bidders, own_price
+
+
+@njit(cache=True)
+def select_mempool(
+    pending: NDArray[np.int64], eligible: NDArray[np.bool_], capacity_txs: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`demand.select_by_bucket` per run: the transactions of `eligible` buckets, highest bucket first and, within
+    a bucket, oldest first, while at most `capacity_txs` fit (runs x buckets x ages); with their totals by bucket
+    (runs x buckets) and by age (runs x ages). Integer arithmetic only."""
+    runs, buckets, ages = pending.shape
+    out = np.zeros_like(pending)
+    by_bucket = np.zeros((runs, buckets), dtype=np.int64)
+    by_age = np.zeros((runs, ages), dtype=np.int64)
+    for i in range(runs):
+        offered = 0
+        for b in range(buckets):
+            if eligible[i, b]:
+                for a in range(ages):
+                    offered += pending[i, b, a]
+        room = offered if offered <= capacity_txs else capacity_txs
+        for b in range(buckets - 1, -1, -1):
+            if not eligible[i, b]:
+                continue
+            for a in range(ages - 1, -1, -1):
+                if room <= 0:
+                    break
+                x = pending[i, b, a]
+                take = x if x <= room else room
+                out[i, b, a] = take
+                by_bucket[i, b] += take
+                by_age[i, a] += take
+                room -= take
+    return out, by_bucket, by_age

@@ -130,22 +130,16 @@ def select(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> I64:
     return select_by_bucket(pending, eligible, capacity_txs)[0]
 
 
-def select_by_bucket(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> tuple[I64, I64]:
-    """`select`, and the included transactions per bucket (runs x buckets)."""
-    _, buckets, ages = pending.shape
-    offered = pending if eligible.all() else pending * eligible[:, :, None]
-    by_bucket = offered.sum(axis=2)
-    full = by_bucket.sum(axis=1) > capacity_txs
-    if not full.any():  # everything offered fits: no ordering needed
-        return offered, by_bucket
-    rows = offered[full][:, ::-1, ::-1].reshape(-1, buckets * ages)
-    before = np.cumsum(rows, axis=1) - rows
-    take = np.minimum(np.maximum(capacity_txs - before, 0), rows).reshape(-1, buckets, ages)[:, ::-1, ::-1]
-    out = offered.copy()
-    out[full] = take
-    by_bucket = by_bucket.copy()
-    by_bucket[full] = take.sum(axis=2)
-    return out, by_bucket
+def select_by_bucket(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> tuple[I64, I64, I64]:
+    """`select`, and the included transactions per bucket (runs x buckets) and per age (runs x ages); compiled
+    (`kernels.select_mempool`)."""
+    from aztec_econ.model.kernels import select_mempool
+
+    return select_mempool(
+        np.ascontiguousarray(pending, dtype=np.int64),
+        np.ascontiguousarray(eligible, dtype=np.bool_),
+        int(capacity_txs),
+    )
 
 
 def capacity_in_txs(params: Params) -> int:

@@ -33,6 +33,10 @@ class Candidate:
 
     included: I64
     """Transactions it takes (runs x buckets x ages)."""
+    by_bucket: I64
+    """`included` summed over ages (runs x buckets)."""
+    by_age: I64
+    """`included` summed over buckets (runs x ages)."""
     base_fee: F64
     """Base fee it faces (tokens/mana; 0 unless base_fee_burn or cost_based)."""
     pricing: fees.Pricing
@@ -243,13 +247,15 @@ def prepare(
     c = ctx.economy
     mechanism = p.protocol.fee_mechanism
     price = slot_pricing(ctx, base_fee, clearing, excess)
-    included, by_bucket = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
+    included, by_bucket, by_age = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
     d = p.environment.demand
     paid, burned, tips = fees.block_fees(by_bucket, price.pay, price.burn, d.tx_size)
     txs = by_bucket.sum(axis=1)
     mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
     return Candidate(
         included=included,
+        by_bucket=by_bucket,
+        by_age=by_age,
         base_fee=base_fee,
         paid=paid,
         burned=burned,

@@ -88,10 +88,11 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     produced = out.mode != Mode.SKIPPED
     happy = out.mode == Mode.HAPPY
     if produced.all():
-        included, txs, surplus = cand.included, cand.txs, cand.surplus
+        included, by_age, txs, surplus = cand.included, cand.by_age, cand.txs, cand.surplus
         paid, burned, tips, mev, mev_burned = cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned
     else:
         included = cand.included * produced[:, None, None]
+        by_age = cand.by_age * produced[:, None]
         txs = np.where(produced, cand.txs, 0)
         paid, burned, tips, mev, mev_burned, surplus = (
             np.where(produced, x, 0.0)
@@ -207,7 +208,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         clearing=clearing,
         settled=Settled(
             columns=columns,
-            included_by_age=_by_age(included, late.txs),
+            included_by_age=_by_age(by_age, late.txs),
             by_value=_by_value(included, late.by_bucket, pending[:, :, -1]),
         ),
         sequencer_profit=profit,
@@ -359,7 +360,7 @@ def _clearing_price(ctx: Context, cand: Candidate, txs: NDArray[np.int64]) -> F6
     """The block's clearing price: the lowest payment per mana among its transactions if it is full, else 0 (anyone
     who offered something got in)."""
     price = cand.pricing
-    taken = cand.included.sum(axis=2) > 0
+    taken = cand.by_bucket > 0
     lowest = np.where(taken, price.pay, np.inf).min(axis=1)
     full = txs >= ctx.economy.capacity_txs
     return np.where(full & np.isfinite(lowest), lowest, 0.0)
@@ -382,9 +383,9 @@ def _by_value(
     return out
 
 
-def _by_age(included: NDArray[np.int64], late: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Included transactions by slots waited (runs x ages); late inclusions count as age 0 (`confirmation`)."""
-    by_age = included.sum(axis=1)
+def _by_age(by_age: NDArray[np.int64], late: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Included transactions by slots waited (runs x ages) from the block's `by_age`; late inclusions count as age
+    0 (`confirmation`)."""
     if late.any():
         by_age = by_age.copy()
         by_age[:, 0] += late
