@@ -15,9 +15,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-import yaml
-
 from aztec_econ.files import InputFileError, OutputPathError, check_output_file
 from aztec_econ.params import (
     BASELINE,
@@ -28,12 +25,8 @@ from aztec_econ.params import (
     load_params,
     parse_override,
 )
-from aztec_econ.publish.compare import register_cli as register_compare
-from aztec_econ.publish.figures import register_cli as register_figures
-from aztec_econ.publish.notebook_sweep import register_sweep_cli as register_sweep
-from aztec_econ.publish.reports import register_cli as register_reports
-from aztec_econ.sweep.analysis import register_cli as register_analyze
-from aztec_econ.sweep.optimize import register_cli as register_optimize
+from aztec_econ.publish.commands import register_compare, register_figures, register_report, register_sweep
+from aztec_econ.sweep.commands import register_analyze, register_optimize
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict[str, object]:
@@ -57,6 +50,8 @@ def _add_params_arguments(parser: argparse.ArgumentParser, file_required: bool =
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from aztec_econ.analysis.kpis import summary
     from aztec_econ.simulation import check_inputs, simulate
 
@@ -115,6 +110,8 @@ def cmd_equilibrium(args: argparse.Namespace) -> int:
 
 
 def cmd_params_show(args: argparse.Namespace) -> int:
+    import yaml
+
     params = load_params(args.params, _overrides(args.overrides))
     print(yaml.safe_dump(params.model_dump(mode="json"), sort_keys=False), end="")
     return 0
@@ -283,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     model = sub.add_parser("model", help="list the steps of a slot, in order")
     model.set_defaults(handler=cmd_model)
 
-    register_reports(sub)
+    register_report(sub)
     register_figures(sub)
     register_sweep(sub)
     register_analyze(sub)

@@ -28,8 +28,6 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from cadCAD.configuration import Experiment
 from cadCAD.configuration.utils import config_sim
 from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
@@ -440,6 +438,9 @@ class Trajectories:
     def to_parquet(self, path: str | Path) -> Path:
         """Write the frame (parameters and key table in the file metadata) atomically; identical inputs give
         byte-identical files."""
+        import pyarrow as pa  # pyarrow.parquet's import costs 0.5 s that a simulation without --out should not pay
+        import pyarrow.parquet as pq
+
         path = Path(path)
         table = pa.Table.from_pandas(self.frame, preserve_index=False)
         keys_buffer = io.BytesIO()
@@ -465,6 +466,8 @@ class Trajectories:
 
     @classmethod
     def read_parquet(cls, path: str | Path) -> Trajectories:
+        import pyarrow.parquet as pq
+
         table = pq.read_table(path)
         meta = table.schema.metadata or {}
         params = parse_params(json.loads(meta[b"aztec_econ.params"]))

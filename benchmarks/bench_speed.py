@@ -5,7 +5,8 @@ Prints, for this checkout (and, with `--compare REV`, for REV checked out in a t
 - ms per slot and slot-runs per second for `--runs` runs x `--keys` keys (default 100 x 1,000) over `--slots` slots;
 - peak memory (max RSS) of that run, and the memory per run-slot (peak of a run twice as long, minus it);
 - the time per slot with 10x the keys, as a ratio to `--keys` keys (the issue bounds it at 1.3);
-- CLI start-up: `aztec-econ --help`, `aztec-econ params show` and a 1-slot `aztec-econ simulate`.
+- CLI start-up: `aztec-econ --help`, `aztec-econ params show` and a 1-slot `aztec-econ simulate` (wall time of the
+  whole command; `--cli` measures these alone).
 
 Every measurement runs in a fresh process pinned to one core (`taskset -c --core`, where available); each is
 repeated `--repeat` times, the best is kept, and with `--compare` this checkout and REV alternate, so a noisy machine
@@ -14,6 +15,7 @@ slows both alike. A benchmark that prints figures, not a timed test: nothing her
     python benchmarks/bench_speed.py                     # this checkout
     python benchmarks/bench_speed.py --compare HEAD~1    # and the previous commit, interleaved, with ratios
     python benchmarks/bench_speed.py --quick             # small sizes: a smoke run
+    python benchmarks/bench_speed.py --cli --repeat 5    # CLI start-up only, best of 5
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def figures(roots: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[
         ),
     ]
     for round_ in range(args.repeat):
-        for name, job in jobs:
+        for name, job in [] if args.cli else jobs:
             for label, root in roots.items():
                 r = job(root)
                 keep(label, f"{name}_wall_s", r["wall_s"])
@@ -115,7 +117,7 @@ def figures(roots: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[
             for label, root in roots.items():
                 keep(label, name, cli_once(root, args.core, cli_args))
         print(f"  round {round_ + 1}/{args.repeat} done", file=sys.stderr, flush=True)
-    for label in roots:
+    for label in [] if args.cli else roots:
         b = best[label]
         slot_runs = args.slots * args.runs
         b["ms per slot"] = b["base_wall_s"] / args.slots * 1e3
@@ -149,6 +151,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of them is kept")
     parser.add_argument("--core", type=int, default=1, help="the core every measurement is pinned to")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--cli", action="store_true", help="only the CLI start-up figures")
     args = parser.parse_args()
     if args.quick:
         args.slots, args.runs, args.repeat = 120, 10, 1
@@ -172,16 +175,19 @@ def main() -> None:
                 capture_output=True,
             )
             shutil.rmtree(tmp, ignore_errors=True)
-    print(
-        f"{args.slots} slots x {args.runs} runs x {args.keys} keys, core {args.core}, best of {args.repeat} "
-        "(year estimate: 52,560 slots x 100 runs at this rate)"
-    )
+    if args.cli:
+        print(f"CLI start-up (wall time of the whole command), core {args.core}, best of {args.repeat}")
+    else:
+        print(
+            f"{args.slots} slots x {args.runs} runs x {args.keys} keys, core {args.core}, best of {args.repeat} "
+            "(year estimate: 52,560 slots x 100 runs at this rate)"
+        )
     labels = list(roots)
     header = f"{'figure':<32}" + "".join(f"{label:>16}" for label in labels)
     if len(labels) == 2:
         header += f"{'ratio':>10}"
     print(header)
-    for name in SHOWN:
+    for name in CLI if args.cli else SHOWN:
         key = f"{10 * args.keys} keys / {args.keys} keys" if name == "__keys__" else name
         shown = key + (" [s]" if key in CLI else "")
         row = f"{shown:<32}" + "".join(f"{best[label][key]:>16,.3f}" for label in labels)

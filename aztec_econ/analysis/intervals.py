@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy.special import ndtri  # = scipy.stats.norm.ppf, without scipy.stats's start-up
 
 from aztec_econ.analysis.kpis import KPIS
 
@@ -30,7 +30,7 @@ def wilson(
     """Wilson score interval of a share observed over `trials` independent trials (vectorised; NaN where n = 0)."""
     p = np.clip(np.asarray(share, dtype=np.float64), 0.0, 1.0)
     n = np.asarray(trials, dtype=np.float64)
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(ndtri(0.5 + confidence / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit  # = scipy.stats.t.ppf (q, df swapped); scipy.stats costs 0.6 s of start-up
 
 from aztec_econ.analysis.run_data import RunData, gini, nakamoto
 
@@ -566,7 +566,7 @@ def summarize(kpis: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     n = values.count()
     mean = values.mean()
     std = values.std(ddof=1).fillna(0.0)
-    t = pd.Series(stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), index=values.columns)
+    t = pd.Series(stdtrit(np.maximum(n.to_numpy() - 1, 1), 0.5 + confidence / 2), index=values.columns)
     half = (t * std / np.sqrt(n)).where(n > 1, np.nan)
     return pd.DataFrame(
         {"mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half, "n": n.astype(int)}

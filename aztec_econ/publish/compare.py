@@ -421,33 +421,3 @@ def cmd_compare(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def register_cli(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the `compare` subcommand to the `aztec-econ` parser."""
-    parser = subparsers.add_parser(
-        "compare",
-        help="simulate scenarios with common random numbers and report their KPIs side by side",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
-    )
-    parser.add_argument("files", type=Path, nargs="+", help="parameter files; the first is the reference")
-    parser.add_argument("--out", type=Path, required=True, help="reports directory (created)")
-    parser.add_argument(
-        "--slots", type=int, help="horizon of every scenario [slots] (default: the first file's)"
-    )
-    parser.add_argument(
-        "--runs", type=int, help="Monte Carlo runs of every scenario (default: the first file's)"
-    )
-    parser.add_argument("--seed", type=int, help="seed of every scenario (default: the first file's)")
-    parser.add_argument("--names", help="comma-separated scenario names (default: the files' stems)")
-    parser.add_argument("--name", default=DEFAULT_NAME, help="report name: OUT/NAME.html")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        metavar="NAME=VALUE",
-        help="override a parameter of every scenario (repeatable)",
-    )
-    parser.add_argument("--self-contained", action="store_true", help="embed plotly.js in the page")
-    parser.set_defaults(handler=cmd_compare)
-    return parser

@@ -17,20 +17,20 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from aztec_econ.files import check_output_dir
 from aztec_econ.params import ParamsError
 from aztec_econ.publish.reports import (
-    PARAMETER_ARGUMENT,
     ExecutedNotebook,
     execute_notebook,
     load_notebook,
     parameter_problems,
     parse_value,
 )
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
 CHROME_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -153,20 +153,3 @@ def cmd_figures(args: argparse.Namespace) -> int:
         if not written:
             print(f"warning: {source}: no plotly figures found", file=sys.stderr)
     return 1 if failed else 0
-
-
-def register_cli(subparsers: Any) -> None:
-    """Add the `figures` subcommand to the `aztec-econ` parser."""
-    figures = subparsers.add_parser(
-        "figures", help="export a notebook's or report's plotly figures as PNG/SVG"
-    )
-    figures.add_argument(
-        "inputs",
-        nargs="+",
-        type=Path,
-        help="executed .ipynb, report .html (its .ipynb beside it) or a notebook to run",
-    )
-    figures.add_argument("--format", choices=("png", "svg"), default="png")
-    figures.add_argument("--out", type=Path, default=Path("reports/figures"), help="output directory")
-    figures.add_argument("-p", "--parameter", **PARAMETER_ARGUMENT)
-    figures.set_defaults(handler=cmd_figures)

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from aztec_econ.sweep.runner import PointKind, SweepResult, TaskCall, cmd_sweep, register_cli, run_sweep
+from aztec_econ.sweep.runner import PointKind, SweepResult, TaskCall, cmd_sweep, run_sweep
 from aztec_econ.sweep.spec import SweepPoint, SweepSpec
 from aztec_econ.sweep.store import PointRecord
 from aztec_econ.sweep.tasks import PointOutcome, host_pid
@@ -150,12 +150,6 @@ def run_notebook_sweep(
 # Command line: `aztec-econ sweep` with its `--notebook` option
 
 
-def _notebook_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--notebook", type=Path, help="execute this notebook per point instead of a bare simulation"
-    )
-
-
 def cmd_notebook_sweep(args: argparse.Namespace) -> int:
     """`aztec-econ sweep`: a notebook sweep with `--notebook`, else a simulation sweep (`sweep.runner.cmd_sweep`)."""
     if args.notebook is None:
@@ -165,9 +159,3 @@ def cmd_notebook_sweep(args: argparse.Namespace) -> int:
         return 2
     notebook = args.notebook
     return cmd_sweep(args, lambda: notebook_kind(notebook))
-
-
-def register_sweep_cli(subparsers: Any) -> None:
-    """Add the `sweep` subcommand (`aztec_econ.sweep.runner.register_cli`) with its `--notebook` option."""
-    parser = register_cli(subparsers, kind_options=_notebook_option)
-    parser.set_defaults(handler=cmd_notebook_sweep)

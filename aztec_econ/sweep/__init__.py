@@ -10,7 +10,8 @@
   process, as a table: what notebooks use) and the `aztec-econ sweep` command;
 - `analysis`: reading a finished sweep (summary, runs, thresholds, decision tree, sensitivity indices, PRIM
   scenarios) and the `aztec-econ analyze` command;
-- `optimize`: mechanism search, an Optuna study whose trials are sweep points (`aztec-econ optimize`).
+- `optimize`: mechanism search, an Optuna study whose trials are sweep points (`aztec-econ optimize`);
+- `commands`: the parsers of `sweep`, `analyze` and `optimize`, importing each implementation when it runs.
 
 Imports `params`, `model`, `simulation` and `analysis`, never `publish` or `cli`.
 """

@@ -14,7 +14,7 @@ found = sa.scenarios("out/lhs", ["share_skipped > 0.01"])   # PRIM boxes, any sw
 ```
 
 The same from the command line: `aztec-econ analyze sensitivity DIR [--kpi K ...] [--json]` and
-`aztec-econ analyze scenarios DIR --where "share_skipped > 0.01"` (`register_cli`).
+`aztec-econ analyze scenarios DIR --where "share_skipped > 0.01"` (parser: `aztec_econ.sweep.commands`).
 """
 
 from __future__ import annotations
@@ -339,36 +339,3 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         print("\ndecision tree (second view; class True = the conditions hold):")
         print(result.tree_rules.rstrip())
     return 0
-
-
-def register_cli(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the `analyze` subcommand (`sensitivity`, `scenarios`) to the `aztec-econ` parser."""
-    analyze = subparsers.add_parser("analyze", help="analyse a finished sweep: sensitivity, scenarios")
-    sub = analyze.add_subparsers(dest="analyze_command", required=True)
-    sens = sub.add_parser(
-        "sensitivity", help="Sobol' indices or Morris measures of a sweep sampled with method sobol or morris"
-    )
-    sens.add_argument("dir", type=Path, help="the sweep's output directory")
-    sens.add_argument("--kpi", action="append", metavar="K", help="a KPI (repeatable; default: every KPI)")
-    sens.add_argument("--method", choices=DESIGN_METHODS, help="require this method (default: the sweep's)")
-    sens.add_argument("--json", action="store_true", help="print {kpi: {parameter: {index: value}}} as JSON")
-    sens.set_defaults(handler=cmd_sensitivity)
-    scen = sub.add_parser("scenarios", help="PRIM boxes of the swept parameters where conditions hold")
-    scen.add_argument("dir", type=Path, help="the sweep's output directory")
-    scen.add_argument(
-        "--where",
-        action="append",
-        required=True,
-        metavar="COND",
-        help="'kpi OP number' on KPI means (repeatable, or joined with ' and '), e.g. 'share_skipped > 0.01'",
-    )
-    scen.add_argument(
-        "--conservative", action="store_true", help="a point counts only if its whole 95%% interval does"
-    )
-    scen.add_argument(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD, help="least density of a box (default 0.8)"
-    )
-    scen.add_argument("--boxes", type=int, default=2, help="most boxes to find (default 2)")
-    scen.add_argument("--json", action="store_true", help="print the boxes as JSON")
-    scen.set_defaults(handler=cmd_scenarios)
-    return analyze

@@ -81,7 +81,7 @@ from aztec_econ.params import (
     parse_params,
     show_value,
 )
-from aztec_econ.sweep.executors import EXECUTORS, Executor
+from aztec_econ.sweep.executors import Executor
 from aztec_econ.sweep.runner import run_sweep
 from aztec_econ.sweep.spec import SweepError, grid_spec, point_id
 from aztec_econ.sweep.store import parquet_bytes
@@ -89,7 +89,6 @@ from aztec_econ.sweep.store import parquet_bytes
 if TYPE_CHECKING:
     import optuna
 
-STUDIES_DIR_NAME = "studies"
 STORAGE = "study.sqlite3"
 EVALUATIONS = "evaluations"
 SAMPLERS = ("nsga2", "tpe", "random")
@@ -845,30 +844,3 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     result = optimize(spec, args.trials, args.out, args.executor, args.workers, args.scheduler)
     print(describe(spec, result))
     return 0
-
-
-def register_cli(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the `optimize` subcommand to the `aztec-econ` parser."""
-    opt = subparsers.add_parser(
-        "optimize", help="search protocol parameters for the best KPIs under constraints (Optuna)"
-    )
-    opt.add_argument("file", type=Path, help=f"optimisation file (params/{STUDIES_DIR_NAME}/*.yaml)")
-    opt.add_argument(
-        "--trials",
-        type=int,
-        required=True,
-        help="trials the study should hold (more than it has: extends it)",
-    )
-    opt.add_argument("--out", type=Path, required=True, help="study directory (created; reruns resume)")
-    opt.add_argument("--executor", choices=EXECUTORS, default="local", help="as for `aztec-econ sweep`")
-    opt.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
-    opt.add_argument("--workers", type=int, help="worker processes (default: the core count)")
-    opt.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        metavar="NAME=VALUE",
-        help="override a parameter of every trial (repeatable; a new configuration: use a new --out)",
-    )
-    opt.set_defaults(handler=cmd_optimize)
-    return opt

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import pandas as pd
 
-from aztec_econ.sweep.executors import EXECUTORS, Executor, ExecutorError, Task, default_workers
+from aztec_econ.sweep.executors import Executor, ExecutorError, Task, default_workers
 from aztec_econ.sweep.spec import SweepError, SweepPoint, SweepSpec, load_sweep
 from aztec_econ.sweep.store import PointRecord, Store
 from aztec_econ.sweep.tasks import PointOutcome, simulate_point
@@ -490,35 +490,3 @@ def cmd_sweep(args: argparse.Namespace, kind: PointKind | Callable[[], PointKind
         )
         return 1
     return 0 if result.ok else 1
-
-
-def register_cli(
-    subparsers: Any, kind_options: Callable[[argparse.ArgumentParser], None] | None = None
-) -> argparse.ArgumentParser:
-    """Add the `sweep` subcommand to the `aztec-econ` parser and return its parser; `kind_options` adds the options
-    of other point kinds (after `--workers`), whose handler then replaces `cmd_sweep`."""
-    sweep = subparsers.add_parser("sweep", help="run (or resume) a parameter sweep")
-    sweep.add_argument("file", type=Path, help="sweep file (params/sweeps/*.yaml)")
-    sweep.add_argument("--out", type=Path, required=True, help="output directory (created; reruns resume)")
-    sweep.add_argument(
-        "--executor",
-        choices=EXECUTORS,
-        default="local",
-        help="local process pool, Dask, or inline (this process, one point at a time)",
-    )
-    sweep.add_argument(
-        "--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (with --executor dask)"
-    )
-    sweep.add_argument("--workers", type=int, help="worker processes (default: the core count)")
-    if kind_options is not None:
-        kind_options(sweep)
-    sweep.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        metavar="NAME=VALUE",
-        help="override a parameter of every point (repeatable; changes the point ids)",
-    )
-    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
-    sweep.set_defaults(handler=cmd_sweep)
-    return sweep
