@@ -12,7 +12,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from aztec_econ.model.rng import _MIX1, _MIX2
+from aztec_econ.model.splitmix import MIX1 as _MIX1
+from aztec_econ.model.splitmix import MIX2 as _MIX2
 
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _ONE = np.uint64(1)

@@ -19,12 +19,12 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model.splitmix import GOLDEN, MIX1, MIX2
+
 U64 = NDArray[np.uint64]
 F64 = NDArray[np.float64]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN, _MIX1, _MIX2 = GOLDEN, MIX1, MIX2
 _MASK = (1 << 64) - 1
 _TO_UNIT = 1.0 / float(1 << 53)
 
