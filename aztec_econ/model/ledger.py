@@ -113,7 +113,7 @@ class Book:
         for p in postings:
             kind, src, dst = p.kind, p.src, p.dst
             amount = np.asarray(p.amount, dtype=np.float64)
-            if not amount.min(initial=np.inf) >= 0:  # one reduction: NaN and negative amounts both fail it
+            if not (amount >= 0).all():  # NaN and negative amounts both fail it
                 _refuse(kind, amount)
             if src is None:
                 if kind is not _MINT:
