@@ -75,15 +75,13 @@ from aztec_econ.files import atomic_write
 from aztec_econ.params import (
     Params,
     ParamsError,
-    apply_dotted,
     flatten,
-    load_tree,
     parse_params,
     show_value,
 )
 from aztec_econ.sweep.executors import EXECUTORS, Executor
 from aztec_econ.sweep.runner import run_sweep
-from aztec_econ.sweep.spec import SweepError, grid_spec, point_id
+from aztec_econ.sweep.spec import SweepError, base_tree, check_common_keys, grid_spec, point_id
 from aztec_econ.sweep.store import parquet_bytes
 
 if TYPE_CHECKING:
@@ -107,7 +105,6 @@ _KEYS = {
     "objectives",
     "constraints",
 }
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _CONDITION = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|>=|<|>)\s*(\S+)\s*$")
 _STATS = ("_ci_low", "_ci_high", "_mean")
 _BATCH_END = "aztec_econ:batch_end"
@@ -256,20 +253,8 @@ def parse_study(
     data: Mapping[str, Any], root: Path, *, origin: str = "optimisation", path: Path | None = None
 ) -> StudySpec:
     """Validate an optimisation mapping whose `base` is relative to `root`; every problem is reported at once."""
-    problems = [
-        f"{k} = {show_value(data[k])}: unknown key (known: {', '.join(sorted(_KEYS))})"
-        for k in data
-        if k not in _KEYS
-    ]
-    name = data.get("name")
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        problems.append(f"name = {show_value(name)}: required; letters, digits, '.', '_' and '-'")
-    base = data.get("base")
-    if not isinstance(base, str):
-        problems.append(f"base = {show_value(base)}: required; a parameter file relative to this file")
-    runs = data.get("runs")
-    if runs is not None and (not isinstance(runs, int) or isinstance(runs, bool) or runs < 1):
-        problems.append(f"runs = {show_value(runs)}: must be an integer >= 1")
+    problems: list[str] = []
+    name, base, runs = check_common_keys(data, _KEYS, "this file", problems)
     overrides = data.get("overrides") or {}
     if not isinstance(overrides, Mapping):
         problems.append(f"overrides = {show_value(overrides)}: must be a mapping of dotted parameter names")
@@ -286,11 +271,7 @@ def parse_study(
     if problems:
         raise OptimizeError(problems, origin)
     assert isinstance(name, str) and isinstance(base, str)
-    tree = load_tree((root / base).resolve())
-    flat = dict(flatten(dict(overrides)))
-    if runs is not None:
-        flat = {"sim.runs": runs, **flat}
-    apply_dotted(tree, flat)
+    _, tree, _ = base_tree(root, base, overrides, runs)
     try:
         base_params = parse_params(tree)
     except ParamsError as err:

@@ -203,24 +203,52 @@ def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> 
     return parse_sweep(data, path.parent, origin=origin, path=path)
 
 
-def parse_sweep(
-    data: Mapping[str, Any], root: Path, *, origin: str = "sweep", path: Path | None = None
-) -> SweepSpec:
-    """Expand and validate a sweep mapping whose `base` is relative to `root`."""
-    problems = [
-        f"{k} = {show_value(data[k])}: unknown key (known: {', '.join(sorted(_KEYS))})"
+def check_common_keys(
+    data: Mapping[str, Any], known: set[str], base_relative_to: str, problems: list[str]
+) -> tuple[Any, Any, Any]:
+    """Check what a sweep file and an optimisation file (`aztec_econ.sweep.optimize`) share: no key outside
+    `known`, `name`, `base` (a parameter file relative to `base_relative_to`) and the optional `runs`. Appends each
+    problem to `problems` and returns (name, base, runs) as given (valid only when no problem was added)."""
+    problems += [
+        f"{k} = {show_value(data[k])}: unknown key (known: {', '.join(sorted(known))})"
         for k in data
-        if k not in _KEYS
+        if k not in known
     ]
     name = data.get("name")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         problems.append(f"name = {show_value(name)}: required; letters, digits, '.', '_' and '-'")
     base = data.get("base")
     if not isinstance(base, str):
-        problems.append(f"base = {show_value(base)}: required; a parameter file relative to the sweep file")
+        problems.append(
+            f"base = {show_value(base)}: required; a parameter file relative to {base_relative_to}"
+        )
     runs = data.get("runs")
     if runs is not None and (not isinstance(runs, int) or isinstance(runs, bool) or runs < 1):
         problems.append(f"runs = {show_value(runs)}: must be an integer >= 1")
+    return name, base, runs
+
+
+def base_tree(
+    root: Path, base: str, overrides: Mapping[str, Any], runs: int | None
+) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """The parameter tree of the file `base` (relative to `root`; its own `base:` chain followed) with `overrides`
+    (nested or dotted) applied and `runs` as `sim.runs` (an explicit `sim.runs` override wins): (the base file's
+    path, the tree, the dotted overrides applied)."""
+    base_path = (root / base).resolve()
+    tree = load_tree(base_path)
+    flat_overrides = dict(flatten(dict(overrides)))
+    if runs is not None:  # an explicit `sim.runs` override wins
+        flat_overrides = {"sim.runs": runs, **flat_overrides}
+    apply_dotted(tree, flat_overrides)
+    return base_path, tree, flat_overrides
+
+
+def parse_sweep(
+    data: Mapping[str, Any], root: Path, *, origin: str = "sweep", path: Path | None = None
+) -> SweepSpec:
+    """Expand and validate a sweep mapping whose `base` is relative to `root`."""
+    problems: list[str] = []
+    name, base, runs = check_common_keys(data, _KEYS, "the sweep file", problems)
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         problems.append(f"seed = {show_value(seed)}: must be an integer >= 0")
@@ -236,12 +264,7 @@ def parse_sweep(
     if problems:
         raise SweepError(problems, origin)
     assert isinstance(name, str) and isinstance(base, str)
-    base_path = (root / base).resolve()
-    tree = load_tree(base_path)
-    flat_overrides = dict(flatten(overrides))
-    if runs is not None:  # an explicit `sim.runs` override wins
-        flat_overrides = {"sim.runs": runs, **flat_overrides}
-    apply_dotted(tree, flat_overrides)
+    base_path, tree, flat_overrides = base_tree(root, base, overrides, runs)
     _check_size(grid, zips, sample, origin)
     rows = [*_factors(grid, zips, sample, seed)]
     points, row_ids = _validate(tree, rows, origin)
