@@ -1,7 +1,7 @@
 """Sweep layer: many parameter points x Monte Carlo runs.
 
 - `spec`: sweep files (grid, zip, samples incl. Sobol' and Morris designs) expanded into validated points, or the same
-  built in Python (`grid_spec`);
+  built in Python (`grid_spec`); `sampling`: the draws of a `sample:` axis (`Sample`, lhs, random, SALib designs);
 - `executors`: the local process pool, Dask, and inline (this process); `quiet_workers`: imported first by the
   pool's fork server, so it and its workers ignore Ctrl-C;
 - `store`: atomic per-point outputs, the manifest, the summary, resume;
