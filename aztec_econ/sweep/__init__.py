@@ -10,7 +10,8 @@
   process, as a table: what notebooks use) and the `aztec-econ sweep` command;
 - `analysis`: reading a finished sweep (summary, runs, thresholds, decision tree, sensitivity indices, PRIM
   scenarios) and the `aztec-econ analyze` command;
-- `optimize`: mechanism search, an Optuna study whose trials are sweep points (`aztec-econ optimize`).
+- `optimize`: mechanism search, an Optuna study whose trials are sweep points (`aztec-econ optimize`);
+  `study_file`: its optimisation files; `study_outputs`: the trials table, Pareto front and `best.json` it writes.
 
 Imports `params`, `model`, `simulation` and `analysis`, never `publish` or `cli`.
 """

@@ -171,7 +171,7 @@ def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> 
 def check_common_keys(
     data: Mapping[str, Any], known: set[str], base_relative_to: str, problems: list[str]
 ) -> tuple[Any, Any, Any]:
-    """Check what a sweep file and an optimisation file (`aztec_econ.sweep.optimize`) share: no key outside
+    """Check what a sweep file and an optimisation file (`aztec_econ.sweep.study_file`) share: no key outside
     `known`, `name`, `base` (a parameter file relative to `base_relative_to`) and the optional `runs`. Appends each
     problem to `problems` and returns (name, base, runs) as given (valid only when no problem was added)."""
     problems += [
