@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -346,15 +347,51 @@ def category_bars(
     log_y: bool = False,
 ) -> go.Figure:
     """Grouped bars: one group per category, one named bar per series (e.g. median, p90 and p99 per stage)."""
-    fig = _figure(title, x_title, y_title, barmode="group", hovermode="x unified")
-    shown: list[float] = []
-    for i, (label, values) in enumerate(series.items()):
-        shown += list(values)
-        fig.add_trace(
-            go.Bar(x=list(categories), y=list(values), name=label, marker_color=COLOURWAY[i % len(COLOURWAY)])
-        )
+    fig = _bar_groups(
+        title,
+        x_title,
+        y_title,
+        "x unified",
+        [_BarSeries(list(categories), list(values), label) for label, values in series.items()],
+    )
     if log_y:
-        tidy_log_axis(fig, "y", shown)
+        tidy_log_axis(fig, "y", [v for values in series.values() for v in values])
+    return fig
+
+
+@dataclass(frozen=True)
+class _BarSeries:
+    """One named bar trace of a grouped bar chart, with optional error bars and hover text."""
+
+    x: list[str]
+    y: Any
+    name: str
+    error: dict[str, Any] | None = None
+    hover: str | None = None
+
+
+def _bar_groups(
+    title: str,
+    x_title: str,
+    y_title: str,
+    hovermode: str,
+    series: Sequence[_BarSeries],
+    palette: Sequence[str] = COLOURWAY,
+) -> go.Figure:
+    """A figure of bars side by side (`barmode="group"`), one trace per `series`, coloured in order from `palette`
+    (what `category_bars` and `grouped_bars` share)."""
+    fig = _figure(title, x_title, y_title, barmode="group", hovermode=hovermode)
+    for i, bar in enumerate(series):
+        fig.add_trace(
+            go.Bar(
+                x=bar.x,
+                y=bar.y,
+                name=bar.name,
+                marker_color=palette[i % len(palette)],
+                error_y=bar.error,
+                hovertemplate=bar.hover,
+            )
+        )
     return fig
 
 
@@ -541,7 +578,6 @@ def grouped_bars(
     mapping of columns to legend labels (then `group` must be None). `colours` gives the series' colours in order
     (default the theme's).
     """
-    fig = _figure(title, x_title, y_title, barmode="group", hovermode="closest")
     if isinstance(y, str):
         if group is None:
             traces = [(frame, y, labels.get(y, y) if labels else y)]
@@ -554,22 +590,20 @@ def grouped_bars(
         if group is not None:
             raise ValueError("give several y columns or a group, not both")
         traces = [(frame, column, label) for column, label in y.items()]
-    palette = list(colours) if colours else COLOURWAY
     order = [(x_labels or {}).get(v, str(v)) for v in dict.fromkeys(frame[x].tolist())]
-    for i, (part, column, label) in enumerate(traces):
+    bars = []
+    for part, column, label in traces:
         error, method = _errors(part, column)
-        fig.add_trace(
-            go.Bar(
+        bars.append(
+            _BarSeries(
                 x=[(x_labels or {}).get(v, str(v)) for v in part[x].tolist()],
                 y=part[column].to_numpy(),
                 name=f"{label} (simulated)",
-                marker_color=palette[i % len(palette)],
-                error_y=error,
-                hovertemplate=f"{label}: %{{y:,.4~g}}"
-                + (f"<br>{method}" if method else "")
-                + "<extra></extra>",
+                error=error,
+                hover=f"{label}: %{{y:,.4~g}}" + (f"<br>{method}" if method else "") + "<extra></extra>",
             )
         )
+    fig = _bar_groups(title, x_title, y_title, "closest", bars, list(colours) if colours else COLOURWAY)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=order)
     return fig
 
