@@ -6,7 +6,9 @@
 - `run_data`: what the KPIs share (`RunData`), and the concentration measures `gini`, `nakamoto`;
 - `outputs_doc`: docs/outputs.md, generated from the declarations (`outputs_markdown()`);
 - `theory`: closed forms the simulation is tested against and notebooks overlay;
-- `expectations`: those closed forms evaluated at a parameter set, and series helpers for notebooks;
+- `expectations`: those closed forms evaluated at a parameter set, and series helpers for notebooks (by topic:
+  `attack_expectations` for attacks and votes, `phase_expectations` for phase lengths and deadlines; all re-exported
+  by `expectations`);
 - `sensitivity`: Sobol' indices and Morris measures of a KPI over a design (SALib's estimators);
 - `scenarios`: PRIM boxes of parameter space where a condition holds (the EMA Workbench's PRIM).
 

@@ -164,9 +164,9 @@ class Explorer:
 
         from aztec_econ.analysis.expectations import MODE_NAMES, expected_mode_shares
         from aztec_econ.analysis.intervals import kpi_interval
-        from aztec_econ.publish.plots import MODE_COLOURS, _figure, tidy_log_axis
+        from aztec_econ.publish.theme import MODE_COLOURS, themed_figure, tidy_log_axis
 
-        fig = _figure("Slots by outcome", "outcome", "share of slots (log)", hovermode="closest")
+        fig = themed_figure("Slots by outcome", "outcome", "share of slots (log)", hovermode="closest")
         n = self.params.sim.runs * self.params.sim.slots
         names = [f"share_{m}" for m in MODE_NAMES]
         mean = np.asarray([float(self.summary.loc[k, "mean"]) for k in names])

@@ -1,7 +1,7 @@
 """Sweep layer: many parameter points x Monte Carlo runs.
 
 - `spec`: sweep files (grid, zip, samples incl. Sobol' and Morris designs) expanded into validated points, or the same
-  built in Python (`grid_spec`);
+  built in Python (`grid_spec`); `sampling`: the draws of a `sample:` axis (`Sample`, lhs, random, SALib designs);
 - `executors`: the local process pool, Dask, and inline (this process); `quiet_workers`: imported first by the
   pool's fork server, so it and its workers ignore Ctrl-C;
 - `store`: atomic per-point outputs, the manifest, the summary, resume;
@@ -11,6 +11,7 @@
 - `analysis`: reading a finished sweep (summary, runs, thresholds, decision tree, sensitivity indices, PRIM
   scenarios) and the `aztec-econ analyze` command;
 - `optimize`: mechanism search, an Optuna study whose trials are sweep points (`aztec-econ optimize`);
+  `study_file`: its optimisation files; `study_outputs`: the trials table, Pareto front and `best.json` it writes.
 - `commands`: the parsers of `sweep`, `analyze` and `optimize`, importing each implementation when it runs.
 
 Imports `params`, `model`, `simulation` and `analysis`, never `publish` or `cli`.

@@ -32,11 +32,11 @@ sample: {method: morris, trajectories: 10, levels: 4, bounds: {...}}  # Morris e
 `sobol` draws `n` (a power of 2) base rows and gives n x (D + 2) points for D parameters (first-order and total
 indices; no second-order ones); `morris` gives trajectories x (D + 1) points on a grid of `levels` (even) values per
 axis. Both are seeded by the sweep's `seed` (scrambled Sobol' sequence, `SALib.sample.sobol.sample`; trajectories,
-`SALib.sample.morris.sample`). A design is read in order, so it must be the sweep's only axis (no grid or zip).
-Integer bounds [low, high] are drawn on [low, high + 1) and floored, as for `lhs`. The design's rows in order, with
-the continuous values the estimators read and each row's point id, are `SweepSpec.design` (the sweep's output
-directory keeps them as `design.parquet`). Every point is validated with the full
-`Params` validation before anything runs; a `SweepError` names the point, field, value and rule of every problem.
+`SALib.sample.morris.sample`; the draws are `aztec_econ.sweep.sampling`'s). A design is read in order, so it must
+be the sweep's only axis (no grid or zip). Integer bounds [low, high] are drawn on [low, high + 1) and floored, as
+for `lhs`. The design's rows in order, with the continuous values the estimators read and each row's point id, are
+`SweepSpec.design` (the sweep's output directory keeps them as `design.parquet`). Every point is validated with
+the full `Params` validation before anything runs; a `SweepError` names the point, field, value and rule of every problem.
 
 A point's id is a hash of its resolved parameters (`Params.to_json`), so editing the sweep file recomputes only the
 points whose parameters change; points that resolve to identical parameters are computed once.
@@ -76,14 +76,18 @@ from aztec_econ.params import (  # the dotted-name helpers are shared with param
     read_yaml_file,
     show_value,
 )
+from aztec_econ.sweep.sampling import (  # notebooks, tests and benchmarks import these from here too
+    DESIGN_METHODS,
+    SAMPLE_METHODS,
+    Sample,
+    design_matrix,
+    sample_rows,
+)
 
 SWEEPS_DIR = PROJECT_ROOT / "params" / "sweeps"
 ID_LENGTH = 16
 """Hex digits of a point id (64 bits of SHA-256 of the canonical parameter JSON)."""
 _KEYS = {"name", "base", "runs", "seed", "overrides", "grid", "zip", "sample", "description"}
-SAMPLE_METHODS = ("lhs", "random", "sobol", "morris")
-DESIGN_METHODS = ("sobol", "morris")
-"""Sample methods whose rows form a design that a sensitivity estimator reads in order."""
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 MAX_POINTS = 100_000
 """Most points one sweep may expand to (every point is validated in memory before anything runs)."""
@@ -109,45 +113,6 @@ class SweepPoint:
     def label(self) -> str:
         """A short description of the point: its swept values."""
         return ", ".join(f"{k}={v!r}" for k, v in self.values.items()) or "(base)"
-
-
-@dataclass(frozen=True)
-class Sample:
-    """Draws within bounds: `method` "lhs" (latin hypercube: each axis stratified into `n` equal bins, one draw per
-    bin, bins paired at random), "random" (independent uniform draws), "sobol" (Saltelli's design on a scrambled
-    Sobol' sequence of `n` base rows: n x (D + 2) rows) or "morris" (`n` trajectories of D + 1 rows on a grid of
-    `levels` values per axis)."""
-
-    method: str
-    n: int
-    bounds: dict[str, tuple[float, float]]
-    levels: int = 4
-    """Grid levels per axis of a Morris design (even; unused by the other methods)."""
-
-    @property
-    def size(self) -> int:
-        """Rows the sample gives."""
-        d = len(self.bounds)
-        return (
-            self.n * (d + 2)
-            if self.method == "sobol"
-            else self.n * (d + 1)
-            if self.method == "morris"
-            else self.n
-        )
-
-    def header(self, seed: int) -> dict[str, Any]:
-        """The sample as recorded in a sweep's manifest (what a sensitivity analysis needs besides the design)."""
-        out: dict[str, Any] = {
-            "method": self.method,
-            "seed": seed,
-            "bounds": {k: list(v) for k, v in self.bounds.items()},
-        }
-        if self.method == "morris":
-            out |= {"trajectories": self.n, "levels": self.levels}
-        else:
-            out["n"] = self.n
-        return out
 
 
 @dataclass(frozen=True)
@@ -203,24 +168,52 @@ def load_sweep(path: str | Path, overrides: Mapping[str, Any] | None = None) -> 
     return parse_sweep(data, path.parent, origin=origin, path=path)
 
 
-def parse_sweep(
-    data: Mapping[str, Any], root: Path, *, origin: str = "sweep", path: Path | None = None
-) -> SweepSpec:
-    """Expand and validate a sweep mapping whose `base` is relative to `root`."""
-    problems = [
-        f"{k} = {show_value(data[k])}: unknown key (known: {', '.join(sorted(_KEYS))})"
+def check_common_keys(
+    data: Mapping[str, Any], known: set[str], base_relative_to: str, problems: list[str]
+) -> tuple[Any, Any, Any]:
+    """Check what a sweep file and an optimisation file (`aztec_econ.sweep.study_file`) share: no key outside
+    `known`, `name`, `base` (a parameter file relative to `base_relative_to`) and the optional `runs`. Appends each
+    problem to `problems` and returns (name, base, runs) as given (valid only when no problem was added)."""
+    problems += [
+        f"{k} = {show_value(data[k])}: unknown key (known: {', '.join(sorted(known))})"
         for k in data
-        if k not in _KEYS
+        if k not in known
     ]
     name = data.get("name")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         problems.append(f"name = {show_value(name)}: required; letters, digits, '.', '_' and '-'")
     base = data.get("base")
     if not isinstance(base, str):
-        problems.append(f"base = {show_value(base)}: required; a parameter file relative to the sweep file")
+        problems.append(
+            f"base = {show_value(base)}: required; a parameter file relative to {base_relative_to}"
+        )
     runs = data.get("runs")
     if runs is not None and (not isinstance(runs, int) or isinstance(runs, bool) or runs < 1):
         problems.append(f"runs = {show_value(runs)}: must be an integer >= 1")
+    return name, base, runs
+
+
+def base_tree(
+    root: Path, base: str, overrides: Mapping[str, Any], runs: int | None
+) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """The parameter tree of the file `base` (relative to `root`; its own `base:` chain followed) with `overrides`
+    (nested or dotted) applied and `runs` as `sim.runs` (an explicit `sim.runs` override wins): (the base file's
+    path, the tree, the dotted overrides applied)."""
+    base_path = (root / base).resolve()
+    tree = load_tree(base_path)
+    flat_overrides = dict(flatten(dict(overrides)))
+    if runs is not None:  # an explicit `sim.runs` override wins
+        flat_overrides = {"sim.runs": runs, **flat_overrides}
+    apply_dotted(tree, flat_overrides)
+    return base_path, tree, flat_overrides
+
+
+def parse_sweep(
+    data: Mapping[str, Any], root: Path, *, origin: str = "sweep", path: Path | None = None
+) -> SweepSpec:
+    """Expand and validate a sweep mapping whose `base` is relative to `root`."""
+    problems: list[str] = []
+    name, base, runs = check_common_keys(data, _KEYS, "the sweep file", problems)
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         problems.append(f"seed = {show_value(seed)}: must be an integer >= 0")
@@ -236,12 +229,7 @@ def parse_sweep(
     if problems:
         raise SweepError(problems, origin)
     assert isinstance(name, str) and isinstance(base, str)
-    base_path = (root / base).resolve()
-    tree = load_tree(base_path)
-    flat_overrides = dict(flatten(overrides))
-    if runs is not None:  # an explicit `sim.runs` override wins
-        flat_overrides = {"sim.runs": runs, **flat_overrides}
-    apply_dotted(tree, flat_overrides)
+    base_path, tree, flat_overrides = base_tree(root, base, overrides, runs)
     _check_size(grid, zips, sample, origin)
     rows = [*_factors(grid, zips, sample, seed)]
     points, row_ids = _validate(tree, rows, origin)
@@ -398,63 +386,6 @@ def _listed(values: Any) -> Any:
     if isinstance(values, Sequence):
         return list(values)
     return values
-
-
-def _is_int_axis(low: float, high: float) -> bool:
-    return isinstance(low, int) and isinstance(high, int)
-
-
-def salib_problem(bounds: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
-    """SALib's problem for `bounds`: integer axes [low, high] become [low, high + 1) (floored when drawn)."""
-    return {
-        "num_vars": len(bounds),
-        "names": list(bounds),
-        "bounds": [
-            [low, high + 1] if _is_int_axis(low, high) else [low, high] for low, high in bounds.values()
-        ],
-    }
-
-
-def design_matrix(sample: Sample, seed: int) -> np.ndarray:
-    """A `sobol` or `morris` sample's continuous design, `sample.size` x D, in the parameters' units (SALib,
-    seeded by `seed`)."""
-    import warnings
-
-    from SALib.sample import morris, sobol
-
-    problem = salib_problem(sample.bounds)
-    with warnings.catch_warnings():  # SALib warns on float32 rounding of bounds; the design is what it is
-        warnings.simplefilter("ignore")
-        if sample.method == "sobol":
-            return np.asarray(sobol.sample(problem, sample.n, calc_second_order=False, seed=seed))
-        if sample.method == "morris":
-            return np.asarray(morris.sample(problem, sample.n, num_levels=sample.levels, seed=seed))
-    raise ValueError(f"sample.method = {sample.method!r}: not a design method ({', '.join(DESIGN_METHODS)})")
-
-
-def sample_rows(sample: Sample, seed: int) -> list[dict[str, Any]]:
-    """The `sample.size` rows of draws, reproducible from `seed` (lhs and random: numpy PCG64, axes drawn in file
-    order; sobol and morris: `design_matrix`). Integer axes give ints (inclusive bounds), the others floats."""
-    columns: dict[str, list[Any]] = {}
-    if sample.method in DESIGN_METHODS:
-        matrix = design_matrix(sample, seed)
-        for j, (name, (low, high)) in enumerate(sample.bounds.items()):
-            if _is_int_axis(low, high):
-                columns[name] = [int(v) for v in np.minimum(np.floor(matrix[:, j]), high)]
-            else:  # the design stays inside [low, high]; clip float rounding at the edges
-                columns[name] = [float(v) for v in np.clip(matrix[:, j], low, high)]
-        return [{k: columns[k][i] for k in columns} for i in range(sample.size)]
-    rng = np.random.default_rng(seed)
-    for name, (low, high) in sample.bounds.items():
-        if sample.method == "lhs":
-            u = (rng.permutation(sample.n) + rng.random(sample.n)) / sample.n
-        else:
-            u = rng.random(sample.n)
-        if _is_int_axis(low, high):
-            columns[name] = [int(v) for v in np.minimum(low + np.floor(u * (high - low + 1)), high)]
-        else:
-            columns[name] = [float(v) for v in low + u * (high - low)]
-    return [{k: columns[k][i] for k in columns} for i in range(sample.n)]
 
 
 # ---------------------------------------------------------------------------------------------------------------------

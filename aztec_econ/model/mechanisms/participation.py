@@ -19,7 +19,8 @@ the proof's submitter "could be anyone such as a relay"; Backup mode: anyone may
   block's blobs). It ignores its rivals (assumption: a builder that loses the race has its proving cost sunk, which
   `ready_probability` < 1 and few builders keep rare).
 - Relays (`relay_pays`): a relay submits a proof only if the submitter's share of the (decayed) reward covers the
-  verification gas; otherwise the prover submits it itself.
+  verification gas; otherwise the prover submits it itself. The prover market prices the same rule into its bids,
+  so it is defined once, in `prover_market`, and re-exported here.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.mechanisms.prover_market import BLOB_GAS, GWEI
+from aztec_econ.model.mechanisms.prover_market import relay_pays as relay_pays  # the relay rule, defined once
 from aztec_econ.params import Params
 
 F64 = NDArray[np.float64]
@@ -118,11 +120,3 @@ def backup_pays(params: Params, reward_factor: F64, kept: F64, cost: F64) -> B:
     (the decay at the expected landing block) plus the fees and MEV kept `kept` covers `cost` (`backup_cost`)."""
     pr = params.protocol
     return np.asarray(pr.block_reward * pr.backup_reward_share * reward_factor + kept >= cost)
-
-
-def relay_pays(params: Params, reward: F64, gas_price: F64, eth_per_token: F64) -> B:
-    """Whether a relay would submit the proof (per run): the submitter's share of `reward` (the block reward after
-    any decay, tokens) covers the verification gas."""
-    share = params.protocol.reward_split.submitter
-    gas = params.protocol.l1_gas.verification * tokens_per_gas(gas_price, eth_per_token)
-    return np.asarray(reward * share >= gas)

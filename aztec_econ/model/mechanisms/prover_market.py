@@ -11,7 +11,7 @@ z_i): cheaper provers are less reliable. It succeeds with p_i = (1 - f_i)(1 - r)
 chance when a missed reveal slashes the bond (0 otherwise). Its expected cost of a block is c_i plus its expected L1
 gas at the slot's prices: the commitment (unless folded into the proposal) for sure, the proof's verification only
 when it succeeds and submits the proof itself (a relay submits `agents.relays.submission_share` of the proofs and is
-paid the submitter's share for it, but only while that share covers the verification gas: `participation.relay_pays`;
+paid the submitter's share for it, but only while that share covers the verification gas: `relay_pays`;
 otherwise the prover submits every proof). On success it earns the agreed price q plus its block-reward share R (prover
 share, and the submitter share when no relay submits; decayed as the reward decays); on failure it loses the bond B.
 Its break-even price ("cost plus risk") is
@@ -102,6 +102,16 @@ def own_submission_share(params: Params) -> float:
     """Share of proven blocks whose proof the prover submits itself (and pays the verification gas for); the rest a
     relay submits (`agents.relays.submission_share`)."""
     return 1.0 - params.agents.relays.submission_share
+
+
+def relay_pays(params: Params, reward: F64, gas_price: F64, eth_per_token: F64) -> B:
+    """Whether a relay would submit the proof (per run): the submitter's share of `reward` (the block reward after
+    any decay, tokens) covers the verification gas at `gas_price` (gwei) and `eth_per_token` (ETH per token).
+    The one relay rule: `bids` prices it in, finalization (`rewards`, through `participation.relay_pays`) applies
+    it."""
+    share = params.protocol.reward_split.submitter
+    gas = params.protocol.l1_gas.verification * np.asarray(gas_price * GWEI / eth_per_token, dtype=np.float64)
+    return np.asarray(reward * share >= gas)
 
 
 def success_given_commitment(params: Params, failure: F64 | float) -> F64:
@@ -217,8 +227,7 @@ def slot_terms(
     tokens_per_gas = gas_price * GWEI / price
     pr = params.protocol
     # a relay submits (and takes the submitter's share) only when that share covers the verification gas
-    relays = pr.block_reward * factor * pr.reward_split.submitter >= m.verification_gas * tokens_per_gas
-    submits = np.where(relays, m.submits, 1.0)
+    submits = np.where(relay_pays(params, pr.block_reward * factor, gas_price, price), m.submits, 1.0)
     reward = pr.block_reward * factor * (pr.reward_split.prover + pr.reward_split.submitter * submits)
     return SlotTerms(timely=timely, tokens_per_gas=tokens_per_gas, submits=submits, reward=reward)
 
