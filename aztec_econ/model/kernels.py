@@ -238,3 +238,94 @@ def select_mempool(
                 by_age[i, a] += take
                 room -= take
     return out, by_bucket, by_age
+
+
+@njit(cache=True)
+def _pairwise_block(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma: no cover - compiled
+    """numpy's pairwise summation of a[lo:lo + n] for n <= 128: a plain loop below 8 terms, else eight interleaved
+    partial sums combined as ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)), then the remainder."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r = np.empty(8)
+    for k in range(8):
+        r[k] = a[lo + k]
+    i = 8
+    while i < n - (n % 8):
+        for k in range(8):
+            r[k] += a[lo + i + k]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma: no cover - compiled
+    """numpy's pairwise summation of a[lo:lo + n] (`np.add.reduce` over a contiguous axis), operation for
+    operation, so a compiled sum equals numpy's to the last bit (tested): blocks of at most 128 terms
+    (`_pairwise_block`), above that the sum of two halves (the first a multiple of 8 terms), evaluated here with
+    an explicit stack (numba's caching cannot compile a recursive function)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    todo_lo = np.empty(128, dtype=np.int64)
+    todo_n = np.empty(128, dtype=np.int64)  # -1: add the last two values
+    values = np.empty(128)
+    top, count = 0, 0
+    todo_lo[0], todo_n[0] = lo, n
+    top = 1
+    while top > 0:
+        top -= 1
+        start, size = todo_lo[top], todo_n[top]
+        if size < 0:
+            count -= 1
+            values[count - 1] = values[count - 1] + values[count]
+        elif size <= 128:
+            values[count] = _pairwise_block(a, start, size)
+            count += 1
+        else:
+            half = size // 2
+            half -= half % 8
+            todo_lo[top], todo_n[top] = 0, -1  # after both halves: left + right
+            todo_lo[top + 1], todo_n[top + 1] = start + half, size - half
+            todo_lo[top + 2], todo_n[top + 2] = start, half  # popped first
+            top += 3
+    return values[0]
+
+
+@njit(cache=True)
+def row_sums(x: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`x.sum(axis=1)` of a C-contiguous 2-d array, bit for bit (`_pairwise_sum`): the reference the tests hold
+    `_pairwise_sum` to."""
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = _pairwise_sum(x[i], 0, x.shape[1])
+    return out
+
+
+@njit(cache=True)
+def late_value(
+    rate: NDArray[np.float64],
+    seconds: NDArray[np.float64],
+    spare: NDArray[np.float64],
+    value: NDArray[np.float64],
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`market.expected_late_value`'s sum (runs x len(seconds)): for run i and time t, the arrivals by t spread
+    evenly over the buckets (rate_i t / B each), taken best bucket first (`value` sorted best first) up to the
+    spare capacity, times their value; the same operations as the numpy expression, summed as numpy sums."""
+    runs, buckets = value.shape
+    out = np.empty((runs, seconds.size))
+    terms = np.empty(buckets)
+    for i in range(runs):
+        for t in range(seconds.size):
+            per_bucket = rate[i] * seconds[t] / buckets
+            for j in range(buckets):
+                left = spare[i] - j * per_bucket
+                taken = min(max(left, 0.0), per_bucket)
+                terms[j] = taken * value[i, j]
+            out[i, t] = _pairwise_sum(terms, 0, buckets)
+    return out

@@ -301,12 +301,17 @@ def expected_late_value(ctx: Context, econ: Economy, seconds: F64) -> F64:
     ps = ctx.per_slot
     d = ctx.params.environment.demand
     rate = ps.tx_rate / ps.slot_seconds * np.where(econ.shock_left > 0, d.shock_multiplier, 1.0)
+    from aztec_econ.model.kernels import late_value
+
     value = np.sort(kept_per_tx(ctx, econ.candidate), axis=1)[:, ::-1]  # runs x buckets, best first
     spare = np.maximum(ctx.economy.capacity_txs - econ.candidate.txs, 0).astype(np.float64)
-    per_bucket = rate[:, None, None] * np.asarray(seconds)[None, :, None] / value.shape[1]  # runs x times x 1
-    before = np.arange(value.shape[1])[None, None, :] * per_bucket
-    taken = np.clip(spare[:, None, None] - before, 0.0, per_bucket)
-    return np.asarray((taken * value[:, None, :]).sum(axis=2), dtype=np.float64)
+    f64 = np.float64
+    return late_value(  # compiled: per bucket rate x t / buckets, taken best first up to `spare`, times its value
+        np.ascontiguousarray(rate, dtype=f64),
+        np.ascontiguousarray(seconds, dtype=f64),
+        spare,
+        np.ascontiguousarray(value, dtype=f64),
+    )
 
 
 def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
