@@ -6,6 +6,8 @@
   pool's fork server, so it and its workers ignore Ctrl-C;
 - `store`: atomic per-point outputs, the manifest, the summary, resume;
 - `tasks`: what a worker computes for one point;
+- `split_runs`: one simulation's Monte Carlo runs in chunks over an executor, joined into what one process computes
+  (`simulate_split`, `kpis_split`);
 - `runner`: `run_sweep`, its extension point `PointKind` (what a point computes), `sweep_table` (a sweep in this
   process, as a table: what notebooks use) and the `aztec-econ sweep` command;
 - `analysis`: reading a finished sweep (summary, runs, thresholds, decision tree, sensitivity indices, PRIM
