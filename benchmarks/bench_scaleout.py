@@ -37,26 +37,28 @@ import pandas as pd
 from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.params import load_params
 from aztec_econ.simulation import simulate
-from aztec_econ.sweep.executors import Executor
+from aztec_econ.sweep.executors import Executor, local_cluster_config
 from aztec_econ.sweep.split_runs import kpis_chunk, kpis_split
 
 
 def start_cluster(stack: ExitStack, workers: int, warm_json: str) -> tuple[Executor, float]:
     """A `LocalCluster` of `workers` single-threaded processes on 127.0.0.1 (closed with `stack`), every worker
     warmed up by one tiny chunk, and an entered Dask `Executor` on it; and the seconds all of that took."""
+    import dask
     from distributed import Client, LocalCluster
 
     start = time.perf_counter()
-    cluster = stack.enter_context(
-        LocalCluster(
-            host="127.0.0.1",
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
+    with dask.config.set(local_cluster_config()):  # as `Executor` starts its own
+        cluster = stack.enter_context(
+            LocalCluster(
+                host="127.0.0.1",
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
         )
-    )
     with Client(cluster) as client:
         client.run(kpis_chunk, warm_json, [0])  # on every worker: imports, compiled kernels
     executor = stack.enter_context(Executor("dask", scheduler=cluster.scheduler_address))

@@ -142,3 +142,23 @@ def test_split_over_two_dask_workers_equals_one_simulation(
 def test_an_executor_not_entered_is_refused(params: Params) -> None:
     with pytest.raises(ValueError, match="must be entered"):
         kpis_split(params, executor=Executor("inline"))
+
+
+def _worker_settings() -> tuple[str | None, bool]:
+    import os
+
+    import dask
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), bool(
+        dask.config.get("distributed.worker.profile.enabled")
+    )
+
+
+def test_the_local_cluster_workers_run_without_the_settings_that_slow_the_model() -> None:
+    """Dask's MALLOC_TRIM_THRESHOLD_ and worker profiler cost the model 25% (`executors.local_cluster_config`)."""
+    from aztec_econ.sweep.executors import Executor
+
+    with Executor("dask", workers=1) as executor:
+        assert executor._client is not None
+        settings = set(executor._client.run(_worker_settings).values())
+    assert settings == {(None, False)}

@@ -62,6 +62,25 @@ def _stop_fork_server() -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def local_cluster_config() -> dict[str, Any]:
+    """Dask settings for the workers of our local cluster (measured on a 1,000-run chunk, against the same chunk in
+    this process: 25% slower with Dask's defaults, 6% with these):
+
+    - the nanny's environment (`distributed.nanny.pre-spawn-environ`: one thread per numerical library) without
+      `MALLOC_TRIM_THRESHOLD_`: setting that variable at all switches off glibc's adaptive mmap threshold, so every
+      array over 128 KiB is mapped and unmapped afresh (a 500-run simulation ran 30-40% slower, with twice the page
+      faults); the simulation's memory is arrays freed when a segment ends, so trimming buys nothing;
+    - no statistical profiler in the workers (`distributed.worker.profile.enabled`): it samples the task's stack
+      every 10 ms, and the model's stacks are deep Python.
+
+    Workers of a cluster started elsewhere (`scheduler`) keep their own settings."""
+    import dask
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return {"distributed.nanny.pre-spawn-environ": environ, "distributed.worker.profile.enabled": False}
+
+
 def dask_setup(worker: Any) -> None:
     """Dask preload hook of the local cluster's worker processes: ignore Ctrl-C (a terminal sends it to the whole
     process group; the client stops the cluster), as pool workers do (`_watch_client`)."""
@@ -153,14 +172,17 @@ class Executor:
                     f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'no reply'})"
                 ) from None
         else:
-            self._cluster = LocalCluster(
-                silence_logs=logging.ERROR,
-                preload=[__name__],  # dask_setup below: Ctrl-C is the client's to handle
-                n_workers=self.workers or default_workers(),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            )
+            import dask
+
+            with dask.config.set(local_cluster_config()):
+                self._cluster = LocalCluster(
+                    silence_logs=logging.ERROR,
+                    preload=[__name__],  # dask_setup below: Ctrl-C is the client's to handle
+                    n_workers=self.workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
             self._client = Client(self._cluster)
         info = self._client.scheduler_info()
         self.n_workers = max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
