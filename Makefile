@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 KERNEL := aztec-econ
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: run report simulate notebooks test lint typecheck pytest bench bench-sweep lab lock assumptions outputs-doc clean
+.PHONY: run report simulate notebooks test lint typecheck pytest bench bench-speed bench-scaleout bench-sweep lab lock assumptions outputs-doc clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -47,6 +47,14 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+
+## speed of the model (issue 16): ms per slot, memory, keys, CLI start-up (add ARGS="--compare REV" for ratios)
+bench-speed: $(STAMP)
+	$(BIN)/python benchmarks/bench_speed.py $(ARGS)
+
+## one simulation's runs on a local Dask cluster of 1 and 2 workers: speed-up and identical results
+bench-scaleout: $(STAMP)
+	$(BIN)/python benchmarks/bench_scaleout.py $(ARGS)
 
 ## sweep throughput with 1 and 2 local workers, overhead per point
 bench-sweep: $(STAMP)
