@@ -16,7 +16,6 @@ from numpy.typing import NDArray
 from aztec_econ.analysis import theory
 from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.analysis.tables import agent_table
-from aztec_econ.model.draws import pick_uniform
 from aztec_econ.model.mechanisms import prover_market
 from aztec_econ.model.mechanisms.l1_prices import YEAR_SECONDS, token_price
 from aztec_econ.model.rng import run_keys
@@ -371,3 +370,14 @@ def choose_numpy(
         bidders=bidding.sum(axis=1).astype(np.int64),
         own_price=own,
     )
+
+
+def pick_uniform(eligible: NDArray[np.bool_], u: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Per row, the index of one True column chosen uniformly by `u` (rows x 1 uniforms), or -1 if none: the
+    tie-break the model used before the auction was compiled."""
+    if eligible.shape[1] == 0:
+        return np.full(eligible.shape[0], -1, dtype=np.int64)
+    count = eligible.sum(axis=1)
+    nth = np.minimum((u * count).astype(np.int64), np.maximum(count - 1, 0))
+    chosen = np.argmax(np.cumsum(eligible, axis=1) > nth[:, None], axis=1)
+    return np.where(count > 0, chosen, -1)

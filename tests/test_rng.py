@@ -1,4 +1,4 @@
-"""Counter-based draws: the compiled hash equals its numpy reference and a plain-integer SplitMix64 finaliser."""
+"""Counter-based draws: the compiled hash equals a plain-integer SplitMix64 finaliser."""
 
 from __future__ import annotations
 
@@ -17,17 +17,17 @@ def _splitmix_finaliser(x: int) -> int:
     return x ^ (x >> 31)
 
 
-def test_compiled_mix64_matches_numpy_and_integer_references() -> None:
+def test_compiled_mix64_matches_an_integer_reference() -> None:
     words = np.array(
         [0, 1, 2, 0x9E3779B97F4A7C15, (1 << 64) - 1, 1 << 63, 12345678901234567], dtype=np.uint64
     )
     expected = np.array([_splitmix_finaliser(int(w)) for w in words], dtype=np.uint64)
     assert (rng.mix64(words) == expected).all()
-    assert (rng.mix64_numpy(words) == expected).all()
     grid = rng.mix64(np.arange(24, dtype=np.uint64).reshape(4, 6) * np.uint64(0x9E3779B97F4A7C15))
     strided = grid[:, ::2].T  # a non-contiguous view keeps its shape and its values
     assert rng.mix64(strided).shape == strided.shape
-    assert (rng.mix64(strided) == rng.mix64_numpy(strided)).all()
+    expected_strided = [[_splitmix_finaliser(int(w)) for w in row] for row in strided]
+    assert (rng.mix64(strided) == np.array(expected_strided, dtype=np.uint64)).all()
     scalar = rng.mix64(np.array(7, dtype=np.uint64))
     assert scalar.shape == () and int(scalar) == _splitmix_finaliser(7)
     before = words.copy()

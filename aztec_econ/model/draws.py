@@ -96,13 +96,3 @@ def slot_draws(keys: NDArray[np.uint64], slot: int, layout: DrawLayout) -> SlotD
     from aztec_econ.model.kernels import unit_words
 
     return SlotDraws(values=unit_words(base, layout.words), layout=layout)
-
-
-def pick_uniform(eligible: NDArray[np.bool_], u: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Per row, the index of one True column chosen uniformly by `u` (rows x 1 uniforms), or -1 if none."""
-    if eligible.shape[1] == 0:
-        return np.full(eligible.shape[0], -1, dtype=np.int64)
-    count = eligible.sum(axis=1)
-    nth = np.minimum((u * count).astype(np.int64), np.maximum(count - 1, 0))
-    chosen = np.argmax(np.cumsum(eligible, axis=1) > nth[:, None], axis=1)
-    return np.where(count > 0, chosen, -1)

@@ -129,7 +129,7 @@ def second_price_auction(
     NDArray[np.float64],
 ]:  # pragma: no cover - compiled
     """`prover_market.choose` per run, fused: each option's break-even price (`prover_market.bids`, in the same
-    floating-point operations), the bidders, the reserve, the winner (ties by `u_pick` as `draws.pick_uniform`) and
+    floating-point operations), the bidders, the reserve, the winner (ties: the floor(u_pick x ties)-th tied bidder) and
     the price. Options 0..n-1 are the provers, option n the winner itself; `fits`: the block is proposed and fits
     the provers' capacity; `static_ok`: the bond fits their budget. Returns (self_proved, prover, price,
     break_even, bidders, own break-even price)."""

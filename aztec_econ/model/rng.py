@@ -19,12 +19,12 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model.splitmix import GOLDEN, MIX1, MIX2
+from aztec_econ.model.splitmix import GOLDEN, MIX2
 
 U64 = NDArray[np.uint64]
 F64 = NDArray[np.float64]
 
-_GOLDEN, _MIX1, _MIX2 = GOLDEN, MIX1, MIX2
+_GOLDEN, _MIX2 = GOLDEN, MIX2
 _MASK = (1 << 64) - 1
 _TO_UNIT = 1.0 / float(1 << 53)
 
@@ -49,26 +49,13 @@ class Stream(IntEnum):
     TOKEN_PRICE = 15  # the token price's GBM shocks (per slot)
 
 
-_SHIFT30, _SHIFT27, _SHIFT31 = np.uint64(30), np.uint64(27), np.uint64(31)
-
-
 def mix64(x: U64) -> U64:
     """SplitMix64 finaliser: a bijective 64-bit mixer with full avalanche (a new array of x's shape; compiled:
-    `kernels.mix64_flat`, the same integer arithmetic as `mix64_numpy`)."""
+    `kernels.mix64_flat`: 64-bit unsigned arithmetic, wrapping)."""
     from aztec_econ.model.kernels import mix64_flat
 
     x = np.asarray(x, dtype=np.uint64)
     return mix64_flat(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
-
-
-def mix64_numpy(x: U64) -> U64:
-    """`mix64` in numpy (the reference the compiled kernel is tested against)."""
-    x = x ^ (x >> _SHIFT30)  # a new array: the input is never modified; the rest works in place on it
-    x *= _MIX1
-    x ^= x >> _SHIFT27
-    x *= _MIX2
-    x ^= x >> _SHIFT31
-    return x
 
 
 def run_keys(seed: int, runs: NDArray[np.int64]) -> U64:
