@@ -27,7 +27,6 @@ on the slots; a few runs cannot show it (40 runs x 1,440 slots take 6.7 s in one
 from __future__ import annotations
 
 import argparse
-import logging
 import time
 import warnings
 from contextlib import ExitStack
@@ -37,28 +36,17 @@ import pandas as pd
 from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.params import load_params
 from aztec_econ.simulation import simulate
-from aztec_econ.sweep.executors import Executor, local_cluster_config
+from aztec_econ.sweep.executors import Executor, local_cluster
 from aztec_econ.sweep.split_runs import kpis_chunk, kpis_split
 
 
 def start_cluster(stack: ExitStack, workers: int, warm_json: str) -> tuple[Executor, float]:
     """A `LocalCluster` of `workers` single-threaded processes on 127.0.0.1 (closed with `stack`), every worker
     warmed up by one tiny chunk, and an entered Dask `Executor` on it; and the seconds all of that took."""
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     start = time.perf_counter()
-    with dask.config.set(local_cluster_config()):  # as `Executor` starts its own
-        cluster = stack.enter_context(
-            LocalCluster(
-                host="127.0.0.1",
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-        )
+    cluster = stack.enter_context(local_cluster(workers, host="127.0.0.1"))
     with Client(cluster) as client:
         client.run(kpis_chunk, warm_json, [0])  # on every worker: imports, compiled kernels
     executor = stack.enter_context(Executor("dask", scheduler=cluster.scheduler_address))
