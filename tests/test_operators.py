@@ -4,8 +4,10 @@ together, registrations by operators, per-operator concentration, costs and retu
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +16,12 @@ from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.analysis.tables import agent_table, operator_table
 from aztec_econ.model.harness import run_step, state_before, with_outcome
 from aztec_econ.model.mechanisms.election import top_eligible
-from aztec_econ.model.mechanisms.operators import initial_key_counts, stationary_down
+from aztec_econ.model.mechanisms.operators import (
+    HoldingChanges,
+    chunk_holdings,
+    initial_key_counts,
+    stationary_down,
+)
 from aztec_econ.model.stage import Stage
 from aztec_econ.model.state import State
 from aztec_econ.params import Params, ParamsError, load_params
@@ -226,3 +233,59 @@ def test_operator_table_adds_up_to_the_sequencers_and_charges_scale_costs(
     kpis = kpis_per_run(fixed_only)
     assert (kpis["apr_operator_p10"] <= kpis["apr_operator_p50"]).all()
     assert (kpis["apr_operator_p50"] <= kpis["apr_operator_p90"]).all()
+
+
+def test_the_compiled_holdings_equal_the_numpy_count(make_params: Callable[..., Params]) -> None:
+    """Registrations, exits and new operators within a later chunk: the same holdings at its first slot and the same
+    changes in every slot (their order within a slot does not matter: they are added)."""
+    params = make_params(
+        sim__slots=400,
+        protocol__entry_period_days=0.5,  # registrations become eligible within the horizon
+        agents__sequencers__registrations_per_day=50.0,
+        agents__sequencers__exits_per_day=50.0,
+        agents__operators__new_operator_share=0.3,
+    )
+    ctx, state = state_before(params, "operators", slot=200)
+    ops = run_step(ctx, state, "operators")["operators"]
+    reg = state["registry"]
+    fast, reference = chunk_holdings(ctx, ops, reg), _chunk_holdings_numpy(ctx, ops, reg)
+    np.testing.assert_array_equal(fast.start, reference.start)
+    np.testing.assert_array_equal(fast.offsets, reference.offsets)
+    for t in range(1, fast.offsets.size - 1):
+        a, b = (
+            slice(fast.offsets[t], fast.offsets[t + 1]),
+            slice(reference.offsets[t], reference.offsets[t + 1]),
+        )
+        assert Counter(zip(fast.cells[a], fast.signs[a], strict=True)) == Counter(
+            zip(reference.cells[b], reference.signs[b], strict=True)
+        )
+    assert fast.cells.size > 50 and (fast.signs < 0).any() and (fast.signs > 0).any() and reg.plan.start > 0
+
+
+def _chunk_holdings_numpy(ctx: Any, ops: Any, reg: Any) -> HoldingChanges:
+    """`operators.chunk_holdings` as the model computed it in numpy before it was compiled (the reference)."""
+    length = ctx.slot_l1_blocks
+    start, n_slots = reg.plan.start, reg.plan.active.shape[1]
+    first = start * length
+    m = int(reg.n_keys.max())
+    n_ops = int(ops.n_operators.max())
+    owner = np.maximum(ops.owner[:, :m], 0).astype(np.int64)
+    cell = (np.arange(ctx.n_runs, dtype=np.int64)[:, None] * n_ops + owner).ravel()
+    held = np.zeros(ctx.n_runs * n_ops, dtype=np.int64)
+    slots, cells, signs = [], [], []
+    for times, sign in ((reg.eligible[:, :m], 1), (reg.exit_signal[:, :m], -1)):
+        # the slot of the chunk from which the change counts: 0 for one before the chunk, n_slots for one after it
+        at = np.clip(-(-(times - first) // length), 0, n_slots).ravel()
+        held += sign * np.bincount(cell[at == 0], minlength=held.size)
+        inside = (at > 0) & (at < n_slots)
+        slots.append(at[inside])
+        cells.append(cell[inside])
+        signs.append(np.full(int(inside.sum()), sign, dtype=np.int32))
+    order = np.argsort(np.concatenate(slots), kind="stable")
+    at_sorted = np.concatenate(slots)[order]
+    return HoldingChanges(
+        start=held.reshape(ctx.n_runs, n_ops).astype(np.int32),
+        cells=np.concatenate(cells)[order],
+        signs=np.concatenate(signs)[order],
+        offsets=np.searchsorted(at_sorted, np.arange(n_slots + 1), side="left"),
+    )

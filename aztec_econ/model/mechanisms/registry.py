@@ -228,11 +228,20 @@ def plan_chunk(
             release[r, key] = t + delay
 
     slot_starts = first + length * np.arange(n_slots, dtype=np.int64)
+    upto = {
+        name: _count_upto(times, slot_starts)
+        for name, times in (
+            ("registered", registered),
+            ("eligible", eligible),
+            ("exit_signal", exit_signal),
+            ("release", release),
+        )
+    }
     plan = ChunkPlan(
         start=start_slot,
-        queued=_count_upto(registered, slot_starts) - _count_upto(eligible, slot_starts),
-        active=_count_upto(eligible, slot_starts) - _count_upto(exit_signal, slot_starts),
-        exiting=_count_upto(exit_signal, slot_starts) - _count_upto(release, slot_starts),
+        queued=upto["registered"] - upto["eligible"],
+        active=upto["eligible"] - upto["exit_signal"],
+        exiting=upto["exit_signal"] - upto["release"],
         registrations=_count_within(registered, first, length, n_slots),
         exit_signals=_count_within(exit_signal, first, length, n_slots),
         releases=_count_within(release, first, length, n_slots),
@@ -264,18 +273,16 @@ def _count_upto(times: I64, blocks: I64) -> I64:
     inside = (times > first) & (times <= last)
     rows, cols = np.nonzero(inside)
     slot = (times[rows, cols] - first + length - 1) // length
-    counts = np.zeros((times.shape[0], blocks.size), dtype=np.int64)
-    np.add.at(counts, (rows, slot), 1)
-    return base[:, None] + np.cumsum(counts, axis=1)
+    counts = np.bincount(rows * blocks.size + slot, minlength=times.shape[0] * blocks.size)
+    return base[:, None] + np.cumsum(counts.reshape(times.shape[0], blocks.size), axis=1)
 
 
 def _count_within(times: I64, first: int, length: int, n_slots: int) -> I64:
     """How many times per run fall within each slot [first + j*length, first + (j+1)*length)."""
     inside = (times >= first) & (times < first + n_slots * length)
     rows, cols = np.nonzero(inside)
-    counts = np.zeros((times.shape[0], n_slots), dtype=np.int64)
-    np.add.at(counts, (rows, (times[rows, cols] - first) // length), 1)
-    return counts
+    cells = rows * n_slots + (times[rows, cols] - first) // length
+    return np.bincount(cells, minlength=times.shape[0] * n_slots).reshape(times.shape[0], n_slots)
 
 
 @dataclass(frozen=True)
