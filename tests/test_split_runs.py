@@ -150,7 +150,7 @@ def _worker_settings() -> tuple[str | None, bool]:
 def test_the_local_cluster_workers_run_without_the_settings_that_slow_the_model(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Dask's MALLOC_TRIM_THRESHOLD_ and worker profiler cost the model 25% (`executors.local_cluster_config`), even
+    """Dask's MALLOC_TRIM_THRESHOLD_ and worker profiler cost the model 18-25% (`executors.local_cluster_config`), even
     after a cluster with Dask's defaults left the variable in this process's environment (its nanny writes it)."""
     from aztec_econ.sweep.executors import TRIM, Executor, _set_at_start
 

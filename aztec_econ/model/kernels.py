@@ -298,16 +298,6 @@ def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma: 
 
 
 @njit(cache=True)
-def row_sums(x: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover - compiled
-    """`x.sum(axis=1)` of a C-contiguous 2-d array, bit for bit (`_pairwise_sum`): the reference the tests hold
-    `_pairwise_sum` to."""
-    out = np.empty(x.shape[0])
-    for i in range(x.shape[0]):
-        out[i] = _pairwise_sum(x[i], 0, x.shape[1])
-    return out
-
-
-@njit(cache=True)
 def late_value(
     rate: NDArray[np.float64],
     seconds: NDArray[np.float64],

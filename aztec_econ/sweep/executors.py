@@ -68,7 +68,7 @@ TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 def local_cluster_config() -> dict[str, Any]:
     """Dask settings for the workers of our local clusters (measured on a 1,000-run chunk, against the same chunk in
-    this process: 25% slower with Dask's defaults, 6% with these):
+    this process: 18-25% slower with Dask's defaults, 6-8% with these):
 
     - the nanny's environment (`distributed.nanny.pre-spawn-environ`: one thread per numerical library) without
       `MALLOC_TRIM_THRESHOLD_`: setting that variable at all switches off glibc's adaptive mmap threshold, so every
