@@ -2,8 +2,9 @@
 
 cadCAD runs in single mode with deepcopy off (state updates never mutate, see `model.state`), with the Monte Carlo
 runs as a batch axis inside one cadCAD run so its per-substep overhead is paid once for all of them. The horizon is
-simulated in segments: after each, the per-slot outputs are extracted into compact column arrays and cadCAD's record
-list is dropped, so memory grows with the output, not with cadCAD's per-substep history.
+simulated in segments: after each, the per-slot outputs are extracted into a `column_store.ColumnStore` (every block
+of slots in the smallest exact encoding) and cadCAD's record list is dropped, so memory grows with the compact output,
+not with cadCAD's per-substep history; the tidy frame is built from the store when it is first read.
 
 The frame's columns are declared in `model.columns.FRAME_COLUMNS`, the key table's in `KEY_COLUMNS`; docs/outputs.md
 is generated from them.
@@ -33,6 +34,7 @@ from cadCAD.configuration.utils import config_sim
 from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
 from numpy.typing import NDArray
 
+from aztec_econ.column_store import STRUCTURAL, ColumnStore
 from aztec_econ.files import InputFileError, read_text
 from aztec_econ.model.blocks import AFTER, FRAME_COLUMNS, RECORDERS, cadcad_blocks
 from aztec_econ.model.columns import RUN, Column
@@ -113,7 +115,11 @@ def simulate(
         raise ParamsError(problems)
     ctx = build_context(params, runs)
     state = initial_state(ctx)
-    columns: dict[str, NDArray[Any]] = {}
+    stored = [c.name for c in FRAME_COLUMNS[len(STRUCTURAL) :]]
+    if stored[-1] != "vote":
+        raise RuntimeError(f"the votes are the frame's last column, not {stored[-1]!r}")
+    store = ColumnStore(ctx.runs, params.sim.slots, ctx.slot_l1_blocks, stored[:-1], CATEGORIES)
+    attacker_backup = np.empty((ctx.n_runs, params.sim.slots), dtype=np.bool_)
     hist = np.zeros(
         (ctx.n_runs, len(confirmation.CHANNELS), confirmation.histogram_width(params)), dtype=np.int64
     )
@@ -132,26 +138,22 @@ def simulate(
         )
         for r in records:
             by_value += r.pop("_by_value")
-        for name, first in records[0].items():
-            if (
-                name not in columns
-            ):  # (runs x slots), so each run's rows are contiguous and the frame needs no copy
-                columns[name] = np.empty((ctx.n_runs, params.sim.slots), dtype=_DTYPES.get(name, first.dtype))
-            columns[name][:, done : done + n] = np.stack([r[name] for r in records], axis=1)
+        attacker_backup[:, done : done + n] = np.stack([r.pop("_attacker_backup") for r in records], axis=1)
+        block = {}  # (runs x slots) per column
+        for name in records[0]:
+            values = np.stack([r[name] for r in records], axis=1)
+            block[name] = values.astype(_DTYPES[name], copy=False) if name in _DTYPES else values
+        store.append(done, block)
         state = cast(State, {k: v for k, v in finals[-1].items() if k in STATE_DOCS})
-        del finals, records
+        del finals, records, block
         done += n
-    columns["vote"] = AFTER["upgrade votes"](
-        ctx,
-        state["adversary"].attacker,
-        columns["proposer"],
-        columns["mode"],
-        columns.pop("_attacker_backup"),
+    votes = AFTER["upgrade votes"](
+        ctx, state["adversary"].attacker, store.values("proposer"), store.values("mode"), attacker_backup
     )
-    frame = _frame(ctx, columns)
+    store.add_column("vote", votes)
     return Trajectories(
         params=params,
-        frame=frame,
+        columns=store,
         keys=_key_table(ctx, state["registry"], state["operators"]),
         confirmation_hist=hist,
         demand_hist=by_value,
@@ -341,21 +343,13 @@ def check_inputs(params: Params, origin: str = "parameters", *, copies: int = 1)
         raise ParamsError(problems, origin)
 
 
-def _frame(ctx: Context, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
-    """Tidy frame from (runs x slots) column arrays: rows ordered by run, then slot. Wraps the arrays without copying."""
-    slots = ctx.params.sim.slots
-    runs = ctx.n_runs
-    slot = np.tile(np.arange(slots, dtype=np.int32), runs)
-    data: dict[str, Any] = {
-        "run": np.repeat(ctx.runs.astype(np.int32), slots),
-        "slot": slot,
-        "l1_block": slot.astype(np.int64) * ctx.slot_l1_blocks,
-    }
-    categories = {"mode": MODES, "backup_reason": BACKUP_REASONS, "submitter": SUBMITTERS, "vote": VOTES}
-    for name in [c.name for c in FRAME_COLUMNS[3:]]:  # in declaration order
-        flat = columns.pop(name).reshape(-1)
-        data[name] = pd.Categorical.from_codes(flat, categories[name]) if name in categories else flat
-    return pd.DataFrame(data, copy=False)
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "mode": MODES,
+    "backup_reason": BACKUP_REASONS,
+    "submitter": SUBMITTERS,
+    "vote": VOTES,
+}
+"""The frame's categorical columns and their labels (stored as codes)."""
 
 
 KEY_COLUMNS: tuple[Column, ...] = (
@@ -415,13 +409,17 @@ def _key_table(ctx: Context, registry: Registry, operators: Operators) -> pd.Dat
 
 @dataclass
 class Trajectories:
-    """The result of a simulation: the per-(run, slot) frame and the key table (`FRAME_COLUMNS`, `KEY_COLUMNS`).
+    """The result of a simulation: the per-(run, slot) columns and the key table (`FRAME_COLUMNS`, `KEY_COLUMNS`).
+
+    The columns are held compactly and losslessly (`columns`, a `ColumnStore`: a year of 100 runs in about a third
+    of the frame's memory); `frame` builds the tidy frame from them on first read and keeps it, and `column(name)`
+    reads one column without building it (what a large simulation's readers should use).
 
     What they mean (KPIs, agents' profits, votes, confirmation times) is the analysis layer's: see
     `aztec_econ.analysis.kpis` and `aztec_econ.analysis.tables`."""
 
     params: Params
-    frame: pd.DataFrame
+    columns: ColumnStore = field(repr=False)
     keys: pd.DataFrame
     confirmation_hist: NDArray[np.int64] = field(
         repr=False, default_factory=lambda: np.zeros((0, 0, 0), np.int64)
@@ -434,6 +432,24 @@ class Trajectories:
     derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Tables computed from these trajectories, cached by whoever computes them (keyed by a name of their choosing).
     The simulation layer never reads it."""
+    _frame: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The tidy frame, one row per (run, slot) (rows by run, then slot), built on first read and kept."""
+        if self._frame is None:
+            self._frame = self.columns.frame()
+        return self._frame
+
+    def column(self, name: str) -> pd.Series:
+        """One column of `frame`, without building the frame (unless it is already built)."""
+        if self._frame is not None:
+            return self._frame[name]
+        return self.columns.column(name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (e.g. between Dask workers) without the frame, which is rebuilt on read."""
+        return {**self.__dict__, "_frame": None}
 
     def to_parquet(self, path: str | Path) -> Path:
         """Write the frame (parameters and key table in the file metadata) atomically; identical inputs give
@@ -442,7 +458,10 @@ class Trajectories:
         import pyarrow.parquet as pq
 
         path = Path(path)
-        table = pa.Table.from_pandas(self.frame, preserve_index=False)
+        # a frame not read yet is built for the file and freed, not kept
+        frame = self._frame if self._frame is not None else self.columns.frame()
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        del frame
         keys_buffer = io.BytesIO()
         self.keys.to_parquet(keys_buffer, index=False)
         meta = dict(table.schema.metadata or {})
@@ -476,6 +495,18 @@ class Trajectories:
             np.load(io.BytesIO(zlib.decompress(bytes.fromhex(meta[key].decode()))))
             for key in (b"aztec_econ.confirmation", b"aztec_econ.demand")
         )
-        return cls(
-            params=params, frame=table.to_pandas(), keys=keys, confirmation_hist=hist, demand_hist=demand
+        slots = params.sim.slots
+        run = table.column("run").to_numpy()
+        if len(run) % slots or set(table.column_names[: len(STRUCTURAL)]) != set(STRUCTURAL):
+            raise ValueError(f"{path}: not a table of whole runs of {slots} slots")
+        values = {}
+        for name in table.column_names[len(STRUCTURAL) :]:
+            column = table.column(name).to_pandas()
+            if name in CATEGORIES:
+                values[name] = pd.Categorical(column, categories=CATEGORIES[name]).codes
+            else:
+                values[name] = column.to_numpy()
+        store = ColumnStore.from_columns(
+            run[::slots], slots, params.protocol.slot_l1_blocks, values, CATEGORIES, SEGMENT_SLOTS
         )
+        return cls(params=params, columns=store, keys=keys, confirmation_hist=hist, demand_hist=demand)

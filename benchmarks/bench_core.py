@@ -33,7 +33,8 @@ params = load_params(overrides={"sim.slots": slots, "sim.runs": runs, "agents.se
 start = time.perf_counter()
 traj = simulate(params)
 wall = time.perf_counter() - start
-happy = float((traj.frame["mode"] == "happy").mean())
+mode = traj.column("mode") if hasattr(traj, "column") else traj.frame["mode"]  # older checkouts: no column()
+happy = float((mode == "happy").mean())
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 print(json.dumps({"slots": slots, "runs": runs, "keys": keys, "wall_s": wall, "peak_gib": peak, "happy": happy}))
 """

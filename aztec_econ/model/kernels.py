@@ -370,3 +370,24 @@ def holding_changes(
                     signs[fill[at]] = 1 if which == 0 else -1
                     fill[at] += 1
     return start, cells, signs, offsets
+
+
+@njit(cache=True)
+def all_same(words: NDArray[np.integer]) -> bool:  # pragma: no cover - compiled
+    """Whether every element of a flat array equals the first (`column_store`'s constant blocks; given the bits of
+    floats as integers, so -0.0 differs from 0.0). Stops at the first difference."""
+    for i in range(1, words.shape[0]):  # noqa: SIM110 - numba compiles no all() over a generator
+        if words[i] != words[0]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def fits_float32(values: NDArray[np.float64]) -> bool:  # pragma: no cover - compiled
+    """Whether every value of a flat float64 array comes back unchanged through float32 (round to nearest, as
+    numpy's `astype`; the sign of zero and infinities survive it, NaN is refused). Stops at the first that does
+    not."""
+    for x in values:  # noqa: SIM110 - numba compiles no all() over a generator
+        if np.float64(np.float32(x)) != x:
+            return False
+    return True

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aztec_econ.column_store import ColumnStore
 from aztec_econ.params import Params
 from aztec_econ.simulation import PROCESS_BYTES, Trajectories, available_memory, memory_estimate
 from aztec_econ.sweep.executors import Executor
@@ -46,10 +47,10 @@ class SplitRunsError(RuntimeError):
 def _part_runs(part: Trajectories) -> np.ndarray[Any, np.dtype[np.int32]]:
     """The runs of `part`, in its order (its frame is run-major: `params.sim.slots` rows per run)."""
     slots = part.params.sim.slots
-    runs = part.frame["run"].to_numpy()[::slots]
-    if len(part.frame) != len(runs) * slots or len(part.confirmation_hist) != len(runs):
-        raise SplitRunsError(f"a part of {len(part.frame)} rows is not whole runs of {slots} slots")
-    return runs
+    store = part.columns
+    if store.slots != slots or len(part.confirmation_hist) != store.n_runs:
+        raise SplitRunsError(f"a part of {store.n_rows} rows is not whole runs of {slots} slots")
+    return store.runs.astype(np.int32)
 
 
 def concat_trajectories(parts: Sequence[Trajectories]) -> Trajectories:
@@ -76,14 +77,14 @@ def concat_trajectories(parts: Sequence[Trajectories]) -> Trajectories:
         only = parts[0]
         return Trajectories(
             params=params,
-            frame=only.frame,
+            columns=only.columns,
             keys=only.keys,
             confirmation_hist=only.confirmation_hist,
             demand_hist=only.demand_hist,
         )
     return Trajectories(
         params=params,
-        frame=pd.concat([p.frame for p in parts], ignore_index=True),
+        columns=ColumnStore.concat([p.columns for p in parts]),
         keys=pd.concat([p.keys for p in parts], ignore_index=True),
         confirmation_hist=np.concatenate([p.confirmation_hist for p in parts]),
         demand_hist=np.concatenate([p.demand_hist for p in parts]),

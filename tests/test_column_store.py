@@ -1,0 +1,183 @@
+"""The compact column store gives back every value bit for bit, in the columns' own types, and is compact where the
+values allow: constant blocks, narrower types, slot-relative L1 blocks and derived columns."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from aztec_econ.column_store import DERIVED, SLOT_RELATIVE, ColumnStore, Constant, Derived, FromSlotStart
+from aztec_econ.model import kernels
+from aztec_econ.params import load_params
+from aztec_econ.simulation import simulate
+from aztec_econ.sweep.split_runs import concat_trajectories
+
+RUNS, SLOTS, BLOCK = 3, 10, 4
+
+
+def _store(columns: dict[str, np.ndarray], block: int = BLOCK, slot_l1_blocks: int = 5) -> ColumnStore:
+    flat = {name: v.reshape(-1) for name, v in columns.items()}
+    return ColumnStore.from_columns(np.arange(RUNS) + 7, SLOTS, slot_l1_blocks, flat, {}, block)
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.dtype.kind == "f":
+        return bool(np.array_equal(a.view(f"i{a.itemsize}"), b.view(f"i{b.itemsize}")))
+    return bool(np.array_equal(a, b))
+
+
+floats = hnp.arrays(
+    np.float64,
+    (RUNS, SLOTS),
+    elements=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([0.0, -0.0, 1.0, 0.5, 100.0, 1e8, 1e-9, 65504.0, 70000.0]),
+    ),
+)
+ints = hnp.arrays(
+    np.int64, (RUNS, SLOTS), elements=st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(-200, 200))
+)
+small_ints = hnp.arrays(np.int32, (RUNS, SLOTS), elements=st.integers(-(2**31), 2**31 - 1))
+flags = hnp.arrays(np.bool_, (RUNS, SLOTS))
+
+
+@settings(max_examples=200, deadline=None)
+@given(f=floats, i=ints, j=small_ints, b=flags, block=st.integers(1, SLOTS + 2))
+def test_every_value_comes_back_bit_for_bit_in_its_own_type(f, i, j, b, block):
+    columns = {"f": f, "i": i, "j": j, "b": b}
+    store = _store(columns, block)
+    for name, values in columns.items():
+        assert _same_bits(store.values(name), values), name
+        assert _same_bits(store.column(name).to_numpy(), values.reshape(-1)), name
+
+
+def test_blocks_take_the_smallest_exact_encoding():
+    run_slot = np.arange(RUNS * SLOTS).reshape(RUNS, SLOTS)
+    columns = {
+        "constant": np.full((RUNS, SLOTS), 1000.0),
+        "negative_zero": np.where(run_slot == 3, -0.0, 0.0),  # not constant: -0.0 is not 0.0
+        "halves": run_slot / 2.0,  # float16 holds them
+        "thirds": run_slot / 3.0,  # only float64 does
+        "tokens": 1e8 + 1e5 * run_slot,  # float32 holds them, float16 does not
+        "small": run_slot.astype(np.int64) - 100,  # int8
+        "wide": run_slot.astype(np.int64) * 2**40,  # int64
+    }
+    store = _store(columns, block=SLOTS)
+    (constant,) = store.blocks["constant"]
+    assert isinstance(constant, Constant) and constant.value.tolist() == [1000.0]
+    expect = {"negative_zero": np.float16, "halves": np.float16, "thirds": np.float64, "tokens": np.float32}
+    expect |= {"small": np.int8, "wide": np.int64}
+    for name, dtype in expect.items():
+        (stored,) = store.blocks[name]
+        assert isinstance(stored, np.ndarray) and stored.dtype == dtype, name
+        assert _same_bits(store.values(name), columns[name]), name
+    cells = RUNS * SLOTS  # constant, two float16, float32, two float64, int8
+    assert store.nbytes() == 8 + 2 * 2 * cells + 4 * cells + 2 * 8 * cells + cells
+
+
+def test_a_derived_column_is_stored_only_where_its_formula_reproduces_it():
+    rng = np.random.default_rng(0)
+    costs = {f"l1_cost_{k}": rng.random((RUNS, SLOTS)) for k in ("sequencer", "prover", "relay", "backup")}
+    total = (
+        costs["l1_cost_sequencer"]
+        + costs["l1_cost_prover"]
+        + costs["l1_cost_relay"]
+        + costs["l1_cost_backup"]
+    )
+    total[1, 9] = np.nextafter(total[1, 9], 1.0)  # one value the formula does not give: its block is stored
+    store = _store({**costs, "l1_cost": total})
+    kinds = [type(b) for b in store.blocks["l1_cost"]]
+    assert kinds == [Derived, Derived, np.ndarray]
+    assert _same_bits(store.values("l1_cost"), total)
+
+
+def test_l1_blocks_are_stored_as_offsets_from_their_slot_only_when_every_value_allows_it():
+    start = np.arange(SLOTS) * 5
+    finalized = np.where(np.arange(RUNS)[:, None] == 1, -1, start + 7).astype(np.int64)
+    early = finalized.copy()
+    early[0, 9] = start[9] - 1  # before its slot: that block keeps the numbers themselves
+    store = _store({"finalized_l1_block": finalized, "reveal_l1_block": early})
+    assert all(
+        isinstance(b, FromSlotStart) and b.offsets.dtype == np.int8
+        for b in store.blocks["finalized_l1_block"]
+    )
+    assert [type(b) for b in store.blocks["reveal_l1_block"]] == [FromSlotStart, FromSlotStart, np.ndarray]
+    assert _same_bits(store.values("finalized_l1_block"), finalized)
+    assert _same_bits(store.values("reveal_l1_block"), early)
+
+
+@pytest.fixture(scope="module")
+def traj():
+    return simulate(
+        load_params(overrides={"sim.slots": 500, "sim.runs": 4, "agents.sequencers.initial": 200})
+    )
+
+
+def test_the_baseline_store_is_compact_and_its_formulas_hold(traj):
+    store = traj.columns
+    encodings = store.encodings()
+    for name in DERIVED:
+        assert set(encodings[name]) <= {"derived", "constant"}, (name, encodings[name])
+    for name in SLOT_RELATIVE:
+        assert all(k.startswith("from slot start") for k in encodings[name]), name
+    frame = store.frame()
+    assert store.nbytes() < 0.5 * frame.memory_usage(index=False).sum()
+
+
+def test_columns_read_alone_equal_the_frame_and_the_frame_is_built_once(traj):
+    assert traj._frame is None or traj.frame is traj.frame
+    for name in traj.frame.columns:
+        pd.testing.assert_series_equal(traj.columns.column(name), traj.frame[name], check_names=True)
+        assert traj.column(name) is traj.frame[name] or traj.column(name).equals(traj.frame[name])
+
+
+def test_pickling_leaves_the_frame_behind_and_it_comes_back_the_same(traj):
+    frame = traj.frame
+    copy = pickle.loads(pickle.dumps(traj))
+    assert copy._frame is None
+    pd.testing.assert_frame_equal(copy.frame, frame)
+
+
+def test_joined_stores_equal_one_simulation_of_all_their_runs():
+    params = load_params(overrides={"sim.slots": 300, "sim.runs": 5, "agents.sequencers.initial": 100})
+    whole = simulate(params)
+    parts = [simulate(params, runs=[3, 4]), simulate(params, runs=[0, 1, 2])]
+    joined = concat_trajectories(parts)
+    expected = pd.concat([whole.frame.iloc[900:], whole.frame.iloc[:900]], ignore_index=True)
+    pd.testing.assert_frame_equal(joined.frame, expected)
+    assert joined.columns.bounds == whole.columns.bounds
+
+
+def test_bad_blocks_are_refused_naming_the_problem():
+    store = ColumnStore(np.arange(2), 4, 5, ["a"], {})
+    with pytest.raises(ValueError, match="does not continue"):
+        store.append(2, {"a": np.zeros((2, 2))})
+    store.append(0, {"a": np.zeros((2, 2))})
+    with pytest.raises(TypeError, match="column 'a': a block of int64, the column is float64"):
+        store.append(2, {"a": np.zeros((2, 2), dtype=np.int64)})
+    with pytest.raises(ValueError, match="not all 4"):
+        store.values("a")
+
+
+@settings(max_examples=200, deadline=None)
+@given(f=floats, i=ints)
+def test_the_compiled_checks_equal_numpys(f, i):
+    flat = f.reshape(-1)
+    with np.errstate(over="ignore"):
+        through = flat.astype(np.float32).astype(np.float64)
+    assert kernels.fits_float32(flat) == bool(np.array_equal(through, flat))
+    for values in (
+        flat.view(np.int64),
+        i.reshape(-1),
+        np.zeros(5, np.int8),
+        np.array([0.0, -0.0]).view(np.int64),
+    ):
+        assert kernels.all_same(values) == bool((values == values[0]).all())
