@@ -39,7 +39,7 @@ from aztec_econ.files import InputFileError, read_text
 from aztec_econ.model.blocks import AFTER, FRAME_COLUMNS, RECORDERS, cadcad_blocks
 from aztec_econ.model.columns import RUN, Column
 from aztec_econ.model.context import Context, build_context, registration_bound
-from aztec_econ.model.mechanisms import confirmation
+from aztec_econ.model.mechanisms import confirmation, governance
 from aztec_econ.model.mechanisms.governance import VOTES
 from aztec_econ.model.mechanisms.l1_prices import PRICE_COLUMNS, check_price_file, resolve
 from aztec_econ.model.mechanisms.operators import Operators, key_owners
@@ -147,9 +147,18 @@ def simulate(
         state = cast(State, {k: v for k, v in finals[-1].items() if k in STATE_DOCS})
         del finals, records, block
         done += n
-    votes = AFTER["upgrade votes"](
-        ctx, state["adversary"].attacker, store.values("proposer"), store.values("mode"), attacker_backup
-    )
+    votes = np.empty((ctx.n_runs, params.sim.slots), dtype=np.int8)
+    draws = governance.voter_draws(ctx)
+    for a, b in store.bounds:  # a block at a time: the votes' temporaries stay a block's size
+        votes[:, a:b] = AFTER["upgrade votes"](
+            ctx,
+            state["adversary"].attacker,
+            store.slice("proposer", a, b),
+            store.slice("mode", a, b),
+            attacker_backup[:, a:b],
+            first_slot=a,
+            draws=draws,
+        )
     store.add_column("vote", votes)
     return Trajectories(
         params=params,

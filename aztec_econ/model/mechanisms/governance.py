@@ -58,16 +58,32 @@ def support_share(ctx: Context, slots: I64) -> NDArray[np.float64]:
     return g.support_share + (g.support_share_end - g.support_share) * np.minimum(1.0, days / g.ramp_days)
 
 
-def votes(
-    ctx: Context, attacker: B, proposer: I64, mode: NDArray[np.int8], attacker_backup: B
-) -> NDArray[np.int8]:
-    """Vote codes (`Vote`, runs x slots) from the per-slot proposer, mode and attacker-backup columns."""
-    g = ctx.params.governance
-    runs, slots = proposer.shape
+def voter_draws(ctx: Context) -> tuple[NDArray[np.float64], I64]:
+    """Each key's support draw (runs x key capacity) and each initial key's rank among the initial keys' draws (runs x
+    initial keys): who supports at a support share (see `votes`)."""
     initial = ctx.params.agents.sequencers.initial
     u = unit_bits(stream_keys(ctx.keys, Stream.GOVERNANCE, 0), ctx.key_capacity)
     rank = np.argsort(np.argsort(u[:, :initial], axis=1, kind="stable"), axis=1, kind="stable")
-    share = support_share(ctx, np.arange(slots, dtype=np.int64))
+    return u, rank
+
+
+def votes(
+    ctx: Context,
+    attacker: B,
+    proposer: I64,
+    mode: NDArray[np.int8],
+    attacker_backup: B,
+    first_slot: int = 0,
+    draws: tuple[NDArray[np.float64], I64] | None = None,
+) -> NDArray[np.int8]:
+    """Vote codes (`Vote`, runs x slots) from the per-slot proposer, mode and attacker-backup columns of the slots
+    from `first_slot` (each slot's vote depends only on its own columns, so slot ranges give the horizon's votes
+    piece by piece; pass the same `voter_draws` to each piece)."""
+    g = ctx.params.governance
+    runs, slots = proposer.shape
+    initial = ctx.params.agents.sequencers.initial
+    u, rank = voter_draws(ctx) if draws is None else draws
+    share = support_share(ctx, np.arange(first_slot, first_slot + slots, dtype=np.int64))
     count = np.rint(share * initial).astype(np.int64)  # half to even, like Python's round
 
     key = np.maximum(proposer, 0)
