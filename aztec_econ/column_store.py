@@ -81,11 +81,31 @@ class FromSlotStart:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """A block of values that mostly repeat the slot before (balances that rarely move, flows that are mostly
+    zero): the flat positions (row-major, runs x block slots) where a run's value differs from its previous slot's,
+    each run's first slot included, and the values there; every other value repeats the last one kept."""
+
+    positions: NDArray[np.int32]
+    values: NDArray[Any]
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.positions.nbytes + self.values.nbytes)
+
+    def decode(self, shape: tuple[int, int], dtype: np.dtype[Any]) -> NDArray[Any]:
+        last = np.zeros(shape[0] * shape[1], dtype=np.int64)
+        last[self.positions] = np.arange(len(self.positions))
+        np.maximum.accumulate(last, out=last)  # the last position kept at or before each element
+        return self.values.astype(dtype)[last].reshape(shape)
+
+
+@dataclass(frozen=True)
 class Derived:
     """A block reproduced by the column's formula in `DERIVED`."""
 
 
-Block = NDArray[Any] | Constant | FromSlotStart | Derived
+Block = NDArray[Any] | Constant | FromSlotStart | Changes | Derived
 
 SLOT_RELATIVE = frozenset(
     {"proposal_l1_block", "commitment_l1_block", "reveal_l1_block", "finalized_l1_block"}
@@ -104,15 +124,31 @@ def _same_bits(a: NDArray[Any], b: NDArray[Any]) -> bool:
     return bool(np.array_equal(a, b))
 
 
-def _stored(block: Block) -> NDArray[Any]:
-    """The array a block keeps (empty for a derived one)."""
+def block_bytes(block: Block) -> int:
+    """The bytes a block keeps (none for a derived one)."""
     if isinstance(block, Constant):
-        return block.value
+        return int(block.value.nbytes)
     if isinstance(block, FromSlotStart):
-        return block.offsets
+        return int(block.offsets.nbytes)
+    if isinstance(block, Changes):
+        return block.nbytes
     if isinstance(block, Derived):
-        return np.empty(0)
-    return block
+        return 0
+    return int(block.nbytes)
+
+
+def _changes(block: NDArray[Any]) -> Changes | None:
+    """`block` (runs x slots) as `Changes`, or None when most values differ from the slot before (it would be
+    larger than the block). Values compare by their bits (-0.0 differs from 0.0)."""
+    if block.ndim != 2 or block.size == 0 or block.size >= 2**31:
+        return None
+    words = block.view(f"i{block.dtype.itemsize}") if block.dtype.kind == "f" else block
+    changed = np.ones(block.shape, dtype=np.bool_)
+    np.not_equal(words[:, 1:], words[:, :-1], out=changed[:, 1:])
+    positions = np.flatnonzero(changed)
+    if len(positions) * (4 + block.dtype.itemsize) >= block.nbytes:
+        return None
+    return Changes(positions.astype(np.int32), _narrow(block.reshape(-1)[positions]))
 
 
 def _narrow(values: NDArray[Any]) -> NDArray[Any]:
@@ -162,8 +198,7 @@ class ColumnStore:
         self.bounds: list[tuple[int, int]] = []
         """The slot range [start, stop) of each block."""
         self.blocks: dict[str, list[Block]] = {}
-        """Each column's blocks; an array block is (block slots x runs), a view of the column's buffer for its type."""
-        self._buffers: dict[tuple[str, str], NDArray[Any]] = {}
+        """Each column's blocks, in slot order (an array block is runs x block slots)."""
 
     @property
     def n_runs(self) -> int:
@@ -216,23 +251,14 @@ class ColumnStore:
         if name in SLOT_RELATIVE:
             start = self._slot_starts(start_slot, block.shape[1])
             if ((block == -1) | (block >= start)).all():
-                return FromSlotStart(
-                    self._keep(name, _narrow(np.where(block >= 0, block - start, -1)), start_slot)
-                )
-        return self._keep(name, _narrow(block), start_slot)
-
-    def _keep(self, name: str, block: NDArray[Any], start_slot: int) -> NDArray[Any]:
-        """`block` (runs x slots from `start_slot`) copied into the column's buffer for its type, (slots x runs).
-
-        One buffer per column and type, allocated once for every slot: its memory is only used as blocks are written
-        into it, and blocks kept for the whole run never sit between the temporaries of the slots after them (which
-        fragments the heap: measured, 566 MiB resident for 360 MiB live after 4,800 slots of 100 runs)."""
-        key = (name, block.dtype.str)
-        if key not in self._buffers:
-            self._buffers[key] = np.empty((self.slots, self.n_runs), dtype=block.dtype)
-        kept = self._buffers[key][start_slot : start_slot + block.shape[1]]
-        kept[...] = block.T
-        return kept
+                return FromSlotStart(_narrow(np.where(block >= 0, block - start, -1)))
+        narrow = _narrow(block)
+        changes = _changes(block)
+        if changes is not None and changes.nbytes < narrow.nbytes:
+            return changes
+        return (
+            narrow if narrow.base is None else narrow.copy()
+        )  # never a view that keeps a larger array alive
 
     def _slot_starts(self, start_slot: int, n: int) -> NDArray[np.int64]:
         """The first L1 block of slots [start_slot, start_slot + n), as a row (1 x n)."""
@@ -245,13 +271,15 @@ class ColumnStore:
         shape = (self.n_runs, stop - start)
         if isinstance(encoded, Constant):
             return np.broadcast_to(encoded.value, shape)
+        if isinstance(encoded, Changes):
+            return encoded.decode(shape, self.dtypes[name])
         if isinstance(encoded, FromSlotStart):
-            offsets = encoded.offsets.T.astype(self.dtypes[name])
+            offsets = encoded.offsets.astype(self.dtypes[name])
             return np.where(offsets >= 0, offsets + self._slot_starts(start, stop - start), offsets)
         if isinstance(encoded, Derived):
             inputs, formula = DERIVED[name]
             return np.asarray(formula(*(self._block(i, index) for i in inputs)), dtype=self.dtypes[name])
-        return encoded.T
+        return encoded
 
     def values(self, name: str) -> NDArray[Any]:
         """Column `name` as (runs x slots) in its own type (a categorical column: its codes)."""
@@ -281,13 +309,9 @@ class ColumnStore:
             )
         return pd.DataFrame(data, copy=False)
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled with each block's values (not the buffers' unused slots)."""
-        return {**self.__dict__, "_buffers": {}}
-
     def nbytes(self) -> int:
         """Bytes the stored blocks take."""
-        return sum(_stored(b).nbytes for blocks in self.blocks.values() for b in blocks)
+        return sum(block_bytes(b) for blocks in self.blocks.values() for b in blocks)
 
     def encodings(self) -> dict[str, dict[str, int]]:
         """How each column's blocks are stored: column -> {encoding: blocks}; an encoding is "constant", "derived",
@@ -300,6 +324,8 @@ class ColumnStore:
                     key = type(b).__name__.lower()
                 elif isinstance(b, FromSlotStart):
                     key = f"from slot start {b.offsets.dtype}"
+                elif isinstance(b, Changes):
+                    key = f"changes {b.values.dtype}"
                 else:
                     key = str(b.dtype)
                 counts[key] = counts.get(key, 0) + 1

@@ -12,7 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from aztec_econ.column_store import DERIVED, SLOT_RELATIVE, ColumnStore, Constant, Derived, FromSlotStart
+from aztec_econ.column_store import (
+    DERIVED,
+    SLOT_RELATIVE,
+    Changes,
+    ColumnStore,
+    Constant,
+    Derived,
+    FromSlotStart,
+)
 from aztec_econ.model import kernels
 from aztec_econ.params import load_params
 from aztec_econ.simulation import simulate
@@ -63,7 +71,6 @@ def test_blocks_take_the_smallest_exact_encoding():
     run_slot = np.arange(RUNS * SLOTS).reshape(RUNS, SLOTS)
     columns = {
         "constant": np.full((RUNS, SLOTS), 1000.0),
-        "negative_zero": np.where(run_slot == 3, -0.0, 0.0),  # not constant: -0.0 is not 0.0
         "halves": run_slot / 2.0,  # float16 holds them
         "thirds": run_slot / 3.0,  # only float64 does
         "tokens": 1e8 + 1e5 * run_slot,  # float32 holds them, float16 does not
@@ -73,14 +80,40 @@ def test_blocks_take_the_smallest_exact_encoding():
     store = _store(columns, block=SLOTS)
     (constant,) = store.blocks["constant"]
     assert isinstance(constant, Constant) and constant.value.tolist() == [1000.0]
-    expect = {"negative_zero": np.float16, "halves": np.float16, "thirds": np.float64, "tokens": np.float32}
-    expect |= {"small": np.int8, "wide": np.int64}
+    expect = {
+        "halves": np.float16,
+        "thirds": np.float64,
+        "tokens": np.float32,
+        "small": np.int8,
+        "wide": np.int64,
+    }
     for name, dtype in expect.items():
         (stored,) = store.blocks[name]
         assert isinstance(stored, np.ndarray) and stored.dtype == dtype, name
         assert _same_bits(store.values(name), columns[name]), name
-    cells = RUNS * SLOTS  # constant, two float16, float32, two float64, int8
-    assert store.nbytes() == 8 + 2 * 2 * cells + 4 * cells + 2 * 8 * cells + cells
+    cells = RUNS * SLOTS  # constant, float16, float32, two float64, int8
+    assert store.nbytes() == 8 + 2 * cells + 4 * cells + 2 * 8 * cells + cells
+
+
+def test_values_that_mostly_repeat_the_slot_before_are_stored_where_they_change():
+    balance = np.repeat(np.array([[5.0], [7.0], [1 / 3]]), SLOTS, axis=1)
+    balance[1, 6:] = np.pi  # one run's balance moves once
+    flow = np.zeros((RUNS, SLOTS))
+    flow[2, 4] = -0.0  # a change of sign bit only: kept
+    flow[0, 9] = 0.1
+    busy = np.arange(RUNS * SLOTS, dtype=np.float64).reshape(RUNS, SLOTS) / 3.0
+    store = _store({"balance": balance, "flow": flow, "busy": busy}, block=SLOTS)
+    (kept,) = store.blocks["balance"]
+    assert isinstance(kept, Changes)
+    assert kept.positions.tolist() == [0, SLOTS, SLOTS + 6, 2 * SLOTS]
+    (kept,) = store.blocks["flow"]
+    assert isinstance(kept, Changes)
+    assert kept.positions.tolist() == [0, 9, SLOTS, 2 * SLOTS, 2 * SLOTS + 4, 2 * SLOTS + 5]
+    assert kept.values.dtype == np.float64  # 0.1 needs it
+    (kept,) = store.blocks["busy"]  # every value changes: stored as it is
+    assert isinstance(kept, np.ndarray)
+    for name, values in {"balance": balance, "flow": flow, "busy": busy}.items():
+        assert _same_bits(store.values(name), values), name
 
 
 def test_a_derived_column_is_stored_only_where_its_formula_reproduces_it():
