@@ -8,9 +8,14 @@ smallest of these encodings that returns each value bit for bit:
 - `Constant`: one value, when the whole block holds it (bonds that never change, a burn that is off);
 - `Derived`: nothing at all, when a formula of other stored columns (`DERIVED`, the formulas the recorders use)
   reproduces the block bit for bit; checked on every block, so a formula that does not hold there stores the values;
+- `FromSlotStart`: L1 block numbers of events (`SLOT_RELATIVE`) as offsets from their slot's first L1 block;
+- `Changes`: the positions and values where a run's value differs from its slot before, when that is smaller (a
+  balance that rarely moves, a flow that is mostly zero);
 - a narrower type: integers in the smallest signed integer type that holds the block's range, floats in float16 or
   float32 when the round trip returns every bit (sign of zero included);
 - the block as it is.
+
+Measured on the baseline (1,440 slots x 100 runs): 138 bytes per run-slot, against the frame's 462.
 
 Reading a column (`column`) widens its blocks back into the column's own type; `frame()` builds the documented tidy
 frame (rows by run, then slot; `run`, `slot` and `l1_block` derived from the row). Nothing is approximated: the
