@@ -261,9 +261,7 @@ class ColumnStore:
         changes = _changes(block)
         if changes is not None and changes.nbytes < narrow.nbytes:
             return changes
-        return (
-            narrow if narrow.base is None else narrow.copy()
-        )  # never a view that keeps a larger array alive
+        return narrow if narrow.base is None else narrow.copy()  # not a view that keeps a larger array alive
 
     def _slot_starts(self, start_slot: int, n: int) -> NDArray[np.int64]:
         """The first L1 block of slots [start_slot, start_slot + n), as a row (1 x n)."""
@@ -284,7 +282,8 @@ class ColumnStore:
         if isinstance(encoded, Derived):
             inputs, formula = DERIVED[name]
             return np.asarray(formula(*(self._block(i, index) for i in inputs)), dtype=self.dtypes[name])
-        return encoded
+        # widened: a formula must see its inputs in their own types (a float32 sum is not a float64 one)
+        return encoded.astype(self.dtypes[name], copy=False)
 
     def values(self, name: str) -> NDArray[Any]:
         """Column `name` as (runs x slots) in its own type (a categorical column: its codes)."""

@@ -132,6 +132,23 @@ def test_a_derived_column_is_stored_only_where_its_formula_reproduces_it():
     assert _same_bits(store.values("l1_cost"), total)
 
 
+def test_a_formula_reads_its_inputs_in_their_own_type_when_they_are_stored_narrower():
+    # each cost fits float32 exactly, their float64 sum does not: summed in float32 it would come back wrong
+    k = np.arange(RUNS * SLOTS, dtype=np.float64).reshape(RUNS, SLOTS)
+    small, large = 1.0 + k * 2.0**-20, 2.0**12 + k * 2.0**-10
+    costs = {
+        "l1_cost_sequencer": small,
+        "l1_cost_prover": large,
+        "l1_cost_relay": small,
+        "l1_cost_backup": large,
+    }
+    total = small + large + small + large
+    store = _store({**costs, "l1_cost": total})
+    assert all(isinstance(b, Derived) for b in store.blocks["l1_cost"])
+    assert all(isinstance(b, np.ndarray) and b.dtype == np.float32 for n in costs for b in store.blocks[n])
+    assert _same_bits(store.values("l1_cost"), total)
+
+
 def test_l1_blocks_are_stored_as_offsets_from_their_slot_only_when_every_value_allows_it():
     start = np.arange(SLOTS) * 5
     finalized = np.where(np.arange(RUNS)[:, None] == 1, -1, start + 7).astype(np.int64)
