@@ -45,7 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", (PACKAGE, f"{PACKAGE}.files")),  # `files` may not exist yet
     ("params", (f"{PACKAGE}.params",)),
     ("model", (f"{PACKAGE}.model",)),
-    ("simulation", (f"{PACKAGE}.simulation",)),
+    ("simulation", (f"{PACKAGE}.simulation", f"{PACKAGE}.column_store")),
     ("analysis", (f"{PACKAGE}.analysis", f"{PACKAGE}.equilibrium")),
     ("sweep", (f"{PACKAGE}.sweep",)),
     ("publish", (f"{PACKAGE}.publish",)),
