@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms import demand, fees
 from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, token_price
+from aztec_econ.model.mechanisms.proving import commitment_outlook
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
@@ -54,6 +55,8 @@ class Candidate:
     """The slot's MEV draw (Exp(1)): MEV per public transaction of this block, late inclusions too."""
     surplus: F64
     """Users' surplus of its transactions: value - payment (tokens)."""
+    proving: tuple[F64, F64]
+    """What a prover committing to it expects (`proving.commitment_outlook`: on-time chance, reward factor)."""
 
     @property
     def value_to_producer(self) -> F64:
@@ -252,6 +255,7 @@ def prepare(
     paid, burned, tips = fees.block_fees(by_bucket, price.pay, price.burn, d.tx_size)
     txs = by_bucket.sum(axis=1)
     mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
+    used = txs * d.tx_size
     return Candidate(
         included=included,
         by_bucket=by_bucket,
@@ -262,11 +266,12 @@ def prepare(
         tips=tips,
         mev=mev,
         mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
-        used=txs * d.tx_size,
+        used=used,
         txs=txs,
         mev_draw=mev_draw,
         pricing=price,
         surplus=fees.surplus(by_bucket, c.bids, price.pay, d.tx_size),
+        proving=commitment_outlook(ctx, used),
     )
 
 
