@@ -1,4 +1,5 @@
-"""Compiled kernels that sum floats: numpy's pairwise summation reproduced bit for bit, and the late-arrival value."""
+"""Compiled kernels against the numpy code they replaced: numpy's pairwise summation reproduced bit for bit, the
+late-arrival value, a block's fee totals, the late inclusions and the settlement's mempool."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ import pytest
 from aztec_econ.model import kernels
 
 
+def _bits(x: np.ndarray) -> np.ndarray:
+    """The float64 words of `x` (so -0.0 and 0.0 differ)."""
+    return np.ascontiguousarray(x, dtype=np.float64).view(np.uint64)
+
+
 @pytest.mark.parametrize("n", [*range(0, 40), 64, 127, 128, 129, 135, 200, 255, 256, 257, 1000, 4099])
 def test_compiled_sums_equal_numpys_to_the_last_bit(n: int) -> None:
     rng = np.random.default_rng(n)
     x = rng.standard_normal((6, n)) * 10.0 ** rng.integers(-8, 8, (6, n))  # magnitudes that expose the order
+    x[1] = -0.0  # numpy's sum starts from 0.0: all -0.0 sums to 0.0
     sums = np.array([kernels._pairwise_sum(row, 0, n) for row in x])
-    np.testing.assert_array_equal(sums, x.sum(axis=1))
+    np.testing.assert_array_equal(_bits(sums), _bits(x.sum(axis=1)))
 
 
 def _late_value_numpy(
@@ -38,3 +45,93 @@ def test_the_compiled_late_value_equals_the_numpy_expression(buckets: int) -> No
     expected = _late_value_numpy(rate, seconds, spare, value)
     np.testing.assert_array_equal(kernels.late_value(rate, seconds, spare, value), expected)
     assert (expected[1:, -1] > 0).any() and (expected[0] == 0).all()
+
+
+def _block_totals_numpy(
+    per_bucket: np.ndarray, pay: np.ndarray, burn: np.ndarray, values: np.ndarray, tx_size: float
+) -> tuple[np.ndarray, ...]:
+    """`fees.block_totals` as the model computed it in numpy (`fees.block_fees` and `fees.surplus`) before it
+    was compiled."""
+    paid = (per_bucket * pay).sum(axis=1) * tx_size
+    burned = (per_bucket * burn).sum(axis=1) * tx_size
+    surplus = (per_bucket * (values[None, :] - pay)).sum(axis=1) * tx_size
+    return paid, burned, surplus, per_bucket.sum(axis=1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 40])
+@pytest.mark.parametrize("buckets", [1, 7, 8, 16, 17, 130])
+@pytest.mark.parametrize("posted", [False, True])
+def test_the_compiled_block_totals_equal_the_numpy_sums(runs: int, buckets: int, posted: bool) -> None:
+    rng = np.random.default_rng(runs * 1000 + buckets)
+    values = np.sort(rng.random(buckets) * 10.0 ** rng.integers(-9, -2, buckets))
+    per_bucket = rng.integers(0, 50, (runs, buckets)) * (rng.random((runs, buckets)) < 0.7)
+    if (
+        posted
+    ):  # base_fee_burn: a price per run (a broadcast view, as `fees.pricing`), includable buckets only
+        price = rng.random(runs) * 1e-4
+        pay = np.broadcast_to(price[:, None], (runs, buckets))
+        burn = np.broadcast_to((price * 0.9)[:, None], (runs, buckets))
+        per_bucket = per_bucket * (values[None, :] >= pay)  # 0 x (value - pay < 0) is -0.0
+    else:  # first price: shaded bids, at most the value
+        pay = np.minimum(values[None, :], rng.random((runs, 1)) * 1e-4)
+        burn = pay if buckets % 2 else np.zeros_like(pay)
+    if runs:
+        per_bucket[0] = 0  # an empty block
+    expected = _block_totals_numpy(per_bucket, pay, burn, values, 1234.5)
+    got = kernels.block_totals(per_bucket, pay, burn, values, 1234.5)
+    for e, g in zip(expected[:3], got[:3], strict=True):
+        np.testing.assert_array_equal(_bits(g), _bits(e))
+    np.testing.assert_array_equal(got[3], expected[3])
+    assert got[3].dtype == np.int64
+
+
+def _late_take_numpy(
+    counts: np.ndarray, share: np.ndarray, includable: np.ndarray, spare: np.ndarray
+) -> np.ndarray:
+    """`market.late_inclusions`' transactions by bucket as the model computed them in numpy."""
+    offered = np.floor(counts * share[:, None]).astype(np.int64) * includable
+    above = np.cumsum(offered[:, ::-1], axis=1)[:, ::-1] - offered
+    return np.asarray(np.minimum(np.maximum(spare[:, None] - above, 0), offered))
+
+
+@pytest.mark.parametrize("runs", [0, 1, 60])
+@pytest.mark.parametrize("buckets", [1, 16, 33])
+def test_the_compiled_late_take_equals_the_numpy_expression(runs: int, buckets: int) -> None:
+    rng = np.random.default_rng(runs + buckets)
+    counts = rng.integers(0, 30, (runs, buckets))
+    share = np.where(rng.random(runs) < 0.3, 0.0, rng.random(runs))  # 0: not revealed late
+    if runs:
+        share[-1] = 1.0
+    includable = rng.random((runs, buckets)) < 0.8
+    spare = np.maximum(rng.integers(-5, 200, runs), 0)  # 0: a full block
+    expected = _late_take_numpy(counts, share, includable, spare)
+    got = kernels.late_take(counts, share, includable, spare)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.int64 and got.shape == (runs, buckets)
+    assert runs < 60 or ((got.sum(axis=1) > 0).any() and (got.sum(axis=1) == spare).any())
+
+
+def _settle_mempool_numpy(
+    pending: np.ndarray, included: np.ndarray, produced: np.ndarray, late: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The settlement's mempool as the model computed it in numpy (`settlement._by_value` and its caller)."""
+    taken = included * produced[:, None, None]
+    left = pending - taken
+    by_value = np.concatenate([taken, left[:, :, -1:]], axis=2)
+    by_value[:, :, 0] += late
+    return left, by_value, left[:, :, -1].sum(axis=1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("ages", [1, 12])
+def test_the_compiled_settled_mempool_equals_the_numpy_expression(runs: int, ages: int) -> None:
+    rng = np.random.default_rng(runs * 10 + ages)
+    pending = rng.integers(0, 20, (runs, 16, ages))
+    included = np.minimum(pending, rng.integers(0, 20, pending.shape)) * (rng.random(pending.shape) < 0.5)
+    produced = rng.random(runs) < 0.8  # a skipped slot includes nothing
+    late = rng.integers(0, 5, (runs, 16)) * produced[:, None]
+    expected = _settle_mempool_numpy(pending, included, produced, late)
+    got = kernels.settle_mempool(pending, included, produced, late)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == e.shape

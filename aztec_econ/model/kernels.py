@@ -269,9 +269,10 @@ def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma: 
     """numpy's pairwise summation of a[lo:lo + n] (`np.add.reduce` over a contiguous axis), operation for
     operation, so a compiled sum equals numpy's to the last bit (tested): blocks of at most 128 terms
     (`_pairwise_block`), above that the sum of two halves (the first a multiple of 8 terms), evaluated here with
-    an explicit stack (numba's caching cannot compile a recursive function)."""
+    an explicit stack (numba's caching cannot compile a recursive function); added to 0.0, numpy's starting value
+    (so terms that are all -0.0 sum to 0.0, as in numpy)."""
     if n <= 128:
-        return _pairwise_block(a, lo, n)
+        return 0.0 + _pairwise_block(a, lo, n)
     todo_lo = np.empty(128, dtype=np.int64)
     todo_n = np.empty(128, dtype=np.int64)  # -1: add the last two values
     values = np.empty(128)
@@ -294,7 +295,7 @@ def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma: 
             todo_lo[top + 1], todo_n[top + 1] = start + half, size - half
             todo_lo[top + 2], todo_n[top + 2] = start, half  # popped first
             top += 3
-    return values[0]
+    return 0.0 + values[0]
 
 
 @njit(cache=True)
@@ -370,3 +371,87 @@ def holding_changes(
                     signs[fill[at]] = 1 if which == 0 else -1
                     fill[at] += 1
     return start, cells, signs, offsets
+
+
+@njit(cache=True)
+def block_totals(
+    per_bucket: NDArray[np.int64],
+    pay: NDArray[np.float64],
+    burn: NDArray[np.float64],
+    values: NDArray[np.float64],
+    tx_size: float,
+) -> tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]
+]:  # pragma: no cover
+    """`fees.block_totals` per run of a block with `per_bucket` transactions of each bid bucket (runs x buckets) at
+    `pay` and `burn` per mana (runs x buckets) with users' `values` per mana (buckets): (fees paid, fees burned,
+    users' surplus, transactions), each float a bucket sum (numpy's pairwise order) times `tx_size` (mana)."""
+    runs, buckets = per_bucket.shape
+    paid = np.empty(runs)
+    burned = np.empty(runs)
+    surplus = np.empty(runs)
+    txs = np.zeros(runs, dtype=np.int64)
+    t_paid = np.empty(buckets)
+    t_burned = np.empty(buckets)
+    t_surplus = np.empty(buckets)
+    for i in range(runs):
+        for j in range(buckets):
+            n = per_bucket[i, j]
+            x = np.float64(n)
+            t_paid[j] = x * pay[i, j]
+            t_burned[j] = x * burn[i, j]
+            t_surplus[j] = x * (values[j] - pay[i, j])
+            txs[i] += n
+        paid[i] = _pairwise_sum(t_paid, 0, buckets) * tx_size
+        burned[i] = _pairwise_sum(t_burned, 0, buckets) * tx_size
+        surplus[i] = _pairwise_sum(t_surplus, 0, buckets) * tx_size
+    return paid, burned, surplus, txs
+
+
+@njit(cache=True)
+def late_take(
+    counts: NDArray[np.int64],
+    share: NDArray[np.float64],
+    includable: NDArray[np.bool_],
+    spare: NDArray[np.int64],
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """`market.late_inclusions`' transactions by bid bucket (runs x buckets): `share[i]` of each bucket's `counts`
+    (rounded down) where includable, the highest bucket first while `spare[i]` transactions fit. Integer
+    arithmetic after the rounding (the float product and floor as numpy's)."""
+    runs, buckets = counts.shape
+    out = np.empty((runs, buckets), dtype=np.int64)
+    for i in range(runs):
+        above = np.int64(0)  # offered in higher buckets
+        for j in range(buckets - 1, -1, -1):
+            offered = np.int64(np.floor(counts[i, j] * share[i]) if includable[i, j] else 0)
+            room = spare[i] - above
+            out[i, j] = min(max(room, 0), offered)
+            above += offered
+    return out
+
+
+@njit(cache=True)
+def settle_mempool(
+    pending: NDArray[np.int64],
+    included: NDArray[np.int64],
+    produced: NDArray[np.bool_],
+    late: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """The settlement's mempool (`settlement.step_settlement`, integer arithmetic): what is left of `pending` (runs x
+    buckets x ages) once the candidate's `included` transactions of produced blocks leave; the transactions by bid
+    bucket (runs x buckets x (ages + 1)): included by slots waited (the `late` ones, runs x buckets, at age 0), then
+    the left ones of the oldest age (they expire); and the expired ones per run."""
+    runs, buckets, ages = pending.shape
+    left = np.empty_like(pending)
+    by_value = np.empty((runs, buckets, ages + 1), dtype=np.int64)
+    expired = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        for b in range(buckets):
+            for a in range(ages):
+                taken = included[i, b, a] if produced[i] else 0
+                left[i, b, a] = pending[i, b, a] - taken
+                by_value[i, b, a] = taken
+            by_value[i, b, 0] += late[i, b]
+            by_value[i, b, ages] = left[i, b, ages - 1]
+            expired[i] += left[i, b, ages - 1]
+    return left, by_value, expired

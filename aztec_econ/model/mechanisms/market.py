@@ -252,10 +252,9 @@ def prepare(
     price = slot_pricing(ctx, base_fee, clearing, excess)
     included, by_bucket, by_age = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
     d = p.environment.demand
-    paid, burned, tips = fees.block_fees(by_bucket, price.pay, price.burn, d.tx_size)
-    txs = by_bucket.sum(axis=1)
+    paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
     mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
-    used = txs * d.tx_size
+    used = np.asarray(txs * d.tx_size, dtype=np.float64)
     return Candidate(
         included=included,
         by_bucket=by_bucket,
@@ -270,7 +269,7 @@ def prepare(
         txs=txs,
         mev_draw=mev_draw,
         pricing=price,
-        surplus=fees.surplus(by_bucket, c.bids, price.pay, d.tx_size),
+        surplus=surplus,
         proving=commitment_outlook(ctx, used),
     )
 
@@ -328,12 +327,12 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
     assert econ.incoming is not None
     cand = econ.candidate
     price = cand.pricing
-    offered = np.floor(econ.incoming.counts * share[:, None]).astype(np.int64) * price.includable
-    spare = np.maximum(ctx.economy.capacity_txs - cand.txs, 0)
-    above = np.cumsum(offered[:, ::-1], axis=1)[:, ::-1] - offered  # offered in higher buckets
-    by_bucket = np.minimum(np.maximum(spare[:, None] - above, 0), offered)
-    paid, burned, tips = fees.block_fees(by_bucket, price.pay, price.burn, d.tx_size)
-    txs = by_bucket.sum(axis=1)
+    c = ctx.economy
+    from aztec_econ.model.kernels import late_take
+
+    spare = np.maximum(c.capacity_txs - cand.txs, 0)
+    by_bucket = late_take(econ.incoming.counts, share, price.includable, spare)  # compiled
+    paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
     mev = d.mev_per_public_tx * d.public_share * txs * cand.mev_draw
     mechanism = p.protocol.fee_mechanism
     return Late(
@@ -344,7 +343,7 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
         mev=mev,
         mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
         txs=txs,
-        surplus=fees.surplus(by_bucket, ctx.economy.bids, price.pay, d.tx_size),
+        surplus=surplus,
     )
 
 

@@ -88,10 +88,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     produced = out.mode != Mode.SKIPPED
     happy = out.mode == Mode.HAPPY
     if produced.all():
-        included, by_age, txs, surplus = cand.included, cand.by_age, cand.txs, cand.surplus
+        by_age, txs, surplus = cand.by_age, cand.txs, cand.surplus
         paid, burned, tips, mev, mev_burned = cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned
     else:
-        included = cand.included * produced[:, None, None]
         by_age = cand.by_age * produced[:, None]
         txs = np.where(produced, cand.txs, 0)
         paid, burned, tips, mev, mev_burned, surplus = (
@@ -161,8 +160,11 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     clearing = np.where(
         produced, _remembered(ctx, econ.clearing, _clearing_price(ctx, cand, txs)), econ.clearing
     )
-    pending = econ.pending - included  # late inclusions come from this slot's submissions, not the mempool
-    expired = pending[:, :, -1].sum(axis=1)
+    from aztec_econ.model.kernels import settle_mempool
+
+    # compiled: the produced block's transactions leave the mempool (late inclusions come from this slot's
+    # submissions, not the mempool), by bid bucket included by slots waited and then expired
+    pending, by_value, expired = settle_mempool(econ.pending, cand.included, produced, late.by_bucket)
     waiting = econ.pending_total - (txs - late.txs) - expired
     columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
@@ -209,7 +211,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         settled=Settled(
             columns=columns,
             included_by_age=_by_age(by_age, late.txs),
-            by_value=_by_value(included, late.by_bucket, pending[:, :, -1]),
+            by_value=by_value,
         ),
         sequencer_profit=profit,
         stake_slots=stake_slots,
@@ -371,16 +373,6 @@ def _remembered(ctx: Context, memory: F64, latest: F64) -> F64:
     `agents.users.clearing_half_life_minutes`."""
     keep = 0.5 ** (ctx.per_slot.slot_seconds / 60.0 / ctx.params.agents.users.clearing_half_life_minutes)
     return keep * memory + (1.0 - keep) * latest
-
-
-def _by_value(
-    included: NDArray[np.int64], late: NDArray[np.int64], expired: NDArray[np.int64]
-) -> NDArray[np.int64]:
-    """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited (late ones at age 0), then
-    those that expired."""
-    out = np.concatenate([included, expired[:, :, None]], axis=2)
-    out[:, :, 0] += late
-    return out
 
 
 def _by_age(by_age: NDArray[np.int64], late: NDArray[np.int64]) -> NDArray[np.int64]:
