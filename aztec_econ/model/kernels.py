@@ -249,15 +249,15 @@ def _pairwise_block(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma
         for i in range(n):
             res += a[lo + i]
         return res
-    r = np.empty(8)
-    for k in range(8):
-        r[k] = a[lo + k]
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]  # scalars: no array allocated per block
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
     while i < n - (n % 8):
-        for k in range(8):
-            r[k] += a[lo + i + k]
+        j = lo + i
+        r0, r1, r2, r3 = r0 + a[j], r1 + a[j + 1], r2 + a[j + 2], r3 + a[j + 3]
+        r4, r5, r6, r7 = r4 + a[j + 4], r5 + a[j + 5], r6 + a[j + 6], r7 + a[j + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += a[lo + i]
         i += 1
@@ -446,9 +446,10 @@ def settle_mempool(
     by_value = np.empty((runs, buckets, ages + 1), dtype=np.int64)
     expired = np.zeros(runs, dtype=np.int64)
     for i in range(runs):
+        took = produced[i]
         for b in range(buckets):
             for a in range(ages):
-                taken = included[i, b, a] if produced[i] else 0
+                taken = included[i, b, a] if took else 0
                 left[i, b, a] = pending[i, b, a] - taken
                 by_value[i, b, a] = taken
             by_value[i, b, 0] += late[i, b]
