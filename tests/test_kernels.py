@@ -135,3 +135,85 @@ def test_the_compiled_settled_mempool_equals_the_numpy_expression(runs: int, age
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64 and g.shape == e.shape
+
+
+def _l1_costs_numpy(
+    gas_price: np.ndarray,
+    blob_price: np.ndarray,
+    eth_per_token: np.ndarray,
+    used: np.ndarray,
+    out: dict[str, np.ndarray],
+    gas: dict[str, float],
+    consolidated: bool,
+    blobs_per_full_block: float,
+    capacity: float,
+) -> list[np.ndarray]:
+    """`settlement.l1_costs` (and the settlement's total) as the model computed them in numpy."""
+    gwei, blob_gas = 1e-9, 131_072
+    per_gas = gas_price * (gwei / eth_per_token)
+    per_proposal = gas["proposal"] + (max(0.0, gas["commitment"] - 21_000) if consolidated else 0.0)
+    if blobs_per_full_block == 0:
+        blobs = np.zeros_like(used)
+    else:
+        blobs = np.maximum(1.0, np.ceil(blobs_per_full_block * used / capacity))
+    blob_cost = blobs * blob_price * (blob_gas * gwei / eth_per_token)
+    commitment = 0.0 if consolidated else np.where(out["stage"] >= 2, gas["commitment"], 0.0)
+    by_prover = (out["submitter"] == 1) | (out["submitter"] == 3)
+    prover_side = (commitment + np.where(by_prover, gas["verification"], 0.0)) * per_gas
+    revealed = out["revealed"]
+    sequencer = (per_proposal * out["proposals"] + np.where(revealed, gas["reveal"], 0.0)) * per_gas
+    sequencer += np.where(revealed, blob_cost, 0.0)
+    costs = [
+        sequencer + np.where(out["self_proved"], prover_side, 0.0),
+        np.where(out["prover"] >= 0, prover_side, 0.0),
+        np.where(out["submitter"] == 2, gas["verification"] * per_gas, 0.0),
+        np.where(out["mode"] == 1, gas["backup"] * per_gas + blob_cost, 0.0),
+    ]
+    return [costs[0] + costs[1] + costs[2] + costs[3], *costs]
+
+
+@pytest.mark.parametrize("runs", [0, 1, 200])
+@pytest.mark.parametrize("consolidated", [False, True])
+@pytest.mark.parametrize("blobs_per_full_block", [0.0, 3.0])
+def test_the_compiled_l1_costs_equal_the_numpy_expression(
+    runs: int, consolidated: bool, blobs_per_full_block: float
+) -> None:
+    rng = np.random.default_rng(runs + 7 * consolidated)
+    gas_price, blob_price = rng.random(runs) * 50.0, rng.random(runs) * 10.0 ** rng.integers(-9, 2, runs)
+    eth_per_token = rng.random(runs) * 1e-4 + 1e-6
+    capacity = 1.5e7
+    used = np.where(rng.random(runs) < 0.3, 0.0, rng.random(runs) * capacity)  # 0: nothing revealed
+    out = {
+        "stage": rng.integers(0, 5, runs).astype(np.int8),
+        "submitter": rng.integers(0, 5, runs).astype(np.int8),
+        "mode": rng.integers(0, 3, runs).astype(np.int8),
+        "prover": rng.integers(-1, 4, runs),
+        "proposals": rng.integers(0, 4, runs),
+        "self_proved": rng.random(runs) < 0.3,
+        "revealed": rng.random(runs) < 0.6,
+    }
+    gas = {"proposal": 3e5, "commitment": 8e4, "reveal": 1e5, "verification": 4.5e5, "backup": 1e6}
+    expected = _l1_costs_numpy(
+        gas_price, blob_price, eth_per_token, used, out, gas, consolidated, blobs_per_full_block, capacity
+    )
+    per_proposal = gas["proposal"] + (max(0.0, gas["commitment"] - 21_000) if consolidated else 0.0)
+    vector = [
+        per_proposal,
+        0.0 if consolidated else gas["commitment"],
+        *(gas[k] for k in ("reveal", "verification", "backup")),
+    ]
+    got = kernels.l1_cost_split(
+        gas_price,
+        blob_price,
+        eth_per_token,
+        used,
+        *(out[k] for k in ("stage", "submitter", "mode", "prover", "proposals", "self_proved", "revealed")),
+        np.array(vector),
+        blobs_per_full_block,
+        capacity,
+        1e-9,
+        131_072 * 1e-9,
+    )
+    assert got.shape == (5, runs)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(_bits(g), _bits(e))

@@ -456,3 +456,53 @@ def settle_mempool(
             by_value[i, b, ages] = left[i, b, ages - 1]
             expired[i] += left[i, b, ages - 1]
     return left, by_value, expired
+
+
+@njit(cache=True)
+def l1_cost_split(
+    gas_price: NDArray[np.float64],
+    blob_price: NDArray[np.float64],
+    eth_per_token: NDArray[np.float64],
+    used: NDArray[np.float64],
+    stage: NDArray[np.int8],
+    submitter: NDArray[np.int8],
+    mode: NDArray[np.int8],
+    prover: NDArray[np.int64],
+    proposals: NDArray[np.int64],
+    self_proved: NDArray[np.bool_],
+    revealed: NDArray[np.bool_],
+    gas: NDArray[np.float64],
+    blobs_per_full_block: float,
+    capacity: float,
+    gwei: float,
+    blob_gwei: float,
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`settlement.l1_costs` per run, in the numpy code's floating-point operations: token equivalents of the
+    slot's L1 costs (5 x runs: all, the sequencers', the third-party prover's, a relay's, the backup builder's).
+    Prices in gwei per (blob) gas, `used` mana of `capacity`; `gas`: per proposal (a consolidated commitment
+    included), commitment (0 when consolidated), reveal, verification, backup (gas); `gwei`: ETH per gwei;
+    `blob_gwei`: ETH per blob at 1 gwei per blob gas; codes as `stage.Stage`, `Submitter`, `Mode`."""
+    runs = gas_price.size
+    out = np.empty((5, runs))
+    per_proposal, commitment, reveal, verification, backup = gas[0], gas[1], gas[2], gas[3], gas[4]
+    for i in range(runs):
+        per_gas = gas_price[i] * (gwei / eth_per_token[i])  # tokens per gas
+        blobs = 0.0  # at least one, `settlement.blobs`
+        if blobs_per_full_block != 0:
+            blobs = np.maximum(1.0, np.ceil(blobs_per_full_block * used[i] / capacity))
+        blob_cost = blobs * blob_price[i] * (blob_gwei / eth_per_token[i])
+        by_prover = submitter[i] == 1 or submitter[i] == 3  # PROVER, SEQUENCER
+        committed = commitment if stage[i] >= 2 else 0.0  # COMMITTED
+        prover_side = (committed + (verification if by_prover else 0.0)) * per_gas
+        sequencer = (per_proposal * proposals[i] + (reveal if revealed[i] else 0.0)) * per_gas
+        sequencer = sequencer + (blob_cost if revealed[i] else 0.0)
+        sequencer = sequencer + (prover_side if self_proved[i] else 0.0)
+        third = prover_side if prover[i] >= 0 else 0.0
+        relay = verification * per_gas if submitter[i] == 2 else 0.0  # RELAY
+        by_backup = backup * per_gas + blob_cost if mode[i] == 1 else 0.0  # BACKUP
+        out[0, i] = sequencer + third + relay + by_backup
+        out[1, i] = sequencer
+        out[2, i] = third
+        out[3, i] = relay
+        out[4, i] = by_backup
+    return out

@@ -54,27 +54,36 @@ def blobs(ctx: Context, used: F64) -> F64:
 def l1_costs(
     ctx: Context, out: SlotOutcome, prices: L1Prices, used: F64, revealed: NDArray[np.bool_]
 ) -> dict[str, F64]:
-    """Token equivalents of the slot's L1 costs by who pays them."""
+    """Token equivalents of the slot's L1 costs, all (`l1_cost`) and by who pays them; compiled
+    (`kernels.l1_cost_split`)."""
+    from aztec_econ.model.kernels import l1_cost_split
+
     p = ctx.params
     g = p.protocol.l1_gas
     consolidated = p.protocol.variants.consolidate_proposal_commitment
-    per_gas = prices.gas * (prover_market.GWEI / prices.eth_per_token)  # tokens per gas
     per_proposal = g.proposal + (max(0.0, g.commitment - TX_BASE_GAS) if consolidated else 0.0)
-    blob_cost = (
-        blobs(ctx, used) * prices.blob * (prover_market.BLOB_GAS * prover_market.GWEI / prices.eth_per_token)
+    commitment = 0.0 if consolidated else g.commitment
+    gas = np.array([per_proposal, commitment, g.reveal, g.verification, g.backup], dtype=np.float64)
+    split = l1_cost_split(
+        prices.gas,
+        prices.blob,
+        prices.eth_per_token,
+        used,
+        out.stage,
+        out.submitter,
+        out.mode,
+        out.prover,
+        out.proposals,
+        out.self_proved,
+        revealed,
+        gas,
+        float(g.blobs_per_full_block),
+        float(p.protocol.block_capacity),
+        prover_market.GWEI,
+        prover_market.BLOB_GAS * prover_market.GWEI,
     )
-    commitment = 0.0 if consolidated else np.where(out.stage >= Stage.COMMITTED, g.commitment, 0.0)
-    by_prover = (out.submitter == Submitter.PROVER) | (out.submitter == Submitter.SEQUENCER)
-    prover_side = (commitment + np.where(by_prover, g.verification, 0.0)) * per_gas
-    sequencer = (per_proposal * out.proposals + np.where(revealed, g.reveal, 0.0)) * per_gas
-    sequencer += np.where(revealed, blob_cost, 0.0)
-    backup = np.where(out.mode == Mode.BACKUP, g.backup * per_gas + blob_cost, 0.0)
-    return {
-        "l1_cost_sequencer": sequencer + np.where(out.self_proved, prover_side, 0.0),
-        "l1_cost_prover": np.where(out.prover >= 0, prover_side, 0.0),
-        "l1_cost_relay": np.where(out.submitter == Submitter.RELAY, g.verification * per_gas, 0.0),
-        "l1_cost_backup": backup,
-    }
+    names = ("l1_cost", "l1_cost_sequencer", "l1_cost_prover", "l1_cost_relay", "l1_cost_backup")
+    return dict(zip(names, split, strict=True))
 
 
 def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
@@ -175,10 +184,6 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         "mev_burned": mev_burned,
         "l1_gas_price": econ.prices.gas,
         "blob_price": econ.prices.blob,
-        "l1_cost": costs["l1_cost_sequencer"]
-        + costs["l1_cost_prover"]
-        + costs["l1_cost_relay"]
-        + costs["l1_cost_backup"],
         **costs,
         "proving_cost": proving_cost,
         "proving_cost_backup": np.where(
