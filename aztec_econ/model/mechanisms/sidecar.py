@@ -36,16 +36,23 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
 
-def _market_inputs(ctx: Context, s: State) -> dict[str, Any]:
-    """What every option of the prover market is priced on in this slot: the candidate block's proving outlook
-    (`proving.commitment_outlook`, nominal times: what a prover can know when it quotes), who quotes, the prices."""
+def _quoting(ctx: Context, s: State) -> NDArray[np.bool_]:
+    """Which third-party provers quote in this slot (runs x provers): available, their balance covers the bond, and
+    not run by an operator in an outage."""
     p = ctx.params
-    bond = float(p.protocol.prover_bond)
+    quoting = s["draws"]["prover_available"] >= p.agents.provers.unavailable_probability
+    quoting &= s["book"].prover_balances() >= float(p.protocol.prover_bond)
+    quoting &= ~prover_down(ctx, s)
+    return quoting
+
+
+def _market_inputs(ctx: Context, s: State, quoting: NDArray[np.bool_]) -> dict[str, Any]:
+    """What every option of the prover market is priced on in this slot: the candidate block's proving outlook
+    (`proving.commitment_outlook`, nominal times: what a prover can know when it quotes), the `quoting` provers
+    (runs x provers), the prices."""
+    p = ctx.params
     econ = s["economy"]
     on_time, factor = econ.candidate.proving
-    quoting = s["draws"]["prover_available"] >= p.agents.provers.unavailable_probability
-    quoting &= s["book"].prover_balances() >= bond
-    quoting &= ~prover_down(ctx, s)  # a prover run by an operator in an outage
     return {
         "gas_price": econ.prices.gas,
         "block_value": prover_market.block_value(p, econ.candidate.value_to_producer),
@@ -72,7 +79,7 @@ def candidates_with_commitment(ctx: Context, s: State, candidates: I64) -> NDArr
     proposal: a third-party prover would commit for the slot's block, or the candidate can prove it itself
     profitably (its own `candidate_self_prove` draw)."""
     p = ctx.params
-    inputs = _market_inputs(ctx, s)
+    inputs = _market_inputs(ctx, s, _quoting(ctx, s))
     everyone = np.ones(ctx.n_runs, dtype=bool)
     nobody = np.zeros(ctx.n_runs, dtype=bool)
     third = prover_market.choose(p, everyone, can_self=nobody, **inputs).prover
@@ -90,10 +97,8 @@ def proposal_outlook(ctx: Context, s: State) -> F64:
     balance covers the bond bidding (availability enters as a chance), the proving outlook of a commitment at the
     commitment phase's first block (the proposal's, when consolidated)."""
     p = ctx.params
-    inputs = _market_inputs(ctx, s)
-    inputs["prover_ok"] = np.broadcast_to(
-        s["book"].prover_balances() >= float(p.protocol.prover_bond), inputs["prover_ok"].shape
-    )
+    covered = s["book"].prover_balances() >= float(p.protocol.prover_bond)
+    inputs = _market_inputs(ctx, s, np.broadcast_to(covered, s["draws"]["prover_available"].shape))
     everyone = np.ones(ctx.n_runs, dtype=bool)
     award = prover_market.choose(p, everyone, can_self=~everyone, **inputs)
     return participation.block_outlook(
@@ -133,7 +138,7 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
         u_self = draws.one("self_prove")
     proposed &= at >= 0
     award = prover_market.choose(
-        p, proposed, can_self=_has_hardware(ctx, s, u_self), **_market_inputs(ctx, s)
+        p, proposed, can_self=_has_hardware(ctx, s, u_self), **_market_inputs(ctx, s, _quoting(ctx, s))
     )
     self_proved, prover = award.self_proved, award.prover
     committed = self_proved | (prover >= 0)
