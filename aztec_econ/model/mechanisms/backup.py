@@ -63,7 +63,7 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     b = p.agents.backup
     draws = s["draws"]
     outcome = s["outcome"]
-    opened = outcome.stage != Stage.PROVEN
+    opened = outcome.stage != int(Stage.PROVEN)
     if not opened.any():  # every run's happy path finalized: nothing races
         return {"outcome": replace(outcome, mode=np.full(ctx.n_runs, Mode.HAPPY, dtype=np.int8))}
     first, end = ctx.phases["backup"]

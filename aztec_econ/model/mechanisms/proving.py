@@ -115,7 +115,7 @@ def step_proving(ctx: Context, s: State) -> dict[str, Any]:
     """The revealed block's proof: hard fault, or the proving time decides whether it lands by the deadline."""
     p = ctx.params
     outcome = s["outcome"]
-    revealed = outcome.stage == Stage.REVEALED
+    revealed = outcome.stage == int(Stage.REVEALED)
     sound = revealed & (s["draws"].one("proof") >= failure_of(p, outcome.prover))
     seconds = s["l1"].seconds
     used = s["economy"].candidate.used

@@ -94,8 +94,8 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     book = s["book"]
     cand = econ.candidate
     c = ctx.economy
-    produced = out.mode != Mode.SKIPPED
-    happy = out.mode == Mode.HAPPY
+    produced = out.mode != int(Mode.SKIPPED)
+    happy = out.mode == int(Mode.HAPPY)
     if produced.all():
         by_age, txs, surplus = cand.by_age, cand.txs, cand.surplus
         paid, burned, tips, mev, mev_burned = cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned
@@ -148,9 +148,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         cand.txs + late.txs
     ) * p.environment.demand.tx_size  # what was revealed (or built in backup)
     costs = l1_costs(
-        ctx, out, econ.prices, np.where(revealed | (out.mode == Mode.BACKUP), block_used, 0.0), revealed
+        ctx, out, econ.prices, np.where(revealed | (out.mode == int(Mode.BACKUP)), block_used, 0.0), revealed
     )
-    proved = out.stage >= Stage.REVEALED
+    proved = out.stage >= int(Stage.REVEALED)
     third = c.costs[np.maximum(out.prover, 0)] if c.costs.size else np.zeros(out.prover.shape)
     own = p.agents.sequencers.proving_cost_per_block
     proving_cost = np.where(
@@ -187,7 +187,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         **costs,
         "proving_cost": proving_cost,
         "proving_cost_backup": np.where(
-            (out.mode == Mode.BACKUP) & (out.backup_builder >= 0), p.agents.backup.proving_cost_per_block, 0.0
+            (out.mode == int(Mode.BACKUP)) & (out.backup_builder >= 0),
+            p.agents.backup.proving_cost_per_block,
+            0.0,
         ),
         "prover_price": price,
         "eth_per_token": econ.prices.eth_per_token,
@@ -232,12 +234,12 @@ def _sequencer_profit(
     p = ctx.params
     out = s["outcome"]
     active = s["sequencers"].active.astype(np.float64)
-    happy = out.mode == Mode.HAPPY
+    happy = out.mode == int(Mode.HAPPY)
     revenue = (
         out.rewards[:, Role.SEQUENCER]
         + np.where(happy, kept, 0.0)
         + np.where(out.self_proved, out.rewards[:, Role.PROVER], 0.0)
-        + np.where(out.submitter == Submitter.SEQUENCER, out.rewards[:, Role.SUBMITTER], 0.0)
+        + np.where(out.submitter == int(Submitter.SEQUENCER), out.rewards[:, Role.SUBMITTER], 0.0)
     )
     slashed = s["book"].flows[:, Flow.SLASH]
     cost = l1_cost + price + np.where(out.self_proved, proving_cost + slashed, 0.0)

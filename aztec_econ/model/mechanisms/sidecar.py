@@ -120,7 +120,7 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
     bond = float(p.protocol.prover_bond)
     draws = s["draws"]
     outcome = s["outcome"]
-    proposed = outcome.stage == Stage.PROPOSED
+    proposed = outcome.stage == int(Stage.PROPOSED)
     variants = p.protocol.variants
     seconds = s["l1"].seconds
     revealed, reveal_block = outcome.revealed, outcome.reveal_block
