@@ -217,3 +217,46 @@ def test_the_compiled_l1_costs_equal_the_numpy_expression(
     assert got.shape == (5, runs)
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(_bits(g), _bits(e))
+
+
+def _clearing_memory_numpy(
+    by_bucket: np.ndarray,
+    pay: np.ndarray,
+    txs: np.ndarray,
+    produced: np.ndarray,
+    memory: np.ndarray,
+    capacity_txs: int,
+    keep: float,
+) -> np.ndarray:
+    """`settlement._remembered` and `_clearing_price` as the model computed them in numpy."""
+    lowest = np.where(by_bucket > 0, pay, np.inf).min(axis=1)
+    latest = np.where((txs >= capacity_txs) & np.isfinite(lowest), lowest, 0.0)
+    return np.asarray(np.where(produced, keep * memory + (1.0 - keep) * latest, memory))
+
+
+@pytest.mark.parametrize("runs", [0, 1, 50])
+@pytest.mark.parametrize("posted", [False, True])
+def test_the_compiled_clearing_memory_equals_the_numpy_expression(runs: int, posted: bool) -> None:
+    rng = np.random.default_rng(runs + 3 * posted)
+    buckets, capacity = 16, 100
+    by_bucket = rng.integers(0, 12, (runs, buckets)) * (rng.random((runs, buckets)) < 0.5)
+    if posted:  # a price per run, a broadcast view as `fees.pricing` makes it
+        pay = np.broadcast_to((rng.random(runs) * 1e-5)[:, None], (runs, buckets))
+    else:
+        pay = np.minimum(np.sort(rng.random(buckets)) * 1e-4, rng.random((runs, 1)) * 1e-4)
+    txs = np.where(rng.random(runs) < 0.5, capacity, by_bucket.sum(axis=1) % capacity)  # full or not
+    if runs > 1:
+        by_bucket[0] = 0  # an empty block: nothing taken, the lowest price is inf
+        txs[0] = capacity
+    produced = rng.random(runs) < 0.8
+    memory = rng.random(runs) * 1e-4
+    keep = 0.5 ** (10.0 / 30.0)
+    expected = _clearing_memory_numpy(by_bucket, pay, txs, produced, memory, capacity, keep)
+    got = kernels.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
+    np.testing.assert_array_equal(_bits(got), _bits(expected))
+    if not posted and runs:  # a NaN price taken wins the minimum, as in numpy (and the block clears at 0)
+        pay[-1, :] = np.nan
+        by_bucket[-1, 0], txs[-1], produced[-1] = 1, capacity, True
+        expected = _clearing_memory_numpy(by_bucket, pay, txs, produced, memory, capacity, keep)
+        got = kernels.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
+        np.testing.assert_array_equal(_bits(got), _bits(expected))

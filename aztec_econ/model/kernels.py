@@ -506,3 +506,34 @@ def l1_cost_split(
         out[3, i] = relay
         out[4, i] = by_backup
     return out
+
+
+@njit(cache=True)
+def clearing_memory(
+    by_bucket: NDArray[np.int64],
+    pay: NDArray[np.float64],
+    txs: NDArray[np.int64],
+    produced: NDArray[np.bool_],
+    memory: NDArray[np.float64],
+    capacity_txs: int,
+    keep: float,
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """Users' memory of clearing prices after the slot's block (`settlement._remembered`, tokens/mana): where a block
+    was produced, `keep` x `memory` + (1 - `keep`) x its clearing price, the lowest `pay` among the buckets it took
+    from (`by_bucket` > 0; a NaN one wins, as in numpy's min) if its `txs` fill `capacity_txs` and that is finite,
+    else 0; elsewhere `memory` unchanged."""
+    runs, buckets = by_bucket.shape
+    out = np.empty(runs)
+    for i in range(runs):
+        if not produced[i]:
+            out[i] = memory[i]
+            continue
+        lowest = np.inf
+        for j in range(buckets):
+            if by_bucket[i, j] > 0:
+                q = pay[i, j]
+                if q < lowest or np.isnan(q):
+                    lowest = q
+        latest = lowest if txs[i] >= capacity_txs and np.isfinite(lowest) else 0.0
+        out[i] = keep * memory[i] + (1.0 - keep) * latest
+    return out

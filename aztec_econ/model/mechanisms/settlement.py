@@ -166,9 +166,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     elif p.protocol.fee_mechanism == "cost_based":  # the next fee is set from the oracle (`market`)
         target = p.protocol.cost_based.target_utilisation
         excess = np.where(produced, fees.next_excess(excess, used, capacity, target), excess)
-    clearing = np.where(
-        produced, _remembered(ctx, econ.clearing, _clearing_price(ctx, cand, txs)), econ.clearing
-    )
+    clearing = _remembered(ctx, cand, txs, produced, econ.clearing)
     from aztec_econ.model.kernels import settle_mempool
 
     # compiled: the produced block's transactions leave the mempool (late inclusions come from this slot's
@@ -365,21 +363,19 @@ def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
 RECORDER = Recorder(COLUMNS, record)
 
 
-def _clearing_price(ctx: Context, cand: Candidate, txs: NDArray[np.int64]) -> F64:
-    """The block's clearing price: the lowest payment per mana among its transactions if it is full, else 0 (anyone
-    who offered something got in)."""
-    price = cand.pricing
-    taken = cand.by_bucket > 0
-    lowest = np.where(taken, price.pay, np.inf).min(axis=1)
-    full = txs >= ctx.economy.capacity_txs
-    return np.where(full & np.isfinite(lowest), lowest, 0.0)
+def _remembered(
+    ctx: Context, cand: Candidate, txs: NDArray[np.int64], produced: NDArray[np.bool_], memory: F64
+) -> F64:
+    """Users' memory of clearing prices after the slot's block, if one was produced: an exponentially weighted mean
+    with the half-life `agents.users.clearing_half_life_minutes` of the block's clearing price, the lowest payment
+    per mana among its transactions if it is full, else 0 (anyone who offered something got in); compiled
+    (`kernels.clearing_memory`)."""
+    from aztec_econ.model.kernels import clearing_memory
 
-
-def _remembered(ctx: Context, memory: F64, latest: F64) -> F64:
-    """Users' memory of clearing prices after one more block: an exponentially weighted mean with the half-life
-    `agents.users.clearing_half_life_minutes`."""
     keep = 0.5 ** (ctx.per_slot.slot_seconds / 60.0 / ctx.params.agents.users.clearing_half_life_minutes)
-    return keep * memory + (1.0 - keep) * latest
+    return clearing_memory(
+        cand.by_bucket, cand.pricing.pay, txs, produced, memory, ctx.economy.capacity_txs, keep
+    )
 
 
 def _by_age(by_age: NDArray[np.int64], late: NDArray[np.int64]) -> NDArray[np.int64]:
