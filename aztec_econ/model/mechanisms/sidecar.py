@@ -97,8 +97,7 @@ def proposal_outlook(ctx: Context, s: State) -> F64:
     balance covers the bond bidding (availability enters as a chance), the proving outlook of a commitment at the
     commitment phase's first block (the proposal's, when consolidated)."""
     p = ctx.params
-    covered = s["book"].prover_balances() >= float(p.protocol.prover_bond)
-    inputs = _market_inputs(ctx, s, np.broadcast_to(covered, s["draws"]["prover_available"].shape))
+    inputs = _market_inputs(ctx, s, s["book"].prover_balances() >= float(p.protocol.prover_bond))
     everyone = np.ones(ctx.n_runs, dtype=bool)
     award = prover_market.choose(p, everyone, can_self=~everyone, **inputs)
     return participation.block_outlook(
