@@ -260,3 +260,19 @@ def test_the_compiled_clearing_memory_equals_the_numpy_expression(runs: int, pos
         expected = _clearing_memory_numpy(by_bucket, pay, txs, produced, memory, capacity, keep)
         got = kernels.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
         np.testing.assert_array_equal(_bits(got), _bits(expected))
+
+
+@pytest.mark.parametrize("runs", [0, 1, 9])
+@pytest.mark.parametrize("counter", [0, 17, -3, 2**63 + 5])
+def test_the_compiled_stream_keys_equal_the_numpy_definition(runs: int, counter: int) -> None:
+    """`rng.stream_keys` against the numpy code it replaced (a negative counter wraps as numpy's cast)."""
+    from aztec_econ.model import rng
+
+    keys = rng.run_keys(7, np.arange(runs, dtype=np.int64))
+    word = np.uint64((int(rng.Stream.RANDAO) * 0x9E3779B97F4A7C15) & ((1 << 64) - 1))
+    as_array = np.int64(counter) if counter < 2**63 else np.uint64(counter)
+    c = np.atleast_1d(np.asarray(as_array)).astype(np.uint64)
+    expected = rng.mix64(rng.mix64(keys ^ word) + c * rng.MIX2)
+    got = rng.stream_keys(keys, rng.Stream.RANDAO, counter)
+    assert got.dtype == np.uint64 and got.shape == (runs,)
+    np.testing.assert_array_equal(got, expected)

@@ -81,6 +81,19 @@ def mix64_flat(x: NDArray[np.uint64]) -> NDArray[np.uint64]:  # pragma: no cover
 
 
 @njit(cache=True)
+def stream_words(
+    keys: NDArray[np.uint64], stream_word: np.uint64, counter_word: np.uint64
+) -> NDArray[np.uint64]:  # pragma: no cover - compiled
+    """`rng.stream_keys` of one-dimensional `keys`: mix64(mix64(key ^ stream_word) + counter_word x MIX2) per key
+    (a new array; 64-bit unsigned arithmetic, wrapping)."""
+    out = np.empty_like(keys)
+    step = counter_word * _MIX2
+    for i in range(keys.size):
+        out[i] = _mix64(_mix64(keys[i] ^ stream_word) + step)
+    return out
+
+
+@njit(cache=True)
 def unit_words(
     base: NDArray[np.uint64], words: NDArray[np.uint64]
 ) -> NDArray[np.float64]:  # pragma: no cover
