@@ -276,3 +276,34 @@ def test_the_compiled_stream_keys_equal_the_numpy_definition(runs: int, counter:
     got = rng.stream_keys(keys, rng.Stream.RANDAO, counter)
     assert got.dtype == np.uint64 and got.shape == (runs,)
     np.testing.assert_array_equal(got, expected)
+
+
+def _next_down_numpy(
+    u: np.ndarray, was: np.ndarray, n_operators: np.ndarray, fail: float, recover: float
+) -> np.ndarray:
+    """`operators.next_down` as the model computed it in numpy, from its uniforms `u` (runs x n)."""
+    n = u.shape[1]
+    exists = np.arange(n)[None, :] < n_operators[:, None]
+    down = np.zeros_like(was)
+    down[:, :n] = np.where(was[:, :n], u >= recover, u < fail) & exists
+    return down
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("n", [0, 1, 40])
+def test_the_compiled_outage_step_equals_the_numpy_expression(runs: int, n: int) -> None:
+    from aztec_econ.model import rng
+
+    keys = rng.run_keys(11, np.arange(runs, dtype=np.int64))
+    base = rng.stream_keys(keys, rng.Stream.OUTAGES, 5)
+    generator = np.random.default_rng(runs + n)
+    was = generator.random((runs, 48)) < 0.5
+    n_operators = np.minimum(generator.integers(0, n + 1, runs), n)
+    if runs:
+        n_operators[0] = n  # the run with the most operators sets n
+    fail, recover = 0.3, 0.6
+    expected = _next_down_numpy(rng.uniforms(keys, rng.Stream.OUTAGES, 5, n), was, n_operators, fail, recover)
+    got = kernels.outage_step(base, rng.words_for(n), was, n_operators, fail, recover)
+    assert got.dtype == np.bool_ and got.shape == was.shape
+    np.testing.assert_array_equal(got, expected)
+    assert runs < 30 or n < 40 or (got.any() and not got.all())

@@ -109,6 +109,27 @@ def unit_words(
     return out
 
 
+@njit(cache=True)
+def outage_step(
+    base: NDArray[np.uint64],
+    words: NDArray[np.uint64],
+    was: NDArray[np.bool_],
+    n_operators: NDArray[np.int64],
+    fail: float,
+    recover: float,
+) -> NDArray[np.bool_]:  # pragma: no cover - compiled
+    """`operators.next_down`: operator j of run i (j < len(words); none from n_operators[i] on) is down if it was
+    (`was`) and its uniform (as `unit_words`) is >= `recover`, or was up and it is < `fail`; the rest up."""
+    out = np.zeros_like(was)
+    scale = 1.0 / 9007199254740992.0  # 2**-53, as `rng._TO_UNIT`
+    eleven = np.uint64(11)
+    for i in range(base.size):
+        for j in range(min(words.size, n_operators[i])):
+            u = np.float64(_mix64(base[i] + words[j]) >> eleven) * scale
+            out[i, j] = u >= recover if was[i, j] else u < fail
+    return out
+
+
 STRATEGY_CODES = {"cheapest": 0, "most_reliable": 1, "self_prove_when_able": 2}
 """`agents.sequencers.prover_strategy` as the integer `second_price_auction` takes."""
 
