@@ -307,3 +307,34 @@ def test_the_compiled_outage_step_equals_the_numpy_expression(runs: int, n: int)
     assert got.dtype == np.bool_ and got.shape == was.shape
     np.testing.assert_array_equal(got, expected)
     assert runs < 30 or n < 40 or (got.any() and not got.all())
+
+
+def _backup_landing_numpy(
+    window: np.ndarray, done: np.ndarray, open_blocks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`backup.step_backup`'s race as the model computed it in numpy."""
+    runs, never = window.shape
+    if done.shape[1] == 0:
+        return np.full(runs, never), np.full(runs, -1)
+    usable = (window[:, None, :] >= done[:, :, None]) & open_blocks[:, None, :]
+    lands = np.where(usable.any(axis=2), np.argmax(usable, axis=2), never)
+    best = lands.min(axis=1)
+    builder = np.argmin(np.where(lands == best[:, None], done, np.inf), axis=1)
+    return best, np.where(best < never, builder, -1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 60])
+@pytest.mark.parametrize("builders", [0, 1, 5])
+def test_the_compiled_backup_landing_equals_the_numpy_expression(runs: int, builders: int) -> None:
+    rng = np.random.default_rng(runs * 10 + builders)
+    window = np.cumsum(rng.choice([12.0, 24.0], (runs, 12)), axis=1)[:, 2:10]  # block times: a phase's slice
+    done = np.round(rng.random((runs, builders)) * 120.0 / 12.0) * 12.0  # ties, and ties with block times
+    done[rng.random(done.shape) < 0.3] = np.inf  # not ready
+    done[: runs // 10] = np.inf  # no builder ready: no backup block
+    open_blocks = rng.random((runs, 8)) < 0.7
+    expected = _backup_landing_numpy(window, done, open_blocks)
+    got = kernels.backup_landing(window, done, open_blocks)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64
+    assert runs < 60 or builders < 5 or ((got[1] >= 0).any() and (got[1] < 0).any())

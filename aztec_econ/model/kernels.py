@@ -130,6 +130,29 @@ def outage_step(
     return out
 
 
+@njit(cache=True)
+def backup_landing(
+    window: NDArray[np.float64], done: NDArray[np.float64], open_blocks: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`backup.step_backup`'s race per run: each builder's submission lands in the first block of `window` (their
+    build times, s) built at or after it is `done` (s; runs x builders) that includes it (`open_blocks`); returns the
+    first landing block (len(window[i]): none) and its builder, the one done first (lowest index on ties; -1: none)."""
+    runs, blocks = window.shape
+    best = np.full(runs, blocks, dtype=np.int64)
+    builder = np.full(runs, -1, dtype=np.int64)
+    for i in range(runs):
+        lowest = np.inf
+        for b in range(done.shape[1]):
+            land = blocks
+            for j in range(blocks):
+                if window[i, j] >= done[i, b] and open_blocks[i, j]:
+                    land = j
+                    break
+            if land < best[i] or (land == best[i] and land < blocks and done[i, b] < lowest):
+                best[i], builder[i], lowest = land, b, done[i, b]
+    return best, builder
+
+
 STRATEGY_CODES = {"cheapest": 0, "most_reliable": 1, "self_prove_when_able": 2}
 """`agents.sequencers.prover_strategy` as the integer `second_price_auction` takes."""
 
