@@ -1,12 +1,13 @@
-"""Compiled kernels against the numpy code they replaced: numpy's pairwise summation reproduced bit for bit, the
-late-arrival value, a block's fee totals, the late inclusions and the settlement's mempool."""
+"""Compiled kernels (`kernels`, `kernels_slot`) against the numpy code they replaced, bit for bit: numpy's pairwise
+summation, the late-arrival value, a block's fee totals, the late inclusions, the settlement's mempool, L1 costs
+and clearing-price memory, the draws' stream keys, operator outages and the backup race."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from aztec_econ.model import kernels
+from aztec_econ.model import kernels, kernels_slot
 
 
 def _bits(x: np.ndarray) -> np.ndarray:
@@ -105,7 +106,7 @@ def test_the_compiled_late_take_equals_the_numpy_expression(runs: int, buckets: 
     includable = rng.random((runs, buckets)) < 0.8
     spare = np.maximum(rng.integers(-5, 200, runs), 0)  # 0: a full block
     expected = _late_take_numpy(counts, share, includable, spare)
-    got = kernels.late_take(counts, share, includable, spare)
+    got = kernels_slot.late_take(counts, share, includable, spare)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == np.int64 and got.shape == (runs, buckets)
     assert runs < 60 or ((got.sum(axis=1) > 0).any() and (got.sum(axis=1) == spare).any())
@@ -131,7 +132,7 @@ def test_the_compiled_settled_mempool_equals_the_numpy_expression(runs: int, age
     produced = rng.random(runs) < 0.8  # a skipped slot includes nothing
     late = rng.integers(0, 5, (runs, 16)) * produced[:, None]
     expected = _settle_mempool_numpy(pending, included, produced, late)
-    got = kernels.settle_mempool(pending, included, produced, late)
+    got = kernels_slot.settle_mempool(pending, included, produced, late)
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64 and g.shape == e.shape
@@ -202,7 +203,7 @@ def test_the_compiled_l1_costs_equal_the_numpy_expression(
         0.0 if consolidated else gas["commitment"],
         *(gas[k] for k in ("reveal", "verification", "backup")),
     ]
-    got = kernels.l1_cost_split(
+    got = kernels_slot.l1_cost_split(
         gas_price,
         blob_price,
         eth_per_token,
@@ -252,13 +253,13 @@ def test_the_compiled_clearing_memory_equals_the_numpy_expression(runs: int, pos
     memory = rng.random(runs) * 1e-4
     keep = 0.5 ** (10.0 / 30.0)
     expected = _clearing_memory_numpy(by_bucket, pay, txs, produced, memory, capacity, keep)
-    got = kernels.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
+    got = kernels_slot.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
     np.testing.assert_array_equal(_bits(got), _bits(expected))
     if not posted and runs:  # a NaN price taken wins the minimum, as in numpy (and the block clears at 0)
         pay[-1, :] = np.nan
         by_bucket[-1, 0], txs[-1], produced[-1] = 1, capacity, True
         expected = _clearing_memory_numpy(by_bucket, pay, txs, produced, memory, capacity, keep)
-        got = kernels.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
+        got = kernels_slot.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
         np.testing.assert_array_equal(_bits(got), _bits(expected))
 
 
@@ -333,7 +334,7 @@ def test_the_compiled_backup_landing_equals_the_numpy_expression(runs: int, buil
     done[: runs // 10] = np.inf  # no builder ready: no backup block
     open_blocks = rng.random((runs, 8)) < 0.7
     expected = _backup_landing_numpy(window, done, open_blocks)
-    got = kernels.backup_landing(window, done, open_blocks)
+    got = kernels_slot.backup_landing(window, done, open_blocks)
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64

@@ -80,7 +80,7 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     window = seconds[:, first:end]
     honest = includes(ctx, s["adversary"], "backup")
     open_blocks = np.ones(window.shape, dtype=bool) if honest is None else honest[:, first:end]
-    from aztec_econ.model.kernels import backup_landing
+    from aztec_econ.model.kernels_slot import backup_landing
 
     # compiled: the first block a builder's submission lands in (never: end - first), in the same block the builder
     # ready first wins

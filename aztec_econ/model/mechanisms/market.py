@@ -328,7 +328,7 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
     cand = econ.candidate
     price = cand.pricing
     c = ctx.economy
-    from aztec_econ.model.kernels import late_take
+    from aztec_econ.model.kernels_slot import late_take
 
     spare = np.maximum(c.capacity_txs - cand.txs, 0)
     by_bucket = late_take(econ.incoming.counts, share, price.includable, spare)  # compiled

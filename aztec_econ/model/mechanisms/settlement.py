@@ -56,7 +56,7 @@ def l1_costs(
 ) -> dict[str, F64]:
     """Token equivalents of the slot's L1 costs, all (`l1_cost`) and by who pays them; compiled
     (`kernels.l1_cost_split`)."""
-    from aztec_econ.model.kernels import l1_cost_split
+    from aztec_econ.model.kernels_slot import l1_cost_split
 
     p = ctx.params
     g = p.protocol.l1_gas
@@ -167,7 +167,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         target = p.protocol.cost_based.target_utilisation
         excess = np.where(produced, fees.next_excess(excess, used, capacity, target), excess)
     clearing = _remembered(ctx, cand, txs, produced, econ.clearing)
-    from aztec_econ.model.kernels import settle_mempool
+    from aztec_econ.model.kernels_slot import settle_mempool
 
     # compiled: the produced block's transactions leave the mempool (late inclusions come from this slot's
     # submissions, not the mempool), by bid bucket included by slots waited and then expired
@@ -370,7 +370,7 @@ def _remembered(
     with the half-life `agents.users.clearing_half_life_minutes` of the block's clearing price, the lowest payment
     per mana among its transactions if it is full, else 0 (anyone who offered something got in); compiled
     (`kernels.clearing_memory`)."""
-    from aztec_econ.model.kernels import clearing_memory
+    from aztec_econ.model.kernels_slot import clearing_memory
 
     keep = 0.5 ** (ctx.per_slot.slot_seconds / 60.0 / ctx.params.agents.users.clearing_half_life_minutes)
     return clearing_memory(
