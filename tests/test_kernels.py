@@ -1,19 +1,27 @@
-"""Compiled kernels that sum floats: numpy's pairwise summation reproduced bit for bit, and the late-arrival value."""
+"""Compiled kernels (`kernels`, `kernels_slot`) against the numpy code they replaced, bit for bit: numpy's pairwise
+summation, the late-arrival value, a block's fee totals, the late inclusions, the settlement's mempool, L1 costs
+and clearing-price memory, the draws' stream keys, operator outages and the backup race."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from aztec_econ.model import kernels
+from aztec_econ.model import kernels, kernels_slot
+
+
+def _bits(x: np.ndarray) -> np.ndarray:
+    """The float64 words of `x` (so -0.0 and 0.0 differ)."""
+    return np.ascontiguousarray(x, dtype=np.float64).view(np.uint64)
 
 
 @pytest.mark.parametrize("n", [*range(0, 40), 64, 127, 128, 129, 135, 200, 255, 256, 257, 1000, 4099])
 def test_compiled_sums_equal_numpys_to_the_last_bit(n: int) -> None:
     rng = np.random.default_rng(n)
     x = rng.standard_normal((6, n)) * 10.0 ** rng.integers(-8, 8, (6, n))  # magnitudes that expose the order
+    x[1] = -0.0  # numpy's sum starts from 0.0: all -0.0 sums to 0.0
     sums = np.array([kernels._pairwise_sum(row, 0, n) for row in x])
-    np.testing.assert_array_equal(sums, x.sum(axis=1))
+    np.testing.assert_array_equal(_bits(sums), _bits(x.sum(axis=1)))
 
 
 def _late_value_numpy(
@@ -38,3 +46,296 @@ def test_the_compiled_late_value_equals_the_numpy_expression(buckets: int) -> No
     expected = _late_value_numpy(rate, seconds, spare, value)
     np.testing.assert_array_equal(kernels.late_value(rate, seconds, spare, value), expected)
     assert (expected[1:, -1] > 0).any() and (expected[0] == 0).all()
+
+
+def _block_totals_numpy(
+    per_bucket: np.ndarray, pay: np.ndarray, burn: np.ndarray, values: np.ndarray, tx_size: float
+) -> tuple[np.ndarray, ...]:
+    """`fees.block_totals` as the model computed it in numpy (`fees.block_fees` and `fees.surplus`) before it
+    was compiled."""
+    paid = (per_bucket * pay).sum(axis=1) * tx_size
+    burned = (per_bucket * burn).sum(axis=1) * tx_size
+    surplus = (per_bucket * (values[None, :] - pay)).sum(axis=1) * tx_size
+    return paid, burned, surplus, per_bucket.sum(axis=1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 40])
+@pytest.mark.parametrize("buckets", [1, 7, 8, 16, 17, 130])
+@pytest.mark.parametrize("posted", [False, True])
+def test_the_compiled_block_totals_equal_the_numpy_sums(runs: int, buckets: int, posted: bool) -> None:
+    rng = np.random.default_rng(runs * 1000 + buckets)
+    values = np.sort(rng.random(buckets) * 10.0 ** rng.integers(-9, -2, buckets))
+    per_bucket = rng.integers(0, 50, (runs, buckets)) * (rng.random((runs, buckets)) < 0.7)
+    if (
+        posted
+    ):  # base_fee_burn: a price per run (a broadcast view, as `fees.pricing`), includable buckets only
+        price = rng.random(runs) * 1e-4
+        pay = np.broadcast_to(price[:, None], (runs, buckets))
+        burn = np.broadcast_to((price * 0.9)[:, None], (runs, buckets))
+        per_bucket = per_bucket * (values[None, :] >= pay)  # 0 x (value - pay < 0) is -0.0
+    else:  # first price: shaded bids, at most the value
+        pay = np.minimum(values[None, :], rng.random((runs, 1)) * 1e-4)
+        burn = pay if buckets % 2 else np.zeros_like(pay)
+    if runs:
+        per_bucket[0] = 0  # an empty block
+    expected = _block_totals_numpy(per_bucket, pay, burn, values, 1234.5)
+    got = kernels.block_totals(per_bucket, pay, burn, values, 1234.5)
+    for e, g in zip(expected[:3], got[:3], strict=True):
+        np.testing.assert_array_equal(_bits(g), _bits(e))
+    np.testing.assert_array_equal(got[3], expected[3])
+    assert got[3].dtype == np.int64
+
+
+def _late_take_numpy(
+    counts: np.ndarray, share: np.ndarray, includable: np.ndarray, spare: np.ndarray
+) -> np.ndarray:
+    """`market.late_inclusions`' transactions by bucket as the model computed them in numpy."""
+    offered = np.floor(counts * share[:, None]).astype(np.int64) * includable
+    above = np.cumsum(offered[:, ::-1], axis=1)[:, ::-1] - offered
+    return np.asarray(np.minimum(np.maximum(spare[:, None] - above, 0), offered))
+
+
+@pytest.mark.parametrize("runs", [0, 1, 60])
+@pytest.mark.parametrize("buckets", [1, 16, 33])
+def test_the_compiled_late_take_equals_the_numpy_expression(runs: int, buckets: int) -> None:
+    rng = np.random.default_rng(runs + buckets)
+    counts = rng.integers(0, 30, (runs, buckets))
+    share = np.where(rng.random(runs) < 0.3, 0.0, rng.random(runs))  # 0: not revealed late
+    if runs:
+        share[-1] = 1.0
+    includable = rng.random((runs, buckets)) < 0.8
+    spare = np.maximum(rng.integers(-5, 200, runs), 0)  # 0: a full block
+    expected = _late_take_numpy(counts, share, includable, spare)
+    got = kernels_slot.late_take(counts, share, includable, spare)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.int64 and got.shape == (runs, buckets)
+    assert runs < 60 or ((got.sum(axis=1) > 0).any() and (got.sum(axis=1) == spare).any())
+
+
+def _settle_mempool_numpy(
+    pending: np.ndarray, included: np.ndarray, produced: np.ndarray, late: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The settlement's mempool as the model computed it in numpy (`settlement._by_value` and its caller)."""
+    taken = included * produced[:, None, None]
+    left = pending - taken
+    by_value = np.concatenate([taken, left[:, :, -1:]], axis=2)
+    by_value[:, :, 0] += late
+    return left, by_value, left[:, :, -1].sum(axis=1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("ages", [1, 12])
+def test_the_compiled_settled_mempool_equals_the_numpy_expression(runs: int, ages: int) -> None:
+    rng = np.random.default_rng(runs * 10 + ages)
+    pending = rng.integers(0, 20, (runs, 16, ages))
+    included = np.minimum(pending, rng.integers(0, 20, pending.shape)) * (rng.random(pending.shape) < 0.5)
+    produced = rng.random(runs) < 0.8  # a skipped slot includes nothing
+    late = rng.integers(0, 5, (runs, 16)) * produced[:, None]
+    expected = _settle_mempool_numpy(pending, included, produced, late)
+    got = kernels_slot.settle_mempool(pending, included, produced, late)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == e.shape
+
+
+def _l1_costs_numpy(
+    gas_price: np.ndarray,
+    blob_price: np.ndarray,
+    eth_per_token: np.ndarray,
+    used: np.ndarray,
+    out: dict[str, np.ndarray],
+    gas: dict[str, float],
+    consolidated: bool,
+    blobs_per_full_block: float,
+    capacity: float,
+) -> list[np.ndarray]:
+    """`settlement.l1_costs` (and the settlement's total) as the model computed them in numpy."""
+    gwei, blob_gas = 1e-9, 131_072
+    per_gas = gas_price * (gwei / eth_per_token)
+    per_proposal = gas["proposal"] + (max(0.0, gas["commitment"] - 21_000) if consolidated else 0.0)
+    if blobs_per_full_block == 0:
+        blobs = np.zeros_like(used)
+    else:
+        blobs = np.maximum(1.0, np.ceil(blobs_per_full_block * used / capacity))
+    blob_cost = blobs * blob_price * (blob_gas * gwei / eth_per_token)
+    commitment = 0.0 if consolidated else np.where(out["stage"] >= 2, gas["commitment"], 0.0)
+    by_prover = (out["submitter"] == 1) | (out["submitter"] == 3)
+    prover_side = (commitment + np.where(by_prover, gas["verification"], 0.0)) * per_gas
+    revealed = out["revealed"]
+    sequencer = (per_proposal * out["proposals"] + np.where(revealed, gas["reveal"], 0.0)) * per_gas
+    sequencer += np.where(revealed, blob_cost, 0.0)
+    costs = [
+        sequencer + np.where(out["self_proved"], prover_side, 0.0),
+        np.where(out["prover"] >= 0, prover_side, 0.0),
+        np.where(out["submitter"] == 2, gas["verification"] * per_gas, 0.0),
+        np.where(out["mode"] == 1, gas["backup"] * per_gas + blob_cost, 0.0),
+    ]
+    return [costs[0] + costs[1] + costs[2] + costs[3], *costs]
+
+
+@pytest.mark.parametrize("runs", [0, 1, 200])
+@pytest.mark.parametrize("consolidated", [False, True])
+@pytest.mark.parametrize("blobs_per_full_block", [0.0, 3.0])
+def test_the_compiled_l1_costs_equal_the_numpy_expression(
+    runs: int, consolidated: bool, blobs_per_full_block: float
+) -> None:
+    rng = np.random.default_rng(runs + 7 * consolidated)
+    gas_price, blob_price = rng.random(runs) * 50.0, rng.random(runs) * 10.0 ** rng.integers(-9, 2, runs)
+    eth_per_token = rng.random(runs) * 1e-4 + 1e-6
+    capacity = 1.5e7
+    used = np.where(rng.random(runs) < 0.3, 0.0, rng.random(runs) * capacity)  # 0: nothing revealed
+    out = {
+        "stage": rng.integers(0, 5, runs).astype(np.int8),
+        "submitter": rng.integers(0, 5, runs).astype(np.int8),
+        "mode": rng.integers(0, 3, runs).astype(np.int8),
+        "prover": rng.integers(-1, 4, runs),
+        "proposals": rng.integers(0, 4, runs),
+        "self_proved": rng.random(runs) < 0.3,
+        "revealed": rng.random(runs) < 0.6,
+    }
+    gas = {"proposal": 3e5, "commitment": 8e4, "reveal": 1e5, "verification": 4.5e5, "backup": 1e6}
+    expected = _l1_costs_numpy(
+        gas_price, blob_price, eth_per_token, used, out, gas, consolidated, blobs_per_full_block, capacity
+    )
+    per_proposal = gas["proposal"] + (max(0.0, gas["commitment"] - 21_000) if consolidated else 0.0)
+    vector = [
+        per_proposal,
+        0.0 if consolidated else gas["commitment"],
+        *(gas[k] for k in ("reveal", "verification", "backup")),
+    ]
+    got = kernels_slot.l1_cost_split(
+        gas_price,
+        blob_price,
+        eth_per_token,
+        used,
+        *(out[k] for k in ("stage", "submitter", "mode", "prover", "proposals", "self_proved", "revealed")),
+        np.array(vector),
+        blobs_per_full_block,
+        capacity,
+        1e-9,
+        131_072 * 1e-9,
+    )
+    assert got.shape == (5, runs)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(_bits(g), _bits(e))
+
+
+def _clearing_memory_numpy(
+    by_bucket: np.ndarray,
+    pay: np.ndarray,
+    txs: np.ndarray,
+    produced: np.ndarray,
+    memory: np.ndarray,
+    capacity_txs: int,
+    keep: float,
+) -> np.ndarray:
+    """`settlement._remembered` and `_clearing_price` as the model computed them in numpy."""
+    lowest = np.where(by_bucket > 0, pay, np.inf).min(axis=1)
+    latest = np.where((txs >= capacity_txs) & np.isfinite(lowest), lowest, 0.0)
+    return np.asarray(np.where(produced, keep * memory + (1.0 - keep) * latest, memory))
+
+
+@pytest.mark.parametrize("runs", [0, 1, 50])
+@pytest.mark.parametrize("posted", [False, True])
+def test_the_compiled_clearing_memory_equals_the_numpy_expression(runs: int, posted: bool) -> None:
+    rng = np.random.default_rng(runs + 3 * posted)
+    buckets, capacity = 16, 100
+    by_bucket = rng.integers(0, 12, (runs, buckets)) * (rng.random((runs, buckets)) < 0.5)
+    if posted:  # a price per run, a broadcast view as `fees.pricing` makes it
+        pay = np.broadcast_to((rng.random(runs) * 1e-5)[:, None], (runs, buckets))
+    else:
+        pay = np.minimum(np.sort(rng.random(buckets)) * 1e-4, rng.random((runs, 1)) * 1e-4)
+    txs = np.where(rng.random(runs) < 0.5, capacity, by_bucket.sum(axis=1) % capacity)  # full or not
+    if runs > 1:
+        by_bucket[0] = 0  # an empty block: nothing taken, the lowest price is inf
+        txs[0] = capacity
+    produced = rng.random(runs) < 0.8
+    memory = rng.random(runs) * 1e-4
+    keep = 0.5 ** (10.0 / 30.0)
+    expected = _clearing_memory_numpy(by_bucket, pay, txs, produced, memory, capacity, keep)
+    got = kernels_slot.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
+    np.testing.assert_array_equal(_bits(got), _bits(expected))
+    if not posted and runs:  # a NaN price taken wins the minimum, as in numpy (and the block clears at 0)
+        pay[-1, :] = np.nan
+        by_bucket[-1, 0], txs[-1], produced[-1] = 1, capacity, True
+        expected = _clearing_memory_numpy(by_bucket, pay, txs, produced, memory, capacity, keep)
+        got = kernels_slot.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
+        np.testing.assert_array_equal(_bits(got), _bits(expected))
+
+
+@pytest.mark.parametrize("runs", [0, 1, 9])
+@pytest.mark.parametrize("counter", [0, 17, -3, 2**63 + 5])
+def test_the_compiled_stream_keys_equal_the_numpy_definition(runs: int, counter: int) -> None:
+    """`rng.stream_keys` against the numpy code it replaced (a negative counter wraps as numpy's cast)."""
+    from aztec_econ.model import rng
+
+    keys = rng.run_keys(7, np.arange(runs, dtype=np.int64))
+    word = np.uint64((int(rng.Stream.RANDAO) * 0x9E3779B97F4A7C15) & ((1 << 64) - 1))
+    as_array = np.int64(counter) if counter < 2**63 else np.uint64(counter)
+    c = np.atleast_1d(np.asarray(as_array)).astype(np.uint64)
+    expected = rng.mix64(rng.mix64(keys ^ word) + c * rng.MIX2)
+    got = rng.stream_keys(keys, rng.Stream.RANDAO, counter)
+    assert got.dtype == np.uint64 and got.shape == (runs,)
+    np.testing.assert_array_equal(got, expected)
+
+
+def _next_down_numpy(
+    u: np.ndarray, was: np.ndarray, n_operators: np.ndarray, fail: float, recover: float
+) -> np.ndarray:
+    """`operators.next_down` as the model computed it in numpy, from its uniforms `u` (runs x n)."""
+    n = u.shape[1]
+    exists = np.arange(n)[None, :] < n_operators[:, None]
+    down = np.zeros_like(was)
+    down[:, :n] = np.where(was[:, :n], u >= recover, u < fail) & exists
+    return down
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("n", [0, 1, 40])
+def test_the_compiled_outage_step_equals_the_numpy_expression(runs: int, n: int) -> None:
+    from aztec_econ.model import rng
+
+    keys = rng.run_keys(11, np.arange(runs, dtype=np.int64))
+    base = rng.stream_keys(keys, rng.Stream.OUTAGES, 5)
+    generator = np.random.default_rng(runs + n)
+    was = generator.random((runs, 48)) < 0.5
+    n_operators = np.minimum(generator.integers(0, n + 1, runs), n)
+    if runs:
+        n_operators[0] = n  # the run with the most operators sets n
+    fail, recover = 0.3, 0.6
+    expected = _next_down_numpy(rng.uniforms(keys, rng.Stream.OUTAGES, 5, n), was, n_operators, fail, recover)
+    got = kernels.outage_step(base, rng.words_for(n), was, n_operators, fail, recover)
+    assert got.dtype == np.bool_ and got.shape == was.shape
+    np.testing.assert_array_equal(got, expected)
+    assert runs < 30 or n < 40 or (got.any() and not got.all())
+
+
+def _backup_landing_numpy(
+    window: np.ndarray, done: np.ndarray, open_blocks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`backup.step_backup`'s race as the model computed it in numpy."""
+    runs, never = window.shape
+    if done.shape[1] == 0:
+        return np.full(runs, never), np.full(runs, -1)
+    usable = (window[:, None, :] >= done[:, :, None]) & open_blocks[:, None, :]
+    lands = np.where(usable.any(axis=2), np.argmax(usable, axis=2), never)
+    best = lands.min(axis=1)
+    builder = np.argmin(np.where(lands == best[:, None], done, np.inf), axis=1)
+    return best, np.where(best < never, builder, -1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 60])
+@pytest.mark.parametrize("builders", [0, 1, 5])
+def test_the_compiled_backup_landing_equals_the_numpy_expression(runs: int, builders: int) -> None:
+    rng = np.random.default_rng(runs * 10 + builders)
+    window = np.cumsum(rng.choice([12.0, 24.0], (runs, 12)), axis=1)[:, 2:10]  # block times: a phase's slice
+    done = np.round(rng.random((runs, builders)) * 120.0 / 12.0) * 12.0  # ties, and ties with block times
+    done[rng.random(done.shape) < 0.3] = np.inf  # not ready
+    done[: runs // 10] = np.inf  # no builder ready: no backup block
+    open_blocks = rng.random((runs, 8)) < 0.7
+    expected = _backup_landing_numpy(window, done, open_blocks)
+    got = kernels_slot.backup_landing(window, done, open_blocks)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64
+    assert runs < 60 or builders < 5 or ((got[1] >= 0).any() and (got[1] < 0).any())

@@ -81,6 +81,19 @@ def mix64_flat(x: NDArray[np.uint64]) -> NDArray[np.uint64]:  # pragma: no cover
 
 
 @njit(cache=True)
+def stream_words(
+    keys: NDArray[np.uint64], stream_word: np.uint64, counter_word: np.uint64
+) -> NDArray[np.uint64]:  # pragma: no cover - compiled
+    """`rng.stream_keys` of one-dimensional `keys`: mix64(mix64(key ^ stream_word) + counter_word x MIX2) per key
+    (a new array; 64-bit unsigned arithmetic, wrapping)."""
+    out = np.empty_like(keys)
+    step = counter_word * _MIX2
+    for i in range(keys.size):
+        out[i] = _mix64(_mix64(keys[i] ^ stream_word) + step)
+    return out
+
+
+@njit(cache=True)
 def unit_words(
     base: NDArray[np.uint64], words: NDArray[np.uint64]
 ) -> NDArray[np.float64]:  # pragma: no cover
@@ -93,6 +106,27 @@ def unit_words(
         b = base[i]
         for j in range(words.size):
             out[i, j] = np.float64(_mix64(b + words[j]) >> eleven) * scale
+    return out
+
+
+@njit(cache=True)
+def outage_step(
+    base: NDArray[np.uint64],
+    words: NDArray[np.uint64],
+    was: NDArray[np.bool_],
+    n_operators: NDArray[np.int64],
+    fail: float,
+    recover: float,
+) -> NDArray[np.bool_]:  # pragma: no cover - compiled
+    """`operators.next_down`: operator j of run i (j < len(words); none from n_operators[i] on) is down if it was
+    (`was`) and its uniform (as `unit_words`) is >= `recover`, or was up and it is < `fail`; the rest up."""
+    out = np.zeros_like(was)
+    scale = 1.0 / 9007199254740992.0  # 2**-53, as `rng._TO_UNIT`
+    eleven = np.uint64(11)
+    for i in range(base.size):
+        for j in range(min(words.size, n_operators[i])):
+            u = np.float64(_mix64(base[i] + words[j]) >> eleven) * scale
+            out[i, j] = u >= recover if was[i, j] else u < fail
     return out
 
 
@@ -249,15 +283,15 @@ def _pairwise_block(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma
         for i in range(n):
             res += a[lo + i]
         return res
-    r = np.empty(8)
-    for k in range(8):
-        r[k] = a[lo + k]
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]  # scalars: no array allocated per block
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
     while i < n - (n % 8):
-        for k in range(8):
-            r[k] += a[lo + i + k]
+        j = lo + i
+        r0, r1, r2, r3 = r0 + a[j], r1 + a[j + 1], r2 + a[j + 2], r3 + a[j + 3]
+        r4, r5, r6, r7 = r4 + a[j + 4], r5 + a[j + 5], r6 + a[j + 6], r7 + a[j + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += a[lo + i]
         i += 1
@@ -269,9 +303,10 @@ def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma: 
     """numpy's pairwise summation of a[lo:lo + n] (`np.add.reduce` over a contiguous axis), operation for
     operation, so a compiled sum equals numpy's to the last bit (tested): blocks of at most 128 terms
     (`_pairwise_block`), above that the sum of two halves (the first a multiple of 8 terms), evaluated here with
-    an explicit stack (numba's caching cannot compile a recursive function)."""
+    an explicit stack (numba's caching cannot compile a recursive function); added to 0.0, numpy's starting value
+    (so terms that are all -0.0 sum to 0.0, as in numpy)."""
     if n <= 128:
-        return _pairwise_block(a, lo, n)
+        return 0.0 + _pairwise_block(a, lo, n)
     todo_lo = np.empty(128, dtype=np.int64)
     todo_n = np.empty(128, dtype=np.int64)  # -1: add the last two values
     values = np.empty(128)
@@ -294,7 +329,7 @@ def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma: 
             todo_lo[top + 1], todo_n[top + 1] = start + half, size - half
             todo_lo[top + 2], todo_n[top + 2] = start, half  # popped first
             top += 3
-    return values[0]
+    return 0.0 + values[0]
 
 
 @njit(cache=True)
@@ -373,6 +408,40 @@ def holding_changes(
 
 
 @njit(cache=True)
+def block_totals(
+    per_bucket: NDArray[np.int64],
+    pay: NDArray[np.float64],
+    burn: NDArray[np.float64],
+    values: NDArray[np.float64],
+    tx_size: float,
+) -> tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]
+]:  # pragma: no cover
+    """`fees.block_totals` per run of a block with `per_bucket` transactions of each bid bucket (runs x buckets) at
+    `pay` and `burn` per mana (runs x buckets) with users' `values` per mana (buckets): (fees paid, fees burned,
+    users' surplus, transactions), each float a bucket sum (numpy's pairwise order) times `tx_size` (mana)."""
+    runs, buckets = per_bucket.shape
+    paid = np.empty(runs)
+    burned = np.empty(runs)
+    surplus = np.empty(runs)
+    txs = np.zeros(runs, dtype=np.int64)
+    t_paid = np.empty(buckets)
+    t_burned = np.empty(buckets)
+    t_surplus = np.empty(buckets)
+    for i in range(runs):
+        for j in range(buckets):
+            n = per_bucket[i, j]
+            x = np.float64(n)
+            t_paid[j] = x * pay[i, j]
+            t_burned[j] = x * burn[i, j]
+            t_surplus[j] = x * (values[j] - pay[i, j])
+            txs[i] += n
+        paid[i] = _pairwise_sum(t_paid, 0, buckets) * tx_size
+        burned[i] = _pairwise_sum(t_burned, 0, buckets) * tx_size
+        surplus[i] = _pairwise_sum(t_surplus, 0, buckets) * tx_size
+    return paid, burned, surplus, txs
+
+
 def all_same(words: NDArray[np.integer]) -> bool:  # pragma: no cover - compiled
     """Whether every element of a flat array equals the first (`column_store`'s constant blocks; given the bits of
     floats as integers, so -0.0 differs from 0.0). Stops at the first difference."""

@@ -236,7 +236,9 @@ def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
     proposal_start = ctx.phases["proposal"][0]
     return {
         "mode": out.mode,
-        "backup_reason": np.where(out.mode == Mode.HAPPY, len(BACKUP_REASONS) - 1, out.stage).astype(np.int8),
+        "backup_reason": np.where(out.mode == int(Mode.HAPPY), len(BACKUP_REASONS) - 1, out.stage).astype(
+            np.int8
+        ),
         "proposer": out.proposer,
         "prover": out.prover,
         "self_proved": out.self_proved,

@@ -64,11 +64,14 @@ def run_keys(seed: int, runs: NDArray[np.int64]) -> U64:
     return mix64(base ^ mix64((runs.astype(np.uint64) + np.uint64(1)) * _GOLDEN))
 
 
-def stream_keys(keys: U64, stream: Stream, counter: int | NDArray[np.int64]) -> U64:
-    """Per-run keys for one (stream, counter) pair, e.g. (SLOT, slot index) or (RANDAO, L1 block)."""
+def stream_keys(keys: U64, stream: Stream, counter: int) -> U64:
+    """Per-run keys for one (stream, counter) pair, e.g. (SLOT, slot index) or (RANDAO, L1 block): mix64(mix64(key ^
+    stream word) + counter x MIX2), a negative counter taken modulo 2^64; compiled (`kernels.stream_words`)."""
+    from aztec_econ.model.kernels import stream_words
+
     stream_word = np.uint64((int(stream) * 0x9E3779B97F4A7C15) & _MASK)
-    c = np.atleast_1d(np.asarray(counter)).astype(np.uint64)
-    return mix64(mix64(keys ^ stream_word) + c * _MIX2)
+    k = np.ascontiguousarray(keys, dtype=np.uint64)
+    return stream_words(k.reshape(-1), stream_word, np.uint64(int(counter) & _MASK)).reshape(k.shape)
 
 
 def stream_keys_grid(keys: U64, stream: Stream, counters: NDArray[np.int64]) -> U64:

@@ -1,4 +1,8 @@
-"""How far a slot's block got along the happy path, and the codes of the per-slot outcome columns."""
+"""How far a slot's block got along the happy path, and the codes of the per-slot outcome columns.
+
+The per-slot code compares arrays with `int(member)`: numpy converts an IntEnum member on a slow path (a comparison
+takes about 3 us instead of 0.6 for 100 runs) and, as a strong int64, it widens `np.where`'s result where a plain
+int would not."""
 
 from enum import IntEnum
 

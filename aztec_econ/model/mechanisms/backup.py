@@ -63,7 +63,7 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     b = p.agents.backup
     draws = s["draws"]
     outcome = s["outcome"]
-    opened = outcome.stage != Stage.PROVEN
+    opened = outcome.stage != int(Stage.PROVEN)
     if not opened.any():  # every run's happy path finalized: nothing races
         return {"outcome": replace(outcome, mode=np.full(ctx.n_runs, Mode.HAPPY, dtype=np.int8))}
     first, end = ctx.phases["backup"]
@@ -80,17 +80,12 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     window = seconds[:, first:end]
     honest = includes(ctx, s["adversary"], "backup")
     open_blocks = np.ones(window.shape, dtype=bool) if honest is None else honest[:, first:end]
-    # the block each builder's submission lands in (end: never)
-    usable = (window[:, None, :] >= done[:, :, None]) & open_blocks[:, None, :]
+    from aztec_econ.model.kernels_slot import backup_landing
+
+    # compiled: the first block a builder's submission lands in (never: end - first), in the same block the builder
+    # ready first wins
+    best, builder = backup_landing(window, done, open_blocks)
     never = end - first
-    lands = np.where(usable.any(axis=2), np.argmax(usable, axis=2), never)
-    if b.count:
-        best = lands.min(axis=1)
-        # in the same block, the builder ready first wins
-        builder = np.argmin(np.where(lands == best[:, None], done, np.inf), axis=1)
-        builder = np.where(best < never, builder, -1)
-    else:
-        best, builder = np.full(runs, never), np.full(runs, -1)
     if p.attacks.censorship.prebuilt_backup and censoring(ctx):
         colluding = s["adversary"].censored[:, first:end]
         at = np.where(colluding.any(axis=1), np.argmax(colluding, axis=1), never)

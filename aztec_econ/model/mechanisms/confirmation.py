@@ -46,8 +46,8 @@ def histogram_width(params: Params) -> int:
 def slot_offsets(ctx: Context, out: SlotOutcome, seconds: F64, slot: int) -> I64:
     """Offset in the slot (L1 slots) of each channel's event (runs x channels); -1 where it did not happen."""
     block = float(ctx.params.protocol.l1_block_seconds)
-    happy = out.mode == Mode.HAPPY
-    backup = out.mode == Mode.BACKUP
+    happy = out.mode == int(Mode.HAPPY)
+    backup = out.mode == int(Mode.BACKUP)
     landed = np.where(out.finalized_l1_block >= 0, out.finalized_l1_block - slot * ctx.slot_l1_blocks, -1)
     proposal_end = np.full(out.mode.shape, ctx.phases["proposal"][1] - 1)
     if ctx.params.protocol.variants.consolidate_proposal_commitment:

@@ -126,17 +126,17 @@ def next_base_fee(
     return np.asarray(np.maximum(floor, base_fee * (1.0 + max_change * step)), dtype=np.float64)
 
 
-def block_fees(per_bucket: NDArray[np.int64], pay: F64, burn: F64, tx_size: float) -> tuple[F64, F64, F64]:
-    """(fees paid, fees burned, tips to the producer) per run of a block with `per_bucket` transactions of each bid
-    bucket (runs x buckets) at the bucket prices `pay` and `burn` per mana (runs x buckets)."""
-    paid = (per_bucket * pay).sum(axis=1) * tx_size
-    burned = (per_bucket * burn).sum(axis=1) * tx_size
-    return paid, burned, paid - burned
+def block_totals(
+    per_bucket: NDArray[np.int64], pay: F64, burn: F64, values: F64, tx_size: float
+) -> tuple[F64, F64, F64, F64, NDArray[np.int64]]:
+    """(fees paid, fees burned, tips to the producer, users' surplus: value - payment; tokens) and transactions per
+    run of a block with `per_bucket` transactions of each bid bucket (runs x buckets) at the bucket prices `pay`
+    and `burn` per mana (runs x buckets), users' `values` per mana (buckets) and `tx_size` mana per transaction;
+    compiled (`kernels.block_totals`: each bucket sum in numpy's order)."""
+    from aztec_econ.model.kernels import block_totals as totals
 
-
-def surplus(per_bucket: NDArray[np.int64], values: F64, pay: F64, tx_size: float) -> F64:
-    """Users' surplus of the included transactions (value - payment; tokens) per run."""
-    return np.asarray((per_bucket * (values[None, :] - pay)).sum(axis=1) * tx_size, dtype=np.float64)
+    paid, burned, surplus, txs = totals(per_bucket, pay, burn, values, float(tx_size))
+    return paid, burned, paid - burned, surplus, txs
 
 
 def mev_burned(mev: F64, mechanism: str, share: float) -> F64:

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms import demand, fees
 from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, token_price
+from aztec_econ.model.mechanisms.proving import commitment_outlook
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
@@ -54,6 +55,8 @@ class Candidate:
     """The slot's MEV draw (Exp(1)): MEV per public transaction of this block, late inclusions too."""
     surplus: F64
     """Users' surplus of its transactions: value - payment (tokens)."""
+    proving: tuple[F64, F64]
+    """What a prover committing to it expects (`proving.commitment_outlook`: on-time chance, reward factor)."""
 
     @property
     def value_to_producer(self) -> F64:
@@ -249,9 +252,9 @@ def prepare(
     price = slot_pricing(ctx, base_fee, clearing, excess)
     included, by_bucket, by_age = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
     d = p.environment.demand
-    paid, burned, tips = fees.block_fees(by_bucket, price.pay, price.burn, d.tx_size)
-    txs = by_bucket.sum(axis=1)
+    paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
     mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
+    used = np.asarray(txs * d.tx_size, dtype=np.float64)
     return Candidate(
         included=included,
         by_bucket=by_bucket,
@@ -262,11 +265,12 @@ def prepare(
         tips=tips,
         mev=mev,
         mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
-        used=txs * d.tx_size,
+        used=used,
         txs=txs,
         mev_draw=mev_draw,
         pricing=price,
-        surplus=fees.surplus(by_bucket, c.bids, price.pay, d.tx_size),
+        surplus=surplus,
+        proving=commitment_outlook(ctx, used),
     )
 
 
@@ -323,12 +327,12 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
     assert econ.incoming is not None
     cand = econ.candidate
     price = cand.pricing
-    offered = np.floor(econ.incoming.counts * share[:, None]).astype(np.int64) * price.includable
-    spare = np.maximum(ctx.economy.capacity_txs - cand.txs, 0)
-    above = np.cumsum(offered[:, ::-1], axis=1)[:, ::-1] - offered  # offered in higher buckets
-    by_bucket = np.minimum(np.maximum(spare[:, None] - above, 0), offered)
-    paid, burned, tips = fees.block_fees(by_bucket, price.pay, price.burn, d.tx_size)
-    txs = by_bucket.sum(axis=1)
+    c = ctx.economy
+    from aztec_econ.model.kernels_slot import late_take
+
+    spare = np.maximum(c.capacity_txs - cand.txs, 0)
+    by_bucket = late_take(econ.incoming.counts, share, price.includable, spare)  # compiled
+    paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
     mev = d.mev_per_public_tx * d.public_share * txs * cand.mev_draw
     mechanism = p.protocol.fee_mechanism
     return Late(
@@ -339,7 +343,7 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
         mev=mev,
         mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
         txs=txs,
-        surplus=fees.surplus(by_bucket, ctx.economy.bids, price.pay, d.tx_size),
+        surplus=surplus,
     )
 
 

@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context, registration_bound
 from aztec_econ.model.mechanisms.registry import Registry
-from aztec_econ.model.rng import Stream, uniforms
+from aztec_econ.model.rng import Stream, stream_keys, uniforms, words_for
 from aztec_econ.params import Params
 
 if TYPE_CHECKING:
@@ -236,14 +236,14 @@ def holdings_at(ops: Operators, t: int) -> Operators:
 
 def next_down(ctx: Context, ops: Operators, slot: int) -> B:
     """Each operator's outage state in `slot` from its state in the slot before (operators not yet created: up)."""
+    from aztec_econ.model.kernels import outage_step
+
     n = int(ops.n_operators.max())
     fail, recover = transition_probabilities(ctx.params, ctx.per_slot.slot_seconds)
-    u = uniforms(ctx.keys, Stream.OUTAGES, slot + 1, n)
-    was = ops.down[:, :n]
-    exists = np.arange(n)[None, :] < ops.n_operators[:, None]
-    down = np.zeros_like(ops.down)
-    down[:, :n] = np.where(was, u >= recover, u < fail) & exists
-    return down
+    base = stream_keys(
+        ctx.keys, Stream.OUTAGES, slot + 1
+    )  # the uniforms of `rng.uniforms`, compiled with the step
+    return outage_step(base, words_for(n), ops.down, ops.n_operators, fail, recover)
 
 
 def owners_of(ops: Operators, keys: I64) -> I64:

@@ -62,6 +62,7 @@ Strategies (`agents.sequencers.prover_strategy`), on top of the auction:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -277,6 +278,15 @@ class Award:
     """The winner's own break-even price for proving itself (tokens; the reserve when it can self-prove)."""
 
 
+def _contiguous(x: NDArray[Any] | float, shape: tuple[int, ...], dtype: type) -> NDArray[Any]:
+    """`x` broadcast to `shape` as a contiguous array of `dtype` (itself when it already is one: `np.broadcast_to`
+    costs microseconds even then)."""
+    a: NDArray[Any] = np.asarray(x, dtype=dtype)
+    if a.shape == shape and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(np.broadcast_to(a, shape))
+
+
 def choose(
     params: Params,
     proposed: B,
@@ -306,12 +316,12 @@ def choose(
     m = market(params) if m is None else m
     t = slot_terms(params, gas_price, m, on_time, reward_factor, eth_per_token)
     n = params.agents.provers.count
-    f64 = np.float64
+    f64, runs = np.float64, gas_price.shape
     self_proved, prover, price, be, bidders, own = second_price_auction(
         np.concatenate([m.costs, [m.own_cost]]).astype(f64),
         np.ascontiguousarray(m.success, dtype=f64),
         np.ascontiguousarray(m.failure[:n], dtype=f64),
-        np.ascontiguousarray(np.broadcast_to(t.timely, gas_price.shape), dtype=f64),
+        _contiguous(t.timely, runs, f64),
         np.ascontiguousarray(t.tokens_per_gas, dtype=f64),
         np.ascontiguousarray(t.submits, dtype=f64),
         np.ascontiguousarray(t.reward, dtype=f64),
@@ -320,10 +330,10 @@ def choose(
         float(params.protocol.prover_bond),
         np.ascontiguousarray(proposed & (block_size <= params.agents.provers.capacity)),
         bool(m.static_ok),
-        np.ascontiguousarray(np.broadcast_to(prover_ok, (gas_price.size, n)), dtype=np.bool_),
-        np.ascontiguousarray(np.broadcast_to(can_self, gas_price.shape), dtype=np.bool_),
-        np.ascontiguousarray(np.broadcast_to(block_value, gas_price.shape), dtype=f64),
-        np.ascontiguousarray(np.broadcast_to(u_pick, gas_price.shape), dtype=f64),
+        _contiguous(prover_ok, (gas_price.size, n), np.bool_),
+        _contiguous(can_self, runs, np.bool_),
+        _contiguous(block_value, runs, f64),
+        _contiguous(u_pick, runs, f64),
         STRATEGY_CODES[params.agents.sequencers.prover_strategy],
         float(params.agents.provers.bargaining_power),
     )

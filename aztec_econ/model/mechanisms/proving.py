@@ -13,7 +13,8 @@ slot goes to backup. Work takes time (assumptions, documented in `agents.provers
 - the proof is sent when ready and lands in the first block of the proving phase built at or after then whose builder
   includes it (`timeline.land`); none by the phase's last block is a late proof: the bond is slashed like a hard
   fault (`failure_probability`, drawn independently). Slashed bonds are burned (assumption).
-`outlook` is what a prover expects of this when it quotes (`prover_market.choose`).
+`outlook` is what a prover expects of this when it quotes (`prover_market.choose`); `commitment_outlook` is the
+slot's, computed once with its candidate block (`market.prepare`).
 """
 
 from __future__ import annotations
@@ -102,11 +103,19 @@ def outlook(ctx: Context, used: F64, start: F64) -> tuple[F64, F64]:
     return on_time, np.where(ok.any(axis=1), mean, 1.0)
 
 
+def commitment_outlook(ctx: Context, used: F64) -> tuple[F64, F64]:
+    """`outlook` of a prover that starts at the first nominal second of the phase whose transaction carries the
+    commitment (the proposal phase's under `consolidate_proposal_commitment`, else the commitment phase's), for a
+    block of `used` mana per run: what every quote of the slot is priced on (`sidecar`)."""
+    phase = "proposal" if ctx.params.protocol.variants.consolidate_proposal_commitment else "commitment"
+    return outlook(ctx, used, np.full(used.shape, float(ctx.l1_seconds[0, ctx.phases[phase][0]])))
+
+
 def step_proving(ctx: Context, s: State) -> dict[str, Any]:
     """The revealed block's proof: hard fault, or the proving time decides whether it lands by the deadline."""
     p = ctx.params
     outcome = s["outcome"]
-    revealed = outcome.stage == Stage.REVEALED
+    revealed = outcome.stage == int(Stage.REVEALED)
     sound = revealed & (s["draws"].one("proof") >= failure_of(p, outcome.prover))
     seconds = s["l1"].seconds
     used = s["economy"].candidate.used

@@ -83,7 +83,7 @@ def step_reveal(ctx: Context, s: State) -> dict[str, Any]:
     """The committed winner reveals at its chosen block; a missed reveal puts the bond at stake."""
     p = ctx.params
     outcome = s["outcome"]
-    committed = outcome.stage == Stage.COMMITTED
+    committed = outcome.stage == int(Stage.COMMITTED)
     if p.protocol.variants.sidecar_phase_order:  # revealed before the commitment (see sidecar)
         revealed = committed
         landed = outcome.reveal_block

@@ -30,7 +30,7 @@ def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     p = ctx.params
     split = p.protocol.reward_split
     outcome = s["outcome"]
-    proven = outcome.stage == Stage.PROVEN
+    proven = outcome.stage == int(Stage.PROVEN)
     reward = np.where(proven, float(p.protocol.block_reward), 0.0)
     if p.protocol.variants.reward_decay_per_l1_block > 0:  # design variant: the later the proof, the less
         reward = reward * decay_factor(p, outcome.finalized_l1_block - s["slot"] * ctx.slot_l1_blocks)

@@ -54,27 +54,36 @@ def blobs(ctx: Context, used: F64) -> F64:
 def l1_costs(
     ctx: Context, out: SlotOutcome, prices: L1Prices, used: F64, revealed: NDArray[np.bool_]
 ) -> dict[str, F64]:
-    """Token equivalents of the slot's L1 costs by who pays them."""
+    """Token equivalents of the slot's L1 costs, all (`l1_cost`) and by who pays them; compiled
+    (`kernels.l1_cost_split`)."""
+    from aztec_econ.model.kernels_slot import l1_cost_split
+
     p = ctx.params
     g = p.protocol.l1_gas
     consolidated = p.protocol.variants.consolidate_proposal_commitment
-    per_gas = prices.gas * (prover_market.GWEI / prices.eth_per_token)  # tokens per gas
     per_proposal = g.proposal + (max(0.0, g.commitment - TX_BASE_GAS) if consolidated else 0.0)
-    blob_cost = (
-        blobs(ctx, used) * prices.blob * (prover_market.BLOB_GAS * prover_market.GWEI / prices.eth_per_token)
+    commitment = 0.0 if consolidated else g.commitment
+    gas = np.array([per_proposal, commitment, g.reveal, g.verification, g.backup], dtype=np.float64)
+    split = l1_cost_split(
+        prices.gas,
+        prices.blob,
+        prices.eth_per_token,
+        used,
+        out.stage,
+        out.submitter,
+        out.mode,
+        out.prover,
+        out.proposals,
+        out.self_proved,
+        revealed,
+        gas,
+        float(g.blobs_per_full_block),
+        float(p.protocol.block_capacity),
+        prover_market.GWEI,
+        prover_market.BLOB_GAS * prover_market.GWEI,
     )
-    commitment = 0.0 if consolidated else np.where(out.stage >= Stage.COMMITTED, g.commitment, 0.0)
-    by_prover = (out.submitter == Submitter.PROVER) | (out.submitter == Submitter.SEQUENCER)
-    prover_side = (commitment + np.where(by_prover, g.verification, 0.0)) * per_gas
-    sequencer = (per_proposal * out.proposals + np.where(revealed, g.reveal, 0.0)) * per_gas
-    sequencer += np.where(revealed, blob_cost, 0.0)
-    backup = np.where(out.mode == Mode.BACKUP, g.backup * per_gas + blob_cost, 0.0)
-    return {
-        "l1_cost_sequencer": sequencer + np.where(out.self_proved, prover_side, 0.0),
-        "l1_cost_prover": np.where(out.prover >= 0, prover_side, 0.0),
-        "l1_cost_relay": np.where(out.submitter == Submitter.RELAY, g.verification * per_gas, 0.0),
-        "l1_cost_backup": backup,
-    }
+    names = ("l1_cost", "l1_cost_sequencer", "l1_cost_prover", "l1_cost_relay", "l1_cost_backup")
+    return dict(zip(names, split, strict=True))
 
 
 def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
@@ -85,13 +94,12 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     book = s["book"]
     cand = econ.candidate
     c = ctx.economy
-    produced = out.mode != Mode.SKIPPED
-    happy = out.mode == Mode.HAPPY
+    produced = out.mode != int(Mode.SKIPPED)
+    happy = out.mode == int(Mode.HAPPY)
     if produced.all():
-        included, by_age, txs, surplus = cand.included, cand.by_age, cand.txs, cand.surplus
+        by_age, txs, surplus = cand.by_age, cand.txs, cand.surplus
         paid, burned, tips, mev, mev_burned = cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned
     else:
-        included = cand.included * produced[:, None, None]
         by_age = cand.by_age * produced[:, None]
         txs = np.where(produced, cand.txs, 0)
         paid, burned, tips, mev, mev_burned, surplus = (
@@ -140,9 +148,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         cand.txs + late.txs
     ) * p.environment.demand.tx_size  # what was revealed (or built in backup)
     costs = l1_costs(
-        ctx, out, econ.prices, np.where(revealed | (out.mode == Mode.BACKUP), block_used, 0.0), revealed
+        ctx, out, econ.prices, np.where(revealed | (out.mode == int(Mode.BACKUP)), block_used, 0.0), revealed
     )
-    proved = out.stage >= Stage.REVEALED
+    proved = out.stage >= int(Stage.REVEALED)
     third = c.costs[np.maximum(out.prover, 0)] if c.costs.size else np.zeros(out.prover.shape)
     own = p.agents.sequencers.proving_cost_per_block
     proving_cost = np.where(
@@ -158,11 +166,12 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     elif p.protocol.fee_mechanism == "cost_based":  # the next fee is set from the oracle (`market`)
         target = p.protocol.cost_based.target_utilisation
         excess = np.where(produced, fees.next_excess(excess, used, capacity, target), excess)
-    clearing = np.where(
-        produced, _remembered(ctx, econ.clearing, _clearing_price(ctx, cand, txs)), econ.clearing
-    )
-    pending = econ.pending - included  # late inclusions come from this slot's submissions, not the mempool
-    expired = pending[:, :, -1].sum(axis=1)
+    clearing = _remembered(ctx, cand, txs, produced, econ.clearing)
+    from aztec_econ.model.kernels_slot import settle_mempool
+
+    # compiled: the produced block's transactions leave the mempool (late inclusions come from this slot's
+    # submissions, not the mempool), by bid bucket included by slots waited and then expired
+    pending, by_value, expired = settle_mempool(econ.pending, cand.included, produced, late.by_bucket)
     waiting = econ.pending_total - (txs - late.txs) - expired
     columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
@@ -173,14 +182,12 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         "mev_burned": mev_burned,
         "l1_gas_price": econ.prices.gas,
         "blob_price": econ.prices.blob,
-        "l1_cost": costs["l1_cost_sequencer"]
-        + costs["l1_cost_prover"]
-        + costs["l1_cost_relay"]
-        + costs["l1_cost_backup"],
         **costs,
         "proving_cost": proving_cost,
         "proving_cost_backup": np.where(
-            (out.mode == Mode.BACKUP) & (out.backup_builder >= 0), p.agents.backup.proving_cost_per_block, 0.0
+            (out.mode == int(Mode.BACKUP)) & (out.backup_builder >= 0),
+            p.agents.backup.proving_cost_per_block,
+            0.0,
         ),
         "prover_price": price,
         "eth_per_token": econ.prices.eth_per_token,
@@ -209,7 +216,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         settled=Settled(
             columns=columns,
             included_by_age=_by_age(by_age, late.txs),
-            by_value=_by_value(included, late.by_bucket, pending[:, :, -1]),
+            by_value=by_value,
         ),
         sequencer_profit=profit,
         stake_slots=stake_slots,
@@ -225,12 +232,12 @@ def _sequencer_profit(
     p = ctx.params
     out = s["outcome"]
     active = s["sequencers"].active.astype(np.float64)
-    happy = out.mode == Mode.HAPPY
+    happy = out.mode == int(Mode.HAPPY)
     revenue = (
         out.rewards[:, Role.SEQUENCER]
         + np.where(happy, kept, 0.0)
         + np.where(out.self_proved, out.rewards[:, Role.PROVER], 0.0)
-        + np.where(out.submitter == Submitter.SEQUENCER, out.rewards[:, Role.SUBMITTER], 0.0)
+        + np.where(out.submitter == int(Submitter.SEQUENCER), out.rewards[:, Role.SUBMITTER], 0.0)
     )
     slashed = s["book"].flows[:, Flow.SLASH]
     cost = l1_cost + price + np.where(out.self_proved, proving_cost + slashed, 0.0)
@@ -356,31 +363,19 @@ def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
 RECORDER = Recorder(COLUMNS, record)
 
 
-def _clearing_price(ctx: Context, cand: Candidate, txs: NDArray[np.int64]) -> F64:
-    """The block's clearing price: the lowest payment per mana among its transactions if it is full, else 0 (anyone
-    who offered something got in)."""
-    price = cand.pricing
-    taken = cand.by_bucket > 0
-    lowest = np.where(taken, price.pay, np.inf).min(axis=1)
-    full = txs >= ctx.economy.capacity_txs
-    return np.where(full & np.isfinite(lowest), lowest, 0.0)
+def _remembered(
+    ctx: Context, cand: Candidate, txs: NDArray[np.int64], produced: NDArray[np.bool_], memory: F64
+) -> F64:
+    """Users' memory of clearing prices after the slot's block, if one was produced: an exponentially weighted mean
+    with the half-life `agents.users.clearing_half_life_minutes` of the block's clearing price, the lowest payment
+    per mana among its transactions if it is full, else 0 (anyone who offered something got in); compiled
+    (`kernels.clearing_memory`)."""
+    from aztec_econ.model.kernels_slot import clearing_memory
 
-
-def _remembered(ctx: Context, memory: F64, latest: F64) -> F64:
-    """Users' memory of clearing prices after one more block: an exponentially weighted mean with the half-life
-    `agents.users.clearing_half_life_minutes`."""
     keep = 0.5 ** (ctx.per_slot.slot_seconds / 60.0 / ctx.params.agents.users.clearing_half_life_minutes)
-    return keep * memory + (1.0 - keep) * latest
-
-
-def _by_value(
-    included: NDArray[np.int64], late: NDArray[np.int64], expired: NDArray[np.int64]
-) -> NDArray[np.int64]:
-    """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited (late ones at age 0), then
-    those that expired."""
-    out = np.concatenate([included, expired[:, :, None]], axis=2)
-    out[:, :, 0] += late
-    return out
+    return clearing_memory(
+        cand.by_bucket, cand.pricing.pay, txs, produced, memory, ctx.economy.capacity_txs, keep
+    )
 
 
 def _by_age(by_age: NDArray[np.int64], late: NDArray[np.int64]) -> NDArray[np.int64]:

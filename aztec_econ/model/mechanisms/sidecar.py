@@ -25,7 +25,6 @@ from aztec_econ.model.ledger import Account, Flow, Posting, bond_owner
 from aztec_econ.model.mechanisms import participation, prover_market
 from aztec_econ.model.mechanisms.adversary import includes_for
 from aztec_econ.model.mechanisms.operators import prover_down
-from aztec_econ.model.mechanisms.proving import outlook
 from aztec_econ.model.mechanisms.reveal import reveal_landing
 from aztec_econ.model.mechanisms.timeline import land
 from aztec_econ.model.stage import Stage
@@ -37,16 +36,23 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
 
-def _market_inputs(ctx: Context, s: State, start: float) -> dict[str, Any]:
-    """What every option of the prover market is priced on in this slot, for a prover that starts at `start`
-    seconds into the slot (nominal times: what it can know when it quotes)."""
+def _quoting(ctx: Context, s: State) -> NDArray[np.bool_]:
+    """Which third-party provers quote in this slot (runs x provers): available, their balance covers the bond, and
+    not run by an operator in an outage."""
     p = ctx.params
-    bond = float(p.protocol.prover_bond)
-    econ = s["economy"]
-    on_time, factor = outlook(ctx, econ.candidate.used, np.full(ctx.n_runs, start))
     quoting = s["draws"]["prover_available"] >= p.agents.provers.unavailable_probability
-    quoting &= s["book"].prover_balances() >= bond
-    quoting &= ~prover_down(ctx, s)  # a prover run by an operator in an outage
+    quoting &= s["book"].prover_balances() >= float(p.protocol.prover_bond)
+    quoting &= ~prover_down(ctx, s)
+    return quoting
+
+
+def _market_inputs(ctx: Context, s: State, quoting: NDArray[np.bool_]) -> dict[str, Any]:
+    """What every option of the prover market is priced on in this slot: the candidate block's proving outlook
+    (`proving.commitment_outlook`, nominal times: what a prover can know when it quotes), the `quoting` provers
+    (runs x provers), the prices."""
+    p = ctx.params
+    econ = s["economy"]
+    on_time, factor = econ.candidate.proving
     return {
         "gas_price": econ.prices.gas,
         "block_value": prover_market.block_value(p, econ.candidate.value_to_producer),
@@ -73,8 +79,7 @@ def candidates_with_commitment(ctx: Context, s: State, candidates: I64) -> NDArr
     proposal: a third-party prover would commit for the slot's block, or the candidate can prove it itself
     profitably (its own `candidate_self_prove` draw)."""
     p = ctx.params
-    start = float(ctx.l1_seconds[0, ctx.phases["proposal"][0]])
-    inputs = _market_inputs(ctx, s, start)
+    inputs = _market_inputs(ctx, s, _quoting(ctx, s))
     everyone = np.ones(ctx.n_runs, dtype=bool)
     nobody = np.zeros(ctx.n_runs, dtype=bool)
     third = prover_market.choose(p, everyone, can_self=nobody, **inputs).prover
@@ -92,11 +97,7 @@ def proposal_outlook(ctx: Context, s: State) -> F64:
     balance covers the bond bidding (availability enters as a chance), the proving outlook of a commitment at the
     commitment phase's first block (the proposal's, when consolidated)."""
     p = ctx.params
-    phase = "proposal" if p.protocol.variants.consolidate_proposal_commitment else "commitment"
-    inputs = _market_inputs(ctx, s, float(ctx.l1_seconds[0, ctx.phases[phase][0]]))
-    inputs["prover_ok"] = np.broadcast_to(
-        s["book"].prover_balances() >= float(p.protocol.prover_bond), inputs["prover_ok"].shape
-    )
+    inputs = _market_inputs(ctx, s, s["book"].prover_balances() >= float(p.protocol.prover_bond))
     everyone = np.ones(ctx.n_runs, dtype=bool)
     award = prover_market.choose(p, everyone, can_self=~everyone, **inputs)
     return participation.block_outlook(
@@ -118,7 +119,7 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
     bond = float(p.protocol.prover_bond)
     draws = s["draws"]
     outcome = s["outcome"]
-    proposed = outcome.stage == Stage.PROPOSED
+    proposed = outcome.stage == int(Stage.PROPOSED)
     variants = p.protocol.variants
     seconds = s["l1"].seconds
     revealed, reveal_block = outcome.revealed, outcome.reveal_block
@@ -128,17 +129,15 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
         revealed, reveal_block = proposed, np.where(proposed, landed, -1)
     if variants.consolidate_proposal_commitment:
         at = outcome.proposal_block
-        start = float(ctx.l1_seconds[0, ctx.phases["proposal"][0]])
         u_self = draws["candidate_self_prove"][np.arange(ctx.n_runs), np.maximum(outcome.proposer_rank, 0)]
     else:
         first, end = ctx.phases["commitment"]
         includes = includes_for(ctx, s["adversary"], "commitment", outcome.proposer)
         at = land(seconds, includes, first, end, seconds[:, first])
-        start = float(ctx.l1_seconds[0, first])
         u_self = draws.one("self_prove")
     proposed &= at >= 0
     award = prover_market.choose(
-        p, proposed, can_self=_has_hardware(ctx, s, u_self), **_market_inputs(ctx, s, start)
+        p, proposed, can_self=_has_hardware(ctx, s, u_self), **_market_inputs(ctx, s, _quoting(ctx, s))
     )
     self_proved, prover = award.self_proved, award.prover
     committed = self_proved | (prover >= 0)

@@ -1,0 +1,165 @@
+"""More compiled kernels, as `kernels` (numba, `cache=True`; imported only by the functions that call them; each
+computes exactly what the numpy code it replaced computes, tested against it): the slot's block race and settlement.
+
+Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+
+@njit(cache=True)
+def backup_landing(
+    window: NDArray[np.float64], done: NDArray[np.float64], open_blocks: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`backup.step_backup`'s race per run: each builder's submission lands in the first block of `window` (their
+    build times, s) built at or after it is `done` (s; runs x builders) that includes it (`open_blocks`); returns the
+    first landing block (len(window[i]): none) and its builder, the one done first (lowest index on ties; -1: none)."""
+    runs, blocks = window.shape
+    best = np.full(runs, blocks, dtype=np.int64)
+    builder = np.full(runs, -1, dtype=np.int64)
+    for i in range(runs):
+        lowest = np.inf
+        for b in range(done.shape[1]):
+            land = blocks
+            for j in range(blocks):
+                if window[i, j] >= done[i, b] and open_blocks[i, j]:
+                    land = j
+                    break
+            if land < best[i] or (land == best[i] and land < blocks and done[i, b] < lowest):
+                best[i], builder[i], lowest = land, b, done[i, b]
+    return best, builder
+
+
+@njit(cache=True)
+def late_take(
+    counts: NDArray[np.int64],
+    share: NDArray[np.float64],
+    includable: NDArray[np.bool_],
+    spare: NDArray[np.int64],
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """`market.late_inclusions`' transactions by bid bucket (runs x buckets): `share[i]` of each bucket's `counts`
+    (rounded down) where includable, the highest bucket first while `spare[i]` transactions fit. Integer
+    arithmetic after the rounding (the float product and floor as numpy's)."""
+    runs, buckets = counts.shape
+    out = np.empty((runs, buckets), dtype=np.int64)
+    for i in range(runs):
+        above = np.int64(0)  # offered in higher buckets
+        for j in range(buckets - 1, -1, -1):
+            offered = np.int64(np.floor(counts[i, j] * share[i]) if includable[i, j] else 0)
+            room = spare[i] - above
+            out[i, j] = min(max(room, 0), offered)
+            above += offered
+    return out
+
+
+@njit(cache=True)
+def settle_mempool(
+    pending: NDArray[np.int64],
+    included: NDArray[np.int64],
+    produced: NDArray[np.bool_],
+    late: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """The settlement's mempool (`settlement.step_settlement`, integer arithmetic): what is left of `pending` (runs x
+    buckets x ages) once the candidate's `included` transactions of produced blocks leave; the transactions by bid
+    bucket (runs x buckets x (ages + 1)): included by slots waited (the `late` ones, runs x buckets, at age 0), then
+    the left ones of the oldest age (they expire); and the expired ones per run."""
+    runs, buckets, ages = pending.shape
+    left = np.empty_like(pending)
+    by_value = np.empty((runs, buckets, ages + 1), dtype=np.int64)
+    expired = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        took = produced[i]
+        for b in range(buckets):
+            for a in range(ages):
+                taken = included[i, b, a] if took else 0
+                left[i, b, a] = pending[i, b, a] - taken
+                by_value[i, b, a] = taken
+            by_value[i, b, 0] += late[i, b]
+            by_value[i, b, ages] = left[i, b, ages - 1]
+            expired[i] += left[i, b, ages - 1]
+    return left, by_value, expired
+
+
+@njit(cache=True)
+def l1_cost_split(
+    gas_price: NDArray[np.float64],
+    blob_price: NDArray[np.float64],
+    eth_per_token: NDArray[np.float64],
+    used: NDArray[np.float64],
+    stage: NDArray[np.int8],
+    submitter: NDArray[np.int8],
+    mode: NDArray[np.int8],
+    prover: NDArray[np.int64],
+    proposals: NDArray[np.int64],
+    self_proved: NDArray[np.bool_],
+    revealed: NDArray[np.bool_],
+    gas: NDArray[np.float64],
+    blobs_per_full_block: float,
+    capacity: float,
+    gwei: float,
+    blob_gwei: float,
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`settlement.l1_costs` per run, in the numpy code's floating-point operations: token equivalents of the
+    slot's L1 costs (5 x runs: all, the sequencers', the third-party prover's, a relay's, the backup builder's).
+    Prices in gwei per (blob) gas, `used` mana of `capacity`; `gas`: per proposal (a consolidated commitment
+    included), commitment (0 when consolidated), reveal, verification, backup (gas); `gwei`: ETH per gwei;
+    `blob_gwei`: ETH per blob at 1 gwei per blob gas; codes as `stage.Stage`, `Submitter`, `Mode`."""
+    runs = gas_price.size
+    out = np.empty((5, runs))
+    per_proposal, commitment, reveal, verification, backup = gas[0], gas[1], gas[2], gas[3], gas[4]
+    for i in range(runs):
+        per_gas = gas_price[i] * (gwei / eth_per_token[i])  # tokens per gas
+        blobs = 0.0  # at least one, `settlement.blobs`
+        if blobs_per_full_block != 0:
+            blobs = np.maximum(1.0, np.ceil(blobs_per_full_block * used[i] / capacity))
+        blob_cost = blobs * blob_price[i] * (blob_gwei / eth_per_token[i])
+        by_prover = submitter[i] == 1 or submitter[i] == 3  # PROVER, SEQUENCER
+        committed = commitment if stage[i] >= 2 else 0.0  # COMMITTED
+        prover_side = (committed + (verification if by_prover else 0.0)) * per_gas
+        sequencer = (per_proposal * proposals[i] + (reveal if revealed[i] else 0.0)) * per_gas
+        sequencer = sequencer + (blob_cost if revealed[i] else 0.0)
+        sequencer = sequencer + (prover_side if self_proved[i] else 0.0)
+        third = prover_side if prover[i] >= 0 else 0.0
+        relay = verification * per_gas if submitter[i] == 2 else 0.0  # RELAY
+        by_backup = backup * per_gas + blob_cost if mode[i] == 1 else 0.0  # BACKUP
+        out[0, i] = sequencer + third + relay + by_backup
+        out[1, i] = sequencer
+        out[2, i] = third
+        out[3, i] = relay
+        out[4, i] = by_backup
+    return out
+
+
+@njit(cache=True)
+def clearing_memory(
+    by_bucket: NDArray[np.int64],
+    pay: NDArray[np.float64],
+    txs: NDArray[np.int64],
+    produced: NDArray[np.bool_],
+    memory: NDArray[np.float64],
+    capacity_txs: int,
+    keep: float,
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """Users' memory of clearing prices after the slot's block (`settlement._remembered`, tokens/mana): where a block
+    was produced, `keep` x `memory` + (1 - `keep`) x its clearing price, the lowest `pay` among the buckets it took
+    from (`by_bucket` > 0; a NaN one wins, as in numpy's min) if its `txs` fill `capacity_txs` and that is finite,
+    else 0; elsewhere `memory` unchanged."""
+    runs, buckets = by_bucket.shape
+    out = np.empty(runs)
+    for i in range(runs):
+        if not produced[i]:
+            out[i] = memory[i]
+            continue
+        lowest = np.inf
+        for j in range(buckets):
+            if by_bucket[i, j] > 0:
+                q = pay[i, j]
+                if q < lowest or np.isnan(q):
+                    lowest = q
+        latest = lowest if txs[i] >= capacity_txs and np.isfinite(lowest) else 0.0
+        out[i] = keep * memory[i] + (1.0 - keep) * latest
+    return out
