@@ -507,7 +507,9 @@ class Trajectories:
         slots = params.sim.slots
         run = table.column("run").to_numpy()
         if len(run) % slots or set(table.column_names[: len(STRUCTURAL)]) != set(STRUCTURAL):
-            raise ValueError(f"{path}: not a table of whole runs of {slots} slots")
+            raise InputFileError(
+                path, f"not a table of whole runs of {slots} slots (sim.slots of its parameters)"
+            )
         values = {}
         for name in table.column_names[len(STRUCTURAL) :]:
             column = table.column(name).to_pandas()

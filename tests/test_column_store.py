@@ -231,3 +231,16 @@ def test_the_compiled_checks_equal_numpys(f, i):
         np.array([0.0, -0.0]).view(np.int64),
     ):
         assert kernels.all_same(values) == bool((values == values[0]).all())
+
+
+def test_a_parquet_file_of_partial_runs_is_refused_naming_the_file(traj, tmp_path):
+    import pyarrow.parquet as pq
+
+    from aztec_econ.files import InputFileError
+    from aztec_econ.simulation import Trajectories
+
+    table = pq.read_table(traj.to_parquet(tmp_path / "whole.parquet"))
+    pq.write_table(table.slice(0, table.num_rows - 1), tmp_path / "cut.parquet")
+    pd.testing.assert_frame_equal(Trajectories.read_parquet(tmp_path / "whole.parquet").frame, traj.frame)
+    with pytest.raises(InputFileError, match=r"cut\.parquet: not a table of whole runs of 500 slots"):
+        Trajectories.read_parquet(tmp_path / "cut.parquet")
