@@ -467,10 +467,7 @@ class Trajectories:
         import pyarrow.parquet as pq
 
         path = Path(path)
-        # a frame not read yet is built for the file and freed, not kept
-        frame = self._frame if self._frame is not None else self.columns.frame()
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        del frame
+        table = pa.Table.from_pandas(self.frame, preserve_index=False)
         keys_buffer = io.BytesIO()
         self.keys.to_parquet(keys_buffer, index=False)
         meta = dict(table.schema.metadata or {})
