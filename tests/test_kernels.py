@@ -125,15 +125,16 @@ def _settle_mempool_numpy(
 
 @pytest.mark.parametrize("runs", [0, 1, 30])
 @pytest.mark.parametrize("ages", [1, 12])
-def test_the_compiled_settled_mempool_equals_the_numpy_expression(runs: int, ages: int) -> None:
+def test_the_compiled_settled_mempool_and_by_value_equal_the_numpy_expression(runs: int, ages: int) -> None:
     rng = np.random.default_rng(runs * 10 + ages)
     pending = rng.integers(0, 20, (runs, 16, ages))
     included = np.minimum(pending, rng.integers(0, 20, pending.shape)) * (rng.random(pending.shape) < 0.5)
     produced = rng.random(runs) < 0.8  # a skipped slot includes nothing
     late = rng.integers(0, 5, (runs, 16)) * produced[:, None]
-    expected = _settle_mempool_numpy(pending, included, produced, late)
-    got = kernels_slot.settle_mempool(pending, included, produced, late)
-    for e, g in zip(expected, got, strict=True):
+    left, by_value, expired = _settle_mempool_numpy(pending, included, produced, late)
+    got_left, got_expired = kernels_slot.settle_mempool(pending, included, produced)
+    got_by_value = kernels_slot.demand_by_value(included, produced, late, got_left)  # `Settled.by_value`
+    for e, g in zip((left, by_value, expired), (got_left, got_by_value, got_expired), strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64 and g.shape == e.shape
 

@@ -58,30 +58,40 @@ def late_take(
 
 @njit(cache=True)
 def settle_mempool(
-    pending: NDArray[np.int64],
-    included: NDArray[np.int64],
-    produced: NDArray[np.bool_],
-    late: NDArray[np.int64],
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    pending: NDArray[np.int64], included: NDArray[np.int64], produced: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
     """The settlement's mempool (`settlement.step_settlement`, integer arithmetic): what is left of `pending` (runs x
-    buckets x ages) once the candidate's `included` transactions of produced blocks leave; the transactions by bid
-    bucket (runs x buckets x (ages + 1)): included by slots waited (the `late` ones, runs x buckets, at age 0), then
-    the left ones of the oldest age (they expire); and the expired ones per run."""
+    buckets x ages) once the candidate's `included` transactions of produced blocks leave, and the left ones of the
+    oldest age per run (they expire)."""
     runs, buckets, ages = pending.shape
     left = np.empty_like(pending)
-    by_value = np.empty((runs, buckets, ages + 1), dtype=np.int64)
     expired = np.zeros(runs, dtype=np.int64)
     for i in range(runs):
         took = produced[i]
         for b in range(buckets):
             for a in range(ages):
-                taken = included[i, b, a] if took else 0
-                left[i, b, a] = pending[i, b, a] - taken
-                by_value[i, b, a] = taken
-            by_value[i, b, 0] += late[i, b]
-            by_value[i, b, ages] = left[i, b, ages - 1]
+                left[i, b, a] = pending[i, b, a] - (included[i, b, a] if took else 0)
             expired[i] += left[i, b, ages - 1]
-    return left, by_value, expired
+    return left, expired
+
+
+@njit(cache=True)
+def demand_by_value(
+    included: NDArray[np.int64], produced: NDArray[np.bool_], late: NDArray[np.int64], left: NDArray[np.int64]
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """The slot's transactions by bid bucket (`market.Settled.by_value`, runs x buckets x (ages + 1), integer
+    arithmetic): the candidate's `included` ones where a block was `produced`, by slots waited, the `late` ones
+    (runs x buckets) at age 0, then the oldest age of the mempool `left` after the block (they expire)."""
+    runs, buckets, ages = included.shape
+    out = np.empty((runs, buckets, ages + 1), dtype=np.int64)
+    for i in range(runs):
+        took = produced[i]
+        for b in range(buckets):
+            for a in range(ages):
+                out[i, b, a] = included[i, b, a] if took else 0
+            out[i, b, 0] += late[i, b]
+            out[i, b, ages] = left[i, b, ages - 1]
+    return out
 
 
 @njit(cache=True)

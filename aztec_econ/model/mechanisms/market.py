@@ -97,8 +97,23 @@ class Settled:
     columns: dict[str, NDArray[Any]]
     included_by_age: I64
     """Transactions included by slots waited (runs x ages): confirmation times."""
-    by_value: I64
-    """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited, then expired."""
+    included: I64
+    """The candidate block's transactions (`Candidate.included`, runs x buckets x ages)."""
+    produced: NDArray[np.bool_]
+    """Whether the slot's block was produced (per run)."""
+    late: I64
+    """Transactions a late reveal added (`Late.by_bucket`, runs x buckets)."""
+    left: I64
+    """The mempool after the block (runs x buckets x ages): its oldest age expires."""
+
+    @property
+    def by_value(self) -> I64:
+        """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited (the late ones at age
+        0), then expired; built when read, from arrays the state holds anyway (compiled:
+        `kernels_slot.demand_by_value`)."""
+        from aztec_econ.model.kernels_slot import demand_by_value
+
+        return demand_by_value(self.included, self.produced, self.late, self.left)
 
 
 @dataclass(frozen=True)
