@@ -57,6 +57,24 @@ def late_take(
 
 
 @njit(cache=True)
+def age_mempool(
+    pending: NDArray[np.int64], counts: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`market._aged`: the mempool `pending` (runs x buckets x ages) one slot older, its oldest age dropped
+    (expired), with the arrivals `counts` (runs x buckets) at age 0; and the arrivals per run. Integer arithmetic."""
+    runs, buckets, ages = pending.shape
+    aged = np.empty_like(pending)
+    arrived = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        for b in range(buckets):
+            aged[i, b, 0] = counts[i, b]
+            arrived[i] += counts[i, b]
+            for a in range(1, ages):
+                aged[i, b, a] = pending[i, b, a - 1]
+    return aged, arrived
+
+
+@njit(cache=True)
 def settle_mempool(
     pending: NDArray[np.int64], included: NDArray[np.int64], produced: NDArray[np.bool_]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled

@@ -294,15 +294,17 @@ def _arrive(ctx: Context, slot: int, pending: I64, shock_left: I64) -> tuple[I64
     counts, left, _, mev_draw = demand.arrivals(
         ctx.params, ctx.per_slot, ctx.keys, slot, shock_left, ctx.economy.pieces
     )
-    return _aged(pending, counts), left, mev_draw
+    return _aged(pending, counts)[0], left, mev_draw
 
 
-def _aged(pending: I64, counts: I64) -> I64:
-    """The mempool one slot older (the oldest age dropped: expired), with `counts` at age 0."""
-    aged = np.empty_like(pending)
-    aged[:, :, 1:] = pending[:, :, :-1]
-    aged[:, :, 0] = counts
-    return aged
+def _aged(pending: I64, counts: I64) -> tuple[I64, I64]:
+    """The mempool one slot older (the oldest age dropped: expired), with `counts` at age 0; and `counts` per run
+    (compiled: `kernels_slot.age_mempool`)."""
+    from aztec_econ.model.kernels_slot import age_mempool
+
+    return age_mempool(
+        np.ascontiguousarray(pending, dtype=np.int64), np.ascontiguousarray(counts, dtype=np.int64)
+    )
 
 
 def kept_per_tx(ctx: Context, candidate: Candidate) -> F64:
@@ -415,8 +417,7 @@ def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
     econ = s["economy"]
     incoming = econ.incoming
     assert incoming is not None
-    aged = _aged(econ.pending, incoming.counts)
-    arrived = incoming.counts.sum(axis=1)
+    aged, arrived = _aged(econ.pending, incoming.counts)
     prices = _prices(ctx, s["slot"] + 1, econ.prices)
     current = np.stack([econ.prices.gas, econ.prices.blob], axis=1)[:, None, :]
     oracle = np.concatenate(
