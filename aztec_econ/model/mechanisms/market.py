@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms import demand, fees
 from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, token_price
+from aztec_econ.model.mechanisms.prover_market import block_value
 from aztec_econ.model.mechanisms.proving import commitment_outlook
 
 if TYPE_CHECKING:
@@ -57,11 +58,10 @@ class Candidate:
     """Users' surplus of its transactions: value - payment (tokens)."""
     proving: tuple[F64, F64]
     """What a prover committing to it expects (`proving.commitment_outlook`: on-time chance, reward factor)."""
-
-    @property
-    def value_to_producer(self) -> F64:
-        """Fees and MEV the producer keeps (tokens)."""
-        return np.asarray(self.tips + self.mev - self.mev_burned, dtype=np.float64)
+    value_to_producer: F64
+    """Fees and MEV the producer keeps: tips + mev - mev_burned (tokens)."""
+    block_value: F64
+    """What finalizing it is worth to its sequencer (`prover_market.block_value` of `value_to_producer`; tokens)."""
 
 
 @dataclass(frozen=True)
@@ -270,6 +270,8 @@ def prepare(
     paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
     mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
     used = np.asarray(txs * d.tx_size, dtype=np.float64)
+    mev_burned = fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share)
+    kept = np.asarray(tips + mev - mev_burned, dtype=np.float64)
     return Candidate(
         included=included,
         by_bucket=by_bucket,
@@ -279,13 +281,15 @@ def prepare(
         burned=burned,
         tips=tips,
         mev=mev,
-        mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
+        mev_burned=mev_burned,
         used=used,
         txs=txs,
         mev_draw=mev_draw,
         pricing=price,
         surplus=surplus,
         proving=commitment_outlook(ctx, used),
+        value_to_producer=kept,
+        block_value=block_value(p, kept),
     )
 
 

@@ -279,11 +279,11 @@ class Award:
 
 
 def _contiguous(x: NDArray[Any] | float, shape: tuple[int, ...], dtype: type) -> NDArray[Any]:
-    """`x` broadcast to `shape` as a contiguous array of `dtype` (itself when it already is one: `np.broadcast_to`
-    costs microseconds even then)."""
+    """`x` broadcast to `shape` as a contiguous array of `dtype` (itself when it already is one, a contiguous copy
+    when it has the shape: `np.broadcast_to` costs microseconds even then)."""
     a: NDArray[Any] = np.asarray(x, dtype=dtype)
-    if a.shape == shape and a.flags.c_contiguous:
-        return a
+    if a.shape == shape:
+        return a if a.flags.c_contiguous else np.ascontiguousarray(a)
     return np.ascontiguousarray(np.broadcast_to(a, shape))
 
 

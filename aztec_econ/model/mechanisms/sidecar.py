@@ -50,12 +50,11 @@ def _market_inputs(ctx: Context, s: State, quoting: NDArray[np.bool_]) -> dict[s
     """What every option of the prover market is priced on in this slot: the candidate block's proving outlook
     (`proving.commitment_outlook`, nominal times: what a prover can know when it quotes), the `quoting` provers
     (runs x provers), the prices."""
-    p = ctx.params
     econ = s["economy"]
     on_time, factor = econ.candidate.proving
     return {
         "gas_price": econ.prices.gas,
-        "block_value": prover_market.block_value(p, econ.candidate.value_to_producer),
+        "block_value": econ.candidate.block_value,
         "block_size": econ.candidate.used,
         "prover_ok": quoting,
         "u_pick": s["draws"].one("prover_pick"),
