@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms import demand, fees
 from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, token_price
-from aztec_econ.model.mechanisms.prover_market import block_value
+from aztec_econ.model.mechanisms.prover_market import SlotTerms, block_value, slot_terms
 from aztec_econ.model.mechanisms.proving import commitment_outlook
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ class Candidate:
     """Fees and MEV the producer keeps: tips + mev - mev_burned (tokens)."""
     block_value: F64
     """What finalizing it is worth to its sequencer (`prover_market.block_value` of `value_to_producer`; tokens)."""
+    prover_terms: SlotTerms
+    """What every prover market option of the slot is priced on (`prover_market.slot_terms` at the slot's prices
+    and `proving`)."""
 
 
 @dataclass(frozen=True)
@@ -257,10 +260,10 @@ def cost_based_fee(ctx: Context, oracle: F64, excess: F64, eth_per_token: F64) -
 
 
 def prepare(
-    ctx: Context, pending: I64, base_fee: F64, mev_draw: F64, clearing: F64, excess: F64
+    ctx: Context, pending: I64, base_fee: F64, mev_draw: F64, clearing: F64, excess: F64, prices: L1Prices
 ) -> Candidate:
-    """The candidate block from the mempool under the slot's prices: includable transactions in order of payment
-    per mana (the highest values first) while they fit."""
+    """The candidate block from the mempool under the slot's prices (`prices`: its L1 and token prices):
+    includable transactions in order of payment per mana (the highest values first) while they fit."""
     p = ctx.params
     c = ctx.economy
     mechanism = p.protocol.fee_mechanism
@@ -272,6 +275,7 @@ def prepare(
     used = np.asarray(txs * d.tx_size, dtype=np.float64)
     mev_burned = fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share)
     kept = np.asarray(tips + mev - mev_burned, dtype=np.float64)
+    proving = commitment_outlook(ctx, used)
     return Candidate(
         included=included,
         by_bucket=by_bucket,
@@ -287,9 +291,10 @@ def prepare(
         mev_draw=mev_draw,
         pricing=price,
         surplus=surplus,
-        proving=commitment_outlook(ctx, used),
+        proving=proving,
         value_to_producer=kept,
         block_value=block_value(p, kept),
+        prover_terms=slot_terms(p, prices.gas, c.market, *proving, prices.eth_per_token),
     )
 
 
@@ -405,7 +410,7 @@ def genesis_economy(ctx: Context) -> Economy:
         oracle=oracle,
         prices=prices,
         shock_left=left,
-        candidate=prepare(ctx, pending, base_fee, mev_draw, clearing, excess),
+        candidate=prepare(ctx, pending, base_fee, mev_draw, clearing, excess, prices),
         incoming=None,
         settled=None,
         sequencer_profit=np.zeros(runs),
@@ -439,7 +444,7 @@ def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
             oracle=oracle,
             base_fee=base_fee,
             shock_left=incoming.shock_left,
-            candidate=prepare(ctx, aged, base_fee, incoming.mev_draw, econ.clearing, econ.excess),
+            candidate=prepare(ctx, aged, base_fee, incoming.mev_draw, econ.clearing, econ.excess, prices),
             incoming=None,
         )
     }
