@@ -388,3 +388,51 @@ def test_the_compiled_backup_landing_equals_the_numpy_expression(runs: int, buil
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64
     assert runs < 60 or builders < 5 or ((got[1] >= 0).any() and (got[1] < 0).any())
+
+
+def _keys_out_numpy(owner: np.ndarray, down: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """`operators.out` as the model computed it in numpy (with `operators.owners_of`)."""
+    rows = np.arange(keys.shape[0])[:, None]
+    owners = np.where(keys >= 0, owner[rows, np.maximum(keys, 0)].astype(np.int64), -1)
+    return (owners >= 0) & down[rows, np.maximum(owners, 0)]
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("k", [1, 8])
+def test_the_compiled_keys_out_equals_the_numpy_expression(runs: int, k: int) -> None:
+    rng = np.random.default_rng(runs * 10 + k)
+    owner = rng.integers(-1, 5, (runs, 40)).astype(np.int32)  # -1: a key without an owner
+    down = rng.random((runs, 5)) < 0.4
+    keys = np.where(rng.random((runs, k)) < 0.2, -1, rng.integers(0, 40, (runs, k)))  # -1: no candidate
+    expected = _keys_out_numpy(owner, down, keys)
+    got = kernels_slot.keys_out(owner, down, keys)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.bool_ and got.shape == (runs, k)
+
+
+def _winner_numpy(candidates: np.ndarray, landed: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, ...]:
+    """`election.winner` and its caller's rank, landing block and proposal count as the model computed them in
+    numpy."""
+    ok = landed & (candidates >= 0)
+    first = np.argmax(ok, axis=1)
+    best = np.take_along_axis(candidates, first[:, None], axis=1)[:, 0]
+    proposer = np.where(ok.any(axis=1), best, -1)
+    rank = np.where(proposer >= 0, first, -1)
+    block = np.where(proposer >= 0, np.take_along_axis(at, first[:, None], axis=1)[:, 0], -1)
+    return proposer, rank, block, ok.sum(axis=1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("k", [1, 8])
+def test_the_compiled_election_winner_equals_the_numpy_expression(runs: int, k: int) -> None:
+    rng = np.random.default_rng(runs * 10 + k + 1)
+    candidates = np.where(rng.random((runs, k)) < 0.2, -1, rng.integers(0, 40, (runs, k)))
+    landed = rng.random((runs, k)) < 0.5  # rows with none: no proposer
+    if runs:
+        landed[0] = False
+    at = rng.integers(-1, 6, (runs, k))
+    expected = _winner_numpy(candidates, landed, at)
+    got = kernels_slot.election_winner(candidates, landed, at)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == (runs,)

@@ -12,6 +12,44 @@ from numpy.typing import NDArray
 
 
 @njit(cache=True)
+def keys_out(
+    owner: NDArray[np.int32], down: NDArray[np.bool_], keys: NDArray[np.int64]
+) -> NDArray[np.bool_]:  # pragma: no cover - compiled
+    """`operators.out`: whether each key of `keys` (runs x n; -1 for none) has an owner (`owner`: runs x keys, -1
+    for none) that is `down` (runs x operators) in this slot."""
+    runs, n = keys.shape
+    res = np.zeros((runs, n), dtype=np.bool_)
+    for i in range(runs):
+        for j in range(n):
+            key = keys[i, j]
+            if key >= 0:
+                o = owner[i, key]
+                if o >= 0:
+                    res[i, j] = down[i, o]
+    return res
+
+
+@njit(cache=True)
+def election_winner(
+    candidates: NDArray[np.int64], landed: NDArray[np.bool_], at: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover
+    """`election.winner` per run: the best-ranked candidate key (runs x k, -1 for none) whose proposal `landed`, its
+    rank and its landing block (`at`), -1 each without one; and the landed proposals of candidates."""
+    runs, k = candidates.shape
+    proposer = np.full(runs, -1, dtype=np.int64)
+    rank = np.full(runs, -1, dtype=np.int64)
+    block = np.full(runs, -1, dtype=np.int64)
+    proposals = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        for j in range(k):
+            if landed[i, j] and candidates[i, j] >= 0:
+                if proposals[i] == 0:
+                    proposer[i], rank[i], block[i] = candidates[i, j], j, at[i, j]
+                proposals[i] += 1
+    return proposer, rank, block, proposals
+
+
+@njit(cache=True)
 def backup_landing(
     window: NDArray[np.float64], done: NDArray[np.float64], open_blocks: NDArray[np.bool_]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
