@@ -68,7 +68,6 @@ def _record(s: State, ctx: Context) -> dict[str, NDArray[Any]]:
     settled = s["economy"].settled
     assert settled is not None
     columns["_included_by_age"] = settled.included_by_age
-    columns["_by_value"] = settled.by_value
     columns["_offsets"] = confirmation.slot_offsets(ctx, out, s["l1"].seconds, s["slot"])
     return columns
 
@@ -136,8 +135,10 @@ def simulate(
             np.stack([r.pop("_offsets") for r in records]),
             ctx.slot_l1_blocks,
         )
-        for r in records:
-            by_value += r.pop("_by_value")
+        for final in finals:  # one slot at a time: `Settled.by_value` is built when read
+            settled = final["economy"].settled
+            assert settled is not None
+            by_value += settled.by_value
         attacker_backup[:, done : done + n] = np.stack([r.pop("_attacker_backup") for r in records], axis=1)
         block = {}  # (runs x slots) per column
         for name in records[0]:

@@ -112,6 +112,54 @@ def test_the_compiled_late_take_equals_the_numpy_expression(runs: int, buckets: 
     assert runs < 60 or ((got.sum(axis=1) > 0).any() and (got.sum(axis=1) == spare).any())
 
 
+def _select_numpy(pending: np.ndarray, eligible: np.ndarray, capacity: int) -> np.ndarray:
+    """The block-building rule in numpy as the model ran it before it was compiled (`demand.select`)."""
+    _, buckets, ages = pending.shape
+    offered = pending * eligible[:, :, None]
+    rows = offered[:, ::-1, ::-1].reshape(-1, buckets * ages)
+    before = np.cumsum(rows, axis=1) - rows
+    return np.minimum(np.maximum(capacity - before, 0), rows).reshape(-1, buckets, ages)[:, ::-1, ::-1]
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("capacity", [0, 150, 10**6])
+def test_the_compiled_block_selection_equals_the_numpy_expression(runs: int, capacity: int) -> None:
+    rng = np.random.default_rng(runs + capacity)
+    pending = rng.integers(0, 20, (runs, 16, 12)) * (rng.random((runs, 16, 12)) < 0.6)
+    eligible = rng.random((runs, 16)) < 0.7
+    if runs:
+        eligible[0] = False  # an empty block
+    expected = _select_numpy(pending, eligible, capacity)
+    included, by_bucket, by_age = kernels.select_mempool(pending, eligible, capacity)
+    np.testing.assert_array_equal(included, expected)
+    np.testing.assert_array_equal(by_bucket, expected.sum(axis=2))
+    np.testing.assert_array_equal(by_age, expected.sum(axis=1))
+    assert included.dtype == by_bucket.dtype == by_age.dtype == np.int64
+
+
+def _aged_numpy(pending: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mempool's aging as the model computed it in numpy (`market._aged` and its caller)."""
+    aged = np.empty_like(pending)
+    aged[:, :, 1:] = pending[:, :, :-1]
+    aged[:, :, 0] = counts
+    return aged, counts.sum(axis=1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("ages", [1, 12])
+def test_the_compiled_aged_mempool_equals_the_numpy_expression(runs: int, ages: int) -> None:
+    rng = np.random.default_rng(runs * 10 + ages)
+    pending = rng.integers(0, 20, (runs, 16, ages))
+    counts = rng.integers(0, 20, (runs, 16)) * (
+        rng.random((runs, 16)) < 0.7
+    )  # zeros: buckets without arrivals
+    expected = _aged_numpy(pending, counts)
+    got = kernels_slot.age_mempool(pending, counts)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == e.shape
+
+
 def _settle_mempool_numpy(
     pending: np.ndarray, included: np.ndarray, produced: np.ndarray, late: np.ndarray
 ) -> tuple[np.ndarray, ...]:
@@ -125,15 +173,16 @@ def _settle_mempool_numpy(
 
 @pytest.mark.parametrize("runs", [0, 1, 30])
 @pytest.mark.parametrize("ages", [1, 12])
-def test_the_compiled_settled_mempool_equals_the_numpy_expression(runs: int, ages: int) -> None:
+def test_the_compiled_settled_mempool_and_by_value_equal_the_numpy_expression(runs: int, ages: int) -> None:
     rng = np.random.default_rng(runs * 10 + ages)
     pending = rng.integers(0, 20, (runs, 16, ages))
     included = np.minimum(pending, rng.integers(0, 20, pending.shape)) * (rng.random(pending.shape) < 0.5)
     produced = rng.random(runs) < 0.8  # a skipped slot includes nothing
     late = rng.integers(0, 5, (runs, 16)) * produced[:, None]
-    expected = _settle_mempool_numpy(pending, included, produced, late)
-    got = kernels_slot.settle_mempool(pending, included, produced, late)
-    for e, g in zip(expected, got, strict=True):
+    left, by_value, expired = _settle_mempool_numpy(pending, included, produced, late)
+    got_left, got_expired = kernels_slot.settle_mempool(pending, included, produced)
+    got_by_value = kernels_slot.demand_by_value(included, produced, late, got_left)  # `Settled.by_value`
+    for e, g in zip((left, by_value, expired), (got_left, got_by_value, got_expired), strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64 and g.shape == e.shape
 
@@ -339,3 +388,51 @@ def test_the_compiled_backup_landing_equals_the_numpy_expression(runs: int, buil
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64
     assert runs < 60 or builders < 5 or ((got[1] >= 0).any() and (got[1] < 0).any())
+
+
+def _keys_out_numpy(owner: np.ndarray, down: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """`operators.out` as the model computed it in numpy (with `operators.owners_of`)."""
+    rows = np.arange(keys.shape[0])[:, None]
+    owners = np.where(keys >= 0, owner[rows, np.maximum(keys, 0)].astype(np.int64), -1)
+    return (owners >= 0) & down[rows, np.maximum(owners, 0)]
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("k", [1, 8])
+def test_the_compiled_keys_out_equals_the_numpy_expression(runs: int, k: int) -> None:
+    rng = np.random.default_rng(runs * 10 + k)
+    owner = rng.integers(-1, 5, (runs, 40)).astype(np.int32)  # -1: a key without an owner
+    down = rng.random((runs, 5)) < 0.4
+    keys = np.where(rng.random((runs, k)) < 0.2, -1, rng.integers(0, 40, (runs, k)))  # -1: no candidate
+    expected = _keys_out_numpy(owner, down, keys)
+    got = kernels_slot.keys_out(owner, down, keys)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.bool_ and got.shape == (runs, k)
+
+
+def _winner_numpy(candidates: np.ndarray, landed: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, ...]:
+    """`election.winner` and its caller's rank, landing block and proposal count as the model computed them in
+    numpy."""
+    ok = landed & (candidates >= 0)
+    first = np.argmax(ok, axis=1)
+    best = np.take_along_axis(candidates, first[:, None], axis=1)[:, 0]
+    proposer = np.where(ok.any(axis=1), best, -1)
+    rank = np.where(proposer >= 0, first, -1)
+    block = np.where(proposer >= 0, np.take_along_axis(at, first[:, None], axis=1)[:, 0], -1)
+    return proposer, rank, block, ok.sum(axis=1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("k", [1, 8])
+def test_the_compiled_election_winner_equals_the_numpy_expression(runs: int, k: int) -> None:
+    rng = np.random.default_rng(runs * 10 + k + 1)
+    candidates = np.where(rng.random((runs, k)) < 0.2, -1, rng.integers(0, 40, (runs, k)))
+    landed = rng.random((runs, k)) < 0.5  # rows with none: no proposer
+    if runs:
+        landed[0] = False
+    at = rng.integers(-1, 6, (runs, k))
+    expected = _winner_numpy(candidates, landed, at)
+    got = kernels_slot.election_winner(candidates, landed, at)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == (runs,)

@@ -247,30 +247,29 @@ def select_mempool(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
     """`demand.select_by_bucket` per run: the transactions of `eligible` buckets, highest bucket first and, within
     a bucket, oldest first, while at most `capacity_txs` fit (runs x buckets x ages); with their totals by bucket
-    (runs x buckets) and by age (runs x ages). Integer arithmetic only."""
+    (runs x buckets) and by age (runs x ages). Integer arithmetic only; one pass, every entry written once."""
     runs, buckets, ages = pending.shape
-    out = np.zeros_like(pending)
-    by_bucket = np.zeros((runs, buckets), dtype=np.int64)
+    out = np.empty_like(pending)
+    by_bucket = np.empty((runs, buckets), dtype=np.int64)
     by_age = np.zeros((runs, ages), dtype=np.int64)
     for i in range(runs):
-        offered = 0
-        for b in range(buckets):
-            if eligible[i, b]:
-                for a in range(ages):
-                    offered += pending[i, b, a]
-        room = offered if offered <= capacity_txs else capacity_txs
+        room = capacity_txs
         for b in range(buckets - 1, -1, -1):
-            if not eligible[i, b]:
-                continue
-            for a in range(ages - 1, -1, -1):
-                if room <= 0:
-                    break
-                x = pending[i, b, a]
-                take = x if x <= room else room
-                out[i, b, a] = take
-                by_bucket[i, b] += take
-                by_age[i, a] += take
-                room -= take
+            total = 0
+            if eligible[i, b]:
+                for a in range(ages - 1, -1, -1):
+                    take = 0
+                    if room > 0:
+                        x = pending[i, b, a]
+                        take = x if x <= room else room
+                        room -= take
+                    out[i, b, a] = take
+                    by_age[i, a] += take
+                    total += take
+            else:
+                for a in range(ages):
+                    out[i, b, a] = 0
+            by_bucket[i, b] = total
     return out, by_bucket, by_age
 
 

@@ -12,6 +12,44 @@ from numpy.typing import NDArray
 
 
 @njit(cache=True)
+def keys_out(
+    owner: NDArray[np.int32], down: NDArray[np.bool_], keys: NDArray[np.int64]
+) -> NDArray[np.bool_]:  # pragma: no cover - compiled
+    """`operators.out`: whether each key of `keys` (runs x n; -1 for none) has an owner (`owner`: runs x keys, -1
+    for none) that is `down` (runs x operators) in this slot."""
+    runs, n = keys.shape
+    res = np.zeros((runs, n), dtype=np.bool_)
+    for i in range(runs):
+        for j in range(n):
+            key = keys[i, j]
+            if key >= 0:
+                o = owner[i, key]
+                if o >= 0:
+                    res[i, j] = down[i, o]
+    return res
+
+
+@njit(cache=True)
+def election_winner(
+    candidates: NDArray[np.int64], landed: NDArray[np.bool_], at: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover
+    """`election.winner` per run: the best-ranked candidate key (runs x k, -1 for none) whose proposal `landed`, its
+    rank and its landing block (`at`), -1 each without one; and the landed proposals of candidates."""
+    runs, k = candidates.shape
+    proposer = np.full(runs, -1, dtype=np.int64)
+    rank = np.full(runs, -1, dtype=np.int64)
+    block = np.full(runs, -1, dtype=np.int64)
+    proposals = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        for j in range(k):
+            if landed[i, j] and candidates[i, j] >= 0:
+                if proposals[i] == 0:
+                    proposer[i], rank[i], block[i] = candidates[i, j], j, at[i, j]
+                proposals[i] += 1
+    return proposer, rank, block, proposals
+
+
+@njit(cache=True)
 def backup_landing(
     window: NDArray[np.float64], done: NDArray[np.float64], open_blocks: NDArray[np.bool_]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
@@ -57,31 +95,59 @@ def late_take(
 
 
 @njit(cache=True)
+def age_mempool(
+    pending: NDArray[np.int64], counts: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`market._aged`: the mempool `pending` (runs x buckets x ages) one slot older, its oldest age dropped
+    (expired), with the arrivals `counts` (runs x buckets) at age 0; and the arrivals per run. Integer arithmetic."""
+    runs, buckets, ages = pending.shape
+    aged = np.empty_like(pending)
+    arrived = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        for b in range(buckets):
+            aged[i, b, 0] = counts[i, b]
+            arrived[i] += counts[i, b]
+            for a in range(1, ages):
+                aged[i, b, a] = pending[i, b, a - 1]
+    return aged, arrived
+
+
+@njit(cache=True)
 def settle_mempool(
-    pending: NDArray[np.int64],
-    included: NDArray[np.int64],
-    produced: NDArray[np.bool_],
-    late: NDArray[np.int64],
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    pending: NDArray[np.int64], included: NDArray[np.int64], produced: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
     """The settlement's mempool (`settlement.step_settlement`, integer arithmetic): what is left of `pending` (runs x
-    buckets x ages) once the candidate's `included` transactions of produced blocks leave; the transactions by bid
-    bucket (runs x buckets x (ages + 1)): included by slots waited (the `late` ones, runs x buckets, at age 0), then
-    the left ones of the oldest age (they expire); and the expired ones per run."""
+    buckets x ages) once the candidate's `included` transactions of produced blocks leave, and the left ones of the
+    oldest age per run (they expire)."""
     runs, buckets, ages = pending.shape
     left = np.empty_like(pending)
-    by_value = np.empty((runs, buckets, ages + 1), dtype=np.int64)
     expired = np.zeros(runs, dtype=np.int64)
     for i in range(runs):
         took = produced[i]
         for b in range(buckets):
             for a in range(ages):
-                taken = included[i, b, a] if took else 0
-                left[i, b, a] = pending[i, b, a] - taken
-                by_value[i, b, a] = taken
-            by_value[i, b, 0] += late[i, b]
-            by_value[i, b, ages] = left[i, b, ages - 1]
+                left[i, b, a] = pending[i, b, a] - (included[i, b, a] if took else 0)
             expired[i] += left[i, b, ages - 1]
-    return left, by_value, expired
+    return left, expired
+
+
+@njit(cache=True)
+def demand_by_value(
+    included: NDArray[np.int64], produced: NDArray[np.bool_], late: NDArray[np.int64], left: NDArray[np.int64]
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """The slot's transactions by bid bucket (`market.Settled.by_value`, runs x buckets x (ages + 1), integer
+    arithmetic): the candidate's `included` ones where a block was `produced`, by slots waited, the `late` ones
+    (runs x buckets) at age 0, then the oldest age of the mempool `left` after the block (they expire)."""
+    runs, buckets, ages = included.shape
+    out = np.empty((runs, buckets, ages + 1), dtype=np.int64)
+    for i in range(runs):
+        took = produced[i]
+        for b in range(buckets):
+            for a in range(ages):
+                out[i, b, a] = included[i, b, a] if took else 0
+            out[i, b, 0] += late[i, b]
+            out[i, b, ages] = left[i, b, ages - 1]
+    return out
 
 
 @njit(cache=True)

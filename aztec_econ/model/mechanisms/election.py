@@ -160,12 +160,16 @@ def _continue_walk(
     return out
 
 
-def winner(candidates: I64, landed: NDArray[np.bool_]) -> I64:
-    """The best candidate whose proposal landed on L1 (`landed`: runs x k), or -1."""
-    ok = landed & (candidates >= 0)
-    first = np.argmax(ok, axis=1)
-    best = np.take_along_axis(candidates, first[:, None], axis=1)[:, 0]
-    return np.where(ok.any(axis=1), best, -1)
+def winner(candidates: I64, landed: NDArray[np.bool_], at: I64) -> tuple[I64, I64, I64, I64]:
+    """(the best candidate whose proposal landed on L1 (`landed`: runs x k), its rank, its landing block (`at`: runs
+    x k), -1 each without one; the landed proposals) per run; compiled (`kernels_slot.election_winner`)."""
+    from aztec_econ.model.kernels_slot import election_winner
+
+    return election_winner(
+        np.ascontiguousarray(candidates, dtype=np.int64),
+        np.ascontiguousarray(landed, dtype=np.bool_),
+        np.ascontiguousarray(at, dtype=np.int64),
+    )
 
 
 def still_eligible(registry: Registry, candidates: I64, blocks: I64) -> NDArray[np.bool_]:
@@ -204,18 +208,15 @@ def step_election(ctx: Context, s: State) -> dict[str, Any]:
         at_honest = land(seconds, honest, first, end, seconds[:, first])
         at = np.where(owned(adv, candidates), first, at_honest[:, None])
     landed = online & (at >= 0) & still_eligible(s["registry"], candidates, slot_start + at)
-    proposer = winner(candidates, landed)
-    best = np.argmax(landed & (candidates >= 0), axis=1)
-    landed_at = np.where(proposer >= 0, np.take_along_axis(at, best[:, None], axis=1)[:, 0], -1)
+    proposer, rank, landed_at, proposals = winner(candidates, landed, at)
     stage = np.where(proposer >= 0, Stage.PROPOSED, Stage.NONE).astype(np.int8)
-    proposals = (landed & (candidates >= 0)).sum(axis=1)
     return {
         "outcome": replace(
             s["outcome"],
             proposer=proposer,
             stage=stage,
             proposals=proposals,
-            proposer_rank=np.where(proposer >= 0, best, -1),
+            proposer_rank=rank,
             proposal_block=landed_at,
         )
     }

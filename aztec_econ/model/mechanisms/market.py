@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms import demand, fees
 from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, token_price
+from aztec_econ.model.mechanisms.prover_market import SlotTerms, block_value, slot_terms
 from aztec_econ.model.mechanisms.proving import commitment_outlook
 
 if TYPE_CHECKING:
@@ -57,11 +58,13 @@ class Candidate:
     """Users' surplus of its transactions: value - payment (tokens)."""
     proving: tuple[F64, F64]
     """What a prover committing to it expects (`proving.commitment_outlook`: on-time chance, reward factor)."""
-
-    @property
-    def value_to_producer(self) -> F64:
-        """Fees and MEV the producer keeps (tokens)."""
-        return np.asarray(self.tips + self.mev - self.mev_burned, dtype=np.float64)
+    value_to_producer: F64
+    """Fees and MEV the producer keeps: tips + mev - mev_burned (tokens)."""
+    block_value: F64
+    """What finalizing it is worth to its sequencer (`prover_market.block_value` of `value_to_producer`; tokens)."""
+    prover_terms: SlotTerms
+    """What every prover market option of the slot is priced on (`prover_market.slot_terms` at the slot's prices
+    and `proving`)."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,23 @@ class Settled:
     columns: dict[str, NDArray[Any]]
     included_by_age: I64
     """Transactions included by slots waited (runs x ages): confirmation times."""
-    by_value: I64
-    """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited, then expired."""
+    included: I64
+    """The candidate block's transactions (`Candidate.included`, runs x buckets x ages)."""
+    produced: NDArray[np.bool_]
+    """Whether the slot's block was produced (per run)."""
+    late: I64
+    """Transactions a late reveal added (`Late.by_bucket`, runs x buckets)."""
+    left: I64
+    """The mempool after the block (runs x buckets x ages): its oldest age expires."""
+
+    @property
+    def by_value(self) -> I64:
+        """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited (the late ones at age
+        0), then expired; built when read, from arrays the state holds anyway (compiled:
+        `kernels_slot.demand_by_value`)."""
+        from aztec_econ.model.kernels_slot import demand_by_value
+
+        return demand_by_value(self.included, self.produced, self.late, self.left)
 
 
 @dataclass(frozen=True)
@@ -242,10 +260,10 @@ def cost_based_fee(ctx: Context, oracle: F64, excess: F64, eth_per_token: F64) -
 
 
 def prepare(
-    ctx: Context, pending: I64, base_fee: F64, mev_draw: F64, clearing: F64, excess: F64
+    ctx: Context, pending: I64, base_fee: F64, mev_draw: F64, clearing: F64, excess: F64, prices: L1Prices
 ) -> Candidate:
-    """The candidate block from the mempool under the slot's prices: includable transactions in order of payment
-    per mana (the highest values first) while they fit."""
+    """The candidate block from the mempool under the slot's prices (`prices`: its L1 and token prices):
+    includable transactions in order of payment per mana (the highest values first) while they fit."""
     p = ctx.params
     c = ctx.economy
     mechanism = p.protocol.fee_mechanism
@@ -255,6 +273,9 @@ def prepare(
     paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
     mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
     used = np.asarray(txs * d.tx_size, dtype=np.float64)
+    mev_burned = fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share)
+    kept = np.asarray(tips + mev - mev_burned, dtype=np.float64)
+    proving = commitment_outlook(ctx, used)
     return Candidate(
         included=included,
         by_bucket=by_bucket,
@@ -264,13 +285,16 @@ def prepare(
         burned=burned,
         tips=tips,
         mev=mev,
-        mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
+        mev_burned=mev_burned,
         used=used,
         txs=txs,
         mev_draw=mev_draw,
         pricing=price,
         surplus=surplus,
-        proving=commitment_outlook(ctx, used),
+        proving=proving,
+        value_to_producer=kept,
+        block_value=block_value(p, kept),
+        prover_terms=slot_terms(p, prices.gas, c.market, *proving, prices.eth_per_token),
     )
 
 
@@ -279,15 +303,17 @@ def _arrive(ctx: Context, slot: int, pending: I64, shock_left: I64) -> tuple[I64
     counts, left, _, mev_draw = demand.arrivals(
         ctx.params, ctx.per_slot, ctx.keys, slot, shock_left, ctx.economy.pieces
     )
-    return _aged(pending, counts), left, mev_draw
+    return _aged(pending, counts)[0], left, mev_draw
 
 
-def _aged(pending: I64, counts: I64) -> I64:
-    """The mempool one slot older (the oldest age dropped: expired), with `counts` at age 0."""
-    aged = np.empty_like(pending)
-    aged[:, :, 1:] = pending[:, :, :-1]
-    aged[:, :, 0] = counts
-    return aged
+def _aged(pending: I64, counts: I64) -> tuple[I64, I64]:
+    """The mempool one slot older (the oldest age dropped: expired), with `counts` at age 0; and `counts` per run
+    (compiled: `kernels_slot.age_mempool`)."""
+    from aztec_econ.model.kernels_slot import age_mempool
+
+    return age_mempool(
+        np.ascontiguousarray(pending, dtype=np.int64), np.ascontiguousarray(counts, dtype=np.int64)
+    )
 
 
 def kept_per_tx(ctx: Context, candidate: Candidate) -> F64:
@@ -384,7 +410,7 @@ def genesis_economy(ctx: Context) -> Economy:
         oracle=oracle,
         prices=prices,
         shock_left=left,
-        candidate=prepare(ctx, pending, base_fee, mev_draw, clearing, excess),
+        candidate=prepare(ctx, pending, base_fee, mev_draw, clearing, excess, prices),
         incoming=None,
         settled=None,
         sequencer_profit=np.zeros(runs),
@@ -400,8 +426,7 @@ def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
     econ = s["economy"]
     incoming = econ.incoming
     assert incoming is not None
-    aged = _aged(econ.pending, incoming.counts)
-    arrived = incoming.counts.sum(axis=1)
+    aged, arrived = _aged(econ.pending, incoming.counts)
     prices = _prices(ctx, s["slot"] + 1, econ.prices)
     current = np.stack([econ.prices.gas, econ.prices.blob], axis=1)[:, None, :]
     oracle = np.concatenate(
@@ -419,7 +444,7 @@ def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
             oracle=oracle,
             base_fee=base_fee,
             shock_left=incoming.shock_left,
-            candidate=prepare(ctx, aged, base_fee, incoming.mev_draw, econ.clearing, econ.excess),
+            candidate=prepare(ctx, aged, base_fee, incoming.mev_draw, econ.clearing, econ.excess, prices),
             incoming=None,
         )
     }

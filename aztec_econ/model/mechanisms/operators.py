@@ -254,10 +254,15 @@ def owners_of(ops: Operators, keys: I64) -> I64:
 
 
 def out(ops: Operators, keys: I64) -> B:
-    """Whether each key (runs x n, -1 for none) belongs to an operator in an outage in this slot."""
-    owners = owners_of(ops, keys)
-    rows = np.arange(keys.shape[0])[:, None]
-    return (owners >= 0) & ops.down[rows, np.maximum(owners, 0)]
+    """Whether each key (runs x n, -1 for none) belongs to an operator in an outage in this slot (compiled:
+    `kernels_slot.keys_out`)."""
+    from aztec_econ.model.kernels_slot import keys_out
+
+    return keys_out(
+        np.ascontiguousarray(ops.owner, dtype=np.int32),
+        np.ascontiguousarray(ops.down, dtype=np.bool_),
+        np.ascontiguousarray(keys, dtype=np.int64),
+    )
 
 
 def prover_down(ctx: Context, s: State) -> B:

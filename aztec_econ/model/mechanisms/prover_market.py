@@ -279,11 +279,11 @@ class Award:
 
 
 def _contiguous(x: NDArray[Any] | float, shape: tuple[int, ...], dtype: type) -> NDArray[Any]:
-    """`x` broadcast to `shape` as a contiguous array of `dtype` (itself when it already is one: `np.broadcast_to`
-    costs microseconds even then)."""
+    """`x` broadcast to `shape` as a contiguous array of `dtype` (itself when it already is one, a contiguous copy
+    when it has the shape: `np.broadcast_to` costs microseconds even then)."""
     a: NDArray[Any] = np.asarray(x, dtype=dtype)
-    if a.shape == shape and a.flags.c_contiguous:
-        return a
+    if a.shape == shape:
+        return a if a.flags.c_contiguous else np.ascontiguousarray(a)
     return np.ascontiguousarray(np.broadcast_to(a, shape))
 
 
@@ -300,6 +300,7 @@ def choose(
     on_time: F64 | None = None,
     reward_factor: F64 | None = None,
     eth_per_token: F64 | None = None,
+    terms: SlotTerms | None = None,
 ) -> Award:
     """The auction of each run's block (module docstring).
 
@@ -308,13 +309,14 @@ def choose(
     balance covering the bond; `u_pick`: tie-break uniforms; `m`: the market's constants (default: derived from
     `params`; a simulation passes the context's); `on_time`, `reward_factor`: `proving.outlook` (default 1): every
     option prices both in, since provers know their proving-time distribution; `eth_per_token`: the slot's token
-    price (default the starting one). Compiled (`kernels.second_price_auction`); the tests hold it to the same
+    price (default the starting one); `terms`: `slot_terms` of these when already computed (a simulation passes
+    the candidate block's, `market.Candidate.prover_terms`). Compiled (`kernels.second_price_auction`); the tests hold it to the same
     auction written in numpy (tests/test_prover_auction.py), exactly.
     """
     from aztec_econ.model.kernels import STRATEGY_CODES, second_price_auction
 
     m = market(params) if m is None else m
-    t = slot_terms(params, gas_price, m, on_time, reward_factor, eth_per_token)
+    t = slot_terms(params, gas_price, m, on_time, reward_factor, eth_per_token) if terms is None else terms
     n = params.agents.provers.count
     f64, runs = np.float64, gas_price.shape
     self_proved, prover, price, be, bidders, own = second_price_auction(

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting, bond_owner
-from aztec_econ.model.mechanisms import market, prover_market
+from aztec_econ.model.mechanisms import market
 from aztec_econ.model.mechanisms.adversary import includes, includes_for, owned
 from aztec_econ.model.mechanisms.timeline import land
 from aztec_econ.model.stage import Role, Stage
@@ -56,7 +56,7 @@ def chosen_block(ctx: Context, s: State) -> I64:
     econ = s["economy"]
     times = ctx.l1_seconds[0, first:end]
     late = market.expected_late_value(ctx, econ, times)  # runs x length
-    value = prover_market.block_value(p, econ.candidate.value_to_producer)
+    value = econ.candidate.block_value
     full = p.protocol.variants.early_reveal_bonus
     gain = value[:, None] + late + full * (1.0 - np.arange(length) / length)[None, :]
     if includes(ctx, s["adversary"], "reveal") is not None:

@@ -170,8 +170,8 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     from aztec_econ.model.kernels_slot import settle_mempool
 
     # compiled: the produced block's transactions leave the mempool (late inclusions come from this slot's
-    # submissions, not the mempool), by bid bucket included by slots waited and then expired
-    pending, by_value, expired = settle_mempool(econ.pending, cand.included, produced, late.by_bucket)
+    # submissions, not the mempool), and its oldest age expires
+    pending, expired = settle_mempool(econ.pending, cand.included, produced)
     waiting = econ.pending_total - (txs - late.txs) - expired
     columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
@@ -216,7 +216,10 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         settled=Settled(
             columns=columns,
             included_by_age=_by_age(by_age, late.txs),
-            by_value=by_value,
+            included=cand.included,
+            produced=produced,
+            late=late.by_bucket,
+            left=pending,
         ),
         sequencer_profit=profit,
         stake_slots=stake_slots,

@@ -49,13 +49,12 @@ def _quoting(ctx: Context, s: State) -> NDArray[np.bool_]:
 def _market_inputs(ctx: Context, s: State, quoting: NDArray[np.bool_]) -> dict[str, Any]:
     """What every option of the prover market is priced on in this slot: the candidate block's proving outlook
     (`proving.commitment_outlook`, nominal times: what a prover can know when it quotes), the `quoting` provers
-    (runs x provers), the prices."""
-    p = ctx.params
+    (runs x provers), the prices, and the terms priced from them once a slot (`market.Candidate.prover_terms`)."""
     econ = s["economy"]
     on_time, factor = econ.candidate.proving
     return {
         "gas_price": econ.prices.gas,
-        "block_value": prover_market.block_value(p, econ.candidate.value_to_producer),
+        "block_value": econ.candidate.block_value,
         "block_size": econ.candidate.used,
         "prover_ok": quoting,
         "u_pick": s["draws"].one("prover_pick"),
@@ -63,6 +62,7 @@ def _market_inputs(ctx: Context, s: State, quoting: NDArray[np.bool_]) -> dict[s
         "on_time": on_time,
         "reward_factor": factor,
         "eth_per_token": econ.prices.eth_per_token,
+        "terms": econ.candidate.prover_terms,
     }
 
 
