@@ -436,3 +436,12 @@ def test_the_compiled_election_winner_equals_the_numpy_expression(runs: int, k: 
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64 and g.shape == (runs,)
+
+
+def test_the_codes_the_compiled_l1_cost_split_reads_are_the_enums_values() -> None:
+    """`kernels_slot.l1_cost_split` compares stage, submitter and mode codes as numbers (numba's cache would not
+    notice a change in `stage.py`): a renumbered enum must fail here, not shift costs between payers."""
+    from aztec_econ.model.stage import Mode, Stage, Submitter
+
+    assert (Submitter.PROVER, Submitter.RELAY, Submitter.SEQUENCER) == (1, 2, 3)
+    assert (Stage.COMMITTED, Mode.BACKUP) == (2, 1)
