@@ -17,6 +17,7 @@ from aztec_econ.analysis import theory
 from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.analysis.tables import agent_table, confirmation_table
 from aztec_econ.cli import main
+from aztec_econ.model import kernels
 from aztec_econ.model.mechanisms import demand, fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import PriceFileError, check_price_file, read_price_file
 from aztec_econ.model.timebase import per_slot
@@ -534,6 +535,22 @@ def _select_numpy(pending: np.ndarray, eligible: np.ndarray, capacity: int) -> n
     rows = offered[:, ::-1, ::-1].reshape(-1, buckets * ages)
     before = np.cumsum(rows, axis=1) - rows
     return np.minimum(np.maximum(capacity - before, 0), rows).reshape(-1, buckets, ages)[:, ::-1, ::-1]
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("capacity", [0, 150, 10**6])
+def test_the_compiled_block_selection_equals_the_numpy_expression(runs: int, capacity: int) -> None:
+    rng = np.random.default_rng(runs + capacity)
+    pending = rng.integers(0, 20, (runs, 16, 12)) * (rng.random((runs, 16, 12)) < 0.6)
+    eligible = rng.random((runs, 16)) < 0.7
+    if runs:
+        eligible[0] = False  # an empty block
+    expected = _select_numpy(pending, eligible, capacity)
+    included, by_bucket, by_age = kernels.select_mempool(pending, eligible, capacity)
+    np.testing.assert_array_equal(included, expected)
+    np.testing.assert_array_equal(by_bucket, expected.sum(axis=2))
+    np.testing.assert_array_equal(by_age, expected.sum(axis=1))
+    assert included.dtype == by_bucket.dtype == by_age.dtype == np.int64
 
 
 @settings(max_examples=60, deadline=None)

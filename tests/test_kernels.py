@@ -112,31 +112,6 @@ def test_the_compiled_late_take_equals_the_numpy_expression(runs: int, buckets: 
     assert runs < 60 or ((got.sum(axis=1) > 0).any() and (got.sum(axis=1) == spare).any())
 
 
-def _select_numpy(pending: np.ndarray, eligible: np.ndarray, capacity: int) -> np.ndarray:
-    """The block-building rule in numpy as the model ran it before it was compiled (`demand.select`)."""
-    _, buckets, ages = pending.shape
-    offered = pending * eligible[:, :, None]
-    rows = offered[:, ::-1, ::-1].reshape(-1, buckets * ages)
-    before = np.cumsum(rows, axis=1) - rows
-    return np.minimum(np.maximum(capacity - before, 0), rows).reshape(-1, buckets, ages)[:, ::-1, ::-1]
-
-
-@pytest.mark.parametrize("runs", [0, 1, 30])
-@pytest.mark.parametrize("capacity", [0, 150, 10**6])
-def test_the_compiled_block_selection_equals_the_numpy_expression(runs: int, capacity: int) -> None:
-    rng = np.random.default_rng(runs + capacity)
-    pending = rng.integers(0, 20, (runs, 16, 12)) * (rng.random((runs, 16, 12)) < 0.6)
-    eligible = rng.random((runs, 16)) < 0.7
-    if runs:
-        eligible[0] = False  # an empty block
-    expected = _select_numpy(pending, eligible, capacity)
-    included, by_bucket, by_age = kernels.select_mempool(pending, eligible, capacity)
-    np.testing.assert_array_equal(included, expected)
-    np.testing.assert_array_equal(by_bucket, expected.sum(axis=2))
-    np.testing.assert_array_equal(by_age, expected.sum(axis=1))
-    assert included.dtype == by_bucket.dtype == by_age.dtype == np.int64
-
-
 def _aged_numpy(pending: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The mempool's aging as the model computed it in numpy (`market._aged` and its caller)."""
     aged = np.empty_like(pending)
