@@ -420,3 +420,23 @@ def test_the_codes_the_compiled_l1_cost_split_reads_are_the_enums_values() -> No
 
     assert (Submitter.PROVER, Submitter.RELAY, Submitter.SEQUENCER) == (1, 2, 3)
     assert (Stage.COMMITTED, Mode.BACKUP) == (2, 1)
+
+
+@pytest.mark.parametrize("module", [kernels, kernels_slot])
+def test_every_function_of_the_kernel_modules_is_compiled(module: object) -> None:
+    """A kernel without its `@njit` still passes every bit-for-bit test above, but runs as a Python loop over
+    every element (`all_same` did, for a whole session): each function these modules define must be a numba
+    dispatcher."""
+    import inspect
+
+    from numba.core.registry import CPUDispatcher
+
+    defined = {
+        name: obj
+        for name, obj in vars(module).items()
+        if (inspect.isfunction(obj) or isinstance(obj, CPUDispatcher))
+        and getattr(obj, "__module__", None) == module.__name__  # type: ignore[attr-defined]
+    }
+    assert len(defined) >= 9
+    plain = sorted(name for name, obj in defined.items() if not isinstance(obj, CPUDispatcher))
+    assert not plain, f"not compiled (missing @njit): {plain}"

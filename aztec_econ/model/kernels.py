@@ -441,6 +441,7 @@ def block_totals(
     return paid, burned, surplus, txs
 
 
+@njit(cache=True)
 def all_same(words: NDArray[np.integer]) -> bool:  # pragma: no cover - compiled
     """Whether every element of a flat array equals the first (`column_store`'s constant blocks; given the bits of
     floats as integers, so -0.0 differs from 0.0). Stops at the first difference."""
