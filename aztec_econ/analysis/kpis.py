@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # = scipy.stats.t.ppf (q, df swapped); scipy.stats costs 0.6 s of start-up
 
-from aztec_econ.analysis.run_data import RunData, gini, nakamoto
+from aztec_econ.analysis.run_data import RowsByRun, RunData, gini, nakamoto
 
 if TYPE_CHECKING:
     from aztec_econ.simulation import Trajectories
@@ -281,10 +281,7 @@ KPIS: tuple[KPI, ...] = (
         "L1 blocks",
         "mean `inclusion_delay` over slots with a landed proposal",
         lambda d: (
-            d.frame.loc[d.frame["inclusion_delay"] >= 0]
-            .groupby("run", observed=True)["inclusion_delay"]
-            .mean()
-            .reindex(d.index)
+            RowsByRun(d.frame, d.frame["inclusion_delay"] >= 0)["inclusion_delay"].mean().reindex(d.index)
         ),
         minimum=0.0,
     ),
@@ -392,12 +389,7 @@ KPIS: tuple[KPI, ...] = (
         "tokens",
         "mean `prover_price` over slots committed to a third-party prover (0 where the slot did not end happy: "
         "the price is paid on the happy path only)",
-        lambda d: (
-            d.frame[d.frame["prover"] >= 0]
-            .groupby("run", observed=True)["prover_price"]
-            .mean()
-            .reindex(d.index)
-        ),
+        lambda d: d.committed["prover_price"].mean().reindex(d.index),
         minimum=0.0,
     ),
     KPI(

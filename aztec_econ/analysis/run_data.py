@@ -48,6 +48,24 @@ def nakamoto(values: NDArray[np.float64], threshold: float = 0.5) -> int:
     return int(np.searchsorted(np.cumsum(x) / total, threshold, side="right") + 1)
 
 
+class RowsByRun:
+    """The rows of a frame where `mask` holds, grouped by run, one column at a time: `rows["x"]` is
+    `frame[mask].groupby("run")["x"]` without copying every column of the frame (a boolean index of the whole frame
+    took half a second of a tenth of a year's KPIs)."""
+
+    def __init__(self, frame: pd.DataFrame, mask: pd.Series) -> None:
+        self._frame = frame
+        self._mask = mask.to_numpy()
+        self._run = frame["run"][self._mask]
+
+    def __getitem__(self, column: str) -> Any:
+        return self._frame[column][self._mask].groupby(self._run, observed=True)
+
+    def size(self) -> pd.Series:
+        """Rows per run (runs without any omitted)."""
+        return self._run.groupby(self._run, observed=True).size()
+
+
 class RunData:
     """What the KPIs read: the trajectories, the horizon, and intermediate results shared by several KPIs (each
     computed on first use)."""
@@ -67,7 +85,7 @@ class RunData:
     @cached_property
     def committed(self) -> Any:
         """The slots committed to a third-party prover, grouped by run."""
-        return self.frame[self.frame["prover"] >= 0].groupby("run", observed=True)
+        return RowsByRun(self.frame, self.frame["prover"] >= 0)
 
     @cached_property
     def index(self) -> pd.Index:
@@ -108,7 +126,7 @@ class RunData:
     @cached_property
     def produced(self) -> Any:
         """The slots with a block (happy or backup), grouped by run."""
-        return self.frame[self.frame["mode"] != "skipped"].groupby("run", observed=True)
+        return RowsByRun(self.frame, self.frame["mode"] != "skipped")
 
     @cached_property
     def attacker_key_share(self) -> float:

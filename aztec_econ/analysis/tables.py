@@ -437,7 +437,7 @@ def sequencer_rewards_per_key(traj: Trajectories) -> pd.DataFrame:
     """Sequencer rewards per (run, key) over keys that were eligible at some point of the horizon."""
     frame, keys = traj.frame, traj.keys
     end_block = traj.params.sim.slots * traj.params.protocol.slot_l1_blocks
-    won = frame[frame["proposer"] >= 0]
+    won = frame.loc[frame["proposer"] >= 0, ["run", "proposer", "reward_sequencer"]]
     earned = won.groupby(["run", "proposer"], observed=True)["reward_sequencer"].sum()
     table = keys.loc[keys["eligible_l1_block"] < end_block, ["run", "key"]].copy()
     index = pd.MultiIndex.from_frame(table.rename(columns={"key": "proposer"}))
