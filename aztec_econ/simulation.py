@@ -484,7 +484,12 @@ class Trajectories:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         try:
-            pq.write_table(table, tmp, compression="zstd")
+            # dictionary pages only for the categorical columns: for numbers they cost half the write time and
+            # make the file larger (1314 slots x 100 runs: 0.47 -> 0.22 s, 18.1 -> 15.2 MB)
+            categorical = [
+                name for name, kind in self.frame.dtypes.items() if isinstance(kind, pd.CategoricalDtype)
+            ]
+            pq.write_table(table, tmp, compression="zstd", use_dictionary=categorical)
             tmp.replace(path)
         finally:
             tmp.unlink(missing_ok=True)
