@@ -440,3 +440,40 @@ def test_every_function_of_the_kernel_modules_is_compiled(module: object) -> Non
     assert len(defined) >= 9
     plain = sorted(name for name, obj in defined.items() if not isinstance(obj, CPUDispatcher))
     assert not plain, f"not compiled (missing @njit): {plain}"
+
+
+def _accumulate_numpy(
+    hist: np.ndarray, included_by_age: np.ndarray, offsets: np.ndarray, slot_l1_blocks: int
+) -> None:
+    """`confirmation.accumulate` before it was compiled: one weighted bincount per channel."""
+    channels, width = hist.shape[1], hist.shape[2]
+    t, r, a = np.nonzero(included_by_age)
+    weight = included_by_age[t, r, a]
+    for c in range(channels):
+        off = offsets[t, r, c]
+        keep = off >= 0
+        index = (r[keep] * channels + c) * width + a[keep] * slot_l1_blocks + off[keep]
+        hist += (
+            np.bincount(index, weights=weight[keep], minlength=hist.size).astype(np.int64).reshape(hist.shape)
+        )
+
+
+@pytest.mark.parametrize("slots", [0, 1, 7])
+@pytest.mark.parametrize("runs", [1, 13])
+def test_the_compiled_confirmation_bins_equal_the_numpy_bincounts(slots: int, runs: int) -> None:
+    rng = np.random.default_rng(slots * 100 + runs)
+    ages, channels, slot_l1_blocks = 4, 5, 3
+    width = (ages + 2) * slot_l1_blocks
+    included = np.where(rng.random((slots, runs, ages)) < 0.4, 0, rng.integers(0, 50, (slots, runs, ages)))
+    offsets = rng.integers(-1, 2 * slot_l1_blocks, (slots, runs, channels))
+    start = rng.integers(0, 9, (runs, channels, width))
+    expected, got = start.copy(), start.copy()
+    _accumulate_numpy(expected, included, offsets, slot_l1_blocks)
+    kernels_slot.confirmation_bins(got, included, offsets, slot_l1_blocks)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_the_compiled_confirmation_bins_refuse_a_delay_past_the_last_bin() -> None:
+    hist = np.zeros((1, 1, 4), dtype=np.int64)
+    with pytest.raises(IndexError, match="last bin"):
+        kernels_slot.confirmation_bins(hist, np.ones((1, 1, 2), dtype=np.int64), np.full((1, 1, 1), 2), 2)

@@ -229,3 +229,30 @@ def clearing_memory(
         latest = lowest if txs[i] >= capacity_txs and np.isfinite(lowest) else 0.0
         out[i] = keep * memory[i] + (1.0 - keep) * latest
     return out
+
+
+@njit(cache=True)
+def confirmation_bins(
+    hist: NDArray[np.int64],
+    included_by_age: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    slot_l1_blocks: int,
+) -> None:  # pragma: no cover - compiled
+    """`confirmation.accumulate`, in place (integer arithmetic): each included transaction count of
+    `included_by_age` (slots x runs x ages) added to `hist` (runs x channels x delay bins) at bin `age x
+    slot_l1_blocks + offset` of every channel whose `offsets` (slots x runs x channels) entry is not -1."""
+    slots, runs, ages = included_by_age.shape
+    channels, width = hist.shape[1], hist.shape[2]
+    for t in range(slots):
+        for r in range(runs):
+            for a in range(ages):
+                n = included_by_age[t, r, a]
+                if n == 0:
+                    continue
+                for c in range(channels):
+                    off = offsets[t, r, c]
+                    if off >= 0:
+                        at = a * slot_l1_blocks + off
+                        if at >= width:  # numba does not check bounds
+                            raise IndexError("a confirmation delay past the histogram's last bin")
+                        hist[r, c, at] += n

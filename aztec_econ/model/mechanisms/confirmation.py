@@ -70,19 +70,19 @@ def slot_offsets(ctx: Context, out: SlotOutcome, seconds: F64, slot: int) -> I64
 
 
 def accumulate(hist: I64, included_by_age: I64, offsets: I64, slot_l1_blocks: int) -> None:
-    """Add a segment's transactions to `hist` (runs x channels x delay bins) in place.
+    """Add a segment's transactions to `hist` (runs x channels x delay bins) in place: each transaction included at
+    age a to bin a x slot_l1_blocks + its channel's offset, where the channel's event happened (compiled:
+    `kernels_slot.confirmation_bins`).
 
     `included_by_age`: (slots, runs, ages); `offsets`: (slots, runs, channels)."""
-    channels, width = hist.shape[1], hist.shape[2]
-    t, r, a = np.nonzero(included_by_age)
-    weight = included_by_age[t, r, a]
-    for c in range(channels):
-        off = offsets[t, r, c]
-        keep = off >= 0
-        index = (r[keep] * channels + c) * width + a[keep] * slot_l1_blocks + off[keep]
-        hist += (
-            np.bincount(index, weights=weight[keep], minlength=hist.size).astype(np.int64).reshape(hist.shape)
-        )
+    from aztec_econ.model.kernels_slot import confirmation_bins
+
+    confirmation_bins(
+        hist,
+        np.ascontiguousarray(included_by_age, dtype=np.int64),
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        int(slot_l1_blocks),
+    )
 
 
 def stage_histogram(params: Params, hist: I64, stage: str) -> F64:
