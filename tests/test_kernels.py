@@ -385,6 +385,26 @@ def test_the_compiled_keys_out_equals_the_numpy_expression(runs: int, k: int) ->
     assert got.dtype == np.bool_ and got.shape == (runs, k)
 
 
+def _operator_counts_numpy(held: np.ndarray, down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`operators.step_operators`' keys down and active operators as the model computed them in numpy."""
+    keys_down = (held * down[:, : held.shape[1]]).sum(axis=1, dtype=np.int64)
+    active = (held > 0).sum(axis=1).astype(np.int64)
+    return keys_down, active
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("operators", [0, 1, 9])
+def test_the_compiled_operator_counts_equal_the_numpy_expression(runs: int, operators: int) -> None:
+    rng = np.random.default_rng(runs * 10 + operators + 2)
+    held = rng.integers(0, 4, (runs, operators)).astype(np.int32)  # 0: an operator without an eligible key
+    down = rng.random((runs, operators + 3)) < 0.4  # the outage state covers more operators than the chunk's
+    expected = _operator_counts_numpy(held, down)
+    got = kernels_slot.operator_counts(held, down)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == (runs,)
+
+
 def _winner_numpy(candidates: np.ndarray, landed: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, ...]:
     """`election.winner` and its caller's rank, landing block and proposal count as the model computed them in
     numpy."""

@@ -30,6 +30,25 @@ def keys_out(
 
 
 @njit(cache=True)
+def operator_counts(
+    held: NDArray[np.int32], down: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`operators.step_operators`' counts per run (integer arithmetic): the eligible keys `held` (runs x operators)
+    of operators that are `down` (runs x at least as many operators), and the operators holding any."""
+    runs, n = held.shape
+    keys_down = np.zeros(runs, dtype=np.int64)
+    active = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        for j in range(n):
+            h = held[i, j]
+            if down[i, j]:
+                keys_down[i] += h
+            if h > 0:
+                active[i] += 1
+    return keys_down, active
+
+
+@njit(cache=True)
 def election_winner(
     candidates: NDArray[np.int64], landed: NDArray[np.bool_], at: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover

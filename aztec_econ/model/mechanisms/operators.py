@@ -278,7 +278,10 @@ def prover_down(ctx: Context, s: State) -> B:
 
 def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     """Give the keys the registry just registered their owners, move every operator's outage state to this slot, and
-    count the eligible keys of operators that are down and the operators with an eligible key."""
+    count the eligible keys of operators that are down and the operators with an eligible key (compiled:
+    `kernels_slot.operator_counts`)."""
+    from aztec_econ.model.kernels_slot import operator_counts
+
     reg = s["registry"]
     ops = s["operators"]
     if ops.chunk_start != reg.plan.start or ops.changes is None:
@@ -288,9 +291,7 @@ def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     ops = holdings_at(ops, s["slot"] - ops.chunk_start)
     assert ops.held is not None
     down = next_down(ctx, ops, s["slot"])
-    held = ops.held
-    keys_down = (held * down[:, : held.shape[1]]).sum(axis=1, dtype=np.int64)
-    active = (held > 0).sum(axis=1).astype(np.int64)
+    keys_down, active = operator_counts(ops.held, down)
     return {"operators": replace(ops, down=down, keys_down=keys_down, active_operators=active)}
 
 
