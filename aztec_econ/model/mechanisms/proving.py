@@ -19,7 +19,6 @@ slot's, computed once with its candidate block (`market.prepare`).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms.adversary import includes_for
 from aztec_econ.model.mechanisms.prover_market import prover_failures
@@ -128,7 +128,7 @@ def step_proving(ctx: Context, s: State) -> dict[str, Any]:
     failed = np.where(revealed & ~proven, outcome.bond_locked, 0.0)
     book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
     slot_start = s["slot"] * ctx.slot_l1_blocks
-    outcome = replace(
+    outcome = evolve(
         outcome,
         stage=np.where(proven, Stage.PROVEN, outcome.stage).astype(np.int8),
         finalized_l1_block=np.where(proven, slot_start + landed, -1),
