@@ -28,6 +28,7 @@ F64 = NDArray[np.float64]
 _GOLDEN, _MIX2 = GOLDEN, MIX2
 _MASK = (1 << 64) - 1
 _TO_UNIT = 1.0 / float(1 << 53)
+_U64 = np.dtype(np.uint64)
 
 
 class Stream(IntEnum):
@@ -55,8 +56,9 @@ def mix64(x: U64) -> U64:
     `kernels.mix64_flat`: 64-bit unsigned arithmetic, wrapping)."""
     from aztec_econ.model.kernels import mix64_flat
 
-    x = np.asarray(x, dtype=np.uint64)
-    return mix64_flat(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
+    if not (isinstance(x, np.ndarray) and x.dtype == _U64 and x.flags.c_contiguous):
+        x = np.ascontiguousarray(x, dtype=np.uint64)
+    return mix64_flat(x.reshape(-1)).reshape(x.shape)
 
 
 def run_keys(seed: int, runs: NDArray[np.int64]) -> U64:
