@@ -385,6 +385,56 @@ def test_the_compiled_keys_out_equals_the_numpy_expression(runs: int, k: int) ->
     assert got.dtype == np.bool_ and got.shape == (runs, k)
 
 
+def _land_numpy(
+    seconds: np.ndarray, includes: np.ndarray | None, first: int, end: int, sent: np.ndarray | float
+) -> np.ndarray:
+    """`timeline.land` as the model computed it in numpy."""
+    window = seconds[:, first:end] >= np.asarray(sent, dtype=np.float64).reshape(-1, 1)
+    if includes is not None:
+        window = window & includes[:, first:end]
+    hit = window.any(axis=1)
+    return np.where(hit, first + np.argmax(window, axis=1), -1)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize(("first", "end"), [(0, 8), (3, 5), (4, 5)])  # phases have >= 1 block
+@pytest.mark.parametrize("censored", [False, True])
+@pytest.mark.parametrize("one_time", [False, True])
+def test_the_compiled_landing_equals_the_numpy_expression(
+    runs: int, first: int, end: int, censored: bool, one_time: bool
+) -> None:
+    rng = np.random.default_rng(runs * 100 + first * 10 + end + 2 * censored + one_time)
+    seconds = np.cumsum(rng.choice([12.0, 24.0], (runs, 8)), axis=1) - 12.0
+    includes = rng.random((runs, 8)) < 0.6 if censored else None
+    sent = 40.0 if one_time else np.where(rng.random(runs) < 0.1, np.inf, rng.uniform(0.0, 100.0, runs))
+    expected = _land_numpy(seconds, includes, first, end, sent)
+    got = kernels_slot.first_landing(
+        seconds, includes, first, end, np.asarray(sent, dtype=np.float64).reshape(-1)
+    )
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.int64 and got.shape == (runs,)
+
+
+def _operator_counts_numpy(held: np.ndarray, down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`operators.step_operators`' keys down and active operators as the model computed them in numpy."""
+    keys_down = (held * down[:, : held.shape[1]]).sum(axis=1, dtype=np.int64)
+    active = (held > 0).sum(axis=1).astype(np.int64)
+    return keys_down, active
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("operators", [0, 1, 9])
+def test_the_compiled_operator_counts_equal_the_numpy_expression(runs: int, operators: int) -> None:
+    rng = np.random.default_rng(runs * 10 + operators + 2)
+    held = rng.integers(0, 4, (runs, operators)).astype(np.int32)  # 0: an operator without an eligible key
+    down = rng.random((runs, operators + 3)) < 0.4  # the outage state covers more operators than the chunk's
+    expected = _operator_counts_numpy(held, down)
+    got = kernels_slot.operator_counts(held, down)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == (runs,)
+
+
 def _winner_numpy(candidates: np.ndarray, landed: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, ...]:
     """`election.winner` and its caller's rank, landing block and proposal count as the model computed them in
     numpy."""

@@ -240,13 +240,15 @@ FRAME_COLUMNS: tuple[Column, ...] = (
 
 
 def run_steps(ctx: Context, state: State, steps: tuple[Step, ...]) -> dict[str, Any]:
-    """Run `steps` in order from `state`; returns the updates of all of them (later steps' values win)."""
+    """Run `steps` in order from `state`; returns the updates of all of them (later steps' values win). Each step
+    sees `state` with the updates of the steps before it: one copy of `state` taken up front and updated in place
+    (steps read the state, never keep it), instead of a new merged dict per step."""
     updates: dict[str, Any] = {}
-    current: Any = state
+    current: Any = dict(state)
     for step in steps:
         changed = step.function(ctx, current)
         updates.update(changed)
-        current = {**current, **changed}
+        current.update(changed)
     return updates
 
 

@@ -30,6 +30,46 @@ def keys_out(
 
 
 @njit(cache=True)
+def first_landing(
+    seconds: NDArray[np.float64],
+    includes: NDArray[np.bool_] | None,
+    first: int,
+    end: int,
+    sent: NDArray[np.float64],
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """`timeline.land` per run: the first block j in [first, end) built at or after `sent` (s; one per run, or one
+    for all) whose builder `includes` the transaction (runs x slot blocks; None: every builder), -1 if none."""
+    runs = seconds.shape[0]
+    out = np.full(runs, -1, dtype=np.int64)
+    for i in range(runs):
+        t = sent[0] if sent.size == 1 else sent[i]
+        for j in range(first, end):
+            if seconds[i, j] >= t and (includes is None or includes[i, j]):
+                out[i] = j
+                break
+    return out
+
+
+@njit(cache=True)
+def operator_counts(
+    held: NDArray[np.int32], down: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`operators.step_operators`' counts per run (integer arithmetic): the eligible keys `held` (runs x operators)
+    of operators that are `down` (runs x at least as many operators), and the operators holding any."""
+    runs, n = held.shape
+    keys_down = np.zeros(runs, dtype=np.int64)
+    active = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        for j in range(n):
+            h = held[i, j]
+            if down[i, j]:
+                keys_down[i] += h
+            if h > 0:
+                active[i] += 1
+    return keys_down, active
+
+
+@njit(cache=True)
 def election_winner(
     candidates: NDArray[np.int64], landed: NDArray[np.bool_], at: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover

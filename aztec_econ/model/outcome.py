@@ -1,7 +1,8 @@
 """Per-slot outcome of the block-production pipeline, filled in by the mechanisms in block order.
 
 One immutable object instead of ten state variables: cadCAD runs an update function for every state variable in
-every block, so fewer variables make each slot cheaper. Mechanisms return `dataclasses.replace(outcome, ...)`.
+every block, so fewer variables make each slot cheaper. Mechanisms return `frozen.evolve(outcome, ...)` (what
+`dataclasses.replace` returns, cheaper).
 """
 
 from __future__ import annotations

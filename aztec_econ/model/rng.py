@@ -15,6 +15,7 @@ Source: assumption (a modelling device, not protocol behaviour).
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +28,7 @@ F64 = NDArray[np.float64]
 _GOLDEN, _MIX2 = GOLDEN, MIX2
 _MASK = (1 << 64) - 1
 _TO_UNIT = 1.0 / float(1 << 53)
+_U64 = np.dtype(np.uint64)
 
 
 class Stream(IntEnum):
@@ -54,8 +56,9 @@ def mix64(x: U64) -> U64:
     `kernels.mix64_flat`: 64-bit unsigned arithmetic, wrapping)."""
     from aztec_econ.model.kernels import mix64_flat
 
-    x = np.asarray(x, dtype=np.uint64)
-    return mix64_flat(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
+    if not (isinstance(x, np.ndarray) and x.dtype == _U64 and x.flags.c_contiguous):
+        x = np.ascontiguousarray(x, dtype=np.uint64)
+    return mix64_flat(x.reshape(-1)).reshape(x.shape)
 
 
 def run_keys(seed: int, runs: NDArray[np.int64]) -> U64:
@@ -64,14 +67,22 @@ def run_keys(seed: int, runs: NDArray[np.int64]) -> U64:
     return mix64(base ^ mix64((runs.astype(np.uint64) + np.uint64(1)) * _GOLDEN))
 
 
+_STREAM_WORDS = {stream: np.uint64((int(stream) * 0x9E3779B97F4A7C15) & _MASK) for stream in Stream}
+"""Each stream's word, stream x golden ratio modulo 2^64 (`stream_keys` mixes it into the run's key)."""
+
+
 def stream_keys(keys: U64, stream: Stream, counter: int) -> U64:
     """Per-run keys for one (stream, counter) pair, e.g. (SLOT, slot index) or (RANDAO, L1 block): mix64(mix64(key ^
-    stream word) + counter x MIX2), a negative counter taken modulo 2^64; compiled (`kernels.stream_words`)."""
+    stream word) + counter x MIX2), a negative counter taken modulo 2^64; compiled (`kernels.stream_words`; the
+    per-run keys of a simulation, one-dimensional uint64 already, go to it as they are)."""
     from aztec_econ.model.kernels import stream_words
 
-    stream_word = np.uint64((int(stream) * 0x9E3779B97F4A7C15) & _MASK)
+    counter_word = np.uint64(int(counter) & _MASK)
+    if keys.ndim == 1 and keys.dtype == np.uint64 and keys.flags.c_contiguous:
+        flat: U64 = stream_words(keys, _STREAM_WORDS[stream], counter_word)
+        return flat
     k = np.ascontiguousarray(keys, dtype=np.uint64)
-    return stream_words(k.reshape(-1), stream_word, np.uint64(int(counter) & _MASK)).reshape(k.shape)
+    return stream_words(k.reshape(-1), _STREAM_WORDS[stream], counter_word).reshape(k.shape)
 
 
 def stream_keys_grid(keys: U64, stream: Stream, counters: NDArray[np.int64]) -> U64:
@@ -91,16 +102,22 @@ def bits(base: U64, n: int, offset: int = 0) -> U64:
     return mix64(base[:, None] + words_for(n, offset)[None, :])
 
 
+@lru_cache(maxsize=256)
 def words_for(n: int, offset: int = 0) -> U64:
-    """The per-index words `bits` adds to each run's key: (offset + j + 1) x golden ratio, j < n."""
-    return (np.arange(offset, offset + n, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
+    """The per-index words `bits` adds to each run's key: (offset + j + 1) x golden ratio, j < n. Kept once made (a
+    slot asks for the same few every time) and read-only, since callers share it."""
+    words = (np.arange(offset, offset + n, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
+    words.setflags(write=False)
+    return words
 
 
 def unit_bits(base: U64, n: int, offset: int = 0) -> F64:
     """`to_unit(bits(base, n, offset))` in one compiled pass (`kernels.unit_words`): uniforms of shape (runs, n)."""
     from aztec_econ.model.kernels import unit_words
 
-    return unit_words(np.ascontiguousarray(base, dtype=np.uint64), words_for(n, offset))
+    if not (base.dtype == np.uint64 and base.flags.c_contiguous):
+        base = np.ascontiguousarray(base, dtype=np.uint64)
+    return unit_words(base, words_for(n, offset))
 
 
 def to_unit(words: U64) -> F64:

@@ -22,7 +22,6 @@ Assumptions:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +29,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import participation
 from aztec_econ.model.mechanisms.adversary import censoring, includes
@@ -65,7 +65,7 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     outcome = s["outcome"]
     opened = outcome.stage != int(Stage.PROVEN)
     if not opened.any():  # every run's happy path finalized: nothing races
-        return {"outcome": replace(outcome, mode=np.full(ctx.n_runs, Mode.HAPPY, dtype=np.int8))}
+        return {"outcome": evolve(outcome, mode=np.full(ctx.n_runs, Mode.HAPPY, dtype=np.int8))}
     first, end = ctx.phases["backup"]
     seconds = s["l1"].seconds
     runs = ctx.n_runs
@@ -104,7 +104,7 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     rewards = outcome.rewards.copy()
     rewards[:, Role.BACKUP] = amount
     mode = np.where(~opened, Mode.HAPPY, np.where(won, Mode.BACKUP, Mode.SKIPPED)).astype(np.int8)
-    outcome = replace(
+    outcome = evolve(
         outcome,
         backup_builder=np.where(won, builder, -1),
         mode=mode,

@@ -16,13 +16,13 @@ compiled with numba (`model.kernels`); the numpy walk stays as its reference.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms.adversary import includes, owned
 from aztec_econ.model.mechanisms.operators import out
 from aztec_econ.model.mechanisms.participation import proposes
@@ -211,7 +211,7 @@ def step_election(ctx: Context, s: State) -> dict[str, Any]:
     proposer, rank, landed_at, proposals = winner(candidates, landed, at)
     stage = np.where(proposer >= 0, Stage.PROPOSED, Stage.NONE).astype(np.int8)
     return {
-        "outcome": replace(
+        "outcome": evolve(
             s["outcome"],
             proposer=proposer,
             stage=stage,

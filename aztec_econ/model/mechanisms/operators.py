@@ -28,7 +28,7 @@ keys offline in the election (`election.step_election`: on top of the independen
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context, registration_bound
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms.registry import Registry
 from aztec_econ.model.rng import Stream, stream_keys, uniforms, words_for
 from aztec_econ.params import Params
@@ -194,7 +195,7 @@ def assign_owners(ctx: Context, ops: Operators, n_keys: I64) -> Operators:
         owner[todo, key] = chosen[todo]
         keys_held[rows[todo], chosen[todo]] += 1
         n_ops = n_ops + fresh
-    return replace(ops, owner=owner, assigned=n_keys.copy(), n_operators=n_ops, keys_held=keys_held)
+    return evolve(ops, owner=owner, assigned=n_keys.copy(), n_operators=n_ops, keys_held=keys_held)
 
 
 def chunk_holdings(ctx: Context, ops: Operators, reg: Registry) -> HoldingChanges:
@@ -231,7 +232,7 @@ def holdings_at(ops: Operators, t: int) -> Operators:
         flat = held.reshape(-1).copy()
         np.add.at(flat, changes.cells[lo:hi], changes.signs[lo:hi])
         held = flat.reshape(held.shape)
-    return replace(ops, held=held, held_at=t)
+    return evolve(ops, held=held, held_at=t)
 
 
 def next_down(ctx: Context, ops: Operators, slot: int) -> B:
@@ -278,20 +279,21 @@ def prover_down(ctx: Context, s: State) -> B:
 
 def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     """Give the keys the registry just registered their owners, move every operator's outage state to this slot, and
-    count the eligible keys of operators that are down and the operators with an eligible key."""
+    count the eligible keys of operators that are down and the operators with an eligible key (compiled:
+    `kernels_slot.operator_counts`)."""
+    from aztec_econ.model.kernels_slot import operator_counts
+
     reg = s["registry"]
     ops = s["operators"]
     if ops.chunk_start != reg.plan.start or ops.changes is None:
         ops = assign_owners(ctx, ops, reg.n_keys)
         changes = chunk_holdings(ctx, ops, reg)
-        ops = replace(ops, chunk_start=reg.plan.start, changes=changes, held=changes.start, held_at=0)
+        ops = evolve(ops, chunk_start=reg.plan.start, changes=changes, held=changes.start, held_at=0)
     ops = holdings_at(ops, s["slot"] - ops.chunk_start)
     assert ops.held is not None
     down = next_down(ctx, ops, s["slot"])
-    held = ops.held
-    keys_down = (held * down[:, : held.shape[1]]).sum(axis=1, dtype=np.int64)
-    active = (held > 0).sum(axis=1).astype(np.int64)
-    return {"operators": replace(ops, down=down, keys_down=keys_down, active_operators=active)}
+    keys_down, active = operator_counts(ops.held, down)
+    return {"operators": evolve(ops, down=down, keys_down=keys_down, active_operators=active)}
 
 
 COLUMNS: tuple[Column, ...] = (

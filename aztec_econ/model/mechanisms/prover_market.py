@@ -167,14 +167,17 @@ class Market:
     """The winner's compute cost of proving itself (tokens)."""
     static_ok: bool
     """The bond fits the provers' bond budget."""
+    option_costs: F64
+    """Compute cost of each option as `choose` passes them: `costs`, then `own_cost` (tokens)."""
 
 
 def market(params: Params) -> Market:
     """The `Market` of `params` (the context keeps it: `Context.economy.market`)."""
     pv = params.agents.provers
     failure = np.concatenate([prover_failures(params), [pv.failure_probability]])
+    costs = prover_costs(params)
     return Market(
-        costs=prover_costs(params),
+        costs=costs,
         failure=failure,
         success=success_given_commitment(params, failure),
         sure_gas=commitment_gas(params),
@@ -183,6 +186,9 @@ def market(params: Params) -> Market:
         reward=reward_to_prover(params),
         own_cost=params.agents.sequencers.proving_cost_per_block,
         static_ok=params.protocol.prover_bond <= pv.bond_budget,
+        option_costs=np.concatenate([costs, [params.agents.sequencers.proving_cost_per_block]]).astype(
+            np.float64
+        ),
     )
 
 
@@ -320,7 +326,7 @@ def choose(
     n = params.agents.provers.count
     f64, runs = np.float64, gas_price.shape
     self_proved, prover, price, be, bidders, own = second_price_auction(
-        np.concatenate([m.costs, [m.own_cost]]).astype(f64),
+        m.option_costs,
         np.ascontiguousarray(m.success, dtype=f64),
         np.ascontiguousarray(m.failure[:n], dtype=f64),
         _contiguous(t.timely, runs, f64),

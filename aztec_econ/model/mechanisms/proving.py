@@ -19,7 +19,6 @@ slot's, computed once with its candidate block (`market.prepare`).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms.adversary import includes_for
 from aztec_econ.model.mechanisms.prover_market import prover_failures
@@ -43,10 +43,13 @@ _NODES = ndtri((np.arange(32) + 0.5) / 32)
 """Standard-normal quantile midpoints: the quadrature of `outlook`'s expected reward factor."""
 
 
-def failure_of(params: Params, prover: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Hard-fault chance of each run's committed prover (`prover_market`); the mean one for a self-prover."""
+def failure_of(
+    params: Params, prover: NDArray[np.int64], fails: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
+    """Hard-fault chance of each run's committed prover (`prover_market`; `fails`: `prover_failures(params)` when
+    already at hand, as the context's market keeps them); the mean one for a self-prover."""
     mean = params.agents.provers.failure_probability
-    fails = prover_failures(params)
+    fails = prover_failures(params) if fails is None else fails
     if params.agents.provers.failure_spread == 0 or fails.size == 0:
         return np.full(prover.shape, mean)
     return np.where(prover >= 0, fails[np.maximum(prover, 0)], mean)
@@ -116,7 +119,10 @@ def step_proving(ctx: Context, s: State) -> dict[str, Any]:
     p = ctx.params
     outcome = s["outcome"]
     revealed = outcome.stage == int(Stage.REVEALED)
-    sound = revealed & (s["draws"].one("proof") >= failure_of(p, outcome.prover))
+    fails = ctx.economy.market.failure[
+        : p.agents.provers.count
+    ]  # the provers' `prover_failures`, then the mean
+    sound = revealed & (s["draws"].one("proof") >= failure_of(p, outcome.prover, fails))
     seconds = s["l1"].seconds
     used = s["economy"].candidate.used
     z = ndtri(np.clip(s["draws"].one("proving_time"), 1e-16, 1 - 1e-16))
@@ -128,7 +134,7 @@ def step_proving(ctx: Context, s: State) -> dict[str, Any]:
     failed = np.where(revealed & ~proven, outcome.bond_locked, 0.0)
     book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
     slot_start = s["slot"] * ctx.slot_l1_blocks
-    outcome = replace(
+    outcome = evolve(
         outcome,
         stage=np.where(proven, Stage.PROVEN, outcome.stage).astype(np.int8),
         finalized_l1_block=np.where(proven, slot_start + landed, -1),

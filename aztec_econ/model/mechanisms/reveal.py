@@ -19,13 +19,13 @@ reveal.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting, bond_owner
 from aztec_econ.model.mechanisms import market
 from aztec_econ.model.mechanisms.adversary import includes, includes_for, owned
@@ -108,7 +108,7 @@ def step_reveal(ctx: Context, s: State) -> dict[str, Any]:
         rewards = rewards.copy()
         rewards[:, Role.SEQUENCER] += minted
     return {
-        "outcome": replace(
+        "outcome": evolve(
             outcome, stage=stage, revealed=outcome.revealed | revealed, rewards=rewards, reveal_block=landed
         ),
         "book": book,

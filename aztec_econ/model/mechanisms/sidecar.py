@@ -14,13 +14,13 @@ missed reveal means no commitment and no bond at stake.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting, bond_owner
 from aztec_econ.model.mechanisms import participation, prover_market
 from aztec_econ.model.mechanisms.adversary import includes_for
@@ -143,7 +143,7 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
     committed = self_proved | (prover >= 0)
     amount = np.where(committed, bond, 0.0)
     book = s["book"].post(Posting(Flow.LOCK, bond_owner(prover, self_proved), Account.BONDS, amount))
-    outcome = replace(
+    outcome = evolve(
         outcome,
         prover=prover,
         self_proved=self_proved,

@@ -63,12 +63,11 @@ def step_l1_blocks(ctx: Context, s: State) -> dict[str, Any]:
 def land(seconds: F64, includes: B | None, first: int, end: int, sent: F64 | float) -> I64:
     """Per run, the block (offset in the slot) where a transaction sent at `sent` seconds lands: the first block in
     [first, end) built at or after `sent` whose builder includes it (`includes`, runs x slot blocks; None: every
-    builder), or -1 if none before the deadline."""
-    window = seconds[:, first:end] >= np.asarray(sent, dtype=np.float64).reshape(-1, 1)
-    if includes is not None:
-        window = window & includes[:, first:end]
-    hit = window.any(axis=1)
-    return np.where(hit, first + np.argmax(window, axis=1), -1)
+    builder), or -1 if none before the deadline. Compiled (`kernels_slot.first_landing`: one scan per run)."""
+    from aztec_econ.model.kernels_slot import first_landing
+
+    at: I64 = first_landing(seconds, includes, first, end, np.asarray(sent, dtype=np.float64).reshape(-1))
+    return at
 
 
 def time_of(seconds: F64, block: I64) -> F64:
