@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import pytest
@@ -40,6 +41,14 @@ def test_evolve_refuses_unknown_fields_and_classes_with_more_than_fields() -> No
         x: int
         y: int = dataclasses.field(init=False, default=0)
 
-    for record in (Checked(1), Derived(1)):
+    @dataclasses.dataclass(frozen=True)
+    class Cached:
+        x: int
+
+        @functools.cached_property
+        def double(self) -> int:
+            return 2 * self.x
+
+    for record in (Checked(1), Derived(1), Cached(1)):
         with pytest.raises(TypeError):
             evolve(record, x=2)

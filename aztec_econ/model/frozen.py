@@ -3,13 +3,14 @@
 `replace` gathers every field into keyword arguments and calls the generated `__init__`, which sets each field through
 `object.__setattr__`: about 8 us for `outcome.SlotOutcome`'s 21 fields, and mechanisms replace the outcome several
 times a slot. For a frozen dataclass whose `__init__` only stores its fields (no `__post_init__`, no `init=False`
-field, no slots) copying the instance's `__dict__` and overwriting the changed fields builds the same object; `evolve`
+field, no slots, no `cached_property`, whose value lives in the instance's `__dict__`) copying the instance's `__dict__` and overwriting the changed fields builds the same object; `evolve`
 refuses any other class, and unknown field names, as `replace` does.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -25,6 +26,8 @@ def _field_names(cls: type) -> frozenset[str]:
             raise TypeError(
                 f"evolve needs a plain dataclass (no __post_init__, no slots), not {cls.__name__}"
             )
+        if any(isinstance(v, functools.cached_property) for k in cls.__mro__ for v in vars(k).values()):
+            raise TypeError(f"evolve cannot copy {cls.__name__}: a cached_property would carry a stale value")
         fields = dataclasses.fields(cls)
         if any(not f.init for f in fields):
             raise TypeError(f"evolve cannot copy {cls.__name__}: it has init=False fields")
