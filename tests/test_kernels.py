@@ -527,3 +527,149 @@ def test_the_compiled_confirmation_bins_refuse_a_delay_past_the_last_bin() -> No
     hist = np.zeros((1, 1, 4), dtype=np.int64)
     with pytest.raises(IndexError, match="last bin"):
         kernels_slot.confirmation_bins(hist, np.ones((1, 1, 2), dtype=np.int64), np.full((1, 1, 1), 2), 2)
+
+
+_AMOUNTS = ("paid", "burned", "tips", "mev", "mev_burned", "surplus")
+
+
+def _block_amounts_numpy(
+    produced: np.ndarray,
+    block: dict[str, np.ndarray],
+    late: dict[str, np.ndarray],
+    market: np.ndarray,
+    tx_size: float,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """`settlement.step_settlement`'s block amounts as the model computed them in numpy (rows as
+    `kernels_slot.block_amounts` returns them)."""
+    if produced.all():
+        x = {k: block[k] for k in _AMOUNTS}
+        txs = block["txs"]
+    else:
+        x = {k: np.where(produced, block[k], 0.0) for k in _AMOUNTS}
+        txs = np.where(produced, block["txs"], 0)
+    any_late = bool(late["txs"].any())
+    if any_late:
+        txs = txs + late["txs"]
+        x = {k: x[k] + late[k] for k in _AMOUNTS}
+    used = np.asarray(txs * tx_size, dtype=np.float64)
+    owed = x["paid"] + x["mev"]
+    if (owed > market).any():
+        scale = np.where(owed > market, market / np.where(owed > 0, owed, 1.0), 1.0)
+        x.update({k: x[k] * scale for k in _AMOUNTS[:5]})
+    kept = x["tips"] + x["mev"] - x["mev_burned"]
+    rows = [x[k] for k in _AMOUNTS] + [used, kept, x["burned"] + x["mev_burned"]]
+    return np.array(rows).reshape(9, -1), txs, any_late
+
+
+def _amounts(rng: np.random.Generator, runs: int, scale: float) -> dict[str, np.ndarray]:
+    paid = rng.random(runs) * scale
+    burned = paid * rng.random(runs)
+    mev = rng.random(runs) * scale
+    return {
+        "paid": paid,
+        "burned": burned,
+        "tips": paid - burned,
+        "mev": mev,
+        "mev_burned": mev * rng.choice([0.0, 0.5], runs),
+        "surplus": rng.normal(0.0, scale, runs),
+        "txs": rng.integers(0, 50, runs),
+    }
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("skipped", [False, True])
+@pytest.mark.parametrize("with_late", [False, True])
+@pytest.mark.parametrize("short", [False, True])
+def test_the_compiled_block_amounts_equal_the_numpy_expressions(
+    runs: int, skipped: bool, with_late: bool, short: bool
+) -> None:
+    rng = np.random.default_rng(runs * 10 + 4 * skipped + 2 * with_late + short)
+    produced = rng.random(runs) < 0.7 if skipped else np.ones(runs, dtype=bool)
+    block = _amounts(rng, runs, 1.0)
+    late = _amounts(rng, runs, 0.1)
+    if not with_late:
+        late = {k: np.zeros_like(v) for k, v in late.items()}
+    market = np.full(runs, 1e6)
+    if short:  # users cannot pay some runs' blocks (one with nothing owed and an account driven below 0 too)
+        market = rng.random(runs) * 1.0
+        market[: min(runs, 1)] = -1e-12
+    expected = _block_amounts_numpy(produced, block, late, market, 0.5)
+    got = kernels_slot.block_amounts(
+        produced,
+        np.array([block[k] for k in _AMOUNTS]).reshape(6, runs),
+        block["txs"],
+        np.array([late[k] for k in _AMOUNTS]).reshape(6, runs),
+        late["txs"],
+        market,
+        0.5,
+    )
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert got[2] == expected[2]
+    assert got[0].shape == (9, runs) and got[1].dtype == np.int64
+
+
+def _reveal_share_numpy(
+    seconds: np.ndarray, happy: np.ndarray, revealed: np.ndarray, block: np.ndarray, slot_seconds: float
+) -> np.ndarray:
+    """`settlement.step_settlement`'s reveal share as the model computed it in numpy (`timeline.time_of`)."""
+    at = np.where(happy & revealed, block, -1)
+    rows = np.arange(seconds.shape[0])
+    revealed_at = np.where(at >= 0, seconds[rows, np.maximum(at, 0)], np.inf)
+    return np.where(np.isfinite(revealed_at), np.clip(revealed_at / slot_seconds, 0.0, 1.0), 0.0)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+def test_the_compiled_reveal_share_equals_the_numpy_expression(runs: int) -> None:
+    rng = np.random.default_rng(runs + 5)
+    seconds = np.cumsum(rng.choice([12.0, 24.0], (runs, 8)), axis=1) - 12.0
+    seconds[: min(runs, 2), 5] = np.inf  # a block never built
+    happy, revealed = rng.random(runs) < 0.7, rng.random(runs) < 0.8
+    block = rng.integers(-1, 8, runs)
+    block[: min(runs, 2)] = 5
+    expected = _reveal_share_numpy(seconds, happy, revealed, block, 72.0)
+    got = kernels_slot.reveal_share(seconds, happy, revealed, block, 72.0)
+    np.testing.assert_array_equal(got, expected)
+    if runs == 30:
+        assert (got == 1.0).any() and ((got > 0) & (got < 1)).any() and (got == 0).any()
+
+
+def _block_costs_numpy(
+    stage: np.ndarray,
+    mode: np.ndarray,
+    revealed: np.ndarray,
+    self_proved: np.ndarray,
+    prover: np.ndarray,
+    backup_builder: np.ndarray,
+    block_txs: np.ndarray,
+    late_txs: np.ndarray,
+    costs: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """`settlement.step_settlement`'s cost inputs as the model computed them in numpy (stage 2 revealed, mode 1
+    backup, own cost 3.0, backup cost 7.0, 0.5 mana per transaction)."""
+    block_used = (block_txs + late_txs) * 0.5
+    used = np.where(revealed | (mode == 1), block_used, 0.0)
+    third_party = prover >= 0
+    third = costs[np.maximum(prover, 0)] if costs.size else np.zeros(prover.shape)
+    proving = np.where(stage >= 2, np.where(self_proved, 3.0, 0.0) + np.where(third_party, third, 0.0), 0.0)
+    backup = np.where((mode == 1) & (backup_builder >= 0), 7.0, 0.0)
+    return used, proving, backup
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("provers", [0, 3])
+def test_the_compiled_block_costs_equal_the_numpy_expressions(runs: int, provers: int) -> None:
+    rng = np.random.default_rng(runs * 10 + provers)
+    stage = rng.integers(0, 4, runs).astype(np.int8)
+    mode = rng.integers(0, 3, runs).astype(np.int8)
+    revealed, self_proved = rng.random(runs) < 0.6, rng.random(runs) < 0.3
+    prover = rng.integers(-1, provers, runs) if provers else np.full(runs, -1)
+    backup_builder = rng.integers(-1, 3, runs)
+    block_txs, late_txs = rng.integers(0, 50, runs), rng.integers(0, 5, runs)
+    costs = rng.random(provers)
+    args = (stage, mode, revealed, self_proved, prover, backup_builder, block_txs, late_txs)
+    expected = _block_costs_numpy(*args, costs)
+    got = kernels_slot.block_costs(*args, 0.5, 2, 1, costs, 3.0, 7.0)
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.float64 and g.shape == (runs,)

@@ -296,3 +296,109 @@ def confirmation_bins(
                         if at >= width:  # numba does not check bounds
                             raise IndexError("a confirmation delay past the histogram's last bin")
                         hist[r, c, at] += n
+
+
+@njit(cache=True)
+def reveal_share(
+    seconds: NDArray[np.float64],
+    happy: NDArray[np.bool_],
+    revealed: NDArray[np.bool_],
+    reveal_block: NDArray[np.int64],
+    slot_seconds: float,
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`settlement.step_settlement`'s share of the slot a happy block's reveal took (`reveal_block`'s time in
+    `seconds` (runs x slot blocks) over `slot_seconds`, clipped to [0, 1]); 0 for a run without a revealed happy
+    block or one at an infinite time."""
+    runs = happy.shape[0]
+    out = np.zeros(runs, dtype=np.float64)
+    for i in range(runs):
+        block = reveal_block[i]
+        if happy[i] and revealed[i] and block >= 0:
+            t = seconds[i, block]
+            if np.isfinite(t):
+                out[i] = min(max(t / slot_seconds, 0.0), 1.0)
+    return out
+
+
+@njit(cache=True)
+def block_amounts(
+    produced: NDArray[np.bool_],
+    block: NDArray[np.float64],
+    block_txs: NDArray[np.int64],
+    late: NDArray[np.float64],
+    late_txs: NDArray[np.int64],
+    market: NDArray[np.float64],
+    tx_size: float,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], bool]:  # pragma: no cover - compiled
+    """`settlement.step_settlement`'s amounts of the slot's block (tokens; rows of the result, runs wide): paid,
+    burned, tips, mev, mev_burned, surplus, then the mana used, what the producer keeps (tips + mev - mev_burned)
+    and what is burned (burned + mev_burned); the block's transactions; whether a late reveal added any.
+
+    `block` holds the candidate's paid, burned, tips, mev, mev_burned and surplus (6 x runs), `late` the late
+    inclusions' (`market.late_inclusions`, 6 x runs). A run without a `produced` block has none of the candidate's
+    amounts; the late ones are added (to every run) when any run has a late transaction; every amount of a run whose
+    users owe more (paid + mev) than the `market` account holds is scaled by market / owed."""
+    runs = produced.shape[0]
+    out = np.zeros((9, runs), dtype=np.float64)
+    txs = np.zeros(runs, dtype=np.int64)
+    any_late = False
+    for i in range(runs):
+        if late_txs[i] != 0:
+            any_late = True
+    for i in range(runs):
+        if produced[i]:
+            for r in range(6):
+                out[r, i] = block[r, i]
+            txs[i] = block_txs[i]
+        if any_late:
+            for r in range(6):
+                out[r, i] = out[r, i] + late[r, i]
+            txs[i] += late_txs[i]
+        out[6, i] = txs[i] * tx_size
+        owed = out[0, i] + out[3, i]
+        if owed > market[i]:
+            scale = market[i] / (owed if owed > 0 else 1.0)
+            for r in (0, 1, 2, 3, 4):
+                out[r, i] = out[r, i] * scale
+        out[7, i] = out[2, i] + out[3, i] - out[4, i]
+        out[8, i] = out[1, i] + out[4, i]
+    return out, txs, any_late
+
+
+@njit(cache=True)
+def block_costs(
+    stage: NDArray[np.int8],
+    mode: NDArray[np.int8],
+    revealed: NDArray[np.bool_],
+    self_proved: NDArray[np.bool_],
+    prover: NDArray[np.int64],
+    backup_builder: NDArray[np.int64],
+    block_txs: NDArray[np.int64],
+    late_txs: NDArray[np.int64],
+    tx_size: float,
+    revealed_stage: int,
+    backup_mode: int,
+    prover_costs: NDArray[np.float64],
+    own_cost: float,
+    backup_cost: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover - compiled
+    """`settlement.step_settlement`'s cost inputs per run: the mana of the block the L1 data carries (a
+    revealed block, or one built in backup mode at `backup_mode`; else 0: the candidate's `block_txs` and the late
+    inclusions' `late_txs`), the compute cost of proving it once
+    revealed (stage >= `revealed_stage`: `own_cost` if self-proved, plus the committed third-party prover's
+    `prover_costs[prover]`), and the backup builder's `backup_cost` where one built the block (tokens)."""
+    runs = stage.shape[0]
+    used = np.zeros(runs, dtype=np.float64)
+    proving = np.zeros(runs, dtype=np.float64)
+    backup = np.zeros(runs, dtype=np.float64)
+    for i in range(runs):
+        in_backup = mode[i] == backup_mode
+        if revealed[i] or in_backup:
+            used[i] = (block_txs[i] + late_txs[i]) * tx_size
+        if stage[i] >= revealed_stage:
+            own = own_cost if self_proved[i] else 0.0
+            third = prover_costs[prover[i]] if prover[i] >= 0 and prover_costs.size else 0.0
+            proving[i] = own + third
+        if in_backup and backup_builder[i] >= 0:
+            backup[i] = backup_cost
+    return used, proving, backup

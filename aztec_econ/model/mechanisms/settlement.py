@@ -32,7 +32,6 @@ from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import L1Prices
 from aztec_econ.model.mechanisms.market import Candidate, Settled, apr_decay, late_inclusions
-from aztec_econ.model.mechanisms.timeline import time_of
 from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.stage import Mode, Role, Stage, Submitter
 
@@ -88,6 +87,8 @@ def l1_costs(
 
 def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     """Settle the slot's block (see the module docstring); the base fee the next slot faces."""
+    from aztec_econ.model.kernels_slot import block_amounts, block_costs, reveal_share
+
     p = ctx.params
     econ = s["economy"]
     out = s["outcome"]
@@ -96,38 +97,28 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     c = ctx.economy
     produced = out.mode != int(Mode.SKIPPED)
     happy = out.mode == int(Mode.HAPPY)
-    if produced.all():
-        by_age, txs, surplus = cand.by_age, cand.txs, cand.surplus
-        paid, burned, tips, mev, mev_burned = cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned
-    else:
-        by_age = cand.by_age * produced[:, None]
-        txs = np.where(produced, cand.txs, 0)
-        paid, burned, tips, mev, mev_burned, surplus = (
-            np.where(produced, x, 0.0)
-            for x in (cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned, cand.surplus)
-        )
     # a happy block revealed late also takes some of the transactions submitted during the slot (see `reveal`)
     arrived = econ.incoming
     assert arrived is not None
     incoming = arrived
-    revealed_at = time_of(s["l1"].seconds, np.where(happy & out.revealed, out.reveal_block, -1))
-    share = np.where(
-        np.isfinite(revealed_at), np.clip(revealed_at / ctx.per_slot.slot_seconds, 0.0, 1.0), 0.0
-    )
+    share = reveal_share(s["l1"].seconds, happy, out.revealed, out.reveal_block, ctx.per_slot.slot_seconds)
     late = late_inclusions(ctx, econ, share)
-    if late.txs.any():
-        txs = txs + late.txs
-        paid, burned, tips = paid + late.paid, burned + late.burned, tips + late.tips
-        mev, mev_burned, surplus = mev + late.mev, mev_burned + late.mev_burned, surplus + late.surplus
+    # compiled: a skipped slot includes nothing, late inclusions add to the block, users who cannot pay scale
+    # every fee quantity down
+    amounts, txs, any_late = block_amounts(
+        produced,
+        np.array([cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned, cand.surplus]),
+        cand.txs,
+        np.array([late.paid, late.burned, late.tips, late.mev, late.mev_burned, late.surplus]),
+        late.txs,
+        book.balance(int(Account.MARKET)),
+        float(p.environment.demand.tx_size),
+    )
+    paid, burned, tips, mev, mev_burned, surplus, used, kept, burn = amounts
+    by_age = cand.by_age if produced.all() else cand.by_age * produced[:, None]
+    if any_late:
         incoming = replace(incoming, counts=incoming.counts - late.by_bucket)
-    used = np.asarray(txs * p.environment.demand.tx_size, dtype=np.float64)
-    owed = paid + mev
-    market = book.balance(int(Account.MARKET))
-    if (owed > market).any():  # users cannot pay: every fee quantity scales down
-        scale = np.where(owed > market, market / np.where(owed > 0, owed, 1.0), 1.0)
-        paid, burned, tips, mev, mev_burned = (x * scale for x in (paid, burned, tips, mev, mev_burned))
     producer = np.where(happy, int(Account.SEQUENCERS), int(Account.BACKUP))
-    kept = tips + mev - mev_burned
     third_party = out.prover >= 0
     paid_to = np.where(third_party, Account.PROVER0 + out.prover, int(Account.SEQUENCERS))
     # the agreed price, on success only: sequencers -> prover, or prover -> sequencers when negative, each capped
@@ -135,7 +126,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     price = np.where(happy & third_party, out.prover_price, 0.0)
     book = book.post(
         Posting(Flow.TRANSFER, Account.MARKET, producer, kept),
-        Posting(Flow.BURN, Account.MARKET, None, burned + mev_burned),
+        Posting(Flow.BURN, Account.MARKET, None, burn),
     )
     price = np.clip(price, -book.balance(paid_to), book.balance(int(Account.SEQUENCERS)))
     book = book.post(
@@ -144,18 +135,23 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     )
 
     revealed = out.revealed
-    block_used = (
-        cand.txs + late.txs
-    ) * p.environment.demand.tx_size  # what was revealed (or built in backup)
-    costs = l1_costs(
-        ctx, out, econ.prices, np.where(revealed | (out.mode == int(Mode.BACKUP)), block_used, 0.0), revealed
+    l1_used, proving_cost, backup_cost = block_costs(  # compiled
+        out.stage,
+        out.mode,
+        revealed,
+        out.self_proved,
+        out.prover,
+        out.backup_builder,
+        cand.txs,
+        late.txs,
+        float(p.environment.demand.tx_size),
+        int(Stage.REVEALED),
+        int(Mode.BACKUP),
+        c.costs,
+        float(p.agents.sequencers.proving_cost_per_block),
+        float(p.agents.backup.proving_cost_per_block),
     )
-    proved = out.stage >= int(Stage.REVEALED)
-    third = c.costs[np.maximum(out.prover, 0)] if c.costs.size else np.zeros(out.prover.shape)
-    own = p.agents.sequencers.proving_cost_per_block
-    proving_cost = np.where(
-        proved, np.where(out.self_proved, own, 0.0) + np.where(third_party, third, 0.0), 0.0
-    )
+    costs = l1_costs(ctx, out, econ.prices, l1_used, revealed)
 
     bf = p.protocol.base_fee
     base_fee, excess = econ.base_fee, econ.excess
@@ -184,11 +180,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         "blob_price": econ.prices.blob,
         **costs,
         "proving_cost": proving_cost,
-        "proving_cost_backup": np.where(
-            (out.mode == int(Mode.BACKUP)) & (out.backup_builder >= 0),
-            p.agents.backup.proving_cost_per_block,
-            0.0,
-        ),
+        "proving_cost_backup": backup_cost,
         "prover_price": price,
         "eth_per_token": econ.prices.eth_per_token,
         "txs_included": txs,
