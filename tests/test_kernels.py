@@ -673,3 +673,44 @@ def test_the_compiled_block_costs_equal_the_numpy_expressions(runs: int, provers
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.float64 and g.shape == (runs,)
+
+
+def _reveal_choice_numpy(
+    value: np.ndarray,
+    late: np.ndarray,
+    full: float,
+    lands: np.ndarray | None,
+    honest: np.ndarray | None,
+    seconds: np.ndarray,
+    first: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`reveal.chosen_block` and the reveal's time as the model computed them in numpy."""
+    length = late.shape[1]
+    gain = value[:, None] + late + full * (1.0 - np.arange(length) / length)[None, :]
+    if lands is not None and honest is not None:
+        gain = np.where(honest[:, None], gain * lands[None, :], gain)
+    at = first + np.argmax(gain, axis=1)
+    return at, seconds[np.arange(at.size), at]
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("length", [1, 2, 5])
+@pytest.mark.parametrize("full", [0.0, 3.0])
+@pytest.mark.parametrize("censored", [False, True])
+def test_the_compiled_reveal_choice_equals_the_numpy_expression(
+    runs: int, length: int, full: float, censored: bool
+) -> None:
+    rng = np.random.default_rng(runs * 100 + length * 10 + int(full) + censored)
+    first = 2
+    seconds = np.cumsum(rng.choice([12.0, 24.0], (runs, first + length + 1)), axis=1) - 12.0
+    value = rng.random(runs) * 5.0
+    late = np.cumsum(rng.random((runs, length)) * rng.choice([0.0, 1.0], (runs, 1)), axis=1)
+    late[: min(runs, 3)] = 0.0  # equal gains at every block without a bonus: the earliest wins
+    lands = 1.0 - 0.5 ** (length - np.arange(length, dtype=np.float64)) if censored else None
+    honest = rng.random(runs) < 0.7 if censored else None
+    expected = _reveal_choice_numpy(value, late, full, lands, honest, seconds, first)
+    got = kernels_slot.reveal_choice(value, late, full, lands, honest, seconds, first)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    if runs == 30 and length == 5 and full == 0.0 and not censored:
+        assert (got[0] == first).any() and (got[0] > first).any()

@@ -402,3 +402,34 @@ def block_costs(
         if in_backup and backup_builder[i] >= 0:
             backup[i] = backup_cost
     return used, proving, backup
+
+
+@njit(cache=True)
+def reveal_choice(
+    value: NDArray[np.float64],
+    late: NDArray[np.float64],
+    full_bonus: float,
+    lands: NDArray[np.float64] | None,
+    honest: NDArray[np.bool_] | None,
+    seconds: NDArray[np.float64],
+    first: int,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:  # pragma: no cover - compiled
+    """`reveal.chosen_block` per run: the block of the reveal phase (from slot block `first`, `late.shape[1]` blocks
+    long) that maximises the expected revenue, the block's `value` plus the `late` fees and MEV by then (runs x
+    phase blocks) plus the early-reveal bonus `full_bonus` x (1 - j / length), times the chance `lands[j]` that the
+    reveal lands for the `honest` runs (both None without censorship of reveals); ties: the earliest. Returns the
+    slot block and its time in `seconds` (runs x slot blocks; s)."""
+    runs, length = late.shape
+    at = np.empty(runs, dtype=np.int64)
+    sent = np.empty(runs, dtype=np.float64)
+    for i in range(runs):
+        best, chosen = -np.inf, 0
+        for j in range(length):
+            gain = value[i] + late[i, j] + full_bonus * (1.0 - j / length)
+            if lands is not None and honest is not None and honest[i]:
+                gain = gain * lands[j]
+            if gain > best or j == 0:
+                best, chosen = gain, j
+        at[i] = first + chosen
+        sent[i] = seconds[i, first + chosen]
+    return at, sent

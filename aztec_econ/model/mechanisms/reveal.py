@@ -48,31 +48,38 @@ def bonus(ctx: Context, landed: I64) -> F64:
     return np.where(landed >= 0, full * share, 0.0)
 
 
-def chosen_block(ctx: Context, s: State) -> I64:
-    """The slot block at which the winner sends its reveal (module docstring), per run."""
+def chosen_block(ctx: Context, s: State) -> tuple[I64, F64]:
+    """The slot block at which the winner sends its reveal (module docstring), and its time (s), per run; compiled
+    (`kernels_slot.reveal_choice`)."""
+    from aztec_econ.model.kernels_slot import reveal_choice
+
     p = ctx.params
     first, end = ctx.phases["reveal"]
     length = end - first
     econ = s["economy"]
-    times = ctx.l1_seconds[0, first:end]
-    late = market.expected_late_value(ctx, econ, times)  # runs x length
-    value = econ.candidate.block_value
-    full = p.protocol.variants.early_reveal_bonus
-    gain = value[:, None] + late + full * (1.0 - np.arange(length) / length)[None, :]
+    late = market.expected_late_value(ctx, econ, ctx.l1_seconds[0, first:end])  # runs x length
+    lands, honest = None, None
     if includes(ctx, s["adversary"], "reveal") is not None:
         c = p.attacks.censorship.builder_share
         lands = 1.0 - c ** (length - np.arange(length, dtype=np.float64))
         honest = ~owned(s["adversary"], s["outcome"].proposer)
-        gain = np.where(honest[:, None], gain * lands[None, :], gain)
-    return first + np.argmax(gain, axis=1)
+    chosen: tuple[I64, F64] = reveal_choice(
+        econ.candidate.block_value,
+        late,
+        float(p.protocol.variants.early_reveal_bonus),
+        lands,
+        honest,
+        s["l1"].seconds,
+        first,
+    )
+    return chosen
 
 
 def reveal_landing(ctx: Context, s: State, sending: B) -> I64:
     """Slot block where each sending run's reveal lands (-1: not sent, or kept out until the deadline)."""
     first, end = ctx.phases["reveal"]
     seconds = s["l1"].seconds
-    at = chosen_block(ctx, s)
-    sent = seconds[np.arange(at.size), at]
+    _, sent = chosen_block(ctx, s)
     landed = land(
         seconds, includes_for(ctx, s["adversary"], "reveal", s["outcome"].proposer), first, end, sent
     )
