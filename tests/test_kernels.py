@@ -714,3 +714,49 @@ def test_the_compiled_reveal_choice_equals_the_numpy_expression(
     np.testing.assert_array_equal(got[1], expected[1])
     if runs == 30 and length == 5 and full == 0.0 and not censored:
         assert (got[0] == first).any() and (got[0] > first).any()
+
+
+def _reward_split_numpy(
+    reward: np.ndarray,
+    split: np.ndarray,
+    proven: np.ndarray,
+    relayed: np.ndarray,
+    prover: np.ndarray,
+    self_proved: np.ndarray,
+    bond_locked: np.ndarray,
+    prior: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """`rewards.step_finalization` as the model computed it in numpy (accounts: sequencers 1, first prover 6,
+    relays 2; submitters: none 0, prover 1, relay 2, sequencer 3)."""
+    prover_account = np.where(self_proved | (prover < 0), 1, 6 + prover).astype(np.int64)
+    submitter_account = np.where(relayed, 2, prover_account)
+    minted = np.array([reward * split[0], reward * split[1], reward * split[2]]).reshape(3, -1)
+    rewards = np.zeros_like(prior)
+    rewards[:, 0] = prior[:, 0] + minted[0]
+    rewards[:, 1] = minted[1]
+    rewards[:, 2] = minted[2]
+    own = np.where(self_proved, 3, 1)
+    submitter = np.where(proven, np.where(relayed, 2, own), 0).astype(np.int8)
+    unlock = np.where(proven, bond_locked, 0.0)
+    return minted, rewards, prover_account, submitter_account, unlock, submitter
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+def test_the_compiled_reward_split_equals_the_numpy_expressions(runs: int) -> None:
+    rng = np.random.default_rng(runs + 11)
+    proven = rng.random(runs) < 0.7
+    reward = np.where(proven, 100.0 * rng.random(runs), 0.0)
+    split = np.array([0.45, 0.45, 0.1])
+    relayed = proven & (rng.random(runs) < 0.5)
+    prover = rng.integers(-1, 4, runs)
+    self_proved = (prover < 0) & (rng.random(runs) < 0.5)
+    bond_locked = rng.random(runs) * 10.0
+    prior = rng.random((runs, 4))  # an early-reveal bonus already in the sequencer's column, and stale values
+    args = (reward, split, proven, relayed, prover, self_proved, bond_locked, prior)
+    expected = _reward_split_numpy(*args)
+    got = kernels_slot.reward_split(
+        *args, np.array([1, 6, 2], dtype=np.int64), np.array([0, 1, 2, 3], dtype=np.int64)
+    )
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == e.dtype and g.shape == e.shape

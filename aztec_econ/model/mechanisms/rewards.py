@@ -17,16 +17,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from aztec_econ.model.context import Context
-from aztec_econ.model.ledger import Account, Book, Flow, Posting, bond_owner
+from aztec_econ.model.ledger import Account, Book, Flow, Posting
 from aztec_econ.model.mechanisms.participation import relay_pays
 from aztec_econ.model.mechanisms.proving import decay_factor
-from aztec_econ.model.stage import Role, Stage, Submitter
+from aztec_econ.model.stage import Stage, Submitter
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
 
 
 def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
+    """Mint the proven block's reward to the sequencer, the prover and the submitter (a relay when it pays, else
+    the prover), release the bond (module docstring); compiled (`kernels_slot.reward_split`)."""
+    from aztec_econ.model.kernels_slot import reward_split
+
     p = ctx.params
     split = p.protocol.reward_split
     outcome = s["outcome"]
@@ -34,29 +38,36 @@ def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     reward = np.where(proven, float(p.protocol.block_reward), 0.0)
     if p.protocol.variants.reward_decay_per_l1_block > 0:  # design variant: the later the proof, the less
         reward = reward * decay_factor(p, outcome.finalized_l1_block - s["slot"] * ctx.slot_l1_blocks)
-    prover_account = bond_owner(outcome.prover, outcome.self_proved)
     relayed = proven & (s["draws"].one("relay") < p.agents.relays.submission_share)
     prices = s["economy"].prices
     relayed &= relay_pays(
         p, reward, prices.gas, prices.eth_per_token
     )  # a relay submits only when paid enough
-    submitter_account = np.where(relayed, int(Account.RELAYS), prover_account)
-
-    to_sequencer, to_prover, to_submitter = (
-        reward * split.sequencer,
-        reward * split.prover,
-        reward * split.submitter,
+    minted, rewards, prover_account, submitter_account, unlock, submitter = reward_split(  # compiled
+        reward,
+        np.array([split.sequencer, split.prover, split.submitter], dtype=np.float64),
+        proven,
+        relayed,
+        outcome.prover,
+        outcome.self_proved,
+        outcome.bond_locked,
+        outcome.rewards,
+        _ACCOUNTS,
+        _SUBMITTERS,
     )
+    to_sequencer, to_prover, to_submitter = minted
     book: Book = s["book"].post(
         Posting(Flow.MINT, None, Account.SEQUENCERS, to_sequencer),
         Posting(Flow.MINT, None, prover_account, to_prover),
         Posting(Flow.MINT, None, submitter_account, to_submitter),
-        Posting(Flow.UNLOCK, Account.BONDS, prover_account, np.where(proven, outcome.bond_locked, 0.0)),
+        Posting(Flow.UNLOCK, Account.BONDS, prover_account, unlock),
     )
-    own = np.where(outcome.self_proved, Submitter.SEQUENCER, Submitter.PROVER)
-    submitter = np.where(proven, np.where(relayed, Submitter.RELAY, own), Submitter.NONE).astype(np.int8)
-    rewards = np.zeros_like(outcome.rewards)
-    rewards[:, Role.SEQUENCER] = outcome.rewards[:, Role.SEQUENCER] + to_sequencer
-    rewards[:, Role.PROVER] = to_prover
-    rewards[:, Role.SUBMITTER] = to_submitter
     return {"outcome": replace(outcome, rewards=rewards, submitter=submitter), "book": book}
+
+
+_ACCOUNTS = np.array([Account.SEQUENCERS, Account.PROVER0, Account.RELAYS], dtype=np.int64)
+"""The accounts `kernels_slot.reward_split` pays: the sequencers', the first prover's, the relays'."""
+_SUBMITTERS = np.array(
+    [Submitter.NONE, Submitter.PROVER, Submitter.RELAY, Submitter.SEQUENCER], dtype=np.int64
+)
+"""Who submitted the proof, in `kernels_slot.reward_split`'s order."""
