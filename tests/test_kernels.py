@@ -4,6 +4,8 @@ and clearing-price memory, the draws' stream keys, operator outages and the back
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -760,3 +762,24 @@ def test_the_compiled_reward_split_equals_the_numpy_expressions(runs: int) -> No
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == e.dtype and g.shape == e.shape
+
+
+def _l1_block_times_numpy(u: np.ndarray, p: float, block_seconds: float) -> np.ndarray:
+    """`timeline.step_l1_blocks`' block times as the model computed them in numpy (`timeline.empty_before`)."""
+    empties = np.floor(np.log1p(-u) / math.log(p)).astype(np.int64)
+    empties[:, 0] = 0
+    slots = np.arange(u.shape[1])[None, :] + np.cumsum(empties, axis=1)
+    return np.asarray(slots * float(block_seconds), dtype=np.float64)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("p", [1e-6, 0.05, 0.6])
+def test_the_compiled_l1_block_times_equal_the_numpy_expression(runs: int, p: float) -> None:
+    rng = np.random.default_rng(runs + int(p * 100))
+    u = rng.random((runs, 36))
+    u[: min(runs, 1), :3] = 0.0  # a uniform of 0: no empty slot
+    expected = _l1_block_times_numpy(u, p, 12.0)
+    got = kernels_slot.l1_block_times(np.log1p(-u), math.log(p), 12.0)
+    np.testing.assert_array_equal(got, expected)
+    if runs == 30 and p == 0.6:
+        assert (np.diff(got, axis=1) > 12.0).any()

@@ -485,3 +485,19 @@ def reward_split(
         else:
             submitter[i] = submitters[0]
     return minted, out, prover_account, submitter_account, unlock, submitter
+
+
+@njit(cache=True)
+def l1_block_times(log_u: NDArray[np.float64], log_p: float, block_seconds: float) -> NDArray[np.float64]:
+    """`timeline.step_l1_blocks`' block times (s after the slot's first block; runs x slot blocks): block j is built
+    `block_seconds` x (j + the empty L1 slots before blocks 1..j) in, the empty slots before a block being
+    floor(`log_u` / `log_p`) (geometric with P(at least k) = p^k; `log_u` = log(1 - u) of the block's uniform u)."""
+    runs, blocks = log_u.shape
+    out = np.empty((runs, blocks), dtype=np.float64)
+    for i in range(runs):
+        empties = np.int64(0)
+        for j in range(blocks):
+            if j > 0:  # times count from the slot's first block
+                empties += np.int64(np.floor(log_u[i, j] / log_p))
+            out[i, j] = (j + empties) * block_seconds
+    return out

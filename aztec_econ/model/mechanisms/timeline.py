@@ -40,24 +40,17 @@ class L1Blocks:
     """Time each block of the slot is built, after the slot's first block (runs x slot_l1_blocks) [s]."""
 
 
-def empty_before(u: F64, p: float) -> I64:
-    """Empty L1 slots before each block (geometric with P(at least k) = p^k) from uniforms `u`."""
-    if p <= 0:
-        return np.zeros(u.shape, dtype=np.int64)
-    return np.floor(np.log1p(-u) / math.log(p)).astype(np.int64)
-
-
 def step_l1_blocks(ctx: Context, s: State) -> dict[str, Any]:
-    """When each of the slot's L1 blocks is built."""
+    """When each of the slot's L1 blocks is built (module docstring; compiled: `kernels_slot.l1_block_times`, the
+    logarithms in numpy)."""
+    from aztec_econ.model.kernels_slot import l1_block_times
+
     p = ctx.params.environment.l1.missed_block_probability
     if p == 0:
         return {"l1": L1Blocks(ctx.l1_seconds)}
     pr = ctx.params.protocol
     u = uniforms(ctx.keys, Stream.L1_SLOTS, s["slot"], pr.slot_l1_blocks)
-    empties = empty_before(u, p)
-    empties[:, 0] = 0  # times count from the slot's first block
-    slots = np.arange(pr.slot_l1_blocks)[None, :] + np.cumsum(empties, axis=1)
-    return {"l1": L1Blocks(np.asarray(slots * float(pr.l1_block_seconds), dtype=np.float64))}
+    return {"l1": L1Blocks(l1_block_times(np.log1p(-u), math.log(p), float(pr.l1_block_seconds)))}
 
 
 def land(seconds: F64, includes: B | None, first: int, end: int, sent: F64 | float) -> I64:
