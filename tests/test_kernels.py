@@ -437,32 +437,177 @@ def test_the_compiled_operator_counts_equal_the_numpy_expression(runs: int, oper
         assert g.dtype == np.int64 and g.shape == (runs,)
 
 
-def _winner_numpy(candidates: np.ndarray, landed: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, ...]:
-    """`election.winner` and its caller's rank, landing block and proposal count as the model computed them in
-    numpy."""
-    ok = landed & (candidates >= 0)
-    first = np.argmax(ok, axis=1)
-    best = np.take_along_axis(candidates, first[:, None], axis=1)[:, 0]
-    proposer = np.where(ok.any(axis=1), best, -1)
-    rank = np.where(proposer >= 0, first, -1)
-    block = np.where(proposer >= 0, np.take_along_axis(at, first[:, None], axis=1)[:, 0], -1)
-    return proposer, rank, block, ok.sum(axis=1)
+def _election_outcome_numpy(
+    candidates: np.ndarray,
+    offline_u: np.ndarray,
+    offline_probability: float,
+    out: np.ndarray,
+    sends: np.ndarray,
+    commits: np.ndarray | None,
+    at: np.ndarray | None,
+    first: int,
+    exit_signal: np.ndarray,
+    slot_start: int,
+) -> tuple[np.ndarray, ...]:
+    """`election.step_election` after the walk as the model computed it in numpy (with `election.still_eligible`
+    and `election.winner`): online, sending, landed and still-eligible candidates, the best one and the stage."""
+    online = (offline_u >= offline_probability) & ~out
+    online &= sends
+    if commits is not None:
+        online &= commits
+    if at is None:
+        at = np.full(candidates.shape, first, dtype=np.int64)
+    rows = np.arange(candidates.shape[0])[:, None]
+    still = (candidates >= 0) & (slot_start + at < exit_signal[rows, np.maximum(candidates, 0)])
+    ok = online & (at >= 0) & still & (candidates >= 0)
+    best = np.argmax(ok, axis=1)
+    top = np.take_along_axis(candidates, best[:, None], axis=1)[:, 0]
+    proposer = np.where(ok.any(axis=1), top, -1)
+    rank = np.where(proposer >= 0, best, -1)
+    block = np.where(proposer >= 0, np.take_along_axis(at, best[:, None], axis=1)[:, 0], -1)
+    stage = np.where(proposer >= 0, 1, 0).astype(np.int8)
+    return proposer, rank, block, ok.sum(axis=1), stage
 
 
 @pytest.mark.parametrize("runs", [0, 1, 30])
 @pytest.mark.parametrize("k", [1, 8])
-def test_the_compiled_election_winner_equals_the_numpy_expression(runs: int, k: int) -> None:
-    rng = np.random.default_rng(runs * 10 + k + 1)
+@pytest.mark.parametrize("consolidated", [False, True])
+@pytest.mark.parametrize("censored", [False, True])
+def test_the_compiled_election_outcome_equals_the_numpy_expression(
+    runs: int, k: int, consolidated: bool, censored: bool
+) -> None:
+    rng = np.random.default_rng(runs * 100 + k * 10 + 2 * consolidated + censored)
     candidates = np.where(rng.random((runs, k)) < 0.2, -1, rng.integers(0, 40, (runs, k)))
-    landed = rng.random((runs, k)) < 0.5  # rows with none: no proposer
+    draws = rng.random((runs, k + 2))
+    offline_u = draws[:, 1 : k + 1]  # a strided view, as the slot's draws
     if runs:
-        landed[0] = False
-    at = rng.integers(-1, 6, (runs, k))
-    expected = _winner_numpy(candidates, landed, at)
-    got = kernels_slot.election_winner(candidates, landed, at)
+        offline_u[0, 0] = 0.25  # exactly the offline chance: online
+    out = rng.random((runs, k)) < 0.2
+    sends = rng.random((runs, k)) < 0.8
+    if runs:
+        sends[0] = False  # a run without a proposal
+    commits = rng.random((runs, k)) < 0.7 if consolidated else None
+    at = rng.integers(-1, 6, (runs, k)) if censored else None  # -1: a proposal that does not land
+    first, slot_start = 2, 1000
+    exit_signal = rng.integers(1000, 1008, (runs, 40))  # exits before, at and after the landing blocks
+    expected = _election_outcome_numpy(
+        candidates, offline_u, 0.25, out, sends, commits, at, first, exit_signal, slot_start
+    )
+    got = kernels_slot.election_outcome(
+        candidates, offline_u, 0.25, out, sends, commits, at, first, exit_signal, slot_start, 1, 0
+    )
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(g, e)
-        assert g.dtype == np.int64 and g.shape == (runs,)
+        assert g.dtype == e.dtype and g.shape == (runs,)
+
+
+def _top_eligible_reference(
+    randao: np.ndarray,
+    eligible: np.ndarray,
+    exit_signal: np.ndarray,
+    rows: np.ndarray | None,
+    block: int,
+    k: int,
+    bits: int,
+) -> np.ndarray:
+    """The walk's keys from the numpy permutation (`election.feistel` with `election.round_keys`) over the whole
+    domain: the first k eligible keys in rank order, -1 padded."""
+    from aztec_econ.model.mechanisms.election import feistel, round_keys
+
+    runs = randao.size
+    positions = np.broadcast_to(np.arange(1 << bits, dtype=np.uint64), (runs, 1 << bits))
+    keys = feistel(positions, round_keys(randao), bits).astype(np.int64)
+    row_ids = np.arange(runs) if rows is None else rows
+    out = np.full((runs, k), -1, dtype=np.int64)
+    for i in range(runs):
+        inside = keys[i][keys[i] < eligible.shape[1]]
+        e, x = eligible[row_ids[i], inside], exit_signal[row_ids[i], inside]
+        hits = inside[(e <= block) & (block < x)][:k]
+        out[i, : hits.size] = hits
+    return out
+
+
+@pytest.mark.parametrize("runs", [0, 1, 9])
+@pytest.mark.parametrize("bits", [2, 5, 10])
+@pytest.mark.parametrize("with_rows", [False, True])
+def test_the_compiled_walk_computes_its_round_keys_as_round_keys(
+    runs: int, bits: int, with_rows: bool
+) -> None:
+    from aztec_econ.model.mechanisms.election import _ROUND_WORDS
+
+    rng = np.random.default_rng(runs * 100 + bits * 10 + with_rows)
+    randao = rng.integers(0, 2**64, runs, dtype=np.uint64)
+    cap = (1 << bits) - 1  # a key space smaller than the domain: positions past it are skipped
+    registry_rows = 4 if with_rows else runs  # several RANDAO values per registry row, or one each
+    eligible = rng.integers(0, 10, (registry_rows, cap))
+    exit_signal = rng.integers(
+        3, 20, (registry_rows, cap)
+    )  # some exit before block 5, some are not yet eligible
+    rows = rng.integers(0, 4, runs) if with_rows else None
+    for k in (1, 3, cap + 1):  # more candidates than eligible keys: -1 padded
+        expected = _top_eligible_reference(randao, eligible, exit_signal, rows, 5, k, bits)
+        got = kernels.top_eligible_walk(randao, _ROUND_WORDS, eligible, exit_signal, rows, 5, k, bits)
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == np.int64 and got.shape == (runs, k)
+
+
+def _outlook_numpy(
+    value: np.ndarray,
+    third_wins: np.ndarray,
+    third_price: np.ndarray,
+    available: np.ndarray,
+    own_price: np.ndarray,
+    on_time: np.ndarray,
+    proof_ok: float,
+    reveal_ok: float,
+    self_prove: float,
+) -> np.ndarray:
+    """`participation.block_outlook` after its power as the model computed it in numpy."""
+    commits = np.where(third_wins, available, 0.0)
+    finalizes = proof_ok * on_time * reveal_ok
+    third = commits * np.maximum(value - third_price, 0.0)
+    own_ok = np.isfinite(own_price) & (own_price <= value)
+    own = (1.0 - commits) * self_prove * np.where(own_ok, value - own_price, 0.0)
+    return np.asarray(finalizes * (third + own), dtype=np.float64)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 50])
+def test_the_compiled_block_outlook_equals_the_numpy_expression(runs: int) -> None:
+    rng = np.random.default_rng(runs + 7)
+    value = rng.uniform(0.0, 100.0, runs) * 10.0 ** rng.integers(-3, 3, runs)
+    third_price = rng.uniform(0.0, 120.0, runs)
+    own_price = rng.uniform(0.0, 120.0, runs)
+    special = [np.inf, -np.inf, np.nan, 0.0, -0.0]
+    for a in (value, third_price, own_price):  # prices equal to the value, infinite and NaN ones
+        n = min(runs, len(special))
+        a[:n] = rng.permutation(special)[:n]
+    tie = rng.random(runs) < 0.2
+    own_price[tie] = value[tie]  # a sequencer's own price equal to the value: it proves itself
+    third_wins = rng.random(runs) < 0.6
+    available = 1.0 - 0.1 ** rng.integers(0, 5, runs).astype(np.float64)
+    on_time = rng.random(runs)
+    args = (value, third_wins, third_price, available, own_price, on_time, 0.97, 0.99, 0.3)
+    with np.errstate(invalid="ignore"):
+        expected = _outlook_numpy(*args)
+    got = kernels.outlook_values(*args)
+    np.testing.assert_array_equal(_bits(got), _bits(expected))
+    assert got.dtype == np.float64 and got.shape == (runs,)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 40])
+@pytest.mark.parametrize("ranks", [1, 3, 8])
+def test_the_compiled_proposal_sends_equal_the_numpy_expression(runs: int, ranks: int) -> None:
+    rng = np.random.default_rng(runs * 10 + ranks)
+    outlook = rng.uniform(0.0, 50.0, runs)
+    win_chance = 0.9 ** np.arange(ranks, dtype=np.float64)
+    cost = rng.uniform(0.0, 50.0, runs)
+    if runs:
+        cost[0] = outlook[0]  # a tie sends at rank 0
+        outlook[-1] = np.nan  # never sends
+    expected = outlook[:, None] * win_chance[None, :] >= cost[:, None]
+    got = kernels.proposal_sends(outlook, win_chance, cost)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.bool_ and got.shape == (runs, ranks)
 
 
 def test_the_codes_the_compiled_l1_cost_split_reads_are_the_enums_values() -> None:

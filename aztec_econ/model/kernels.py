@@ -30,18 +30,20 @@ def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled; `rng.mix6
 
 @njit(cache=True)
 def top_eligible_walk(
-    rkeys: NDArray[np.uint64],
+    randao: NDArray[np.uint64],
+    words: NDArray[np.uint64],
     eligible: NDArray[np.int64],
     exit_signal: NDArray[np.int64],
-    rows: NDArray[np.int64],
+    rows: NDArray[np.int64] | None,
     block: int,
     k: int,
     bits: int,
 ) -> NDArray[np.int64]:  # pragma: no cover - compiled
     """The Fernet election's walk (`election.top_eligible`): for each run i, the first k keys, in rank-position
-    order 0, 1, 2, ... of the 4-round Feistel permutation with round keys `rkeys[i]`, that are eligible at `block` in
-    registry row `rows[i]` (`eligible <= block < exit_signal`, as `Registry.eligible_at_rows`); -1 padded."""
-    runs = rkeys.shape[0]
+    order 0, 1, 2, ... of the 4-round Feistel permutation with round keys mix64(randao[i] ^ words[r]) (r = 0..3,
+    `election.round_keys`), that are eligible at `block` in registry row `rows[i]` (None: row i; `eligible <= block <
+    exit_signal`, as `Registry.eligible_at_rows`); -1 padded."""
+    runs = randao.shape[0]
     cap = eligible.shape[1]
     out = np.full((runs, k), -1, dtype=np.int64)
     a = bits // 2
@@ -51,8 +53,10 @@ def top_eligible_walk(
     domain = np.uint64(1) << np.uint64(bits)
     shift_c = np.uint64(c)
     for i in range(runs):
-        row = rows[i]
-        k0, k1, k2, k3 = rkeys[i, 0], rkeys[i, 1], rkeys[i, 2], rkeys[i, 3]
+        row = i if rows is None else rows[i]
+        r = randao[i]
+        k0, k1 = _mix64(r ^ words[0]), _mix64(r ^ words[1])
+        k2, k3 = _mix64(r ^ words[2]), _mix64(r ^ words[3])
         found = 0
         p = np.uint64(0)
         while found < k and p < domain:
@@ -460,3 +464,47 @@ def fits_float32(values: NDArray[np.float64]) -> bool:  # pragma: no cover - com
         if np.float64(np.float32(x)) != x:
             return False
     return True
+
+
+@njit(cache=True)
+def outlook_values(
+    value: NDArray[np.float64],
+    third_wins: NDArray[np.bool_],
+    third_price: NDArray[np.float64],
+    available: NDArray[np.float64],
+    own_price: NDArray[np.float64],
+    on_time: NDArray[np.float64],
+    proof_ok: float,
+    reveal_ok: float,
+    self_prove: float,
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`participation.block_outlook` per run after its power (tokens), in the numpy code's floating-point
+    operations: a third party commits with chance `available` where `third_wins`, and earns value - `third_price`
+    (at least 0; NaN stays NaN, as `np.maximum`), else the sequencer proves itself with chance `self_prove` for
+    value - `own_price` where that price is finite and at most the value; all times (`proof_ok` x `on_time`) x
+    `reveal_ok`, the chance the block finalizes."""
+    runs = value.size
+    out = np.empty(runs)
+    for i in range(runs):
+        commits = available[i] if third_wins[i] else 0.0
+        finalizes = proof_ok * on_time[i] * reveal_ok
+        margin = value[i] - third_price[i]
+        third = commits * (margin if margin >= 0.0 or np.isnan(margin) else 0.0)
+        own_ok = np.isfinite(own_price[i]) and own_price[i] <= value[i]
+        own = (1.0 - commits) * self_prove * (value[i] - own_price[i] if own_ok else 0.0)
+        out[i] = finalizes * (third + own)
+    return out
+
+
+@njit(cache=True)
+def proposal_sends(
+    outlook: NDArray[np.float64], win_chance: NDArray[np.float64], cost: NDArray[np.float64]
+) -> NDArray[np.bool_]:  # pragma: no cover - compiled
+    """`participation.proposes` (runs x ranks): whether `outlook[i]` x `win_chance[r]` (tokens) covers the
+    proposal's `cost[i]` (tokens; ties send)."""
+    runs, ranks = outlook.size, win_chance.size
+    out = np.empty((runs, ranks), dtype=np.bool_)
+    for i in range(runs):
+        for r in range(ranks):
+            out[i, r] = outlook[i] * win_chance[r] >= cost[i]
+    return out

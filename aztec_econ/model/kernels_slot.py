@@ -70,26 +70,6 @@ def operator_counts(
 
 
 @njit(cache=True)
-def election_winner(
-    candidates: NDArray[np.int64], landed: NDArray[np.bool_], at: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover
-    """`election.winner` per run: the best-ranked candidate key (runs x k, -1 for none) whose proposal `landed`, its
-    rank and its landing block (`at`), -1 each without one; and the landed proposals of candidates."""
-    runs, k = candidates.shape
-    proposer = np.full(runs, -1, dtype=np.int64)
-    rank = np.full(runs, -1, dtype=np.int64)
-    block = np.full(runs, -1, dtype=np.int64)
-    proposals = np.zeros(runs, dtype=np.int64)
-    for i in range(runs):
-        for j in range(k):
-            if landed[i, j] and candidates[i, j] >= 0:
-                if proposals[i] == 0:
-                    proposer[i], rank[i], block[i] = candidates[i, j], j, at[i, j]
-                proposals[i] += 1
-    return proposer, rank, block, proposals
-
-
-@njit(cache=True)
 def backup_landing(
     window: NDArray[np.float64], done: NDArray[np.float64], open_blocks: NDArray[np.bool_]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
@@ -501,3 +481,49 @@ def l1_block_times(log_u: NDArray[np.float64], log_p: float, block_seconds: floa
                 empties += np.int64(np.floor(log_u[i, j] / log_p))
             out[i, j] = (j + empties) * block_seconds
     return out
+
+
+@njit(cache=True)
+def election_outcome(
+    candidates: NDArray[np.int64],
+    offline_u: NDArray[np.float64],
+    offline_probability: float,
+    out: NDArray[np.bool_],
+    sends: NDArray[np.bool_],
+    commits: NDArray[np.bool_] | None,
+    at: NDArray[np.int64] | None,
+    first: int,
+    exit_signal: NDArray[np.int64],
+    slot_start: int,
+    proposed: int,
+    none: int,
+) -> tuple[
+    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]
+]:  # pragma: no cover - compiled
+    """`election.step_election` after the walk, per run: candidate j (`candidates`: runs x k, -1 for none) is online
+    if its `offline_u` draw is >= `offline_probability` and its operator is not `out`, sends if `sends` (and, when
+    given, `commits`), lands at block `at[i, j]` (offsets in the slot; None: `first`; -1: it does not land) and
+    counts if its key is still eligible there (block `slot_start + at` < its `exit_signal`: a key that signalled its
+    exit meanwhile is not, spec: Exiting). Returns the best such candidate (-1 for none), its rank and landing block
+    (-1 each without one), the landed proposals, and the stage (`proposed` with a winner, else `none`)."""
+    runs, k = candidates.shape
+    proposer = np.full(runs, -1, dtype=np.int64)
+    rank = np.full(runs, -1, dtype=np.int64)
+    block = np.full(runs, -1, dtype=np.int64)
+    proposals = np.zeros(runs, dtype=np.int64)
+    stage = np.full(runs, none, dtype=np.int8)
+    for i in range(runs):
+        for j in range(k):
+            key = candidates[i, j]
+            if key < 0 or not sends[i, j] or out[i, j] or not offline_u[i, j] >= offline_probability:
+                continue
+            if commits is not None and not commits[i, j]:
+                continue
+            landing = first if at is None else at[i, j]
+            if landing < 0 or not slot_start + landing < exit_signal[i, key]:
+                continue
+            if proposals[i] == 0:
+                proposer[i], rank[i], block[i] = key, j, landing
+                stage[i] = proposed
+            proposals[i] += 1
+    return proposer, rank, block, proposals, stage

@@ -11,7 +11,8 @@ function is the SplitMix64 mixer). The score of key k is `2**b - 1 - position(k)
 (key, RANDAO value), so anyone (an attacker too) can compute an election in advance. Walking the permutation from
 position 0 and skipping positions whose key is not eligible finds the K best eligible keys in O(K / eligible share)
 work instead of hashing every key; `scores` computes the full ranking (tests compare the two). The walk is
-compiled with numba (`model.kernels`); the numpy walk stays as its reference.
+compiled with numba (`model.kernels`); the numpy walk stays as its reference. So is what follows the walk (who is
+online, sends, lands and is still eligible there; the winner: `model.kernels_slot.election_outcome`).
 """
 
 from __future__ import annotations
@@ -98,14 +99,15 @@ def top_eligible(
 
     `rows` maps each RANDAO value to its registry row (default: value i belongs to run i), so one call can evaluate
     several candidate values per run (the RANDAO attacker does). The walk is compiled (`kernels.top_eligible_walk`:
-    one rank position at a time, stopping at the k-th eligible key); `top_eligible_numpy` is the same walk in numpy,
-    `window` rank positions at a time (tests compare the two), which is what `window` is for.
+    the round keys as `round_keys`, then one rank position at a time, stopping at the k-th eligible key);
+    `top_eligible_numpy` is the same walk in numpy, `window` rank positions at a time (tests compare the two), which
+    is what `window` is for.
     """
     from aztec_econ.model.kernels import top_eligible_walk  # numba's import is paid only by a simulation
 
-    row_ids = np.arange(randao.size) if rows is None else rows
+    values = np.asarray(randao, dtype=np.uint64)
     walked: I64 = top_eligible_walk(
-        round_keys(randao), registry.eligible, registry.exit_signal, row_ids, block, k, bits
+        values, _ROUND_WORDS, registry.eligible, registry.exit_signal, rows, block, k, bits
     )
     return walked
 
@@ -160,26 +162,6 @@ def _continue_walk(
     return out
 
 
-def winner(candidates: I64, landed: NDArray[np.bool_], at: I64) -> tuple[I64, I64, I64, I64]:
-    """(the best candidate whose proposal landed on L1 (`landed`: runs x k), its rank, its landing block (`at`: runs
-    x k), -1 each without one; the landed proposals) per run; compiled (`kernels_slot.election_winner`)."""
-    from aztec_econ.model.kernels_slot import election_winner
-
-    return election_winner(
-        np.ascontiguousarray(candidates, dtype=np.int64),
-        np.ascontiguousarray(landed, dtype=np.bool_),
-        np.ascontiguousarray(at, dtype=np.int64),
-    )
-
-
-def still_eligible(registry: Registry, candidates: I64, blocks: I64) -> NDArray[np.bool_]:
-    """Whether each candidate key (runs x k) is still eligible at its proposal's landing block (runs x k): a key that
-    signalled its exit meanwhile is not (spec: Exiting)."""
-    rows = np.arange(candidates.shape[0])[:, None]
-    keys = np.maximum(candidates, 0)
-    return (candidates >= 0) & (blocks < registry.exit_signal[rows, keys])
-
-
 def step_election(ctx: Context, s: State) -> dict[str, Any]:
     """Proposal phase: the top `proposers_per_slot` eligible keys that are online send their proposals at the phase's
     first block (a key is offline by its own chance, `offline_probability`, or while its operator is down,
@@ -188,28 +170,42 @@ def step_election(ctx: Context, s: State) -> dict[str, Any]:
     proposals go in every block), and counts only if its key is still eligible there. The highest-ranking landed
     proposal wins; it is known when the proposal phase ends. Under `consolidate_proposal_commitment` a proposal
     carries its prover commitment: a candidate without one sends none, and the best proposal with a commitment
-    wins (`sidecar.candidates_with_commitment`)."""
+    wins (`sidecar.candidates_with_commitment`). Everything after these inputs is one compiled pass per run
+    (`kernels_slot.election_outcome`)."""
+    from aztec_econ.model.kernels_slot import election_outcome
+
     seq = ctx.params.agents.sequencers
     slot_start = s["slot"] * ctx.slot_l1_blocks
     candidates = top_eligible(
         s["randao"], s["registry"], slot_start, seq.proposers_per_slot, ctx.domain_bits, ctx.window
     )
-    online = (s["draws"]["offline"] >= seq.offline_probability) & ~out(s["operators"], candidates)
     prices = s["economy"].prices
-    online &= proposes(ctx.params, proposal_outlook(ctx, s), prices.gas, prices.eth_per_token)
+    sends = proposes(ctx.params, proposal_outlook(ctx, s), prices.gas, prices.eth_per_token)
+    commits = None
     if ctx.params.protocol.variants.consolidate_proposal_commitment:
-        online &= candidates_with_commitment(ctx, s, candidates)
+        commits = candidates_with_commitment(ctx, s, candidates)
     first, end = ctx.phases["proposal"]
-    seconds = s["l1"].seconds
     adv = s["adversary"]
     honest = includes(ctx, adv, "proposal")
-    at = np.full(candidates.shape, first, dtype=np.int64)
+    at = None  # every proposal lands in the phase's first block
     if honest is not None:
+        seconds = s["l1"].seconds
         at_honest = land(seconds, honest, first, end, seconds[:, first])
         at = np.where(owned(adv, candidates), first, at_honest[:, None])
-    landed = online & (at >= 0) & still_eligible(s["registry"], candidates, slot_start + at)
-    proposer, rank, landed_at, proposals = winner(candidates, landed, at)
-    stage = np.where(proposer >= 0, Stage.PROPOSED, Stage.NONE).astype(np.int8)
+    proposer, rank, landed_at, proposals, stage = election_outcome(
+        candidates,
+        s["draws"]["offline"],
+        float(seq.offline_probability),
+        out(s["operators"], candidates),
+        sends,
+        commits,
+        at,
+        first,
+        s["registry"].exit_signal,
+        slot_start,
+        int(Stage.PROPOSED),
+        int(Stage.NONE),
+    )
     return {
         "outcome": evolve(
             s["outcome"],

@@ -25,6 +25,8 @@ the proof's submitter "could be anyone such as a relay"; Backup mode: anyone may
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -61,9 +63,16 @@ def proposal_cost(params: Params, gas_price: F64, eth_per_token: F64) -> F64:
 
 def win_chance(params: Params, ranks: int) -> F64:
     """Chance the proposal at each rank 0 .. ranks-1 wins given it lands: no higher-ranked key sends,
-    (1 - offline_probability)^r (module docstring)."""
-    online = 1.0 - params.agents.sequencers.offline_probability
-    return np.asarray(online ** np.arange(ranks, dtype=np.float64), dtype=np.float64)
+    (1 - offline_probability)^r (module docstring; read-only, computed once per chance and ranks)."""
+    return _powers(1.0 - params.agents.sequencers.offline_probability, ranks)
+
+
+@lru_cache(maxsize=64)
+def _powers(base: float, n: int) -> F64:
+    """base^0 .. base^(n-1) (numpy's power), read-only: `win_chance`'s every call shares one array."""
+    powers = np.asarray(base ** np.arange(n, dtype=np.float64), dtype=np.float64)
+    powers.flags.writeable = False
+    return powers
 
 
 def block_outlook(
@@ -86,25 +95,38 @@ def block_outlook(
     - the block finalizes with (1 - failure_probability) x `on_time` (`proving.outlook`) x (1 -
       reveal_failure_probability). Simple estimate (assumption): outages, censorship and the prover's balances
       later in the slot are ignored.
+
+    Per run, compiled after the power (`kernels.outlook_values`, the same floating-point operations).
     """
+    from aztec_econ.model.kernels import outlook_values
+
     a = params.agents
-    available = 1.0 - a.provers.unavailable_probability ** bidders.astype(np.float64)
-    commits = np.where(third_wins, available, 0.0)
-    finalizes = (
-        (1.0 - a.provers.failure_probability) * on_time * (1.0 - a.sequencers.reveal_failure_probability)
+    available = 1.0 - a.provers.unavailable_probability ** bidders.astype(np.float64)  # numpy's power
+    f64 = np.float64
+    outlook: F64 = outlook_values(
+        np.asarray(value, dtype=f64),
+        np.asarray(third_wins, dtype=np.bool_),
+        np.asarray(third_price, dtype=f64),
+        available,
+        np.asarray(own_price, dtype=f64),
+        np.asarray(on_time, dtype=f64),
+        1.0 - a.provers.failure_probability,
+        1.0 - a.sequencers.reveal_failure_probability,
+        float(a.sequencers.self_prove_probability),
     )
-    third = commits * np.maximum(value - third_price, 0.0)
-    own_ok = np.isfinite(own_price) & (own_price <= value)
-    own = (1.0 - commits) * a.sequencers.self_prove_probability * np.where(own_ok, value - own_price, 0.0)
-    return np.asarray(finalizes * (third + own), dtype=np.float64)
+    return outlook
 
 
 def proposes(params: Params, outlook: F64, gas_price: F64, eth_per_token: F64) -> B:
     """Whether the key at each rank (runs x proposers_per_slot) sends its proposal: win_chance x `outlook` covers
-    the proposal's cost (ties send)."""
+    the proposal's cost (ties send). Compiled after the cost (`kernels.proposal_sends`)."""
+    from aztec_econ.model.kernels import proposal_sends
+
     k = params.agents.sequencers.proposers_per_slot
-    gain = outlook[:, None] * win_chance(params, k)[None, :]
-    return np.asarray(gain >= proposal_cost(params, gas_price, eth_per_token)[:, None])
+    f64 = np.float64
+    cost = proposal_cost(params, gas_price, eth_per_token)
+    sends: B = proposal_sends(np.asarray(outlook, dtype=f64), win_chance(params, k), cost)
+    return sends
 
 
 def backup_cost(params: Params, blobs: F64, gas_price: F64, blob_price: F64, eth_per_token: F64) -> F64:
