@@ -1,6 +1,6 @@
 """Compiled kernels (`kernels`, `kernels_slot`) against the numpy code they replaced, bit for bit: numpy's pairwise
 summation, the late-arrival value, a block's fee totals, the late inclusions, the settlement's mempool, L1 costs
-and clearing-price memory, the draws' stream keys, operator outages and the backup race."""
+and clearing-price memory, the draws' stream keys, operator outages, the backup race and the demand's Poisson draws."""
 
 from __future__ import annotations
 
@@ -527,3 +527,54 @@ def test_the_compiled_confirmation_bins_refuse_a_delay_past_the_last_bin() -> No
     hist = np.zeros((1, 1, 4), dtype=np.int64)
     with pytest.raises(IndexError, match="last bin"):
         kernels_slot.confirmation_bins(hist, np.ones((1, 1, 2), dtype=np.int64), np.full((1, 1, 1), 2), 2)
+
+
+def _demand_draws_numpy(
+    u: np.ndarray,
+    table: np.ndarray,
+    offset: int,
+    pieces: int,
+    shock_left: np.ndarray,
+    shock_probability: float,
+    shock_slots: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`demand.arrivals`' shocks and counts as the model computed them in numpy (with `demand.poisson_two_rates`)
+    before they were compiled."""
+    active = (shock_left > 0) | (u[:, 0] < shock_probability)
+    left = np.where(shock_left > 0, shock_left - 1, np.where(active, shock_slots - 1, 0))
+    shift = active[:, None]
+    counts = np.searchsorted(table, u[:, 2:] + 2.0 * shift, side="right").astype(np.int64) - offset * shift
+    if pieces > 1:
+        counts = counts.reshape(-1, (u.shape[1] - 2) // pieces, pieces).sum(axis=2)
+    return counts, left
+
+
+@pytest.mark.parametrize("runs", [0, 1, 300])
+@pytest.mark.parametrize("pieces", [1, 3])
+@pytest.mark.parametrize(
+    ("calm", "multiplier"), [(0.0, 3.0), (3.75, 3.0), (0.4, 1.0), (10.0, 3.0), (30.0, 1.0)]
+)
+def test_the_compiled_demand_draws_equal_the_numpy_inversion(
+    runs: int, pieces: int, calm: float, multiplier: float
+) -> None:
+    from aztec_econ.model.mechanisms import demand
+
+    rng = np.random.default_rng(runs + pieces)
+    buckets = 16
+    u = rng.random((runs, 2 + buckets * pieces))
+    u[: runs // 3, 2:] = rng.choice([0.0, 1.0 - 2.0**-53, 0.5, 1.0 - 1e-12], (runs // 3, buckets * pieces))
+    if runs > 10:  # uniforms exactly at CDF values: the inversion's ties
+        u[-5:, 2:] = rng.choice(demand.poisson_cdf(calm)[:20], (5, buckets * pieces))
+    shock_left = np.where(rng.random(runs) < 0.3, rng.integers(0, 5, runs), 0)
+    table, offset = demand.two_rate_table(calm, calm * multiplier)
+    if runs > 10:  # and shocked uniforms whose shifted values are the shifted CDF's
+        u[-10:-5, 2:] = rng.choice(table[offset : offset + 20] - 2.0, (5, buckets * pieces))
+        shock_left[-10:-5] = 2
+    args = (u, table, offset, pieces, shock_left, 0.2, 4)
+    expected = _demand_draws_numpy(*args)
+    got = kernels_slot.demand_draws(*args)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == e.shape
+    if runs > 100 and calm > 0:
+        assert (got[0] > 0).any() and (got[1] == 3).any() and (got[1] == 0).any()

@@ -296,3 +296,43 @@ def confirmation_bins(
                         if at >= width:  # numba does not check bounds
                             raise IndexError("a confirmation delay past the histogram's last bin")
                         hist[r, c, at] += n
+
+
+@njit(cache=True)
+def demand_draws(
+    u: NDArray[np.float64],
+    table: NDArray[np.float64],
+    offset: int,
+    pieces: int,
+    shock_left: NDArray[np.int64],
+    shock_probability: float,
+    shock_slots: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`demand.arrivals`' shocks and Poisson counts from its uniforms `u` (runs x (2 + buckets x pieces): the shock
+    draw, the MEV draw, then each bucket's `pieces`): a run is shocked if its shock lasts (`shock_left` > 0) or
+    starts (u[:, 0] < `shock_probability`); the shock slots left after this one (a new shock lasts `shock_slots`);
+    and each bucket's arrivals (tx): the sum over its pieces of the Poisson inversion `demand.poisson_two_rates`
+    does, the smallest k with u < CDF(k) in `table` (the calm CDF, then the shocked CDF + 2 from `offset`), counted
+    from the row's own part. Comparisons and integer arithmetic only, as `np.searchsorted(table, u + 2 x shocked,
+    side="right") - offset x shocked` on the non-decreasing `table`."""
+    runs = u.shape[0]
+    buckets = (u.shape[1] - 2) // pieces
+    size = table.size
+    counts = np.empty((runs, buckets), dtype=np.int64)
+    left = np.empty(runs, dtype=np.int64)
+    for i in range(runs):
+        lasts = shock_left[i] > 0
+        active = lasts or u[i, 0] < shock_probability
+        left[i] = shock_left[i] - 1 if lasts else (shock_slots - 1 if active else 0)
+        start = offset if active else 0
+        shift = 2.0 if active else 0.0
+        for b in range(buckets):
+            total = 0
+            for j in range(2 + b * pieces, 2 + (b + 1) * pieces):
+                v = u[i, j] + shift
+                k = start
+                while k < size and table[k] <= v:
+                    k += 1
+                total += k - start
+            counts[i, b] = total
+    return counts, left

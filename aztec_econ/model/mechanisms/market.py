@@ -300,7 +300,7 @@ def prepare(
 
 def _arrive(ctx: Context, slot: int, pending: I64, shock_left: I64) -> tuple[I64, I64, F64]:
     """Age an empty mempool by one slot and add `slot`'s arrivals at age 0 (genesis)."""
-    counts, left, _, mev_draw = demand.arrivals(
+    counts, left, mev_draw = demand.arrivals(
         ctx.params, ctx.per_slot, ctx.keys, slot, shock_left, ctx.economy.pieces
     )
     return _aged(pending, counts)[0], left, mev_draw
@@ -377,7 +377,7 @@ def step_arrivals(ctx: Context, s: State) -> dict[str, Any]:
     """The transactions submitted during the slot (they enter the next slot's mempool unless a late reveal takes
     them): drawn before the settlement so a late reveal can include some."""
     econ = s["economy"]
-    counts, left, _, mev_draw = demand.arrivals(
+    counts, left, mev_draw = demand.arrivals(
         ctx.params, ctx.per_slot, ctx.keys, s["slot"] + 1, econ.shock_left, ctx.economy.pieces
     )
     return {"economy": replace(econ, incoming=Incoming(counts, left, mev_draw))}
