@@ -10,13 +10,14 @@ what `settlement` did in the slot. Sources: spec Economics; demand, prices and a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms import demand, fees
 from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, token_price
 from aztec_econ.model.mechanisms.prover_market import SlotTerms, block_value, slot_terms
@@ -380,7 +381,7 @@ def step_arrivals(ctx: Context, s: State) -> dict[str, Any]:
     counts, left, mev_draw = demand.arrivals(
         ctx.params, ctx.per_slot, ctx.keys, s["slot"] + 1, econ.shock_left, ctx.economy.pieces
     )
-    return {"economy": replace(econ, incoming=Incoming(counts, left, mev_draw))}
+    return {"economy": evolve(econ, incoming=Incoming(counts, left, mev_draw))}
 
 
 def genesis_economy(ctx: Context) -> Economy:
@@ -428,15 +429,15 @@ def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
     assert incoming is not None
     aged, arrived = _aged(econ.pending, incoming.counts)
     prices = _prices(ctx, s["slot"] + 1, econ.prices)
-    current = np.stack([econ.prices.gas, econ.prices.blob], axis=1)[:, None, :]
-    oracle = np.concatenate(
-        [econ.oracle[:, 1:], current], axis=1
-    )  # the fee reads the oldest: `lag` slots back
+    oracle = np.empty_like(econ.oracle)  # one slot later: the fee reads the oldest, `lag` slots back
+    oracle[:, :-1] = econ.oracle[:, 1:]
+    oracle[:, -1, 0] = econ.prices.gas
+    oracle[:, -1, 1] = econ.prices.blob
     base_fee = econ.base_fee
     if ctx.params.protocol.fee_mechanism == "cost_based":
         base_fee = cost_based_fee(ctx, oracle, econ.excess, prices.eth_per_token)
     return {
-        "economy": replace(
+        "economy": evolve(
             econ,
             pending=aged,
             pending_total=econ.pending_total + arrived,
