@@ -578,3 +578,68 @@ def test_the_compiled_demand_draws_equal_the_numpy_inversion(
         assert g.dtype == np.int64 and g.shape == e.shape
     if runs > 100 and calm > 0:
         assert (got[0] > 0).any() and (got[1] == 3).any() and (got[1] == 0).any()
+
+
+def _first_price_pricing_numpy(
+    values: np.ndarray, clearing: np.ndarray, margin: float, min_bid: float, burned: bool
+) -> tuple[np.ndarray, ...]:
+    """`fees.pricing` of the first-price mechanisms as the model computed it in numpy (`fees.first_price_bid`)
+    before it was compiled."""
+    offer = np.maximum(min_bid, clearing * (1.0 + margin))
+    pay = np.minimum(values[None, :], offer[:, None])
+    burn = pay if burned else np.zeros_like(pay)
+    return np.ones(pay.shape, dtype=bool), pay, burn
+
+
+@pytest.mark.parametrize("runs", [0, 1, 50])
+@pytest.mark.parametrize("buckets", [1, 16])
+@pytest.mark.parametrize("burned", [False, True])
+@pytest.mark.parametrize("min_bid", [0.0, 0.3])
+def test_the_compiled_first_price_pricing_equals_the_numpy_bids(
+    runs: int, buckets: int, burned: bool, min_bid: float
+) -> None:
+    rng = np.random.default_rng(runs + buckets)
+    values = np.sort(rng.random(buckets))
+    values[0] = 0.0  # ties of zeros: np.minimum gives the second operand (-0.0 below)
+    clearing = rng.choice([0.0, -0.0, 0.3 / 1.1, np.nan, 0.1, 2.0], runs)  # 0.3 / 1.1: an offer at min_bid
+    expected = _first_price_pricing_numpy(values, clearing, 0.1, min_bid, burned)
+    got = kernels_slot.first_price_pricing(values, clearing, 0.1, min_bid, burned)
+    for e, g in zip(expected, got, strict=True):
+        assert g.dtype == e.dtype and g.shape == e.shape
+        if g.dtype == np.float64:
+            np.testing.assert_array_equal(_bits(g), _bits(e))
+        else:
+            np.testing.assert_array_equal(g, e)
+
+
+def _candidate_amounts_numpy(
+    txs: np.ndarray,
+    mev_draw: np.ndarray,
+    tips: np.ndarray,
+    mev_per_tx: float,
+    tx_size: float,
+    burn_mev: bool,
+    burn_share: float,
+) -> tuple[np.ndarray, ...]:
+    """`market.prepare`'s MEV, capacity used, MEV burned (`fees.mev_burned`) and kept amounts as the model computed
+    them in numpy before they were compiled."""
+    mev = mev_per_tx * txs * mev_draw
+    used = np.asarray(txs * tx_size, dtype=np.float64)
+    mev_burned = mev * burn_share if burn_mev else np.zeros_like(mev)
+    kept = np.asarray(tips + mev - mev_burned, dtype=np.float64)
+    return mev, used, mev_burned, kept
+
+
+@pytest.mark.parametrize("runs", [0, 1, 50])
+@pytest.mark.parametrize("burn_mev", [False, True])
+def test_the_compiled_candidate_amounts_equal_the_numpy_expression(runs: int, burn_mev: bool) -> None:
+    rng = np.random.default_rng(runs)
+    txs = rng.integers(0, 3000, runs) * (rng.random(runs) < 0.8)  # zeros: empty blocks
+    mev_draw = rng.exponential(size=runs)
+    tips = rng.random(runs) * 10.0 * (rng.random(runs) < 0.7)
+    args = (txs, mev_draw, tips, 0.01 * 0.3, 1234.5, burn_mev, 0.37)
+    expected = _candidate_amounts_numpy(*args)
+    got = kernels_slot.candidate_amounts(*args)
+    for e, g in zip(expected, got, strict=True):
+        assert g.dtype == np.float64 and g.shape == e.shape
+        np.testing.assert_array_equal(_bits(g), _bits(e))

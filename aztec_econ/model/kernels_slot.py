@@ -336,3 +336,58 @@ def demand_draws(
                 total += k - start
             counts[i, b] = total
     return counts, left
+
+
+@njit(cache=True)
+def first_price_pricing(
+    values: NDArray[np.float64], clearing: NDArray[np.float64], margin: float, min_bid: float, burned: bool
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover - compiled
+    """`fees.pricing` of the first-price mechanisms (runs x buckets): every bucket includable; it pays its shaded
+    bid, min(value, max(`min_bid`, clearing x (1 + `margin`))) per mana (`values`: per bucket, `clearing`: per run;
+    tokens/mana), all burned if `burned` (full_burn), else none. As np.maximum and np.minimum: NaN propagates and a
+    tie gives the second operand."""
+    runs, buckets = clearing.size, values.size
+    includable = np.ones((runs, buckets), dtype=np.bool_)
+    pay = np.empty((runs, buckets))
+    burn = np.zeros((runs, buckets))
+    for i in range(runs):
+        x = clearing[i] * (1.0 + margin)
+        offer = min_bid if (min_bid > x or min_bid != min_bid) else x
+        for j in range(buckets):
+            v = values[j]
+            pay[i, j] = v if (v < offer or v != v) else offer
+            if burned:
+                burn[i, j] = pay[i, j]
+    return includable, pay, burn
+
+
+@njit(cache=True)
+def candidate_amounts(
+    txs: NDArray[np.int64],
+    mev_draw: NDArray[np.float64],
+    tips: NDArray[np.float64],
+    mev_per_tx: float,
+    tx_size: float,
+    burn_mev: bool,
+    burn_share: float,
+) -> tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
+]:  # pragma: no cover - compiled
+    """`market.prepare`'s amounts per run of a block of `txs` transactions: its MEV, `mev_per_tx` (the public
+    transactions' MEV per transaction, tokens) x txs x `mev_draw`; the capacity it uses, txs x `tx_size` (mana); the
+    MEV burned, MEV x `burn_share` if `burn_mev` (mev_burn), else 0.0; what the producer keeps, `tips` + MEV -
+    MEV burned (tokens). Elementwise, in the numpy expression's order."""
+    n = txs.size
+    mev = np.empty(n)
+    used = np.empty(n)
+    mev_burned = np.empty(n)
+    kept = np.empty(n)
+    for i in range(n):
+        x = np.float64(txs[i])
+        m = mev_per_tx * x * mev_draw[i]
+        b = m * burn_share if burn_mev else 0.0
+        mev[i] = m
+        used[i] = x * tx_size
+        mev_burned[i] = b
+        kept[i] = tips[i] + m - b
+    return mev, used, mev_burned, kept

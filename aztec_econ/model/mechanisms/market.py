@@ -264,7 +264,10 @@ def prepare(
     ctx: Context, pending: I64, base_fee: F64, mev_draw: F64, clearing: F64, excess: F64, prices: L1Prices
 ) -> Candidate:
     """The candidate block from the mempool under the slot's prices (`prices`: its L1 and token prices):
-    includable transactions in order of payment per mana (the highest values first) while they fit."""
+    includable transactions in order of payment per mana (the highest values first) while they fit; its MEV, capacity
+    used and what its producer keeps compiled (`kernels_slot.candidate_amounts`)."""
+    from aztec_econ.model.kernels_slot import candidate_amounts
+
     p = ctx.params
     c = ctx.economy
     mechanism = p.protocol.fee_mechanism
@@ -272,10 +275,15 @@ def prepare(
     included, by_bucket, by_age = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
     d = p.environment.demand
     paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
-    mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
-    used = np.asarray(txs * d.tx_size, dtype=np.float64)
-    mev_burned = fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share)
-    kept = np.asarray(tips + mev - mev_burned, dtype=np.float64)
+    mev, used, mev_burned, kept = candidate_amounts(
+        txs,
+        mev_draw,
+        tips,
+        d.mev_per_public_tx * d.public_share,
+        float(d.tx_size),
+        mechanism == "mev_burn",
+        float(p.protocol.mev_burn_share),
+    )
     proving = commitment_outlook(ctx, used)
     return Candidate(
         included=included,
