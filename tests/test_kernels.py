@@ -1,6 +1,6 @@
 """Compiled kernels (`kernels`, `kernels_slot`) against the numpy code they replaced, bit for bit: numpy's pairwise
 summation, the late-arrival value, a block's fee totals, the late inclusions, the settlement's mempool, L1 costs
-and clearing-price memory, the draws' stream keys, operator outages and the backup race."""
+and clearing-price memory, the draws' stream keys, operator outages, the backup race and the demand's Poisson draws."""
 
 from __future__ import annotations
 
@@ -928,3 +928,119 @@ def test_the_compiled_l1_block_times_equal_the_numpy_expression(runs: int, p: fl
     np.testing.assert_array_equal(got, expected)
     if runs == 30 and p == 0.6:
         assert (np.diff(got, axis=1) > 12.0).any()
+
+
+def _demand_draws_numpy(
+    u: np.ndarray,
+    table: np.ndarray,
+    offset: int,
+    pieces: int,
+    shock_left: np.ndarray,
+    shock_probability: float,
+    shock_slots: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`demand.arrivals`' shocks and counts as the model computed them in numpy (with `demand.poisson_two_rates`)
+    before they were compiled."""
+    active = (shock_left > 0) | (u[:, 0] < shock_probability)
+    left = np.where(shock_left > 0, shock_left - 1, np.where(active, shock_slots - 1, 0))
+    shift = active[:, None]
+    counts = np.searchsorted(table, u[:, 2:] + 2.0 * shift, side="right").astype(np.int64) - offset * shift
+    if pieces > 1:
+        counts = counts.reshape(-1, (u.shape[1] - 2) // pieces, pieces).sum(axis=2)
+    return counts, left
+
+
+@pytest.mark.parametrize("runs", [0, 1, 300])
+@pytest.mark.parametrize("pieces", [1, 3])
+@pytest.mark.parametrize(
+    ("calm", "multiplier"), [(0.0, 3.0), (3.75, 3.0), (0.4, 1.0), (10.0, 3.0), (30.0, 1.0)]
+)
+def test_the_compiled_demand_draws_equal_the_numpy_inversion(
+    runs: int, pieces: int, calm: float, multiplier: float
+) -> None:
+    from aztec_econ.model.mechanisms import demand
+
+    rng = np.random.default_rng(runs + pieces)
+    buckets = 16
+    u = rng.random((runs, 2 + buckets * pieces))
+    u[: runs // 3, 2:] = rng.choice([0.0, 1.0 - 2.0**-53, 0.5, 1.0 - 1e-12], (runs // 3, buckets * pieces))
+    if runs > 10:  # uniforms exactly at CDF values: the inversion's ties
+        u[-5:, 2:] = rng.choice(demand.poisson_cdf(calm)[:20], (5, buckets * pieces))
+    shock_left = np.where(rng.random(runs) < 0.3, rng.integers(0, 5, runs), 0)
+    table, offset = demand.two_rate_table(calm, calm * multiplier)
+    if runs > 10:  # and shocked uniforms whose shifted values are the shifted CDF's
+        u[-10:-5, 2:] = rng.choice(table[offset : offset + 20] - 2.0, (5, buckets * pieces))
+        shock_left[-10:-5] = 2
+    args = (u, table, offset, pieces, shock_left, 0.2, 4)
+    expected = _demand_draws_numpy(*args)
+    got = kernels_slot.demand_draws(*args)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == e.shape
+    if runs > 100 and calm > 0:
+        assert (got[0] > 0).any() and (got[1] == 3).any() and (got[1] == 0).any()
+
+
+def _first_price_pricing_numpy(
+    values: np.ndarray, clearing: np.ndarray, margin: float, min_bid: float, burned: bool
+) -> tuple[np.ndarray, ...]:
+    """`fees.pricing` of the first-price mechanisms as the model computed it in numpy (`fees.first_price_bid`)
+    before it was compiled."""
+    offer = np.maximum(min_bid, clearing * (1.0 + margin))
+    pay = np.minimum(values[None, :], offer[:, None])
+    burn = pay if burned else np.zeros_like(pay)
+    return np.ones(pay.shape, dtype=bool), pay, burn
+
+
+@pytest.mark.parametrize("runs", [0, 1, 50])
+@pytest.mark.parametrize("buckets", [1, 16])
+@pytest.mark.parametrize("burned", [False, True])
+@pytest.mark.parametrize("min_bid", [0.0, 0.3])
+def test_the_compiled_first_price_pricing_equals_the_numpy_bids(
+    runs: int, buckets: int, burned: bool, min_bid: float
+) -> None:
+    rng = np.random.default_rng(runs + buckets)
+    values = np.sort(rng.random(buckets))
+    values[0] = 0.0  # ties of zeros: np.minimum gives the second operand (-0.0 below)
+    clearing = rng.choice([0.0, -0.0, 0.3 / 1.1, np.nan, 0.1, 2.0], runs)  # 0.3 / 1.1: an offer at min_bid
+    expected = _first_price_pricing_numpy(values, clearing, 0.1, min_bid, burned)
+    got = kernels_slot.first_price_pricing(values, clearing, 0.1, min_bid, burned)
+    for e, g in zip(expected, got, strict=True):
+        assert g.dtype == e.dtype and g.shape == e.shape
+        if g.dtype == np.float64:
+            np.testing.assert_array_equal(_bits(g), _bits(e))
+        else:
+            np.testing.assert_array_equal(g, e)
+
+
+def _candidate_amounts_numpy(
+    txs: np.ndarray,
+    mev_draw: np.ndarray,
+    tips: np.ndarray,
+    mev_per_tx: float,
+    tx_size: float,
+    burn_mev: bool,
+    burn_share: float,
+) -> tuple[np.ndarray, ...]:
+    """`market.prepare`'s MEV, capacity used, MEV burned (`fees.mev_burned`) and kept amounts as the model computed
+    them in numpy before they were compiled."""
+    mev = mev_per_tx * txs * mev_draw
+    used = np.asarray(txs * tx_size, dtype=np.float64)
+    mev_burned = mev * burn_share if burn_mev else np.zeros_like(mev)
+    kept = np.asarray(tips + mev - mev_burned, dtype=np.float64)
+    return mev, used, mev_burned, kept
+
+
+@pytest.mark.parametrize("runs", [0, 1, 50])
+@pytest.mark.parametrize("burn_mev", [False, True])
+def test_the_compiled_candidate_amounts_equal_the_numpy_expression(runs: int, burn_mev: bool) -> None:
+    rng = np.random.default_rng(runs)
+    txs = rng.integers(0, 3000, runs) * (rng.random(runs) < 0.8)  # zeros: empty blocks
+    mev_draw = rng.exponential(size=runs)
+    tips = rng.random(runs) * 10.0 * (rng.random(runs) < 0.7)
+    args = (txs, mev_draw, tips, 0.01 * 0.3, 1234.5, burn_mev, 0.37)
+    expected = _candidate_amounts_numpy(*args)
+    got = kernels_slot.candidate_amounts(*args)
+    for e, g in zip(expected, got, strict=True):
+        assert g.dtype == np.float64 and g.shape == e.shape
+        np.testing.assert_array_equal(_bits(g), _bits(e))

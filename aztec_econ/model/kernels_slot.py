@@ -527,3 +527,98 @@ def election_outcome(
                 stage[i] = proposed
             proposals[i] += 1
     return proposer, rank, block, proposals, stage
+
+
+@njit(cache=True)
+def demand_draws(
+    u: NDArray[np.float64],
+    table: NDArray[np.float64],
+    offset: int,
+    pieces: int,
+    shock_left: NDArray[np.int64],
+    shock_probability: float,
+    shock_slots: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`demand.arrivals`' shocks and Poisson counts from its uniforms `u` (runs x (2 + buckets x pieces): the shock
+    draw, the MEV draw, then each bucket's `pieces`): a run is shocked if its shock lasts (`shock_left` > 0) or
+    starts (u[:, 0] < `shock_probability`); the shock slots left after this one (a new shock lasts `shock_slots`);
+    and each bucket's arrivals (tx): the sum over its pieces of the Poisson inversion `demand.poisson_two_rates`
+    does, the smallest k with u < CDF(k) in `table` (the calm CDF, then the shocked CDF + 2 from `offset`), counted
+    from the row's own part. Comparisons and integer arithmetic only, as `np.searchsorted(table, u + 2 x shocked,
+    side="right") - offset x shocked` on the non-decreasing `table`."""
+    runs = u.shape[0]
+    buckets = (u.shape[1] - 2) // pieces
+    size = table.size
+    counts = np.empty((runs, buckets), dtype=np.int64)
+    left = np.empty(runs, dtype=np.int64)
+    for i in range(runs):
+        lasts = shock_left[i] > 0
+        active = lasts or u[i, 0] < shock_probability
+        left[i] = shock_left[i] - 1 if lasts else (shock_slots - 1 if active else 0)
+        start = offset if active else 0
+        shift = 2.0 if active else 0.0
+        for b in range(buckets):
+            total = 0
+            for j in range(2 + b * pieces, 2 + (b + 1) * pieces):
+                v = u[i, j] + shift
+                k = start
+                while k < size and table[k] <= v:
+                    k += 1
+                total += k - start
+            counts[i, b] = total
+    return counts, left
+
+
+@njit(cache=True)
+def first_price_pricing(
+    values: NDArray[np.float64], clearing: NDArray[np.float64], margin: float, min_bid: float, burned: bool
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover - compiled
+    """`fees.pricing` of the first-price mechanisms (runs x buckets): every bucket includable; it pays its shaded
+    bid, min(value, max(`min_bid`, clearing x (1 + `margin`))) per mana (`values`: per bucket, `clearing`: per run;
+    tokens/mana), all burned if `burned` (full_burn), else none. As np.maximum and np.minimum: NaN propagates and a
+    tie gives the second operand."""
+    runs, buckets = clearing.size, values.size
+    includable = np.ones((runs, buckets), dtype=np.bool_)
+    pay = np.empty((runs, buckets))
+    burn = np.zeros((runs, buckets))
+    for i in range(runs):
+        x = clearing[i] * (1.0 + margin)
+        offer = min_bid if (min_bid > x or min_bid != min_bid) else x
+        for j in range(buckets):
+            v = values[j]
+            pay[i, j] = v if (v < offer or v != v) else offer
+            if burned:
+                burn[i, j] = pay[i, j]
+    return includable, pay, burn
+
+
+@njit(cache=True)
+def candidate_amounts(
+    txs: NDArray[np.int64],
+    mev_draw: NDArray[np.float64],
+    tips: NDArray[np.float64],
+    mev_per_tx: float,
+    tx_size: float,
+    burn_mev: bool,
+    burn_share: float,
+) -> tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
+]:  # pragma: no cover - compiled
+    """`market.prepare`'s amounts per run of a block of `txs` transactions: its MEV, `mev_per_tx` (the public
+    transactions' MEV per transaction, tokens) x txs x `mev_draw`; the capacity it uses, txs x `tx_size` (mana); the
+    MEV burned, MEV x `burn_share` if `burn_mev` (mev_burn), else 0.0; what the producer keeps, `tips` + MEV -
+    MEV burned (tokens). Elementwise, in the numpy expression's order."""
+    n = txs.size
+    mev = np.empty(n)
+    used = np.empty(n)
+    mev_burned = np.empty(n)
+    kept = np.empty(n)
+    for i in range(n):
+        x = np.float64(txs[i])
+        m = mev_per_tx * x * mev_draw[i]
+        b = m * burn_share if burn_mev else 0.0
+        mev[i] = m
+        used[i] = x * tx_size
+        mev_burned[i] = b
+        kept[i] = tips[i] + m - b
+    return mev, used, mev_burned, kept

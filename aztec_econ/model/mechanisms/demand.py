@@ -84,40 +84,36 @@ def _poisson_cdf(lam: float) -> F64:
 _PAIRS: dict[tuple[float, float], tuple[F64, int]] = {}
 
 
-def poisson_two_rates(u: F64, calm: float, shocked: float, active: NDArray[np.bool_]) -> I64:
-    """Poisson variates by inversion of `u` (the smallest k with u < CDF(k)) when each row has one of two rates
-    (`active` rows the second, each <= 30): one table lookup for all.
-
-    The shocked table is shifted by 2 (uniforms are below 1, CDFs at most 1), so both tables form one sorted array
-    and each row searches its own part."""
+def two_rate_table(calm: float, shocked: float) -> tuple[F64, int]:
+    """The Poisson CDFs of the calm and the shocked rate (each <= 30) as one sorted array, the shocked one shifted by
+    2 (uniforms are below 1, CDFs at most 1), and where the shocked part starts: a row of uniforms with either rate
+    is inverted (the smallest k with u < CDF(k)) by searching its own part. Cached, as `poisson_cdf`."""
     pair = _PAIRS.get((calm, shocked))
     if pair is None:
         if len(_PAIRS) > 64:
             _PAIRS.clear()
         first = poisson_cdf(calm)
         pair = _PAIRS[(calm, shocked)] = (np.concatenate([first, poisson_cdf(shocked) + 2.0]), first.size)
-    table, offset = pair
-    shift = active[:, None]
-    return np.searchsorted(table, u + 2.0 * shift, side="right").astype(np.int64) - offset * shift
+    return pair
 
 
 def arrivals(
     params: Params, ps: PerSlot, keys: NDArray[np.uint64], slot: int, shock_left: I64, pieces: int
-) -> tuple[I64, I64, F64, F64]:
-    """(arrivals per bucket (runs x buckets), shock slots left, the rate, the MEV draw Exp(1)) for `slot`."""
+) -> tuple[I64, I64, F64]:
+    """(arrivals per bucket (runs x buckets), shock slots left, the MEV draw Exp(1)) for `slot`; the shocks and the
+    Poisson inversion of each bucket's pieces compiled (`kernels_slot.demand_draws`)."""
+    from aztec_econ.model.kernels_slot import demand_draws
+
     d = params.environment.demand
     buckets = d.bid_buckets
     u = unit_bits(stream_keys(keys, Stream.DEMAND, slot), 2 + buckets * pieces)
-    active = (shock_left > 0) | (u[:, 0] < ps.demand_shock_probability)
-    left = np.where(shock_left > 0, shock_left - 1, np.where(active, ps.demand_shock_slots - 1, 0))
     base = ps.tx_rate * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))
-    rate = base * np.where(active, d.shock_multiplier, 1.0)
     per_piece = base / (buckets * pieces)
-    counts = poisson_two_rates(u[:, 2:], per_piece, per_piece * d.shock_multiplier, active)
-    if pieces > 1:
-        counts = counts.reshape(-1, buckets, pieces).sum(axis=2)
-    mev_draw = -np.log1p(-u[:, 1])
-    return counts, left, rate, mev_draw
+    table, offset = two_rate_table(per_piece, per_piece * d.shock_multiplier)
+    counts, left = demand_draws(
+        u, table, offset, pieces, shock_left, ps.demand_shock_probability, ps.demand_shock_slots
+    )
+    return counts, left, -np.log1p(-u[:, 1])
 
 
 def select(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> I64:

@@ -50,13 +50,6 @@ class Pricing:
     burn: F64
 
 
-def first_price_bid(values: F64, clearing: F64, margin: float, min_bid: float) -> F64:
-    """Shaded first-price bids per mana (runs x buckets): the recent clearing price plus a margin, at least `min_bid`,
-    never above the value."""
-    offer = np.maximum(min_bid, clearing * (1.0 + margin))
-    return np.minimum(values[None, :], offer[:, None])
-
-
 def pricing(
     mechanism: str,
     values: F64,
@@ -69,11 +62,15 @@ def pricing(
     burn_congestion: bool = True,
 ) -> Pricing:
     """The bucket prices of `mechanism` (module docstring). `values`: per bucket (tokens/mana); `base_fee`,
-    `clearing`, `congestion` (the cost-based multiplier m): per run."""
+    `clearing`, `congestion` (the cost-based multiplier m): per run. First-price bids are shaded: the recent clearing
+    price plus a margin, at least `min_bid`, never above the value (compiled: `kernels_slot.first_price_pricing`)."""
     if mechanism in FIRST_PRICE:
-        pay = first_price_bid(values, clearing, margin, min_bid)
-        burn = pay if mechanism == "full_burn" else np.zeros_like(pay)
-        return Pricing(np.ones(pay.shape, dtype=bool), pay, burn)
+        from aztec_econ.model.kernels_slot import first_price_pricing
+
+        includable, pay, burn = first_price_pricing(
+            values, clearing, float(margin), float(min_bid), mechanism == "full_burn"
+        )
+        return Pricing(includable, pay, burn)
     price = base_fee + priority_fee
     includable = values[None, :] >= price[:, None]
     pay = np.broadcast_to(price[:, None], includable.shape)

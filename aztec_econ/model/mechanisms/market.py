@@ -10,13 +10,14 @@ what `settlement` did in the slot. Sources: spec Economics; demand, prices and a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms import demand, fees
 from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, token_price
 from aztec_econ.model.mechanisms.prover_market import SlotTerms, block_value, slot_terms
@@ -263,7 +264,10 @@ def prepare(
     ctx: Context, pending: I64, base_fee: F64, mev_draw: F64, clearing: F64, excess: F64, prices: L1Prices
 ) -> Candidate:
     """The candidate block from the mempool under the slot's prices (`prices`: its L1 and token prices):
-    includable transactions in order of payment per mana (the highest values first) while they fit."""
+    includable transactions in order of payment per mana (the highest values first) while they fit; its MEV, capacity
+    used and what its producer keeps compiled (`kernels_slot.candidate_amounts`)."""
+    from aztec_econ.model.kernels_slot import candidate_amounts
+
     p = ctx.params
     c = ctx.economy
     mechanism = p.protocol.fee_mechanism
@@ -271,10 +275,15 @@ def prepare(
     included, by_bucket, by_age = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
     d = p.environment.demand
     paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
-    mev = d.mev_per_public_tx * d.public_share * txs * mev_draw
-    used = np.asarray(txs * d.tx_size, dtype=np.float64)
-    mev_burned = fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share)
-    kept = np.asarray(tips + mev - mev_burned, dtype=np.float64)
+    mev, used, mev_burned, kept = candidate_amounts(
+        txs,
+        mev_draw,
+        tips,
+        d.mev_per_public_tx * d.public_share,
+        float(d.tx_size),
+        mechanism == "mev_burn",
+        float(p.protocol.mev_burn_share),
+    )
     proving = commitment_outlook(ctx, used)
     return Candidate(
         included=included,
@@ -300,7 +309,7 @@ def prepare(
 
 def _arrive(ctx: Context, slot: int, pending: I64, shock_left: I64) -> tuple[I64, I64, F64]:
     """Age an empty mempool by one slot and add `slot`'s arrivals at age 0 (genesis)."""
-    counts, left, _, mev_draw = demand.arrivals(
+    counts, left, mev_draw = demand.arrivals(
         ctx.params, ctx.per_slot, ctx.keys, slot, shock_left, ctx.economy.pieces
     )
     return _aged(pending, counts)[0], left, mev_draw
@@ -377,10 +386,10 @@ def step_arrivals(ctx: Context, s: State) -> dict[str, Any]:
     """The transactions submitted during the slot (they enter the next slot's mempool unless a late reveal takes
     them): drawn before the settlement so a late reveal can include some."""
     econ = s["economy"]
-    counts, left, _, mev_draw = demand.arrivals(
+    counts, left, mev_draw = demand.arrivals(
         ctx.params, ctx.per_slot, ctx.keys, s["slot"] + 1, econ.shock_left, ctx.economy.pieces
     )
-    return {"economy": replace(econ, incoming=Incoming(counts, left, mev_draw))}
+    return {"economy": evolve(econ, incoming=Incoming(counts, left, mev_draw))}
 
 
 def genesis_economy(ctx: Context) -> Economy:
@@ -428,15 +437,15 @@ def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
     assert incoming is not None
     aged, arrived = _aged(econ.pending, incoming.counts)
     prices = _prices(ctx, s["slot"] + 1, econ.prices)
-    current = np.stack([econ.prices.gas, econ.prices.blob], axis=1)[:, None, :]
-    oracle = np.concatenate(
-        [econ.oracle[:, 1:], current], axis=1
-    )  # the fee reads the oldest: `lag` slots back
+    oracle = np.empty_like(econ.oracle)  # one slot later: the fee reads the oldest, `lag` slots back
+    oracle[:, :-1] = econ.oracle[:, 1:]
+    oracle[:, -1, 0] = econ.prices.gas
+    oracle[:, -1, 1] = econ.prices.blob
     base_fee = econ.base_fee
     if ctx.params.protocol.fee_mechanism == "cost_based":
         base_fee = cost_based_fee(ctx, oracle, econ.excess, prices.eth_per_token)
     return {
-        "economy": replace(
+        "economy": evolve(
             econ,
             pending=aged,
             pending_total=econ.pending_total + arrived,
