@@ -1,15 +1,19 @@
 """Compiled kernels (`kernels`, `kernels_slot`) against the numpy code they replaced, bit for bit: numpy's pairwise
 summation, the late-arrival value, a block's fee totals, the late inclusions, the settlement's mempool, L1 costs
-and clearing-price memory, the draws' stream keys, operator outages, the backup race and the demand's Poisson draws."""
+and clearing-price memory, the draws' stream keys, operator outages, the backup race, the demand's Poisson draws, the
+ledger's postings, and the slot's settlement, reveal, finalization and L1 block times."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from aztec_econ.model import kernels, kernels_slot
+from aztec_econ.model import kernels, kernels_slot, ledger
+from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Index, Posting
 
 
 def _bits(x: np.ndarray) -> np.ndarray:
@@ -1044,3 +1048,173 @@ def test_the_compiled_candidate_amounts_equal_the_numpy_expression(runs: int, bu
     for e, g in zip(expected, got, strict=True):
         assert g.dtype == np.float64 and g.shape == e.shape
         np.testing.assert_array_equal(_bits(g), _bits(e))
+
+
+def _ledger_post_numpy(book: Book, *postings: Posting) -> Book:
+    """`ledger.Book.post` as the model computed it in numpy before each posting was compiled."""
+    balances = book.balances.copy()
+    supply = book.supply
+    flows = book.flows.copy()
+    rows = None
+    for p in postings:
+        kind, src, dst = p.kind, p.src, p.dst
+        amount = np.asarray(p.amount, dtype=np.float64)
+        if not (amount >= 0).all():  # NaN and negative amounts both fail it
+            if not np.isfinite(amount).all():
+                raise AccountingError(f"{kind.name} posting with a non-finite amount")
+            raise AccountingError(f"{kind.name} posting with a negative amount {amount.min()}")
+        if src is None:
+            if kind is not Flow.MINT:
+                raise AccountingError(f"{kind.name} posting without a source account")
+            supply = supply + amount
+        elif isinstance(src, int):
+            balances[:, src] -= amount
+        else:
+            rows = np.arange(book.n_runs) if rows is None else rows
+            balances[rows, src] -= amount
+        if dst is None:
+            if kind is not Flow.BURN and kind is not Flow.SLASH:
+                raise AccountingError(f"{kind.name} posting without a destination account")
+            supply = supply - amount
+            if kind is Flow.SLASH:
+                flows[:, Flow.BURN] += amount
+        elif isinstance(dst, int):
+            balances[:, dst] += amount
+        else:
+            rows = np.arange(book.n_runs) if rows is None else rows
+            balances[rows, dst] += amount
+        flows[:, kind] += amount
+    posted = Book(balances, supply, flows, book.deferred)
+    if not book.deferred:
+        posted.check()
+    return posted
+
+
+def _posted(post: Callable[..., Book], book: Book, postings: list[Posting]) -> tuple[object, ...]:
+    """What `post` makes of `postings` on `book`: the new book's words, or the error's type and message (the type
+    only for numpy's ValueError of an amount that does not broadcast: its words name where numpy found it); and
+    asserts it left `book` as it was."""
+    before = [x.copy() for x in (book.balances, book.supply, book.flows)]
+    try:
+        with np.errstate(invalid="ignore"):  # numpy's warning for inf - inf
+            out = post(book, *postings)
+    except (AccountingError, IndexError) as error:
+        result: tuple[object, ...] = (type(error), str(error))
+    except ValueError:
+        result = (ValueError,)
+    else:
+        result = (*(_bits(x).tolist() for x in (out.balances, out.supply, out.flows)), out.deferred)
+    for x, y in zip(before, (book.balances, book.supply, book.flows), strict=True):
+        np.testing.assert_array_equal(_bits(x), _bits(y))
+    return result
+
+
+def _ledger_book(rng: np.random.Generator, runs: int, accounts: int, deferred: bool) -> Book:
+    balances = rng.random((runs, accounts)) * 10.0 ** rng.integers(0, 9, (runs, accounts))
+    book = Book(balances, balances.sum(axis=1), rng.random((runs, len(Flow))))
+    return book.new_slot(deferred=deferred) if rng.random() < 0.5 else replace(book, deferred=deferred)
+
+
+def _random_postings(rng: np.random.Generator, runs: int, accounts: int) -> list[Posting]:
+    """Postings of every kind, of one account or one per run (as int64, int32, a list, negative from the end),
+    of amounts per run, scalar, 0-d or of one run, with zeros, -0.0, +inf and magnitudes that expose any
+    reordering."""
+
+    def account() -> Index:
+        pick = rng.integers(0, 6)
+        if pick == 0:
+            return int(rng.integers(0, accounts))
+        if pick == 1:
+            return Account(int(rng.integers(0, Account.PROVER0)))
+        if pick == 2:
+            return int(rng.integers(-accounts, 0))
+        rows = rng.integers(-accounts if pick == 3 else 0, accounts, runs)
+        return rows.astype(np.int32) if pick == 4 else rows  # type: ignore[return-value]
+
+    def amount() -> np.ndarray | float:
+        pick = rng.integers(0, 6)
+        if pick == 0:
+            return float(rng.random() * 100.0)
+        if pick == 1:
+            return np.asarray(rng.random() * 3.0)
+        if pick == 2:
+            return rng.random(1)
+        if pick == 3:
+            return rng.integers(0, 5, runs)
+        a = rng.random(runs) * 10.0 ** rng.integers(-9, 6, runs)
+        a[rng.random(runs) < 0.2] = 0.0
+        a[rng.random(runs) < 0.1] = -0.0
+        if pick == 5:
+            a[rng.random(runs) < 0.1] = np.inf
+        return a
+
+    postings = []
+    for _ in range(int(rng.integers(1, 9))):
+        kind = Flow(int(rng.integers(0, len(Flow))))
+        src = None if kind is Flow.MINT and rng.random() < 0.8 else account()
+        dst = None if kind in (Flow.BURN, Flow.SLASH) and rng.random() < 0.8 else account()
+        postings.append(Posting(kind, src, dst, amount()))
+    if rng.random() < 0.3:  # an account per run as a list
+        postings.append(Posting(Flow.TRANSFER, list(rng.integers(0, accounts, runs)), Account.MARKET, 0.5))
+    return postings
+
+
+def test_the_ledger_posts_through_its_kernel_with_the_kernels_codes() -> None:
+    assert (kernels_slot.NO_ACCOUNT, kernels_slot.PER_RUN) == (ledger._NO_ACCOUNT, ledger._PER_RUN)
+    assert (Flow.BURN, Flow.SLASH) == (1, 2)  # ledger_post's columns
+
+
+@pytest.mark.parametrize("runs", [0, 1, 2, 40])
+@pytest.mark.parametrize("deferred", [True, False])
+@pytest.mark.parametrize("seed", range(12))
+def test_the_compiled_ledger_postings_equal_the_numpy_postings(runs: int, deferred: bool, seed: int) -> None:
+    rng = np.random.default_rng([runs, deferred, seed])
+    accounts = Account.PROVER0 + int(rng.integers(0, 4))
+    book = _ledger_book(rng, runs, accounts, deferred)
+    postings = _random_postings(rng, runs, accounts)
+    assert _posted(Book.post, book, postings) == _posted(_ledger_post_numpy, book, postings)
+
+
+def _refused_postings(runs: int) -> list[list[Posting]]:
+    """Postings the ledger refuses, each after a posting it accepts: an amount negative, NaN or -inf (per run
+    or scalar), a mint without a destination, a burn or a lock without a source, an account out of range (one,
+    or one per run), an amount or per-run accounts of the wrong shape, and two faults in one posting."""
+    ok = Posting(Flow.TRANSFER, Account.MARKET, Account.RELAYS, np.full(runs, 1.0))
+    bad_amounts = [
+        np.full(runs, -1.0),
+        np.full(runs, np.nan),
+        np.full(runs, -np.inf),
+        -2.0,
+        np.asarray(np.nan),
+    ]
+    faults = [Posting(Flow.TRANSFER, Account.MARKET, Account.SEQUENCERS, a) for a in bad_amounts]
+    faults += [
+        Posting(Flow.MINT, None, None, np.full(runs, 1.0)),
+        Posting(Flow.BURN, None, Account.MARKET, np.full(runs, 1.0)),
+        Posting(Flow.LOCK, None, Account.BONDS, 1.0),
+        Posting(Flow.SLASH, Account.BONDS, None, -1.0),  # the amount first
+        Posting(Flow.BURN, None, None, -1.0),
+        Posting(Flow.UNLOCK, 99, Account.MARKET, 1.0),
+        Posting(Flow.UNLOCK, Account.BONDS, -99, 1.0),
+        Posting(Flow.UNLOCK, Account.BONDS, np.full(runs, 42), 1.0),
+        Posting(Flow.UNLOCK, np.full(runs, -42), Account.MARKET, 1.0),
+        Posting(Flow.TRANSFER, 99, None, 1.0),  # the source before the missing destination
+        Posting(Flow.TRANSFER, Account.MARKET, Account.RELAYS, np.ones(runs + 2)),
+        Posting(Flow.TRANSFER, Account.MARKET, Account.RELAYS, np.ones((runs, 2))),
+    ]
+    if runs != 1:  # numpy broadcast one run's row against more accounts: the ledger takes one account per run
+        faults.append(Posting(Flow.TRANSFER, np.zeros(runs + 2, dtype=np.int64), Account.RELAYS, 1.0))
+    return [[ok, fault, ok] for fault in faults]
+
+
+@pytest.mark.parametrize("runs", [0, 1, 3])
+@pytest.mark.parametrize("deferred", [True, False])
+def test_the_compiled_ledger_refuses_what_the_numpy_ledger_refused(runs: int, deferred: bool) -> None:
+    rng = np.random.default_rng(runs)
+    book = _ledger_book(rng, runs, Account.PROVER0 + 2, deferred)
+    for postings in _refused_postings(runs):
+        assert _posted(Book.post, book, postings) == _posted(_ledger_post_numpy, book, postings), postings[1]
+    overdrawn = [
+        Posting(Flow.LOCK, Account.PROVER0, Account.BONDS, book.balance(Account.PROVER0) * 2.0 + 1.0)
+    ]
+    assert _posted(Book.post, book, overdrawn) == _posted(_ledger_post_numpy, book, overdrawn)

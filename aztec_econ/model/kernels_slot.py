@@ -622,3 +622,68 @@ def candidate_amounts(
         mev_burned[i] = b
         kept[i] = tips[i] + m - b
     return mev, used, mev_burned, kept
+
+
+NO_ACCOUNT = -(1 << 62)
+"""`ledger_post`'s account for none: a mint's source, a burn's (or slash's) destination (the supply instead)."""
+PER_RUN = NO_ACCOUNT + 1
+"""`ledger_post`'s account for one account per run, read from the posting's row array."""
+
+
+@njit(cache=True)
+def _off_accounts(
+    account: int, rows: NDArray[np.int64], accounts: int
+) -> bool:  # pragma: no cover - compiled
+    """Whether `ledger_post`'s `account` (or for `PER_RUN` one of `rows`) is no index of `accounts` accounts."""
+    if account == PER_RUN:
+        for i in rows:  # noqa: SIM110 - numba compiles no any() over a generator
+            if i < -accounts or i >= accounts:
+                return True
+        return False
+    return account != NO_ACCOUNT and (account < -accounts or account >= accounts)
+
+
+@njit(cache=True)
+def ledger_post(
+    balances: NDArray[np.float64],
+    flows: NDArray[np.float64],
+    supply: NDArray[np.float64],
+    kind: int,
+    src: int,
+    src_rows: NDArray[np.int64],
+    dst: int,
+    dst_rows: NDArray[np.int64],
+    amount: NDArray[np.float64],
+) -> int:  # pragma: no cover - compiled
+    """One posting of `ledger.Book.post`, in place (tokens): per run, `amount` out of `src` (or into `supply` for
+    `NO_ACCOUNT`), then into `dst` (or out of `supply`, and for a slash (kind 2) also into the burn flow (column
+    1)), then into `flows[:, kind]`; an account is an index of `balances`' columns (negative from the end, as
+    numpy's) or `PER_RUN` for `src_rows`/`dst_rows` (one per run). Returns 0, or before changing anything: 1
+    where an amount is not >= 0 (negative or NaN), 2 for a source or 3 for a destination out of range, 4 for a
+    kind out of range."""
+    runs, accounts = balances.shape
+    for r in range(runs):
+        if not amount[r] >= 0.0:
+            return 1
+    if _off_accounts(src, src_rows, accounts):
+        return 2
+    if _off_accounts(dst, dst_rows, accounts):
+        return 3
+    if kind < 0 or kind >= flows.shape[1]:
+        return 4
+    for r in range(runs):
+        a = amount[r]
+        if src == NO_ACCOUNT:
+            supply[r] = supply[r] + a
+        else:
+            i = src_rows[r] if src == PER_RUN else src
+            balances[r, i + accounts if i < 0 else i] -= a
+        if dst == NO_ACCOUNT:
+            supply[r] = supply[r] - a
+            if kind == 2:
+                flows[r, 1] += a
+        else:
+            i = dst_rows[r] if dst == PER_RUN else dst
+            balances[r, i + accounts if i < 0 else i] += a
+        flows[r, kind] += a
+    return 0

@@ -16,6 +16,7 @@ Sequencer keys share one liquid account ("sequencers"): per-key earnings are rec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
@@ -105,41 +106,85 @@ class Book:
 
     def post(self, *postings: Posting) -> Book:
         """Apply postings in order; returns a new Book. Checks each amount, then (unless `deferred`) conservation and
-        non-negativity."""
+        non-negativity. Each posting is one call of the compiled `kernels_slot.ledger_post`, on copies of the
+        balances and flows (and of the supply, once a posting mints or burns)."""
+        post = _LEDGER_POST or _load_ledger_post()
         balances = self.balances.copy()
         supply = self.supply
         flows = self.flows.copy()
-        rows = None
+        shape = supply.shape
         for p in postings:
             kind, src, dst = p.kind, p.src, p.dst
-            amount = np.asarray(p.amount, dtype=np.float64)
-            if not (amount >= 0).all():  # NaN and negative amounts both fail it
-                _refuse(kind, amount)
+            amount = np.ascontiguousarray(p.amount, dtype=np.float64)
+            if amount.shape != shape:  # a scalar, or an amount to broadcast over the runs
+                amount = self._spread(p, amount)
             if src is None:
                 if kind is not _MINT:
-                    raise AccountingError(f"{kind.name} posting without a source account")
-                supply = supply + amount
+                    self._raise_for(p, amount)
+                if supply is self.supply:
+                    supply = supply.copy()
+                s, s_rows = _NO_ACCOUNT, _NO_ROWS
             elif isinstance(src, int):
-                balances[:, src] -= amount
+                s, s_rows = int(src), _NO_ROWS
             else:
-                rows = np.arange(self.n_runs) if rows is None else rows
-                balances[rows, src] -= amount
+                s, s_rows = _PER_RUN, self._rows(p, src, amount)
             if dst is None:
                 if kind is not _BURN and kind is not _SLASH:
-                    raise AccountingError(f"{kind.name} posting without a destination account")
-                supply = supply - amount
-                if kind is _SLASH:
-                    flows[:, _BURN] += amount
+                    self._raise_for(p, amount)
+                if supply is self.supply:
+                    supply = supply.copy()
+                d, d_rows = _NO_ACCOUNT, _NO_ROWS
             elif isinstance(dst, int):
-                balances[:, dst] += amount
+                d, d_rows = int(dst), _NO_ROWS
             else:
-                rows = np.arange(self.n_runs) if rows is None else rows
-                balances[rows, dst] += amount
-            flows[:, kind] += amount
+                d, d_rows = _PER_RUN, self._rows(p, dst, amount)
+            if post(balances, flows, supply, int(kind), s, s_rows, d, d_rows, amount):
+                self._raise_for(p, amount)
+                raise AssertionError(f"ledger_post refused a {kind.name} posting it breaks nothing of")
         book = Book(balances, supply, flows, self.deferred)
         if not self.deferred:
             book.check()
         return book
+
+    def _spread(self, p: Posting, amount: F64) -> F64:
+        """`p`'s `amount` (checked first) broadcast over the runs, or numpy's error where it does not broadcast."""
+        if not (amount >= 0).all():  # checked as given: over 0 runs a negative amount broadcasts to nothing
+            _refuse(p.kind, amount)
+        try:
+            return np.broadcast_to(amount, self.supply.shape).copy()  # writable: one compiled signature
+        except ValueError:
+            self._raise_for(p, amount)
+            raise
+
+    def _rows(self, p: Posting, account: Index, amount: F64) -> NDArray[np.int64]:
+        """`p`'s per-run accounts as an int64 array of one per run (as given where it is one), or numpy's error
+        where they do not index the accounts."""
+        if isinstance(account, np.ndarray) and account.dtype == _INT64 and account.shape == self.supply.shape:
+            return account
+        try:  # another integer type, a list, one account for all runs: what numpy's fancy index makes of it
+            rows = np.arange(self.balances.shape[1])[account]
+            return np.broadcast_to(rows, self.supply.shape).copy()
+        except (IndexError, ValueError):
+            self._raise_for(p, amount)
+            raise
+
+    def _raise_for(self, p: Posting, amount: F64) -> None:
+        """Raise what `p` (of `amount`) breaks, in the order it is checked: its amount, its source, its destination,
+        its kind. Returns if it breaks none of them."""
+        kind = p.kind
+        if not (amount >= 0).all():  # NaN and negative amounts both fail it
+            _refuse(kind, amount)
+        if p.src is None:
+            if kind is not _MINT:
+                raise AccountingError(f"{kind.name} posting without a source account")
+        else:
+            self.balance(p.src)  # numpy's IndexError for an account out of range
+        if p.dst is None:
+            if kind is not _BURN and kind is not _SLASH:
+                raise AccountingError(f"{kind.name} posting without a destination account")
+        else:
+            self.balance(p.dst)
+        self.flows[:, kind]  # numpy's IndexError for a kind out of range
 
     def check(self) -> Book:
         """Assert conservation (which also catches a non-finite amount: it makes a balance or the supply non-finite)
@@ -149,6 +194,20 @@ class Book:
 
 
 _MINT, _BURN, _SLASH = Flow.MINT, Flow.BURN, Flow.SLASH  # module constants: an enum attribute look-up is slow
+_NO_ACCOUNT = -(1 << 62)  # kernels_slot.NO_ACCOUNT: no account (the supply instead)
+_PER_RUN = _NO_ACCOUNT + 1  # kernels_slot.PER_RUN: one account per run, from a row array
+_INT64 = np.dtype(np.int64)
+_NO_ROWS = np.empty(0, dtype=_INT64)  # the row array of a posting to or from one account for all runs
+_LEDGER_POST: Callable[..., int] | None = None  # kernels_slot.ledger_post, kept: an import costs ~1 us a call
+
+
+def _load_ledger_post() -> Callable[..., int]:
+    """`kernels_slot.ledger_post`, imported on first use (the CLI starts without numba) and kept."""
+    global _LEDGER_POST
+    from aztec_econ.model.kernels_slot import ledger_post
+
+    _LEDGER_POST = ledger_post
+    return ledger_post
 
 
 def _refuse(kind: Flow, amount: NDArray[np.float64]) -> None:
