@@ -247,8 +247,8 @@ def second_price_auction(
 
 @njit(cache=True)
 def select_mempool(
-    pending: NDArray[np.int64], eligible: NDArray[np.bool_], capacity_txs: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    pending: NDArray[np.int32], eligible: NDArray[np.bool_], capacity_txs: int
+) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
     """`demand.select_by_bucket` per run: the transactions of `eligible` buckets, highest bucket first and, within
     a bucket, oldest first, while at most `capacity_txs` fit (runs x buckets x ages); with their totals by bucket
     (runs x buckets) and by age (runs x ages). Integer arithmetic only; one pass, every entry written once."""

@@ -116,8 +116,8 @@ def late_take(
 
 @njit(cache=True)
 def age_mempool(
-    pending: NDArray[np.int64], counts: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    pending: NDArray[np.int32], counts: NDArray[np.int64]
+) -> tuple[NDArray[np.int32], NDArray[np.int64]]:  # pragma: no cover - compiled
     """`market._aged`: the mempool `pending` (runs x buckets x ages) one slot older, its oldest age dropped
     (expired), with the arrivals `counts` (runs x buckets) at age 0; and the arrivals per run. Integer arithmetic."""
     runs, buckets, ages = pending.shape
@@ -134,8 +134,8 @@ def age_mempool(
 
 @njit(cache=True)
 def settle_mempool(
-    pending: NDArray[np.int64], included: NDArray[np.int64], produced: NDArray[np.bool_]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    pending: NDArray[np.int32], included: NDArray[np.int32], produced: NDArray[np.bool_]
+) -> tuple[NDArray[np.int32], NDArray[np.int64]]:  # pragma: no cover - compiled
     """The settlement's mempool (`settlement.step_settlement`, integer arithmetic): what is left of `pending` (runs x
     buckets x ages) once the candidate's `included` transactions of produced blocks leave, and the left ones of the
     oldest age per run (they expire)."""
@@ -153,7 +153,7 @@ def settle_mempool(
 
 @njit(cache=True)
 def demand_by_value(
-    included: NDArray[np.int64], produced: NDArray[np.bool_], late: NDArray[np.int64], left: NDArray[np.int64]
+    included: NDArray[np.int32], produced: NDArray[np.bool_], late: NDArray[np.int64], left: NDArray[np.int32]
 ) -> NDArray[np.int64]:  # pragma: no cover - compiled
     """The slot's transactions by bid bucket (`market.Settled.by_value`, runs x buckets x (ages + 1), integer
     arithmetic): the candidate's `included` ones where a block was `produced`, by slots waited, the `late` ones

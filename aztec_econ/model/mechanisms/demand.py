@@ -19,6 +19,7 @@ draws under every fee mechanism (a mechanism changes what is included, never wha
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -116,7 +117,9 @@ def arrivals(
     return counts, left, -np.log1p(-u[:, 1])
 
 
-def select(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> I64:
+def select(
+    pending: NDArray[np.integer[Any]], eligible: NDArray[np.bool_], capacity_txs: int
+) -> NDArray[np.int32]:
     """Transactions the block includes (runs x buckets x ages), from `pending` in priority order.
 
     Priority: higher bucket (bid) first, then older first; only `eligible` buckets (runs x buckets: bid at or above
@@ -126,13 +129,15 @@ def select(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> I64:
     return select_by_bucket(pending, eligible, capacity_txs)[0]
 
 
-def select_by_bucket(pending: I64, eligible: NDArray[np.bool_], capacity_txs: int) -> tuple[I64, I64, I64]:
+def select_by_bucket(
+    pending: NDArray[np.integer[Any]], eligible: NDArray[np.bool_], capacity_txs: int
+) -> tuple[NDArray[np.int32], I64, I64]:
     """`select`, and the included transactions per bucket (runs x buckets) and per age (runs x ages); compiled
-    (`kernels.select_mempool`)."""
+    (`kernels.select_mempool`, on the mempool as int32: `market.Mempool`)."""
     from aztec_econ.model.kernels import select_mempool
 
     return select_mempool(
-        np.ascontiguousarray(pending, dtype=np.int64),
+        np.ascontiguousarray(pending, dtype=np.int32),
         np.ascontiguousarray(eligible, dtype=np.bool_),
         int(capacity_txs),
     )

