@@ -110,6 +110,16 @@ def test_importing_the_cli_imports_no_heavy_library() -> None:
     assert not HEAVY & set(result.stdout.split()), sorted(HEAVY & set(result.stdout.split()))
 
 
+def test_reading_results_imports_no_compiler() -> None:
+    """The analysis of results (KPIs, tables, the column store) imports the mechanisms' closed forms, not numba: the
+    mechanisms that import their kernels at module level are the ones only a simulation loads (`model.kernels`)."""
+    modules = "aztec_econ.analysis.kpis, aztec_econ.analysis.tables, aztec_econ.column_store"
+    code = f"import sys, {modules}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    result = _fresh(code)
+    assert result.returncode == 0, result.stderr
+    assert "numba" not in result.stdout.split()
+
+
 @pytest.mark.slow
 def test_a_simulation_loads_its_kernels_from_the_cache_and_skips_parquet_and_scipy_stats() -> None:
     argv = ("simulate", "params/baseline.yaml", "--set", "sim.slots=1", "--set", "sim.runs=1")

@@ -1,7 +1,9 @@
 """Compiled kernels (numba, `cache=True`: compiled once per machine, then loaded from the cache).
 
-Imported only by the functions that call them (numba's import costs start-up time that `--help` should not pay). A
-kernel that cannot compile raises at its first call: there is no silent pure-Python fallback, so a broken install
+Imported at module level by the mechanisms only a simulation loads (an import inside a function costs ~1.4 us a
+call), and inside the calling function by modules the CLI or the analysis of results also import (`demand`, `fees`,
+`timeline`, `prover_market`, `confirmation`, `rng`, `draws`, `column_store`): numba's import costs start-up time
+that `--help` and reading results should not pay (tests/test_cli_startup.py). A kernel that cannot compile raises at its first call: there is no silent pure-Python fallback, so a broken install
 fails loudly instead of running 10x slower. Each kernel computes exactly what the numpy code it replaces computes
 (the golden output hashes pin this), with every integer in 64-bit unsigned or signed arithmetic as in numpy.
 """

@@ -1,4 +1,4 @@
-"""More compiled kernels, as `kernels` (numba, `cache=True`; imported only by the functions that call them; each
+"""More compiled kernels, as `kernels` (numba, `cache=True`; imported as `kernels` says; each
 computes exactly what the numpy code it replaced computes, tested against it): the slot's block race and settlement.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).

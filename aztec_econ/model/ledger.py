@@ -16,7 +16,6 @@ Sequencer keys share one liquid account ("sequencers"): per-key earnings are rec
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels_slot
 from aztec_econ.model.columns import Column, Recorder
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class Book:
         """Apply postings in order; returns a new Book. Checks each amount, then (unless `deferred`) conservation and
         non-negativity. Each posting is one call of the compiled `kernels_slot.ledger_post`, on copies of the
         balances and flows (and of the supply, once a posting mints or burns)."""
-        post = _LEDGER_POST or _load_ledger_post()
+        post = kernels_slot.ledger_post
         balances = self.balances.copy()
         supply = self.supply
         flows = self.flows.copy()
@@ -194,20 +194,10 @@ class Book:
 
 
 _MINT, _BURN, _SLASH = Flow.MINT, Flow.BURN, Flow.SLASH  # module constants: an enum attribute look-up is slow
-_NO_ACCOUNT = -(1 << 62)  # kernels_slot.NO_ACCOUNT: no account (the supply instead)
-_PER_RUN = _NO_ACCOUNT + 1  # kernels_slot.PER_RUN: one account per run, from a row array
+_NO_ACCOUNT = kernels_slot.NO_ACCOUNT  # no account (the supply instead)
+_PER_RUN = kernels_slot.PER_RUN  # one account per run, from a row array
 _INT64 = np.dtype(np.int64)
 _NO_ROWS = np.empty(0, dtype=_INT64)  # the row array of a posting to or from one account for all runs
-_LEDGER_POST: Callable[..., int] | None = None  # kernels_slot.ledger_post, kept: an import costs ~1 us a call
-
-
-def _load_ledger_post() -> Callable[..., int]:
-    """`kernels_slot.ledger_post`, imported on first use (the CLI starts without numba) and kept."""
-    global _LEDGER_POST
-    from aztec_econ.model.kernels_slot import ledger_post
-
-    _LEDGER_POST = ledger_post
-    return ledger_post
 
 
 def _refuse(kind: Flow, amount: NDArray[np.float64]) -> None:

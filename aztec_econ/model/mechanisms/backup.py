@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
+from aztec_econ.model import kernels_slot
 from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
@@ -80,11 +81,9 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     window = seconds[:, first:end]
     honest = includes(ctx, s["adversary"], "backup")
     open_blocks = np.ones(window.shape, dtype=bool) if honest is None else honest[:, first:end]
-    from aztec_econ.model.kernels_slot import backup_landing
-
     # compiled: the first block a builder's submission lands in (never: end - first), in the same block the builder
     # ready first wins
-    best, builder = backup_landing(window, done, open_blocks)
+    best, builder = kernels_slot.backup_landing(window, done, open_blocks)
     never = end - first
     if p.attacks.censorship.prebuilt_backup and censoring(ctx):
         colluding = s["adversary"].censored[:, first:end]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels, kernels_slot
 from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms.adversary import includes, owned
@@ -103,10 +104,8 @@ def top_eligible(
     `top_eligible_numpy` is the same walk in numpy, `window` rank positions at a time (tests compare the two), which
     is what `window` is for.
     """
-    from aztec_econ.model.kernels import top_eligible_walk  # numba's import is paid only by a simulation
-
     values = np.asarray(randao, dtype=np.uint64)
-    walked: I64 = top_eligible_walk(
+    walked: I64 = kernels.top_eligible_walk(
         values, _ROUND_WORDS, registry.eligible, registry.exit_signal, rows, block, k, bits
     )
     return walked
@@ -172,8 +171,6 @@ def step_election(ctx: Context, s: State) -> dict[str, Any]:
     carries its prover commitment: a candidate without one sends none, and the best proposal with a commitment
     wins (`sidecar.candidates_with_commitment`). Everything after these inputs is one compiled pass per run
     (`kernels_slot.election_outcome`)."""
-    from aztec_econ.model.kernels_slot import election_outcome
-
     seq = ctx.params.agents.sequencers
     slot_start = s["slot"] * ctx.slot_l1_blocks
     candidates = top_eligible(
@@ -192,7 +189,7 @@ def step_election(ctx: Context, s: State) -> dict[str, Any]:
         seconds = s["l1"].seconds
         at_honest = land(seconds, honest, first, end, seconds[:, first])
         at = np.where(owned(adv, candidates), first, at_honest[:, None])
-    proposer, rank, landed_at, proposals, stage = election_outcome(
+    proposer, rank, landed_at, proposals, stage = kernels_slot.election_outcome(
         candidates,
         s["draws"]["offline"],
         float(seq.offline_probability),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels, kernels_slot
 from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms import demand, fees
@@ -118,9 +119,7 @@ class Settled:
         """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited (the late ones at age
         0), then expired; built when read, from arrays the state holds anyway (compiled:
         `kernels_slot.demand_by_value`)."""
-        from aztec_econ.model.kernels_slot import demand_by_value
-
-        return demand_by_value(self.included, self.produced, self.late, self.left)
+        return kernels_slot.demand_by_value(self.included, self.produced, self.late, self.left)
 
 
 @dataclass(frozen=True)
@@ -269,8 +268,6 @@ def prepare(
     """The candidate block from the mempool under the slot's prices (`prices`: its L1 and token prices):
     includable transactions in order of payment per mana (the highest values first) while they fit; its MEV, capacity
     used and what its producer keeps compiled (`kernels_slot.candidate_amounts`)."""
-    from aztec_econ.model.kernels_slot import candidate_amounts
-
     p = ctx.params
     c = ctx.economy
     mechanism = p.protocol.fee_mechanism
@@ -278,7 +275,7 @@ def prepare(
     included, by_bucket, by_age = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
     d = p.environment.demand
     paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
-    mev, used, mev_burned, kept = candidate_amounts(
+    mev, used, mev_burned, kept = kernels_slot.candidate_amounts(
         txs,
         mev_draw,
         tips,
@@ -321,9 +318,7 @@ def _arrive(ctx: Context, slot: int, pending: Mempool, shock_left: I64) -> tuple
 def _aged(pending: Mempool, counts: I64) -> tuple[Mempool, I64]:
     """The mempool one slot older (the oldest age dropped: expired), with `counts` at age 0; and `counts` per run
     (compiled: `kernels_slot.age_mempool`)."""
-    from aztec_econ.model.kernels_slot import age_mempool
-
-    return age_mempool(
+    return kernels_slot.age_mempool(
         np.ascontiguousarray(pending, dtype=np.int32), np.ascontiguousarray(counts, dtype=np.int64)
     )
 
@@ -343,12 +338,10 @@ def expected_late_value(ctx: Context, econ: Economy, seconds: F64) -> F64:
     ps = ctx.per_slot
     d = ctx.params.environment.demand
     rate = ps.tx_rate / ps.slot_seconds * np.where(econ.shock_left > 0, d.shock_multiplier, 1.0)
-    from aztec_econ.model.kernels import late_value
-
     value = np.sort(kept_per_tx(ctx, econ.candidate), axis=1)[:, ::-1]  # runs x buckets, best first
     spare = np.maximum(ctx.economy.capacity_txs - econ.candidate.txs, 0).astype(np.float64)
     f64 = np.float64
-    return late_value(  # compiled: per bucket rate x t / buckets, taken best first up to `spare`, times its value
+    return kernels.late_value(  # compiled: per bucket rate x t / buckets, taken best first up to `spare`, times its value
         np.ascontiguousarray(rate, dtype=f64),
         np.ascontiguousarray(seconds, dtype=f64),
         spare,
@@ -366,10 +359,8 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
     cand = econ.candidate
     price = cand.pricing
     c = ctx.economy
-    from aztec_econ.model.kernels_slot import late_take
-
     spare = np.maximum(c.capacity_txs - cand.txs, 0)
-    by_bucket = late_take(econ.incoming.counts, share, price.includable, spare)  # compiled
+    by_bucket = kernels_slot.late_take(econ.incoming.counts, share, price.includable, spare)  # compiled
     paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
     mev = d.mev_per_public_tx * d.public_share * txs * cand.mev_draw
     mechanism = p.protocol.fee_mechanism

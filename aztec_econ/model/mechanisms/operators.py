@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels, kernels_slot
 from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context, registration_bound
 from aztec_econ.model.frozen import evolve
@@ -204,10 +205,8 @@ def chunk_holdings(ctx: Context, ops: Operators, reg: Registry) -> HoldingChange
     eligibility until the first one starting at or after its exit signal (as `registry.slot_figures` counts active
     keys); changes after the chunk are dropped (the next chunk counts them). Compiled
     (`kernels.holding_changes`: one pass over the keys per run, where numpy made ten over runs x keys)."""
-    from aztec_econ.model.kernels import holding_changes
-
     n_slots = reg.plan.active.shape[1]
-    start, cells, signs, offsets = holding_changes(
+    start, cells, signs, offsets = kernels.holding_changes(
         np.ascontiguousarray(ops.owner, dtype=np.int32),
         np.ascontiguousarray(reg.eligible, dtype=np.int64),
         np.ascontiguousarray(reg.exit_signal, dtype=np.int64),
@@ -237,14 +236,12 @@ def holdings_at(ops: Operators, t: int) -> Operators:
 
 def next_down(ctx: Context, ops: Operators, slot: int) -> B:
     """Each operator's outage state in `slot` from its state in the slot before (operators not yet created: up)."""
-    from aztec_econ.model.kernels import outage_step
-
     n = int(ops.n_operators.max())
     fail, recover = transition_probabilities(ctx.params, ctx.per_slot.slot_seconds)
     base = stream_keys(
         ctx.keys, Stream.OUTAGES, slot + 1
     )  # the uniforms of `rng.uniforms`, compiled with the step
-    return outage_step(base, words_for(n), ops.down, ops.n_operators, fail, recover)
+    return kernels.outage_step(base, words_for(n), ops.down, ops.n_operators, fail, recover)
 
 
 def owners_of(ops: Operators, keys: I64) -> I64:
@@ -257,9 +254,7 @@ def owners_of(ops: Operators, keys: I64) -> I64:
 def out(ops: Operators, keys: I64) -> B:
     """Whether each key (runs x n, -1 for none) belongs to an operator in an outage in this slot (compiled:
     `kernels_slot.keys_out`)."""
-    from aztec_econ.model.kernels_slot import keys_out
-
-    return keys_out(
+    return kernels_slot.keys_out(
         np.ascontiguousarray(ops.owner, dtype=np.int32),
         np.ascontiguousarray(ops.down, dtype=np.bool_),
         np.ascontiguousarray(keys, dtype=np.int64),
@@ -281,8 +276,6 @@ def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     """Give the keys the registry just registered their owners, move every operator's outage state to this slot, and
     count the eligible keys of operators that are down and the operators with an eligible key (compiled:
     `kernels_slot.operator_counts`)."""
-    from aztec_econ.model.kernels_slot import operator_counts
-
     reg = s["registry"]
     ops = s["operators"]
     if ops.chunk_start != reg.plan.start or ops.changes is None:
@@ -292,7 +285,7 @@ def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     ops = holdings_at(ops, s["slot"] - ops.chunk_start)
     assert ops.held is not None
     down = next_down(ctx, ops, s["slot"])
-    keys_down, active = operator_counts(ops.held, down)
+    keys_down, active = kernels_slot.operator_counts(ops.held, down)
     return {"operators": evolve(ops, down=down, keys_down=keys_down, active_operators=active)}
 
 

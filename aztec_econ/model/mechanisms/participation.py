@@ -30,6 +30,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels
 from aztec_econ.model.mechanisms.prover_market import BLOB_GAS, GWEI
 from aztec_econ.model.mechanisms.prover_market import relay_pays as relay_pays  # the relay rule, defined once
 from aztec_econ.params import Params
@@ -98,12 +99,10 @@ def block_outlook(
 
     Per run, compiled after the power (`kernels.outlook_values`, the same floating-point operations).
     """
-    from aztec_econ.model.kernels import outlook_values
-
     a = params.agents
     available = 1.0 - a.provers.unavailable_probability ** bidders.astype(np.float64)  # numpy's power
     f64 = np.float64
-    outlook: F64 = outlook_values(
+    outlook: F64 = kernels.outlook_values(
         np.asarray(value, dtype=f64),
         np.asarray(third_wins, dtype=np.bool_),
         np.asarray(third_price, dtype=f64),
@@ -120,12 +119,10 @@ def block_outlook(
 def proposes(params: Params, outlook: F64, gas_price: F64, eth_per_token: F64) -> B:
     """Whether the key at each rank (runs x proposers_per_slot) sends its proposal: win_chance x `outlook` covers
     the proposal's cost (ties send). Compiled after the cost (`kernels.proposal_sends`)."""
-    from aztec_econ.model.kernels import proposal_sends
-
     k = params.agents.sequencers.proposers_per_slot
     f64 = np.float64
     cost = proposal_cost(params, gas_price, eth_per_token)
-    sends: B = proposal_sends(np.asarray(outlook, dtype=f64), win_chance(params, k), cost)
+    sends: B = kernels.proposal_sends(np.asarray(outlook, dtype=f64), win_chance(params, k), cost)
     return sends
 
 

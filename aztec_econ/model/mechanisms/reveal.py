@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels_slot
 from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting, bond_owner
@@ -51,8 +52,6 @@ def bonus(ctx: Context, landed: I64) -> F64:
 def chosen_block(ctx: Context, s: State) -> tuple[I64, F64]:
     """The slot block at which the winner sends its reveal (module docstring), and its time (s), per run; compiled
     (`kernels_slot.reveal_choice`)."""
-    from aztec_econ.model.kernels_slot import reveal_choice
-
     p = ctx.params
     first, end = ctx.phases["reveal"]
     length = end - first
@@ -63,7 +62,7 @@ def chosen_block(ctx: Context, s: State) -> tuple[I64, F64]:
         c = p.attacks.censorship.builder_share
         lands = 1.0 - c ** (length - np.arange(length, dtype=np.float64))
         honest = ~owned(s["adversary"], s["outcome"].proposer)
-    chosen: tuple[I64, F64] = reveal_choice(
+    chosen: tuple[I64, F64] = kernels_slot.reveal_choice(
         econ.candidate.block_value,
         late,
         float(p.protocol.variants.early_reveal_bonus),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aztec_econ.model import kernels_slot
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Book, Flow, Posting
 from aztec_econ.model.mechanisms.participation import relay_pays
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     """Mint the proven block's reward to the sequencer, the prover and the submitter (a relay when it pays, else
     the prover), release the bond (module docstring); compiled (`kernels_slot.reward_split`)."""
-    from aztec_econ.model.kernels_slot import reward_split
-
     p = ctx.params
     split = p.protocol.reward_split
     outcome = s["outcome"]
@@ -43,17 +42,19 @@ def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     relayed &= relay_pays(
         p, reward, prices.gas, prices.eth_per_token
     )  # a relay submits only when paid enough
-    minted, rewards, prover_account, submitter_account, unlock, submitter = reward_split(  # compiled
-        reward,
-        np.array([split.sequencer, split.prover, split.submitter], dtype=np.float64),
-        proven,
-        relayed,
-        outcome.prover,
-        outcome.self_proved,
-        outcome.bond_locked,
-        outcome.rewards,
-        _ACCOUNTS,
-        _SUBMITTERS,
+    minted, rewards, prover_account, submitter_account, unlock, submitter = (
+        kernels_slot.reward_split(  # compiled
+            reward,
+            np.array([split.sequencer, split.prover, split.submitter], dtype=np.float64),
+            proven,
+            relayed,
+            outcome.prover,
+            outcome.self_proved,
+            outcome.bond_locked,
+            outcome.rewards,
+            _ACCOUNTS,
+            _SUBMITTERS,
+        )
     )
     to_sequencer, to_prover, to_submitter = minted
     book: Book = s["book"].post(

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels_slot
 from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
@@ -87,8 +88,6 @@ def l1_costs(
 
 def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     """Settle the slot's block (see the module docstring); the base fee the next slot faces."""
-    from aztec_econ.model.kernels_slot import block_amounts, block_costs, reveal_share
-
     p = ctx.params
     econ = s["economy"]
     out = s["outcome"]
@@ -101,11 +100,13 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     arrived = econ.incoming
     assert arrived is not None
     incoming = arrived
-    share = reveal_share(s["l1"].seconds, happy, out.revealed, out.reveal_block, ctx.per_slot.slot_seconds)
+    share = kernels_slot.reveal_share(
+        s["l1"].seconds, happy, out.revealed, out.reveal_block, ctx.per_slot.slot_seconds
+    )
     late = late_inclusions(ctx, econ, share)
     # compiled: a skipped slot includes nothing, late inclusions add to the block, users who cannot pay scale
     # every fee quantity down
-    amounts, txs, any_late = block_amounts(
+    amounts, txs, any_late = kernels_slot.block_amounts(
         produced,
         np.array([cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned, cand.surplus]),
         cand.txs,
@@ -135,7 +136,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     )
 
     revealed = out.revealed
-    l1_used, proving_cost, backup_cost = block_costs(  # compiled
+    l1_used, proving_cost, backup_cost = kernels_slot.block_costs(  # compiled
         out.stage,
         out.mode,
         revealed,
@@ -163,11 +164,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         target = p.protocol.cost_based.target_utilisation
         excess = np.where(produced, fees.next_excess(excess, used, capacity, target), excess)
     clearing = _remembered(ctx, cand, txs, produced, econ.clearing)
-    from aztec_econ.model.kernels_slot import settle_mempool
-
     # compiled: the produced block's transactions leave the mempool (late inclusions come from this slot's
     # submissions, not the mempool), and its oldest age expires
-    pending, expired = settle_mempool(econ.pending, cand.included, produced)
+    pending, expired = kernels_slot.settle_mempool(econ.pending, cand.included, produced)
     waiting = econ.pending_total - (txs - late.txs) - expired
     columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
@@ -365,10 +364,8 @@ def _remembered(
     with the half-life `agents.users.clearing_half_life_minutes` of the block's clearing price, the lowest payment
     per mana among its transactions if it is full, else 0 (anyone who offered something got in); compiled
     (`kernels.clearing_memory`)."""
-    from aztec_econ.model.kernels_slot import clearing_memory
-
     keep = 0.5 ** (ctx.per_slot.slot_seconds / 60.0 / ctx.params.agents.users.clearing_half_life_minutes)
-    return clearing_memory(
+    return kernels_slot.clearing_memory(
         cand.by_bucket, cand.pricing.pay, txs, produced, memory, ctx.economy.capacity_txs, keep
     )
 
