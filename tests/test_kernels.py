@@ -1217,3 +1217,70 @@ def test_the_compiled_ledger_refuses_what_the_numpy_ledger_refused(runs: int, de
         Posting(Flow.LOCK, Account.PROVER0, Account.BONDS, book.balance(Account.PROVER0) * 2.0 + 1.0)
     ]
     assert _posted(Book.post, book, overdrawn) == _posted(_ledger_post_numpy, book, overdrawn)
+
+
+def _backup_outcome_numpy(
+    opened: np.ndarray,
+    best: np.ndarray,
+    builder: np.ndarray,
+    attacker_at: np.ndarray | None,
+    never: int,
+    first_block: int,
+    reward: float,
+    finalized: np.ndarray,
+    submitter: np.ndarray,
+    rewards: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """`backup.step_backup` after the race as the model computed it in numpy (the codes of `backup._CODES`: the
+    backup column 3, modes happy 0, backup 1, skipped 2, the backup submitter 4)."""
+    if attacker_at is not None:
+        by_attacker = opened & (attacker_at < never) & (attacker_at <= best)
+        at = attacker_at
+    else:
+        at = np.full(opened.shape, never)
+        by_attacker = np.zeros(opened.shape, dtype=bool)
+    builder = np.where(by_attacker | ~opened, -1, builder)
+    landed = np.where(by_attacker, at, best)
+    won = opened & ((builder >= 0) | by_attacker)
+    amount = np.where(won, reward, 0.0)
+    out_rewards = rewards.copy()
+    out_rewards[:, 3] = amount
+    mode = np.where(~opened, 0, np.where(won, 1, 2)).astype(np.int8)
+    return (
+        np.where(won, builder, -1),
+        mode,
+        np.where(won, first_block + landed, finalized),
+        np.where(won, 4, submitter).astype(np.int8),
+        out_rewards,
+        amount,
+        by_attacker,
+        landed,
+    )
+
+
+@pytest.mark.parametrize("runs", [0, 1, 30])
+@pytest.mark.parametrize("attacker", [False, True])
+def test_the_compiled_backup_outcome_equals_the_numpy_expressions(runs: int, attacker: bool) -> None:
+    rng = np.random.default_rng(runs * 2 + attacker)
+    never = 6
+    opened = rng.random(runs) < 0.6
+    best = rng.integers(0, never + 1, runs)  # never: no honest builder landed
+    builder = np.where(best < never, rng.integers(0, 3, runs), -1)
+    attacker_at = rng.integers(0, never + 1, runs) if attacker else None
+    finalized = rng.integers(-1, 1000, runs)
+    submitter = rng.integers(0, 4, runs).astype(np.int8)
+    rewards = rng.random((runs, 4))
+    args = (opened, best, builder, attacker_at, never, 500, 2.5, finalized, submitter, rewards)
+    expected = _backup_outcome_numpy(*args)
+    got = kernels_slot.backup_outcome(*args, np.array([3, 0, 1, 2, 4], dtype=np.int64))
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == e.dtype and g.shape == e.shape
+    if runs == 30:  # backup blocks, the attacker's among them, and skipped slots
+        assert (got[1] == 1).any() and got[6].any() == attacker and (attacker or (got[1] == 2).any())
+
+
+def test_the_backup_kernels_codes_are_the_models() -> None:
+    from aztec_econ.model.mechanisms import backup
+
+    assert backup._CODES.tolist() == [3, 0, 1, 2, 4]

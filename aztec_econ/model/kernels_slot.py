@@ -687,3 +687,61 @@ def ledger_post(
             balances[r, i + accounts if i < 0 else i] += a
         flows[r, kind] += a
     return 0
+
+
+@njit(cache=True)
+def backup_outcome(
+    opened: NDArray[np.bool_],
+    best: NDArray[np.int64],
+    builder: NDArray[np.int64],
+    attacker_at: NDArray[np.int64] | None,
+    never: int,
+    first_block: int,
+    reward: float,
+    finalized: NDArray[np.int64],
+    submitter: NDArray[np.int8],
+    rewards: NDArray[np.float64],
+    codes: NDArray[np.int64],
+) -> tuple[
+    NDArray[np.int64],
+    NDArray[np.int8],
+    NDArray[np.int64],
+    NDArray[np.int8],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.bool_],
+    NDArray[np.int64],
+]:  # pragma: no cover - compiled
+    """`backup.step_backup` after the race, per run where backup mode `opened`: the attacker's pre-built block wins
+    if it lands (`attacker_at`, phase block; None without one) no later than the `best` honest `builder`'s landing
+    (`never`: none); the winner's block is finalized at L1 block `first_block` + its landing and mints `reward`
+    (tokens) to the backup builders. `codes`: the rewards' backup column, then the modes happy, backup and skipped,
+    then the backup submitter. Returns the backup builder (-1: none), the mode, the finalized L1 block and the
+    submitter (the previous `finalized` and `submitter` unless it won), the slot's rewards (`rewards` with the
+    backup column set), the amount minted, whether the attacker's block won, and the landing block."""
+    runs = opened.shape[0]
+    out_builder = np.empty(runs, dtype=np.int64)
+    mode = np.empty(runs, dtype=np.int8)
+    out_finalized = np.empty(runs, dtype=np.int64)
+    out_submitter = np.empty(runs, dtype=np.int8)
+    out_rewards = rewards.copy()
+    amount = np.zeros(runs, dtype=np.float64)
+    by_attacker = np.zeros(runs, dtype=np.bool_)
+    landed = np.empty(runs, dtype=np.int64)
+    column = codes[0]
+    for i in range(runs):
+        attacker = False
+        if attacker_at is not None:
+            attacker = opened[i] and attacker_at[i] < never and attacker_at[i] <= best[i]
+        b = -1 if attacker or not opened[i] else builder[i]
+        land = attacker_at[i] if attacker and attacker_at is not None else best[i]
+        won = opened[i] and (b >= 0 or attacker)
+        amount[i] = reward if won else 0.0
+        out_rewards[i, column] = amount[i]
+        mode[i] = codes[1] if not opened[i] else (codes[2] if won else codes[3])
+        out_builder[i] = b if won else -1
+        out_finalized[i] = first_block + land if won else finalized[i]
+        out_submitter[i] = codes[4] if won else submitter[i]
+        by_attacker[i] = attacker
+        landed[i] = land
+    return out_builder, mode, out_finalized, out_submitter, out_rewards, amount, by_attacker, landed

@@ -84,32 +84,38 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     # compiled: the first block a builder's submission lands in (never: end - first), in the same block the builder
     # ready first wins
     best, builder = kernels_slot.backup_landing(window, done, open_blocks)
-    never = end - first
+    attacker_at = None
     if p.attacks.censorship.prebuilt_backup and censoring(ctx):
         colluding = s["adversary"].censored[:, first:end]
-        at = np.where(colluding.any(axis=1), np.argmax(colluding, axis=1), never)
-        by_attacker = opened & (at < never) & (at <= best)
-    else:
-        at = np.full(runs, never)
-        by_attacker = np.zeros(runs, dtype=bool)
-    builder = np.where(by_attacker | ~opened, -1, builder)
-    landed = np.where(by_attacker, at, best)
-    won = opened & ((builder >= 0) | by_attacker)
-    block = s["slot"] * ctx.slot_l1_blocks + first + landed
-    amount = np.where(won, pr.block_reward * pr.backup_reward_share, 0.0)
+        attacker_at = np.where(colluding.any(axis=1), np.argmax(colluding, axis=1), end - first)
+    builder, mode, finalized, submitter, rewards, amount, by_attacker, landed = kernels_slot.backup_outcome(
+        opened,
+        best,
+        builder,
+        attacker_at,
+        end - first,
+        s["slot"] * ctx.slot_l1_blocks + first,
+        float(pr.block_reward * pr.backup_reward_share),
+        outcome.finalized_l1_block,
+        outcome.submitter,
+        outcome.rewards,
+        _CODES,
+    )  # compiled: who won the race, the mode, what it mints
     if pr.variants.reward_decay_per_l1_block > 0:
         amount = amount * decay_factor(p, first + landed)
+        rewards[:, Role.BACKUP] = amount
     book = s["book"].post(Posting(Flow.MINT, None, Account.BACKUP, amount))
-    rewards = outcome.rewards.copy()
-    rewards[:, Role.BACKUP] = amount
-    mode = np.where(~opened, Mode.HAPPY, np.where(won, Mode.BACKUP, Mode.SKIPPED)).astype(np.int8)
     outcome = evolve(
         outcome,
-        backup_builder=np.where(won, builder, -1),
+        backup_builder=builder,
         mode=mode,
-        finalized_l1_block=np.where(won, block, outcome.finalized_l1_block),
-        submitter=np.where(won, Submitter.BACKUP, outcome.submitter).astype(np.int8),
+        finalized_l1_block=finalized,
+        submitter=submitter,
         rewards=rewards,
         attacker_backup=by_attacker,
     )
     return {"outcome": outcome, "book": book}
+
+
+_CODES = np.array([Role.BACKUP, Mode.HAPPY, Mode.BACKUP, Mode.SKIPPED, Submitter.BACKUP], dtype=np.int64)
+"""`kernels_slot.backup_outcome`'s codes: the rewards' backup column, the modes, the backup submitter."""
