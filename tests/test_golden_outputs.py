@@ -1,6 +1,7 @@
 """Refactors keep every output bit-identical: hashes of every output table for several configurations.
 
-The hashes were recorded on main before the restructure (eee487d). A changed hash is a bug in a refactor, not a new
+The hashes were recorded on main before the restructure (eee487d); the demand histograms' (`demand_hist`) were added
+at 9067a6e, computed by that revision's code. A changed hash is a bug in a refactor, not a new
 baseline: only a deliberate change of the model's behaviour may re-record them (`python tests/test_golden_outputs.py
 --record`), and its commit must say why.
 """
@@ -79,6 +80,7 @@ def config_hashes(overrides: dict[str, Any]) -> dict[str, str]:
         "confirmation_hist": hashlib.sha256(
             np.ascontiguousarray(traj.confirmation_hist).tobytes()
         ).hexdigest()[:20],
+        "demand_hist": hashlib.sha256(np.ascontiguousarray(traj.demand_hist).tobytes()).hexdigest()[:20],
     }
 
 
