@@ -135,10 +135,10 @@ def simulate(
             np.stack([r.pop("_offsets") for r in records]),
             ctx.slot_l1_blocks,
         )
-        for final in finals:  # one slot at a time: `Settled.by_value` is built when read
+        for final in finals:  # one slot at a time, added in place (`Settled.add_by_value`)
             settled = final["economy"].settled
             assert settled is not None
-            by_value += settled.by_value
+            settled.add_by_value(by_value)
         attacker_backup[:, done : done + n] = np.stack([r.pop("_attacker_backup") for r in records], axis=1)
         block = {}  # (runs x slots) per column
         for name in records[0]:

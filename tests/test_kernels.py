@@ -156,16 +156,21 @@ def _settle_mempool_numpy(
 @pytest.mark.parametrize("ages", [1, 12])
 def test_the_compiled_settled_mempool_and_by_value_equal_the_numpy_expression(runs: int, ages: int) -> None:
     rng = np.random.default_rng(runs * 10 + ages)
-    pending = rng.integers(0, 20, (runs, 16, ages))
+    pending = rng.integers(0, 20, (runs, 16, ages)).astype(np.int32)  # `market.Mempool`
     included = np.minimum(pending, rng.integers(0, 20, pending.shape)) * (rng.random(pending.shape) < 0.5)
+    included = included.astype(np.int32)
     produced = rng.random(runs) < 0.8  # a skipped slot includes nothing
     late = rng.integers(0, 5, (runs, 16)) * produced[:, None]
     left, by_value, expired = _settle_mempool_numpy(pending, included, produced, late)
     got_left, got_expired = kernels_slot.settle_mempool(pending, included, produced)
-    got_by_value = kernels_slot.demand_by_value(included, produced, late, got_left)  # `Settled.by_value`
-    for e, g in zip((left, by_value, expired), (got_left, got_by_value, got_expired), strict=True):
-        np.testing.assert_array_equal(g, e)
-        assert g.dtype == np.int64 and g.shape == e.shape
+    earlier = rng.integers(0, 1000, (runs, 16, ages + 1))  # the slots before: the slot's are added to them
+    total = earlier.copy()
+    kernels_slot.demand_by_value(total, included, produced, late, got_left)  # `Settled.add_by_value`
+    np.testing.assert_array_equal(got_left, left)
+    assert got_left.dtype == np.int32
+    np.testing.assert_array_equal(total, earlier + by_value)
+    np.testing.assert_array_equal(got_expired, expired)
+    assert got_expired.dtype == np.int64 and total.dtype == np.int64
 
 
 def _l1_costs_numpy(

@@ -153,21 +153,25 @@ def settle_mempool(
 
 @njit(cache=True)
 def demand_by_value(
-    included: NDArray[np.int32], produced: NDArray[np.bool_], late: NDArray[np.int64], left: NDArray[np.int32]
-) -> NDArray[np.int64]:  # pragma: no cover - compiled
-    """The slot's transactions by bid bucket (`market.Settled.by_value`, runs x buckets x (ages + 1), integer
-    arithmetic): the candidate's `included` ones where a block was `produced`, by slots waited, the `late` ones
-    (runs x buckets) at age 0, then the oldest age of the mempool `left` after the block (they expire)."""
+    total: NDArray[np.int64],
+    included: NDArray[np.int32],
+    produced: NDArray[np.bool_],
+    late: NDArray[np.int64],
+    left: NDArray[np.int32],
+) -> None:  # pragma: no cover - compiled
+    """Add the slot's transactions by bid bucket (`market.Settled.add_by_value`, runs x buckets x (ages + 1), integer
+    arithmetic) to `total`, in place: the candidate's `included` ones where a block was `produced`, by slots waited,
+    the `late` ones (runs x buckets) at age 0, then the oldest age of the mempool `left` after the block (they
+    expire)."""
     runs, buckets, ages = included.shape
-    out = np.empty((runs, buckets, ages + 1), dtype=np.int64)
     for i in range(runs):
         took = produced[i]
         for b in range(buckets):
-            for a in range(ages):
-                out[i, b, a] = included[i, b, a] if took else 0
-            out[i, b, 0] += late[i, b]
-            out[i, b, ages] = left[i, b, ages - 1]
-    return out
+            if took:
+                for a in range(ages):
+                    total[i, b, a] += included[i, b, a]
+            total[i, b, 0] += late[i, b]
+            total[i, b, ages] += left[i, b, ages - 1]
 
 
 @njit(cache=True)

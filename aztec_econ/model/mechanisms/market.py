@@ -114,12 +114,11 @@ class Settled:
     left: Mempool
     """The mempool after the block (runs x buckets x ages): its oldest age expires."""
 
-    @property
-    def by_value(self) -> I64:
-        """Transactions by bid bucket (runs x buckets x (ages + 1)): included by slots waited (the late ones at age
-        0), then expired; built when read, from arrays the state holds anyway (compiled:
+    def add_by_value(self, total: I64) -> None:
+        """Add the slot's transactions by bid bucket (runs x buckets x (ages + 1)) to `total`, in place: included by
+        slots waited (the late ones at age 0), then expired; from arrays the state holds anyway (compiled:
         `kernels_slot.demand_by_value`)."""
-        return kernels_slot.demand_by_value(self.included, self.produced, self.late, self.left)
+        kernels_slot.demand_by_value(total, self.included, self.produced, self.late, self.left)
 
 
 @dataclass(frozen=True)
