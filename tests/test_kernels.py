@@ -118,59 +118,50 @@ def test_the_compiled_late_take_equals_the_numpy_expression(runs: int, buckets: 
     assert runs < 60 or ((got.sum(axis=1) > 0).any() and (got.sum(axis=1) == spare).any())
 
 
-def _aged_numpy(pending: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The mempool's aging as the model computed it in numpy (`market._aged` and its caller)."""
-    aged = np.empty_like(pending)
-    aged[:, :, 1:] = pending[:, :, :-1]
-    aged[:, :, 0] = counts
-    return aged, counts.sum(axis=1)
-
-
-@pytest.mark.parametrize("runs", [0, 1, 30])
-@pytest.mark.parametrize("ages", [1, 12])
-def test_the_compiled_aged_mempool_equals_the_numpy_expression(runs: int, ages: int) -> None:
-    rng = np.random.default_rng(runs * 10 + ages)
-    pending = rng.integers(0, 20, (runs, 16, ages))
-    counts = rng.integers(0, 20, (runs, 16)) * (
-        rng.random((runs, 16)) < 0.7
-    )  # zeros: buckets without arrivals
-    expected = _aged_numpy(pending, counts)
-    got = kernels_slot.age_mempool(pending, counts)
-    for e, g in zip(expected, got, strict=True):
-        np.testing.assert_array_equal(g, e)
-        assert g.dtype == np.int64 and g.shape == e.shape
-
-
-def _settle_mempool_numpy(
-    pending: np.ndarray, included: np.ndarray, produced: np.ndarray, late: np.ndarray
+def _settle_and_age_numpy(
+    pending: np.ndarray, included: np.ndarray, produced: np.ndarray, late: np.ndarray, counts: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """The settlement's mempool as the model computed it in numpy (`settlement._by_value` and its caller)."""
+    """The mempool as the model computed it in numpy: what the block leaves (`settlement._by_value` and its caller),
+    the slot's demand by value, the expired, then the aging (`market._aged` and its caller)."""
     taken = included * produced[:, None, None]
     left = pending - taken
     by_value = np.concatenate([taken, left[:, :, -1:]], axis=2)
     by_value[:, :, 0] += late
-    return left, by_value, left[:, :, -1].sum(axis=1)
+    aged = np.empty_like(pending)
+    aged[:, :, 1:] = left[:, :, :-1]
+    aged[:, :, 0] = counts
+    return by_value, left[:, :, -1], left[:, :, -1].sum(axis=1), aged, counts.sum(axis=1)
 
 
 @pytest.mark.parametrize("runs", [0, 1, 30])
 @pytest.mark.parametrize("ages", [1, 12])
-def test_the_compiled_settled_mempool_and_by_value_equal_the_numpy_expression(runs: int, ages: int) -> None:
+def test_the_compiled_mempool_passes_equal_the_numpy_expressions(runs: int, ages: int) -> None:
     rng = np.random.default_rng(runs * 10 + ages)
     pending = rng.integers(0, 20, (runs, 16, ages)).astype(np.int32)  # `market.Mempool`
     included = np.minimum(pending, rng.integers(0, 20, pending.shape)) * (rng.random(pending.shape) < 0.5)
     included = included.astype(np.int32)
     produced = rng.random(runs) < 0.8  # a skipped slot includes nothing
     late = rng.integers(0, 5, (runs, 16)) * produced[:, None]
-    left, by_value, expired = _settle_mempool_numpy(pending, included, produced, late)
-    got_left, got_expired = kernels_slot.settle_mempool(pending, included, produced)
+    counts = rng.integers(0, 20, (runs, 16)) * (rng.random((runs, 16)) < 0.7)  # zeros: no arrivals
+    by_value, expired_by_bucket, expired, aged, arrived = _settle_and_age_numpy(
+        pending, included, produced, late, counts
+    )
+    got_by_bucket, got_expired = kernels_slot.expiring(pending, included, produced)  # the settlement
+    np.testing.assert_array_equal(got_by_bucket, expired_by_bucket)
+    np.testing.assert_array_equal(got_expired, expired)
+    assert got_expired.dtype == np.int64 and got_by_bucket.dtype == np.int64
     earlier = rng.integers(0, 1000, (runs, 16, ages + 1))  # the slots before: the slot's are added to them
     total = earlier.copy()
-    kernels_slot.demand_by_value(total, included, produced, late, got_left)  # `Settled.add_by_value`
-    np.testing.assert_array_equal(got_left, left)
-    assert got_left.dtype == np.int32
+    kernels_slot.demand_by_value(total, included, produced, late, got_by_bucket)  # `Settled.add_by_value`
     np.testing.assert_array_equal(total, earlier + by_value)
-    np.testing.assert_array_equal(got_expired, expired)
-    assert got_expired.dtype == np.int64 and total.dtype == np.int64
+    assert total.dtype == np.int64
+    got_aged, got_arrived = kernels_slot.age_mempool(pending, counts, included, produced)  # the next market
+    np.testing.assert_array_equal(got_aged, aged)
+    np.testing.assert_array_equal(got_arrived, arrived)
+    assert got_aged.dtype == np.int32 and got_arrived.dtype == np.int64
+    genesis, _ = kernels_slot.age_mempool(pending, counts, None, None)  # no settled block
+    np.testing.assert_array_equal(genesis[:, :, 1:], pending[:, :, :-1])
+    np.testing.assert_array_equal(genesis[:, :, 0], counts)
 
 
 def _l1_costs_numpy(

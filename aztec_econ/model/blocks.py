@@ -176,7 +176,8 @@ BLOCKS: tuple[Block, ...] = (
             ),
             Step(
                 "next slot's market",
-                "age the mempool, add the slot's remaining submissions, the next L1 prices; prepare the next block",
+                "the block's transactions leave the mempool, which ages and takes the slot's remaining submissions; the "
+                "next L1 prices; prepare the next block",
                 market.step_next_slot_market,
                 ("economy",),
             ),

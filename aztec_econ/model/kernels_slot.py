@@ -116,10 +116,15 @@ def late_take(
 
 @njit(cache=True)
 def age_mempool(
-    pending: NDArray[np.int32], counts: NDArray[np.int64]
+    pending: NDArray[np.int32],
+    counts: NDArray[np.int64],
+    included: NDArray[np.int32] | None,
+    produced: NDArray[np.bool_] | None,
 ) -> tuple[NDArray[np.int32], NDArray[np.int64]]:  # pragma: no cover - compiled
-    """`market._aged`: the mempool `pending` (runs x buckets x ages) one slot older, its oldest age dropped
-    (expired), with the arrivals `counts` (runs x buckets) at age 0; and the arrivals per run. Integer arithmetic."""
+    """`market._aged`: the mempool `pending` (runs x buckets x ages) after the settled block, one slot older: the
+    block's `included` transactions leave it where it was `produced` (None: no block, at genesis), its oldest age
+    is dropped (expired), the arrivals `counts` (runs x buckets) enter at age 0; and the arrivals per run. Integer
+    arithmetic."""
     runs, buckets, ages = pending.shape
     aged = np.empty_like(pending)
     arrived = np.zeros(runs, dtype=np.int64)
@@ -129,26 +134,30 @@ def age_mempool(
             arrived[i] += counts[i, b]
             for a in range(1, ages):
                 aged[i, b, a] = pending[i, b, a - 1]
+        if included is not None and produced is not None and produced[i]:
+            for b in range(buckets):
+                for a in range(1, ages):
+                    aged[i, b, a] -= included[i, b, a - 1]
     return aged, arrived
 
 
 @njit(cache=True)
-def settle_mempool(
+def expiring(
     pending: NDArray[np.int32], included: NDArray[np.int32], produced: NDArray[np.bool_]
-) -> tuple[NDArray[np.int32], NDArray[np.int64]]:  # pragma: no cover - compiled
-    """The settlement's mempool (`settlement.step_settlement`, integer arithmetic): what is left of `pending` (runs x
-    buckets x ages) once the candidate's `included` transactions of produced blocks leave, and the left ones of the
-    oldest age per run (they expire)."""
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """The settlement's expiring transactions (`settlement.step_settlement`, integer arithmetic): those of the
+    oldest age of `pending` (runs x buckets x ages) that the candidate's `included` transactions of a `produced`
+    block leave behind, per bucket (runs x buckets) and per run."""
     runs, buckets, ages = pending.shape
-    left = np.empty_like(pending)
+    by_bucket = np.empty((runs, buckets), dtype=np.int64)
     expired = np.zeros(runs, dtype=np.int64)
     for i in range(runs):
         took = produced[i]
         for b in range(buckets):
-            for a in range(ages):
-                left[i, b, a] = pending[i, b, a] - (included[i, b, a] if took else 0)
-            expired[i] += left[i, b, ages - 1]
-    return left, expired
+            left = pending[i, b, ages - 1] - (included[i, b, ages - 1] if took else 0)
+            by_bucket[i, b] = left
+            expired[i] += left
+    return by_bucket, expired
 
 
 @njit(cache=True)
@@ -157,12 +166,11 @@ def demand_by_value(
     included: NDArray[np.int32],
     produced: NDArray[np.bool_],
     late: NDArray[np.int64],
-    left: NDArray[np.int32],
+    expired: NDArray[np.int64],
 ) -> None:  # pragma: no cover - compiled
     """Add the slot's transactions by bid bucket (`market.Settled.add_by_value`, runs x buckets x (ages + 1), integer
     arithmetic) to `total`, in place: the candidate's `included` ones where a block was `produced`, by slots waited,
-    the `late` ones (runs x buckets) at age 0, then the oldest age of the mempool `left` after the block (they
-    expire)."""
+    the `late` ones (runs x buckets) at age 0, then the `expired` ones (runs x buckets: `expiring`)."""
     runs, buckets, ages = included.shape
     for i in range(runs):
         took = produced[i]
@@ -171,7 +179,7 @@ def demand_by_value(
                 for a in range(ages):
                     total[i, b, a] += included[i, b, a]
             total[i, b, 0] += late[i, b]
-            total[i, b, ages] += left[i, b, ages - 1]
+            total[i, b, ages] += expired[i, b]
 
 
 @njit(cache=True)

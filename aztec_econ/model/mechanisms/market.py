@@ -111,14 +111,15 @@ class Settled:
     """Whether the slot's block was produced (per run)."""
     late: I64
     """Transactions a late reveal added (`Late.by_bucket`, runs x buckets)."""
-    left: Mempool
-    """The mempool after the block (runs x buckets x ages): its oldest age expires."""
+    expired: I64
+    """Transactions of the mempool's oldest age the block left behind (runs x buckets): they expire when the next
+    slot's market ages the mempool."""
 
     def add_by_value(self, total: I64) -> None:
         """Add the slot's transactions by bid bucket (runs x buckets x (ages + 1)) to `total`, in place: included by
         slots waited (the late ones at age 0), then expired; from arrays the state holds anyway (compiled:
         `kernels_slot.demand_by_value`)."""
-        kernels_slot.demand_by_value(total, self.included, self.produced, self.late, self.left)
+        kernels_slot.demand_by_value(total, self.included, self.produced, self.late, self.expired)
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,10 @@ class Economy:
     """Mempool, base fee, L1 prices and the prepared candidate block, per run."""
 
     pending: Mempool
-    """Pending transactions (runs x buckets x ages), arrivals of the coming slot included."""
+    """Pending transactions (runs x buckets x ages), arrivals of the coming slot included; once the slot is settled,
+    still with the settled block's (`settled`): the next slot's market removes them as it ages the mempool."""
     pending_total: I64
-    """Their number per run."""
+    """Their number per run (once the slot is settled: those still waiting, without the block's and the expired)."""
     base_fee: F64
     """Base fee the coming block faces (tokens/mana)."""
     clearing: F64
@@ -311,14 +313,18 @@ def _arrive(ctx: Context, slot: int, pending: Mempool, shock_left: I64) -> tuple
     counts, left, mev_draw = demand.arrivals(
         ctx.params, ctx.per_slot, ctx.keys, slot, shock_left, ctx.economy.pieces
     )
-    return _aged(pending, counts)[0], left, mev_draw
+    return _aged(pending, counts, None)[0], left, mev_draw
 
 
-def _aged(pending: Mempool, counts: I64) -> tuple[Mempool, I64]:
-    """The mempool one slot older (the oldest age dropped: expired), with `counts` at age 0; and `counts` per run
-    (compiled: `kernels_slot.age_mempool`)."""
+def _aged(pending: Mempool, counts: I64, settled: Settled | None) -> tuple[Mempool, I64]:
+    """The mempool one slot older, without the `settled` block's transactions (None: none, at genesis) and its
+    oldest age dropped (expired), with `counts` at age 0; and `counts` per run (compiled:
+    `kernels_slot.age_mempool`)."""
     return kernels_slot.age_mempool(
-        np.ascontiguousarray(pending, dtype=np.int32), np.ascontiguousarray(counts, dtype=np.int64)
+        np.ascontiguousarray(pending, dtype=np.int32),
+        np.ascontiguousarray(counts, dtype=np.int64),
+        None if settled is None else settled.included,
+        None if settled is None else settled.produced,
     )
 
 
@@ -422,13 +428,13 @@ def genesis_economy(ctx: Context) -> Economy:
 
 
 def step_next_slot_market(ctx: Context, s: State) -> dict[str, Any]:
-    """Age the mempool by one slot and add what was submitted during the slot and not yet included; the next slot's
-    L1 prices; the oracle's prices and the cost-based base fee; the next candidate block at the prices the
-    settlement left."""
+    """Remove the settled block's transactions from the mempool, age it by one slot and add what was submitted during
+    the slot and not yet included; the next slot's L1 prices; the oracle's prices and the cost-based base fee; the
+    next candidate block at the prices the settlement left."""
     econ = s["economy"]
     incoming = econ.incoming
     assert incoming is not None
-    aged, arrived = _aged(econ.pending, incoming.counts)
+    aged, arrived = _aged(econ.pending, incoming.counts, econ.settled)
     prices = _prices(ctx, s["slot"] + 1, econ.prices)
     oracle = np.empty_like(econ.oracle)  # one slot later: the fee reads the oldest, `lag` slots back
     oracle[:, :-1] = econ.oracle[:, 1:]

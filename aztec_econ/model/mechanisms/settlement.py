@@ -164,9 +164,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         target = p.protocol.cost_based.target_utilisation
         excess = np.where(produced, fees.next_excess(excess, used, capacity, target), excess)
     clearing = _remembered(ctx, cand, txs, produced, econ.clearing)
-    # compiled: the produced block's transactions leave the mempool (late inclusions come from this slot's
-    # submissions, not the mempool), and its oldest age expires
-    pending, expired = kernels_slot.settle_mempool(econ.pending, cand.included, produced)
+    # compiled: the oldest age's transactions the produced block leaves behind expire (late inclusions come from
+    # this slot's submissions, not the mempool); the next slot's market removes the block's from the mempool
+    expired_by_bucket, expired = kernels_slot.expiring(econ.pending, cand.included, produced)
     waiting = econ.pending_total - (txs - late.txs) - expired
     columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
@@ -198,7 +198,6 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         apr_slots = 1.0 + keep * apr_slots
     economy = replace(
         econ,
-        pending=pending,
         pending_total=waiting,
         incoming=incoming,
         base_fee=base_fee,
@@ -210,7 +209,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
             included=cand.included,
             produced=produced,
             late=late.by_bucket,
-            left=pending,
+            expired=expired_by_bucket,
         ),
         sequencer_profit=profit,
         stake_slots=stake_slots,
