@@ -1,4 +1,4 @@
-"""Compiled kernels (`kernels`, `kernels_slot`) against the numpy code they replaced, bit for bit: numpy's pairwise
+"""Compiled kernels (`kernels`, `kernels_slot`, `kernels_economy`) against the numpy code they replaced, bit for bit: numpy's pairwise
 summation, the late-arrival value, a block's fee totals, the late inclusions, the settlement's mempool, L1 costs
 and clearing-price memory, the draws' stream keys, operator outages, the backup race, the demand's Poisson draws, the
 ledger's postings, and the slot's settlement, reveal, finalization and L1 block times."""
@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aztec_econ.model import kernels, kernels_slot
+from aztec_econ.model import kernels, kernels_economy, kernels_slot
 from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Index, Posting
 
 
@@ -112,7 +112,7 @@ def test_the_compiled_late_take_equals_the_numpy_expression(runs: int, buckets: 
     includable = rng.random((runs, buckets)) < 0.8
     spare = np.maximum(rng.integers(-5, 200, runs), 0)  # 0: a full block
     expected = _late_take_numpy(counts, share, includable, spare)
-    got = kernels_slot.late_take(counts, share, includable, spare)
+    got = kernels_economy.late_take(counts, share, includable, spare)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == np.int64 and got.shape == (runs, buckets)
     assert runs < 60 or ((got.sum(axis=1) > 0).any() and (got.sum(axis=1) == spare).any())
@@ -146,20 +146,22 @@ def test_the_compiled_mempool_passes_equal_the_numpy_expressions(runs: int, ages
     by_value, expired_by_bucket, expired, aged, arrived = _settle_and_age_numpy(
         pending, included, produced, late, counts
     )
-    got_by_bucket, got_expired = kernels_slot.expiring(pending, included, produced)  # the settlement
+    got_by_bucket, got_expired = kernels_economy.expiring(pending, included, produced)  # the settlement
     np.testing.assert_array_equal(got_by_bucket, expired_by_bucket)
     np.testing.assert_array_equal(got_expired, expired)
     assert got_expired.dtype == np.int64 and got_by_bucket.dtype == np.int64
     earlier = rng.integers(0, 1000, (runs, 16, ages + 1))  # the slots before: the slot's are added to them
     total = earlier.copy()
-    kernels_slot.demand_by_value(total, included, produced, late, got_by_bucket)  # `Settled.add_by_value`
+    kernels_economy.demand_by_value(total, included, produced, late, got_by_bucket)  # `Settled.add_by_value`
     np.testing.assert_array_equal(total, earlier + by_value)
     assert total.dtype == np.int64
-    got_aged, got_arrived = kernels_slot.age_mempool(pending, counts, included, produced)  # the next market
+    got_aged, got_arrived = kernels_economy.age_mempool(
+        pending, counts, included, produced
+    )  # the next market
     np.testing.assert_array_equal(got_aged, aged)
     np.testing.assert_array_equal(got_arrived, arrived)
     assert got_aged.dtype == np.int32 and got_arrived.dtype == np.int64
-    genesis, _ = kernels_slot.age_mempool(pending, counts, None, None)  # no settled block
+    genesis, _ = kernels_economy.age_mempool(pending, counts, None, None)  # no settled block
     np.testing.assert_array_equal(genesis[:, :, 1:], pending[:, :, :-1])
     np.testing.assert_array_equal(genesis[:, :, 0], counts)
 
@@ -229,7 +231,7 @@ def test_the_compiled_l1_costs_equal_the_numpy_expression(
         0.0 if consolidated else gas["commitment"],
         *(gas[k] for k in ("reveal", "verification", "backup")),
     ]
-    got = kernels_slot.l1_cost_split(
+    got = kernels_economy.l1_cost_split(
         gas_price,
         blob_price,
         eth_per_token,
@@ -279,13 +281,13 @@ def test_the_compiled_clearing_memory_equals_the_numpy_expression(runs: int, pos
     memory = rng.random(runs) * 1e-4
     keep = 0.5 ** (10.0 / 30.0)
     expected = _clearing_memory_numpy(by_bucket, pay, txs, produced, memory, capacity, keep)
-    got = kernels_slot.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
+    got = kernels_economy.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
     np.testing.assert_array_equal(_bits(got), _bits(expected))
     if not posted and runs:  # a NaN price taken wins the minimum, as in numpy (and the block clears at 0)
         pay[-1, :] = np.nan
         by_bucket[-1, 0], txs[-1], produced[-1] = 1, capacity, True
         expected = _clearing_memory_numpy(by_bucket, pay, txs, produced, memory, capacity, keep)
-        got = kernels_slot.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
+        got = kernels_economy.clearing_memory(by_bucket, pay, txs, produced, memory, capacity, keep)
         np.testing.assert_array_equal(_bits(got), _bits(expected))
 
 
@@ -611,7 +613,7 @@ def test_the_compiled_proposal_sends_equal_the_numpy_expression(runs: int, ranks
 
 
 def test_the_codes_the_compiled_l1_cost_split_reads_are_the_enums_values() -> None:
-    """`kernels_slot.l1_cost_split` compares stage, submitter and mode codes as numbers (numba's cache would not
+    """`kernels_economy.l1_cost_split` compares stage, submitter and mode codes as numbers (numba's cache would not
     notice a change in `stage.py`): a renumbered enum must fail here, not shift costs between payers."""
     from aztec_econ.model.stage import Mode, Stage, Submitter
 
@@ -619,7 +621,7 @@ def test_the_codes_the_compiled_l1_cost_split_reads_are_the_enums_values() -> No
     assert (Stage.COMMITTED, Mode.BACKUP) == (2, 1)
 
 
-@pytest.mark.parametrize("module", [kernels, kernels_slot])
+@pytest.mark.parametrize("module", [kernels, kernels_slot, kernels_economy])
 def test_every_function_of_the_kernel_modules_is_compiled(module: object) -> None:
     """A kernel without its `@njit` still passes every bit-for-bit test above, but runs as a Python loop over
     every element (`all_same` did, for a whole session): each function these modules define must be a numba
@@ -687,7 +689,7 @@ def _block_amounts_numpy(
     tx_size: float,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """`settlement.step_settlement`'s block amounts as the model computed them in numpy (rows as
-    `kernels_slot.block_amounts` returns them)."""
+    `kernels_economy.block_amounts` returns them)."""
     if produced.all():
         x = {k: block[k] for k in _AMOUNTS}
         txs = block["txs"]
@@ -741,7 +743,7 @@ def test_the_compiled_block_amounts_equal_the_numpy_expressions(
         market = rng.random(runs) * 1.0
         market[: min(runs, 1)] = -1e-12
     expected = _block_amounts_numpy(produced, block, late, market, 0.5)
-    got = kernels_slot.block_amounts(
+    got = kernels_economy.block_amounts(
         produced,
         np.array([block[k] for k in _AMOUNTS]).reshape(6, runs),
         block["txs"],
@@ -775,7 +777,7 @@ def test_the_compiled_reveal_share_equals_the_numpy_expression(runs: int) -> Non
     block = rng.integers(-1, 8, runs)
     block[: min(runs, 2)] = 5
     expected = _reveal_share_numpy(seconds, happy, revealed, block, 72.0)
-    got = kernels_slot.reveal_share(seconds, happy, revealed, block, 72.0)
+    got = kernels_economy.reveal_share(seconds, happy, revealed, block, 72.0)
     np.testing.assert_array_equal(got, expected)
     if runs == 30:
         assert (got == 1.0).any() and ((got > 0) & (got < 1)).any() and (got == 0).any()
@@ -816,7 +818,7 @@ def test_the_compiled_block_costs_equal_the_numpy_expressions(runs: int, provers
     costs = rng.random(provers)
     args = (stage, mode, revealed, self_proved, prover, backup_builder, block_txs, late_txs)
     expected = _block_costs_numpy(*args, costs)
-    got = kernels_slot.block_costs(*args, 0.5, 2, 1, costs, 3.0, 7.0)
+    got = kernels_economy.block_costs(*args, 0.5, 2, 1, costs, 3.0, 7.0)
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.float64 and g.shape == (runs,)
@@ -973,7 +975,7 @@ def test_the_compiled_demand_draws_equal_the_numpy_inversion(
         shock_left[-10:-5] = 2
     args = (u, table, offset, pieces, shock_left, 0.2, 4)
     expected = _demand_draws_numpy(*args)
-    got = kernels_slot.demand_draws(*args)
+    got = kernels_economy.demand_draws(*args)
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64 and g.shape == e.shape
@@ -1004,7 +1006,7 @@ def test_the_compiled_first_price_pricing_equals_the_numpy_bids(
     values[0] = 0.0  # ties of zeros: np.minimum gives the second operand (-0.0 below)
     clearing = rng.choice([0.0, -0.0, 0.3 / 1.1, np.nan, 0.1, 2.0], runs)  # 0.3 / 1.1: an offer at min_bid
     expected = _first_price_pricing_numpy(values, clearing, 0.1, min_bid, burned)
-    got = kernels_slot.first_price_pricing(values, clearing, 0.1, min_bid, burned)
+    got = kernels_economy.first_price_pricing(values, clearing, 0.1, min_bid, burned)
     for e, g in zip(expected, got, strict=True):
         assert g.dtype == e.dtype and g.shape == e.shape
         if g.dtype == np.float64:
@@ -1040,7 +1042,7 @@ def test_the_compiled_candidate_amounts_equal_the_numpy_expression(runs: int, bu
     tips = rng.random(runs) * 10.0 * (rng.random(runs) < 0.7)
     args = (txs, mev_draw, tips, 0.01 * 0.3, 1234.5, burn_mev, 0.37)
     expected = _candidate_amounts_numpy(*args)
-    got = kernels_slot.candidate_amounts(*args)
+    got = kernels_economy.candidate_amounts(*args)
     for e, g in zip(expected, got, strict=True):
         assert g.dtype == np.float64 and g.shape == e.shape
         np.testing.assert_array_equal(_bits(g), _bits(e))

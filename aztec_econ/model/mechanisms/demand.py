@@ -102,8 +102,8 @@ def arrivals(
     params: Params, ps: PerSlot, keys: NDArray[np.uint64], slot: int, shock_left: I64, pieces: int
 ) -> tuple[I64, I64, F64]:
     """(arrivals per bucket (runs x buckets), shock slots left, the MEV draw Exp(1)) for `slot`; the shocks and the
-    Poisson inversion of each bucket's pieces compiled (`kernels_slot.demand_draws`)."""
-    from aztec_econ.model.kernels_slot import demand_draws
+    Poisson inversion of each bucket's pieces compiled (`kernels_economy.demand_draws`)."""
+    from aztec_econ.model.kernels_economy import demand_draws
 
     d = params.environment.demand
     buckets = d.bid_buckets

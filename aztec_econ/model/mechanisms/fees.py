@@ -63,9 +63,9 @@ def pricing(
 ) -> Pricing:
     """The bucket prices of `mechanism` (module docstring). `values`: per bucket (tokens/mana); `base_fee`,
     `clearing`, `congestion` (the cost-based multiplier m): per run. First-price bids are shaded: the recent clearing
-    price plus a margin, at least `min_bid`, never above the value (compiled: `kernels_slot.first_price_pricing`)."""
+    price plus a margin, at least `min_bid`, never above the value (compiled: `kernels_economy.first_price_pricing`)."""
     if mechanism in FIRST_PRICE:
-        from aztec_econ.model.kernels_slot import first_price_pricing
+        from aztec_econ.model.kernels_economy import first_price_pricing
 
         includable, pay, burn = first_price_pricing(
             values, clearing, float(margin), float(min_bid), mechanism == "full_burn"

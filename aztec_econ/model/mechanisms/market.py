@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model import kernels, kernels_slot
+from aztec_econ.model import kernels, kernels_economy
 from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms import demand, fees
@@ -118,8 +118,8 @@ class Settled:
     def add_by_value(self, total: I64) -> None:
         """Add the slot's transactions by bid bucket (runs x buckets x (ages + 1)) to `total`, in place: included by
         slots waited (the late ones at age 0), then expired; from arrays the state holds anyway (compiled:
-        `kernels_slot.demand_by_value`)."""
-        kernels_slot.demand_by_value(total, self.included, self.produced, self.late, self.expired)
+        `kernels_economy.demand_by_value`)."""
+        kernels_economy.demand_by_value(total, self.included, self.produced, self.late, self.expired)
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ def prepare(
 ) -> Candidate:
     """The candidate block from the mempool under the slot's prices (`prices`: its L1 and token prices):
     includable transactions in order of payment per mana (the highest values first) while they fit; its MEV, capacity
-    used and what its producer keeps compiled (`kernels_slot.candidate_amounts`)."""
+    used and what its producer keeps compiled (`kernels_economy.candidate_amounts`)."""
     p = ctx.params
     c = ctx.economy
     mechanism = p.protocol.fee_mechanism
@@ -276,7 +276,7 @@ def prepare(
     included, by_bucket, by_age = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
     d = p.environment.demand
     paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
-    mev, used, mev_burned, kept = kernels_slot.candidate_amounts(
+    mev, used, mev_burned, kept = kernels_economy.candidate_amounts(
         txs,
         mev_draw,
         tips,
@@ -319,8 +319,8 @@ def _arrive(ctx: Context, slot: int, pending: Mempool, shock_left: I64) -> tuple
 def _aged(pending: Mempool, counts: I64, settled: Settled | None) -> tuple[Mempool, I64]:
     """The mempool one slot older, without the `settled` block's transactions (None: none, at genesis) and its
     oldest age dropped (expired), with `counts` at age 0; and `counts` per run (compiled:
-    `kernels_slot.age_mempool`)."""
-    return kernels_slot.age_mempool(
+    `kernels_economy.age_mempool`)."""
+    return kernels_economy.age_mempool(
         np.ascontiguousarray(pending, dtype=np.int32),
         np.ascontiguousarray(counts, dtype=np.int64),
         None if settled is None else settled.included,
@@ -365,7 +365,7 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
     price = cand.pricing
     c = ctx.economy
     spare = np.maximum(c.capacity_txs - cand.txs, 0)
-    by_bucket = kernels_slot.late_take(econ.incoming.counts, share, price.includable, spare)  # compiled
+    by_bucket = kernels_economy.late_take(econ.incoming.counts, share, price.includable, spare)  # compiled
     paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
     mev = d.mev_per_public_tx * d.public_share * txs * cand.mev_draw
     mechanism = p.protocol.fee_mechanism

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model import kernels_slot
+from aztec_econ.model import kernels_economy
 from aztec_econ.model.columns import Column, Recorder
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
@@ -55,16 +55,14 @@ def l1_costs(
     ctx: Context, out: SlotOutcome, prices: L1Prices, used: F64, revealed: NDArray[np.bool_]
 ) -> dict[str, F64]:
     """Token equivalents of the slot's L1 costs, all (`l1_cost`) and by who pays them; compiled
-    (`kernels.l1_cost_split`)."""
-    from aztec_econ.model.kernels_slot import l1_cost_split
-
+    (`kernels_economy.l1_cost_split`)."""
     p = ctx.params
     g = p.protocol.l1_gas
     consolidated = p.protocol.variants.consolidate_proposal_commitment
     per_proposal = g.proposal + (max(0.0, g.commitment - TX_BASE_GAS) if consolidated else 0.0)
     commitment = 0.0 if consolidated else g.commitment
     gas = np.array([per_proposal, commitment, g.reveal, g.verification, g.backup], dtype=np.float64)
-    split = l1_cost_split(
+    split = kernels_economy.l1_cost_split(
         prices.gas,
         prices.blob,
         prices.eth_per_token,
@@ -100,13 +98,13 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     arrived = econ.incoming
     assert arrived is not None
     incoming = arrived
-    share = kernels_slot.reveal_share(
+    share = kernels_economy.reveal_share(
         s["l1"].seconds, happy, out.revealed, out.reveal_block, ctx.per_slot.slot_seconds
     )
     late = late_inclusions(ctx, econ, share)
     # compiled: a skipped slot includes nothing, late inclusions add to the block, users who cannot pay scale
     # every fee quantity down
-    amounts, txs, any_late = kernels_slot.block_amounts(
+    amounts, txs, any_late = kernels_economy.block_amounts(
         produced,
         np.array([cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned, cand.surplus]),
         cand.txs,
@@ -136,7 +134,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     )
 
     revealed = out.revealed
-    l1_used, proving_cost, backup_cost = kernels_slot.block_costs(  # compiled
+    l1_used, proving_cost, backup_cost = kernels_economy.block_costs(  # compiled
         out.stage,
         out.mode,
         revealed,
@@ -166,7 +164,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     clearing = _remembered(ctx, cand, txs, produced, econ.clearing)
     # compiled: the oldest age's transactions the produced block leaves behind expire (late inclusions come from
     # this slot's submissions, not the mempool); the next slot's market removes the block's from the mempool
-    expired_by_bucket, expired = kernels_slot.expiring(econ.pending, cand.included, produced)
+    expired_by_bucket, expired = kernels_economy.expiring(econ.pending, cand.included, produced)
     waiting = econ.pending_total - (txs - late.txs) - expired
     columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
@@ -364,7 +362,7 @@ def _remembered(
     per mana among its transactions if it is full, else 0 (anyone who offered something got in); compiled
     (`kernels.clearing_memory`)."""
     keep = 0.5 ** (ctx.per_slot.slot_seconds / 60.0 / ctx.params.agents.users.clearing_half_life_minutes)
-    return kernels_slot.clearing_memory(
+    return kernels_economy.clearing_memory(
         cand.by_bucket, cand.pricing.pay, txs, produced, memory, ctx.economy.capacity_txs, keep
     )
 

@@ -1,0 +1,385 @@
+"""The economy's compiled kernels, as `kernels` (numba, `cache=True`; imported as `kernels` says; each computes
+exactly what the numpy code it replaced computes, tested against it): the demand's Poisson draws, first-price
+pricing, the candidate block's amounts, the mempool's aging and expiries, the late inclusions, the settlement's
+block amounts and costs, L1 cost split and clearing-price memory, and the demand histogram.
+
+Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+
+@njit(cache=True)
+def late_take(
+    counts: NDArray[np.int64],
+    share: NDArray[np.float64],
+    includable: NDArray[np.bool_],
+    spare: NDArray[np.int64],
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """`market.late_inclusions`' transactions by bid bucket (runs x buckets): `share[i]` of each bucket's `counts`
+    (rounded down) where includable, the highest bucket first while `spare[i]` transactions fit. Integer
+    arithmetic after the rounding (the float product and floor as numpy's)."""
+    runs, buckets = counts.shape
+    out = np.empty((runs, buckets), dtype=np.int64)
+    for i in range(runs):
+        above = np.int64(0)  # offered in higher buckets
+        for j in range(buckets - 1, -1, -1):
+            offered = np.int64(np.floor(counts[i, j] * share[i]) if includable[i, j] else 0)
+            room = spare[i] - above
+            out[i, j] = min(max(room, 0), offered)
+            above += offered
+    return out
+
+
+@njit(cache=True)
+def age_mempool(
+    pending: NDArray[np.int32],
+    counts: NDArray[np.int64],
+    included: NDArray[np.int32] | None,
+    produced: NDArray[np.bool_] | None,
+) -> tuple[NDArray[np.int32], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`market._aged`: the mempool `pending` (runs x buckets x ages) after the settled block, one slot older: the
+    block's `included` transactions leave it where it was `produced` (None: no block, at genesis), its oldest age
+    is dropped (expired), the arrivals `counts` (runs x buckets) enter at age 0; and the arrivals per run. Integer
+    arithmetic."""
+    runs, buckets, ages = pending.shape
+    aged = np.empty_like(pending)
+    arrived = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        for b in range(buckets):
+            aged[i, b, 0] = counts[i, b]
+            arrived[i] += counts[i, b]
+            for a in range(1, ages):
+                aged[i, b, a] = pending[i, b, a - 1]
+        if included is not None and produced is not None and produced[i]:
+            for b in range(buckets):
+                for a in range(1, ages):
+                    aged[i, b, a] -= included[i, b, a - 1]
+    return aged, arrived
+
+
+@njit(cache=True)
+def expiring(
+    pending: NDArray[np.int32], included: NDArray[np.int32], produced: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """The settlement's expiring transactions (`settlement.step_settlement`, integer arithmetic): those of the
+    oldest age of `pending` (runs x buckets x ages) that the candidate's `included` transactions of a `produced`
+    block leave behind, per bucket (runs x buckets) and per run."""
+    runs, buckets, ages = pending.shape
+    by_bucket = np.empty((runs, buckets), dtype=np.int64)
+    expired = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        took = produced[i]
+        for b in range(buckets):
+            left = pending[i, b, ages - 1] - (included[i, b, ages - 1] if took else 0)
+            by_bucket[i, b] = left
+            expired[i] += left
+    return by_bucket, expired
+
+
+@njit(cache=True)
+def demand_by_value(
+    total: NDArray[np.int64],
+    included: NDArray[np.int32],
+    produced: NDArray[np.bool_],
+    late: NDArray[np.int64],
+    expired: NDArray[np.int64],
+) -> None:  # pragma: no cover - compiled
+    """Add the slot's transactions by bid bucket (`market.Settled.add_by_value`, runs x buckets x (ages + 1), integer
+    arithmetic) to `total`, in place: the candidate's `included` ones where a block was `produced`, by slots waited,
+    the `late` ones (runs x buckets) at age 0, then the `expired` ones (runs x buckets: `expiring`)."""
+    runs, buckets, ages = included.shape
+    for i in range(runs):
+        took = produced[i]
+        for b in range(buckets):
+            if took:
+                for a in range(ages):
+                    total[i, b, a] += included[i, b, a]
+            total[i, b, 0] += late[i, b]
+            total[i, b, ages] += expired[i, b]
+
+
+@njit(cache=True)
+def l1_cost_split(
+    gas_price: NDArray[np.float64],
+    blob_price: NDArray[np.float64],
+    eth_per_token: NDArray[np.float64],
+    used: NDArray[np.float64],
+    stage: NDArray[np.int8],
+    submitter: NDArray[np.int8],
+    mode: NDArray[np.int8],
+    prover: NDArray[np.int64],
+    proposals: NDArray[np.int64],
+    self_proved: NDArray[np.bool_],
+    revealed: NDArray[np.bool_],
+    gas: NDArray[np.float64],
+    blobs_per_full_block: float,
+    capacity: float,
+    gwei: float,
+    blob_gwei: float,
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`settlement.l1_costs` per run, in the numpy code's floating-point operations: token equivalents of the
+    slot's L1 costs (5 x runs: all, the sequencers', the third-party prover's, a relay's, the backup builder's).
+    Prices in gwei per (blob) gas, `used` mana of `capacity`; `gas`: per proposal (a consolidated commitment
+    included), commitment (0 when consolidated), reveal, verification, backup (gas); `gwei`: ETH per gwei;
+    `blob_gwei`: ETH per blob at 1 gwei per blob gas; codes as `stage.Stage`, `Submitter`, `Mode`."""
+    runs = gas_price.size
+    out = np.empty((5, runs))
+    per_proposal, commitment, reveal, verification, backup = gas[0], gas[1], gas[2], gas[3], gas[4]
+    for i in range(runs):
+        per_gas = gas_price[i] * (gwei / eth_per_token[i])  # tokens per gas
+        blobs = 0.0  # at least one, `settlement.blobs`
+        if blobs_per_full_block != 0:
+            blobs = np.maximum(1.0, np.ceil(blobs_per_full_block * used[i] / capacity))
+        blob_cost = blobs * blob_price[i] * (blob_gwei / eth_per_token[i])
+        by_prover = submitter[i] == 1 or submitter[i] == 3  # PROVER, SEQUENCER
+        committed = commitment if stage[i] >= 2 else 0.0  # COMMITTED
+        prover_side = (committed + (verification if by_prover else 0.0)) * per_gas
+        sequencer = (per_proposal * proposals[i] + (reveal if revealed[i] else 0.0)) * per_gas
+        sequencer = sequencer + (blob_cost if revealed[i] else 0.0)
+        sequencer = sequencer + (prover_side if self_proved[i] else 0.0)
+        third = prover_side if prover[i] >= 0 else 0.0
+        relay = verification * per_gas if submitter[i] == 2 else 0.0  # RELAY
+        by_backup = backup * per_gas + blob_cost if mode[i] == 1 else 0.0  # BACKUP
+        out[0, i] = sequencer + third + relay + by_backup
+        out[1, i] = sequencer
+        out[2, i] = third
+        out[3, i] = relay
+        out[4, i] = by_backup
+    return out
+
+
+@njit(cache=True)
+def clearing_memory(
+    by_bucket: NDArray[np.int64],
+    pay: NDArray[np.float64],
+    txs: NDArray[np.int64],
+    produced: NDArray[np.bool_],
+    memory: NDArray[np.float64],
+    capacity_txs: int,
+    keep: float,
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """Users' memory of clearing prices after the slot's block (`settlement._remembered`, tokens/mana): where a block
+    was produced, `keep` x `memory` + (1 - `keep`) x its clearing price, the lowest `pay` among the buckets it took
+    from (`by_bucket` > 0; a NaN one wins, as in numpy's min) if its `txs` fill `capacity_txs` and that is finite,
+    else 0; elsewhere `memory` unchanged."""
+    runs, buckets = by_bucket.shape
+    out = np.empty(runs)
+    for i in range(runs):
+        if not produced[i]:
+            out[i] = memory[i]
+            continue
+        lowest = np.inf
+        for j in range(buckets):
+            if by_bucket[i, j] > 0:
+                q = pay[i, j]
+                if q < lowest or np.isnan(q):
+                    lowest = q
+        latest = lowest if txs[i] >= capacity_txs and np.isfinite(lowest) else 0.0
+        out[i] = keep * memory[i] + (1.0 - keep) * latest
+    return out
+
+
+@njit(cache=True)
+def reveal_share(
+    seconds: NDArray[np.float64],
+    happy: NDArray[np.bool_],
+    revealed: NDArray[np.bool_],
+    reveal_block: NDArray[np.int64],
+    slot_seconds: float,
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`settlement.step_settlement`'s share of the slot a happy block's reveal took (`reveal_block`'s time in
+    `seconds` (runs x slot blocks) over `slot_seconds`, clipped to [0, 1]); 0 for a run without a revealed happy
+    block or one at an infinite time."""
+    runs = happy.shape[0]
+    out = np.zeros(runs, dtype=np.float64)
+    for i in range(runs):
+        block = reveal_block[i]
+        if happy[i] and revealed[i] and block >= 0:
+            t = seconds[i, block]
+            if np.isfinite(t):
+                out[i] = min(max(t / slot_seconds, 0.0), 1.0)
+    return out
+
+
+@njit(cache=True)
+def block_amounts(
+    produced: NDArray[np.bool_],
+    block: NDArray[np.float64],
+    block_txs: NDArray[np.int64],
+    late: NDArray[np.float64],
+    late_txs: NDArray[np.int64],
+    market: NDArray[np.float64],
+    tx_size: float,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], bool]:  # pragma: no cover - compiled
+    """`settlement.step_settlement`'s amounts of the slot's block (tokens; rows of the result, runs wide): paid,
+    burned, tips, mev, mev_burned, surplus, then the mana used, what the producer keeps (tips + mev - mev_burned)
+    and what is burned (burned + mev_burned); the block's transactions; whether a late reveal added any.
+
+    `block` holds the candidate's paid, burned, tips, mev, mev_burned and surplus (6 x runs), `late` the late
+    inclusions' (`market.late_inclusions`, 6 x runs). A run without a `produced` block has none of the candidate's
+    amounts; the late ones are added (to every run) when any run has a late transaction; every amount of a run whose
+    users owe more (paid + mev) than the `market` account holds is scaled by market / owed."""
+    runs = produced.shape[0]
+    out = np.zeros((9, runs), dtype=np.float64)
+    txs = np.zeros(runs, dtype=np.int64)
+    any_late = False
+    for i in range(runs):
+        if late_txs[i] != 0:
+            any_late = True
+    for i in range(runs):
+        if produced[i]:
+            for r in range(6):
+                out[r, i] = block[r, i]
+            txs[i] = block_txs[i]
+        if any_late:
+            for r in range(6):
+                out[r, i] = out[r, i] + late[r, i]
+            txs[i] += late_txs[i]
+        out[6, i] = txs[i] * tx_size
+        owed = out[0, i] + out[3, i]
+        if owed > market[i]:
+            scale = market[i] / (owed if owed > 0 else 1.0)
+            for r in (0, 1, 2, 3, 4):
+                out[r, i] = out[r, i] * scale
+        out[7, i] = out[2, i] + out[3, i] - out[4, i]
+        out[8, i] = out[1, i] + out[4, i]
+    return out, txs, any_late
+
+
+@njit(cache=True)
+def block_costs(
+    stage: NDArray[np.int8],
+    mode: NDArray[np.int8],
+    revealed: NDArray[np.bool_],
+    self_proved: NDArray[np.bool_],
+    prover: NDArray[np.int64],
+    backup_builder: NDArray[np.int64],
+    block_txs: NDArray[np.int64],
+    late_txs: NDArray[np.int64],
+    tx_size: float,
+    revealed_stage: int,
+    backup_mode: int,
+    prover_costs: NDArray[np.float64],
+    own_cost: float,
+    backup_cost: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover - compiled
+    """`settlement.step_settlement`'s cost inputs per run: the mana of the block the L1 data carries (a
+    revealed block, or one built in backup mode at `backup_mode`; else 0: the candidate's `block_txs` and the late
+    inclusions' `late_txs`), the compute cost of proving it once
+    revealed (stage >= `revealed_stage`: `own_cost` if self-proved, plus the committed third-party prover's
+    `prover_costs[prover]`), and the backup builder's `backup_cost` where one built the block (tokens)."""
+    runs = stage.shape[0]
+    used = np.zeros(runs, dtype=np.float64)
+    proving = np.zeros(runs, dtype=np.float64)
+    backup = np.zeros(runs, dtype=np.float64)
+    for i in range(runs):
+        in_backup = mode[i] == backup_mode
+        if revealed[i] or in_backup:
+            used[i] = (block_txs[i] + late_txs[i]) * tx_size
+        if stage[i] >= revealed_stage:
+            own = own_cost if self_proved[i] else 0.0
+            third = prover_costs[prover[i]] if prover[i] >= 0 and prover_costs.size else 0.0
+            proving[i] = own + third
+        if in_backup and backup_builder[i] >= 0:
+            backup[i] = backup_cost
+    return used, proving, backup
+
+
+@njit(cache=True)
+def demand_draws(
+    u: NDArray[np.float64],
+    table: NDArray[np.float64],
+    offset: int,
+    pieces: int,
+    shock_left: NDArray[np.int64],
+    shock_probability: float,
+    shock_slots: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+    """`demand.arrivals`' shocks and Poisson counts from its uniforms `u` (runs x (2 + buckets x pieces): the shock
+    draw, the MEV draw, then each bucket's `pieces`): a run is shocked if its shock lasts (`shock_left` > 0) or
+    starts (u[:, 0] < `shock_probability`); the shock slots left after this one (a new shock lasts `shock_slots`);
+    and each bucket's arrivals (tx): the sum over its pieces of the Poisson inversion `demand.poisson_two_rates`
+    does, the smallest k with u < CDF(k) in `table` (the calm CDF, then the shocked CDF + 2 from `offset`), counted
+    from the row's own part. Comparisons and integer arithmetic only, as `np.searchsorted(table, u + 2 x shocked,
+    side="right") - offset x shocked` on the non-decreasing `table`."""
+    runs = u.shape[0]
+    buckets = (u.shape[1] - 2) // pieces
+    size = table.size
+    counts = np.empty((runs, buckets), dtype=np.int64)
+    left = np.empty(runs, dtype=np.int64)
+    for i in range(runs):
+        lasts = shock_left[i] > 0
+        active = lasts or u[i, 0] < shock_probability
+        left[i] = shock_left[i] - 1 if lasts else (shock_slots - 1 if active else 0)
+        start = offset if active else 0
+        shift = 2.0 if active else 0.0
+        for b in range(buckets):
+            total = 0
+            for j in range(2 + b * pieces, 2 + (b + 1) * pieces):
+                v = u[i, j] + shift
+                k = start
+                while k < size and table[k] <= v:
+                    k += 1
+                total += k - start
+            counts[i, b] = total
+    return counts, left
+
+
+@njit(cache=True)
+def first_price_pricing(
+    values: NDArray[np.float64], clearing: NDArray[np.float64], margin: float, min_bid: float, burned: bool
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover - compiled
+    """`fees.pricing` of the first-price mechanisms (runs x buckets): every bucket includable; it pays its shaded
+    bid, min(value, max(`min_bid`, clearing x (1 + `margin`))) per mana (`values`: per bucket, `clearing`: per run;
+    tokens/mana), all burned if `burned` (full_burn), else none. As np.maximum and np.minimum: NaN propagates and a
+    tie gives the second operand."""
+    runs, buckets = clearing.size, values.size
+    includable = np.ones((runs, buckets), dtype=np.bool_)
+    pay = np.empty((runs, buckets))
+    burn = np.zeros((runs, buckets))
+    for i in range(runs):
+        x = clearing[i] * (1.0 + margin)
+        offer = min_bid if (min_bid > x or min_bid != min_bid) else x
+        for j in range(buckets):
+            v = values[j]
+            pay[i, j] = v if (v < offer or v != v) else offer
+            if burned:
+                burn[i, j] = pay[i, j]
+    return includable, pay, burn
+
+
+@njit(cache=True)
+def candidate_amounts(
+    txs: NDArray[np.int64],
+    mev_draw: NDArray[np.float64],
+    tips: NDArray[np.float64],
+    mev_per_tx: float,
+    tx_size: float,
+    burn_mev: bool,
+    burn_share: float,
+) -> tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
+]:  # pragma: no cover - compiled
+    """`market.prepare`'s amounts per run of a block of `txs` transactions: its MEV, `mev_per_tx` (the public
+    transactions' MEV per transaction, tokens) x txs x `mev_draw`; the capacity it uses, txs x `tx_size` (mana); the
+    MEV burned, MEV x `burn_share` if `burn_mev` (mev_burn), else 0.0; what the producer keeps, `tips` + MEV -
+    MEV burned (tokens). Elementwise, in the numpy expression's order."""
+    n = txs.size
+    mev = np.empty(n)
+    used = np.empty(n)
+    mev_burned = np.empty(n)
+    kept = np.empty(n)
+    for i in range(n):
+        x = np.float64(txs[i])
+        m = mev_per_tx * x * mev_draw[i]
+        b = m * burn_share if burn_mev else 0.0
+        mev[i] = m
+        used[i] = x * tx_size
+        mev_burned[i] = b
+        kept[i] = tips[i] + m - b
+    return mev, used, mev_burned, kept
