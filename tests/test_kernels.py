@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aztec_econ.model import kernels, kernels_economy, kernels_slot
+from aztec_econ.model import kernels, kernels_economy, kernels_slot, ledger
 from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Index, Posting
 
 
@@ -887,7 +887,7 @@ def _reward_split_numpy(
     own = np.where(self_proved, 3, 1)
     submitter = np.where(proven, np.where(relayed, 2, own), 0).astype(np.int8)
     unlock = np.where(proven, bond_locked, 0.0)
-    return minted, rewards, prover_account, submitter_account, unlock, submitter
+    return prover_account, minted, rewards, submitter_account, unlock, submitter
 
 
 @pytest.mark.parametrize("runs", [0, 1, 30])
@@ -901,10 +901,13 @@ def test_the_compiled_reward_split_equals_the_numpy_expressions(runs: int) -> No
     self_proved = (prover < 0) & (rng.random(runs) < 0.5)
     bond_locked = rng.random(runs) * 10.0
     prior = rng.random((runs, 4))  # an early-reveal bonus already in the sequencer's column, and stale values
-    args = (reward, split, proven, relayed, prover, self_proved, bond_locked, prior)
-    expected = _reward_split_numpy(*args)
+    prover_account, *expected = _reward_split_numpy(
+        reward, split, proven, relayed, prover, self_proved, bond_locked, prior
+    )
+    owner = ledger.bond_owner(prover, self_proved)  # the prover's account, as finalization passes it
+    np.testing.assert_array_equal(owner, prover_account)
     got = kernels_slot.reward_split(
-        *args, np.array([1, 6, 2], dtype=np.int64), np.array([0, 1, 2, 3], dtype=np.int64)
+        reward, split, proven, relayed, owner, 2, self_proved, bond_locked, prior, np.array([0, 1, 2, 3])
     )
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)

@@ -159,29 +159,27 @@ def reward_split(
     split: NDArray[np.float64],
     proven: NDArray[np.bool_],
     relayed: NDArray[np.bool_],
-    prover: NDArray[np.int64],
+    prover_account: NDArray[np.int64],
+    relay_account: int,
     self_proved: NDArray[np.bool_],
     bond_locked: NDArray[np.float64],
     rewards: NDArray[np.float64],
-    accounts: NDArray[np.int64],
     submitters: NDArray[np.int64],
 ) -> tuple[
     NDArray[np.float64],
     NDArray[np.float64],
-    NDArray[np.int64],
     NDArray[np.int64],
     NDArray[np.float64],
     NDArray[np.int8],
 ]:  # pragma: no cover - compiled
     """`rewards.step_finalization` per run: the block `reward` (tokens) split by `split` (sequencer, prover,
     submitter shares), the amounts minted (3 x runs), the slot's rewards (runs x roles: the sequencer's added to
-    what `rewards` holds, the prover's and the submitter's), the prover's ledger account (`ledger.bond_owner`: `accounts` holds the sequencers'
-    account and the first prover's), the submitter's (the relays' account, `accounts[2]`, when `relayed`), the bond
-    released where `proven`, and who submitted the proof (`submitters`: none, prover, relay, sequencer)."""
+    what `rewards` holds, the prover's and the submitter's), the submitter's ledger account (`relay_account` when
+    `relayed`, else the prover's, `prover_account`: `ledger.bond_owner`), the bond released where `proven`, and who
+    submitted the proof (`submitters`: none, prover, relay, sequencer)."""
     runs = reward.shape[0]
     minted = np.empty((3, runs), dtype=np.float64)
     out = np.zeros_like(rewards)
-    prover_account = np.empty(runs, dtype=np.int64)
     submitter_account = np.empty(runs, dtype=np.int64)
     unlock = np.zeros(runs, dtype=np.float64)
     submitter = np.empty(runs, dtype=np.int8)
@@ -191,9 +189,7 @@ def reward_split(
         out[i, 0] = rewards[i, 0] + minted[0, i]
         out[i, 1] = minted[1, i]
         out[i, 2] = minted[2, i]
-        owner = accounts[0] if self_proved[i] or prover[i] < 0 else accounts[1] + prover[i]
-        prover_account[i] = owner
-        submitter_account[i] = accounts[2] if relayed[i] else owner
+        submitter_account[i] = relay_account if relayed[i] else prover_account[i]
         if proven[i]:
             unlock[i] = bond_locked[i]
             if relayed[i]:
@@ -202,7 +198,7 @@ def reward_split(
                 submitter[i] = submitters[3] if self_proved[i] else submitters[1]
         else:
             submitter[i] = submitters[0]
-    return minted, out, prover_account, submitter_account, unlock, submitter
+    return minted, out, submitter_account, unlock, submitter
 
 
 @njit(cache=True)

@@ -18,7 +18,7 @@ import numpy as np
 
 from aztec_econ.model import kernels_slot
 from aztec_econ.model.context import Context
-from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.ledger import Account, Book, Flow, Posting, bond_owner
 from aztec_econ.model.mechanisms.participation import relay_pays
 from aztec_econ.model.mechanisms.proving import decay_factor
 from aztec_econ.model.stage import Stage, Submitter
@@ -42,19 +42,18 @@ def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     relayed &= relay_pays(
         p, reward, prices.gas, prices.eth_per_token
     )  # a relay submits only when paid enough
-    minted, rewards, prover_account, submitter_account, unlock, submitter = (
-        kernels_slot.reward_split(  # compiled
-            reward,
-            np.array([split.sequencer, split.prover, split.submitter], dtype=np.float64),
-            proven,
-            relayed,
-            outcome.prover,
-            outcome.self_proved,
-            outcome.bond_locked,
-            outcome.rewards,
-            _ACCOUNTS,
-            _SUBMITTERS,
-        )
+    prover_account = bond_owner(outcome.prover, outcome.self_proved)
+    minted, rewards, submitter_account, unlock, submitter = kernels_slot.reward_split(  # compiled
+        reward,
+        np.array([split.sequencer, split.prover, split.submitter], dtype=np.float64),
+        proven,
+        relayed,
+        prover_account,
+        int(Account.RELAYS),
+        outcome.self_proved,
+        outcome.bond_locked,
+        outcome.rewards,
+        _SUBMITTERS,
     )
     to_sequencer, to_prover, to_submitter = minted
     book: Book = s["book"].post(
@@ -66,8 +65,6 @@ def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     return {"outcome": replace(outcome, rewards=rewards, submitter=submitter), "book": book}
 
 
-_ACCOUNTS = np.array([Account.SEQUENCERS, Account.PROVER0, Account.RELAYS], dtype=np.int64)
-"""The accounts `kernels_slot.reward_split` pays: the sequencers', the first prover's, the relays'."""
 _SUBMITTERS = np.array(
     [Submitter.NONE, Submitter.PROVER, Submitter.RELAY, Submitter.SEQUENCER], dtype=np.int64
 )
