@@ -37,13 +37,14 @@ from numpy.typing import NDArray
 from aztec_econ.column_store import STRUCTURAL, ColumnStore
 from aztec_econ.files import InputFileError, read_text
 from aztec_econ.model.blocks import AFTER, FRAME_COLUMNS, RECORDERS, cadcad_blocks
-from aztec_econ.model.columns import RUN, Column
+from aztec_econ.model.columns import RUN, Column, Segment
 from aztec_econ.model.context import Context, build_context, registration_bound
 from aztec_econ.model.mechanisms import confirmation, governance
 from aztec_econ.model.mechanisms.governance import VOTES
 from aztec_econ.model.mechanisms.l1_prices import PRICE_COLUMNS, check_price_file, resolve
 from aztec_econ.model.mechanisms.operators import Operators, key_owners
 from aztec_econ.model.mechanisms.registry import Registry
+from aztec_econ.model.mechanisms.settlement import settled_of
 from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
 from aztec_econ.model.state import STATE_DOCS, State, initial_state
 from aztec_econ.model.timebase import expiry_slots
@@ -57,18 +58,15 @@ MODES = tuple(m.name.lower() for m in Mode)
 SUBMITTERS = tuple(s.name.lower() for s in Submitter)
 
 
-def _record(s: State, ctx: Context) -> dict[str, NDArray[Any]]:
-    """The output columns of one slot (per run) from the slot's final state, and what the steps after the slots
-    need (`_`-prefixed: the confirmation histograms' inputs, the attacker's backup wins for the votes)."""
+def _record(seg: Segment, ctx: Context) -> dict[str, NDArray[Any]]:
+    """The output columns of a segment's slots (slots x runs) from their final states, and what the steps after the
+    slots need (`_`-prefixed: the confirmation histograms' inputs, the attacker's backup wins for the votes)."""
     columns: dict[str, NDArray[Any]] = {}
     for recorder in RECORDERS:
-        columns.update(recorder.record(ctx, s))
-    out = s["outcome"]
-    columns["_attacker_backup"] = out.attacker_backup
-    settled = s["economy"].settled
-    assert settled is not None
-    columns["_included_by_age"] = settled.included_by_age
-    columns["_offsets"] = confirmation.slot_offsets(ctx, out, s["l1"].seconds, s["slot"])
+        columns.update(recorder.record(ctx, seg))
+    columns["_attacker_backup"] = seg.field("outcome", "attacker_backup")
+    columns["_included_by_age"] = seg.stack(lambda s: settled_of(s).included_by_age)
+    columns["_offsets"] = confirmation.slot_offsets(ctx, seg)
     return columns
 
 
@@ -128,25 +126,20 @@ def simulate(
     while done < params.sim.slots:
         n = min(segment_slots, params.sim.slots - done)
         finals = _run_segment(state, ctx, n, deepcopy)
-        records = [_record(s, ctx) for s in finals]
+        columns = _record(Segment(finals), ctx)
         AFTER["confirmation times"](
-            hist,
-            np.stack([r.pop("_included_by_age") for r in records]),
-            np.stack([r.pop("_offsets") for r in records]),
-            ctx.slot_l1_blocks,
+            hist, columns.pop("_included_by_age"), columns.pop("_offsets"), ctx.slot_l1_blocks
         )
         for final in finals:  # one slot at a time, added in place (`Settled.add_by_value`)
-            settled = final["economy"].settled
-            assert settled is not None
-            settled.add_by_value(by_value)
-        attacker_backup[:, done : done + n] = np.stack([r.pop("_attacker_backup") for r in records], axis=1)
-        block = {}  # (runs x slots) per column
-        for name in records[0]:
-            values = np.stack([r[name] for r in records], axis=1)
-            block[name] = values.astype(_DTYPES[name], copy=False) if name in _DTYPES else values
+            settled_of(final).add_by_value(by_value)
+        attacker_backup[:, done : done + n] = columns.pop("_attacker_backup").T
+        block = {  # runs x slots per column
+            name: np.array(values.T, dtype=_DTYPES.get(name, values.dtype), order="C")
+            for name, values in columns.items()
+        }
         store.append(done, block)
         state = cast(State, {k: v for k, v in finals[-1].items() if k in STATE_DOCS})
-        del finals, records, block
+        del finals, columns, block
         done += n
     votes = np.empty((ctx.n_runs, params.sim.slots), dtype=np.int8)
     draws = governance.voter_draws(ctx)

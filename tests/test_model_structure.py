@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from aztec_econ.analysis.tables import agent_table, confirmation_table, vote_table
 from aztec_econ.model.blocks import BLOCKS, STEPS
+from aztec_econ.model.columns import Segment
 from aztec_econ.model.context import build_context
 from aztec_econ.model.harness import run_step, state_before
 from aztec_econ.model.state import STATE_DOCS, initial_state
@@ -232,3 +235,17 @@ def test_assumptions_md_is_current():
 
     committed = (Path(__file__).parents[1] / "ASSUMPTIONS.md").read_text()
     assert committed == assumptions_markdown(load_params()), "ASSUMPTIONS.md is stale: run `make assumptions`"
+
+
+def test_a_segment_reads_fields_slots_first_and_spans_shared_objects() -> None:
+    shared, other = np.zeros(2), np.ones(2)
+    states = [
+        {"slot": slot, "part": SimpleNamespace(value=np.array([slot, -slot]), owner=owner)}
+        for slot, owner in zip(range(5, 10), (shared, shared, other, other, shared), strict=True)
+    ]
+    seg = Segment(cast(Any, states))
+    np.testing.assert_array_equal(seg.slots, [5, 6, 7, 8, 9])
+    np.testing.assert_array_equal(seg.field("part", "value"), [[5, -5], [6, -6], [7, -7], [8, -8], [9, -9]])
+    assert seg.spans(lambda s: cast(Any, s)["part"].owner) == [(0, 2), (2, 4), (4, 5)]
+    with pytest.raises(ValueError, match="at least one slot"):
+        Segment([])

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.params import Params
@@ -42,9 +44,17 @@ def test_deepcopy_on_and_off_give_identical_results(make_params: Callable[..., P
     pd.testing.assert_frame_equal(off.keys, on.keys)
 
 
-def test_segment_length_does_not_change_results(make_params: Callable[..., Params]) -> None:
+@pytest.mark.parametrize("segment_slots", [1, 37])
+def test_segment_length_does_not_change_results(
+    make_params: Callable[..., Params], segment_slots: int
+) -> None:
+    """Segments are recorded column-wise (`columns.Segment`): one slot a segment gives what a whole one does, with
+    operator ownership changing within a segment (chunks of about a day) and in none."""
     params = make_params(**BUSY)
-    pd.testing.assert_frame_equal(simulate(params).frame, simulate(params, segment_slots=37).frame)
+    whole, split = simulate(params), simulate(params, segment_slots=segment_slots)
+    pd.testing.assert_frame_equal(whole.frame, split.frame)
+    np.testing.assert_array_equal(whole.confirmation_hist, split.confirmation_hist)
+    np.testing.assert_array_equal(whole.demand_hist, split.demand_hist)
 
 
 def test_a_run_does_not_depend_on_its_batch(make_params: Callable[..., Params]) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model import kernels_slot
-from aztec_econ.model.columns import Column, Recorder
+from aztec_econ.model.columns import Column, Recorder, Segment
 
 if TYPE_CHECKING:
     from aztec_econ.model.context import Context
@@ -47,6 +47,11 @@ class Account(IntEnum):
 
 
 LIQUID_ACCOUNTS = (Account.MARKET, Account.SEQUENCERS, Account.RELAYS, Account.BACKUP)
+
+
+def liquid(balances: F64) -> F64:
+    """Tokens free to move (`LIQUID_ACCOUNTS` and the provers' accounts) of balances (... x accounts)."""
+    return balances[..., list(LIQUID_ACCOUNTS)].sum(axis=-1) + balances[..., Account.PROVER0 :].sum(axis=-1)
 
 
 class Flow(IntEnum):
@@ -96,9 +101,6 @@ class Book:
 
     def prover_balances(self) -> F64:
         return self.balances[:, Account.PROVER0 :]
-
-    def liquid(self) -> F64:
-        return self.balances[:, list(LIQUID_ACCOUNTS)].sum(axis=1) + self.prover_balances().sum(axis=1)
 
     def new_slot(self, *, deferred: bool = False) -> Book:
         """The same balances with this slot's flow totals reset; `deferred` leaves the check to `check`."""
@@ -287,22 +289,22 @@ COLUMNS: tuple[Column, ...] = (
 """The ledger's flows in the slot and balances at its end."""
 
 
-def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
-    book = s["book"]
-    balances = book.balances
+def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
+    balances = seg.field("book", "balances")  # slots x runs x accounts
+    flows = seg.field("book", "flows")
     return {
-        "slashed": book.flows[:, Flow.SLASH],
-        "minted": book.flows[:, Flow.MINT],
-        "burned": book.flows[:, Flow.BURN],
-        "total_supply": book.supply,
-        "staked": balances[:, Account.STAKES],
-        "bonded": balances[:, Account.BONDS],
-        "liquid": book.liquid(),
-        "balance_market": balances[:, Account.MARKET],
-        "balance_sequencers": balances[:, Account.SEQUENCERS],
-        "balance_provers": book.prover_balances().sum(axis=1),
-        "balance_relays": balances[:, Account.RELAYS],
-        "balance_backup": balances[:, Account.BACKUP],
+        "slashed": flows[..., Flow.SLASH],
+        "minted": flows[..., Flow.MINT],
+        "burned": flows[..., Flow.BURN],
+        "total_supply": seg.field("book", "supply"),
+        "staked": balances[..., Account.STAKES],
+        "bonded": balances[..., Account.BONDS],
+        "liquid": liquid(balances),
+        "balance_market": balances[..., Account.MARKET],
+        "balance_sequencers": balances[..., Account.SEQUENCERS],
+        "balance_provers": balances[..., Account.PROVER0 :].sum(axis=-1),
+        "balance_relays": balances[..., Account.RELAYS],
+        "balance_backup": balances[..., Account.BACKUP],
     }
 
 

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model.columns import Column, Recorder
+from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.stage import BACKUP_REASONS, Mode, Role, Stage, Submitter
 
 if TYPE_CHECKING:
     from aztec_econ.model.context import Context
-    from aztec_econ.model.state import State
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -227,40 +226,45 @@ COLUMNS: tuple[Column, ...] = (
 """What happened to the slot's block (`SlotOutcome`)."""
 
 
-def _block(ctx: Context, s: State, offset: I64) -> I64:
-    """L1 block numbers of slot offsets (-1 stays -1)."""
-    return np.where(offset >= 0, s["slot"] * ctx.slot_l1_blocks + offset, -1)
+def _block(ctx: Context, seg: Segment, offset: I64) -> I64:
+    """L1 block numbers of slot offsets (slots x runs; -1 stays -1)."""
+    return np.where(offset >= 0, seg.slots[:, None] * ctx.slot_l1_blocks + offset, -1)
 
 
-def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
-    out = s["outcome"]
+def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
+    def field(name: str) -> NDArray[Any]:
+        return seg.field("outcome", name)
+
     proposal_start = ctx.phases["proposal"][0]
+    mode = field("mode")
+    rewards = field("rewards")
+    proposal_block = field("proposal_block")
     return {
-        "mode": out.mode,
-        "backup_reason": np.where(out.mode == int(Mode.HAPPY), len(BACKUP_REASONS) - 1, out.stage).astype(
+        "mode": mode,
+        "backup_reason": np.where(mode == int(Mode.HAPPY), len(BACKUP_REASONS) - 1, field("stage")).astype(
             np.int8
         ),
-        "proposer": out.proposer,
-        "prover": out.prover,
-        "self_proved": out.self_proved,
-        "prover_bidders": out.prover_bidders,
-        "prover_agreed_price": out.prover_price,
-        "prover_break_even": out.prover_break_even,
-        "submitter": out.submitter,
-        "backup_builder": out.backup_builder,
-        "finalized_l1_block": out.finalized_l1_block,
-        "block_reward": out.rewards.sum(axis=1),
-        "reward_sequencer": out.rewards[:, Role.SEQUENCER],
-        "reward_prover": out.rewards[:, Role.PROVER],
-        "reward_submitter": out.rewards[:, Role.SUBMITTER],
-        "reward_backup": out.rewards[:, Role.BACKUP],
-        "bond_locked": out.bond_locked,
-        "proposals": out.proposals,
-        "proposal_l1_block": _block(ctx, s, out.proposal_block),
-        "inclusion_delay": np.where(out.proposal_block >= 0, out.proposal_block - proposal_start, -1),
-        "commitment_l1_block": _block(ctx, s, out.commitment_block),
-        "reveal_l1_block": _block(ctx, s, out.reveal_block),
-        "proof_late": out.proof_late,
+        "proposer": field("proposer"),
+        "prover": field("prover"),
+        "self_proved": field("self_proved"),
+        "prover_bidders": field("prover_bidders"),
+        "prover_agreed_price": field("prover_price"),
+        "prover_break_even": field("prover_break_even"),
+        "submitter": field("submitter"),
+        "backup_builder": field("backup_builder"),
+        "finalized_l1_block": field("finalized_l1_block"),
+        "block_reward": rewards.sum(axis=-1),
+        "reward_sequencer": rewards[..., Role.SEQUENCER],
+        "reward_prover": rewards[..., Role.PROVER],
+        "reward_submitter": rewards[..., Role.SUBMITTER],
+        "reward_backup": rewards[..., Role.BACKUP],
+        "bond_locked": field("bond_locked"),
+        "proposals": field("proposals"),
+        "proposal_l1_block": _block(ctx, seg, proposal_block),
+        "inclusion_delay": np.where(proposal_block >= 0, proposal_block - proposal_start, -1),
+        "commitment_l1_block": _block(ctx, seg, field("commitment_block")),
+        "reveal_l1_block": _block(ctx, seg, field("reveal_block")),
+        "proof_late": field("proof_late"),
     }
 
 

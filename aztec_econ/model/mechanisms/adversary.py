@@ -10,18 +10,15 @@ returns its input untouched, so the core pays almost nothing. See `randao_attack
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model.columns import Column, Recorder
+from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.context import Context
 from aztec_econ.model.mechanisms.censorship import CensorPlan
 from aztec_econ.model.rng import Stream, stream_keys, unit_bits
-
-if TYPE_CHECKING:
-    from aztec_econ.model.state import State
 
 I64 = NDArray[np.int64]
 B = NDArray[np.bool_]
@@ -93,24 +90,6 @@ def includes_for(ctx: Context, adv: Adversary, kind: str, sender: I64) -> B | No
     return honest | owned(adv, sender)[:, None]
 
 
-def slot_columns(ctx: Context, adv: Adversary, proposer: I64, attacker_backup: B) -> dict[str, NDArray[Any]]:
-    """The adversary's per-slot output columns (docs/outputs.md)."""
-    first, end = ctx.phases["proposal"]
-    if censoring(ctx):
-        censored = adv.censored.sum(axis=1)
-        full = ~(~adv.censored[:, first:end]).any(axis=1)
-    else:
-        censored = np.zeros(proposer.shape, dtype=np.int64)
-        full = np.zeros(proposer.shape, dtype=bool)
-    return {
-        "attacker_won": owned(adv, proposer) | attacker_backup,
-        "l1_blocks_withheld": adv.withheld,
-        "l1_value_forfeited": adv.withheld * ctx.params.attacks.randao.l1_block_value,
-        "censored_l1_blocks": censored,
-        "proposal_censored": full,
-    }
-
-
 COLUMNS: tuple[Column, ...] = (
     Column(
         "attacker_won",
@@ -142,9 +121,26 @@ COLUMNS: tuple[Column, ...] = (
 """The L1 adversary's per-slot columns."""
 
 
-def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
-    out = s["outcome"]
-    return slot_columns(ctx, s["adversary"], out.proposer, out.attacker_backup)
+def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
+    """The adversary's per-slot output columns (docs/outputs.md)."""
+    proposer = seg.field("outcome", "proposer")
+    withheld = seg.field("adversary", "withheld")
+    if censoring(ctx):
+        censored = seg.field("adversary", "censored")  # slots x runs x slot blocks
+        first, end = ctx.phases["proposal"]
+        by_slot = np.count_nonzero(censored, axis=-1)
+        full = ~(~censored[..., first:end]).any(axis=-1)
+    else:
+        by_slot = np.zeros(proposer.shape, dtype=np.int64)
+        full = np.zeros(proposer.shape, dtype=bool)
+    adv = seg.states[-1]["adversary"]  # its `attacker` keys are constant over the run
+    return {
+        "attacker_won": owned(adv, proposer.T).T | seg.field("outcome", "attacker_backup"),
+        "l1_blocks_withheld": withheld,
+        "l1_value_forfeited": withheld * ctx.params.attacks.randao.l1_block_value,
+        "censored_l1_blocks": by_slot,
+        "proposal_censored": full,
+    }
 
 
 RECORDER = Recorder(COLUMNS, record)

@@ -22,9 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model.columns import Segment
 from aztec_econ.model.context import Context
-from aztec_econ.model.mechanisms.timeline import time_of
-from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.stage import Mode
 from aztec_econ.model.timebase import expiry_slots
 from aztec_econ.params import Params
@@ -43,30 +42,37 @@ def histogram_width(params: Params) -> int:
     return (expiry_slots(params) + 2) * params.protocol.slot_l1_blocks
 
 
-def slot_offsets(ctx: Context, out: SlotOutcome, seconds: F64, slot: int) -> I64:
-    """Offset in the slot (L1 slots) of each channel's event (runs x channels); -1 where it did not happen."""
+def slot_offsets(ctx: Context, seg: Segment) -> I64:
+    """Offset in the slot (L1 slots) of each channel's event (slots x runs x channels); -1 where it did not happen."""
     block = float(ctx.params.protocol.l1_block_seconds)
-    happy = out.mode == int(Mode.HAPPY)
-    backup = out.mode == int(Mode.BACKUP)
-    landed = np.where(out.finalized_l1_block >= 0, out.finalized_l1_block - slot * ctx.slot_l1_blocks, -1)
-    proposal_end = np.full(out.mode.shape, ctx.phases["proposal"][1] - 1)
-    if ctx.params.protocol.variants.consolidate_proposal_commitment:
-        committed = out.proposal_block
-    else:
-        committed = out.commitment_block
+
+    def field(name: str) -> I64:
+        return seg.field("outcome", name)
+
+    mode = field("mode")
+    happy = mode == int(Mode.HAPPY)
+    backup = mode == int(Mode.BACKUP)
+    finalized = field("finalized_l1_block")
+    landed = np.where(finalized >= 0, finalized - seg.slots[:, None] * ctx.slot_l1_blocks, -1)
+    proposal_end = np.full(mode.shape, ctx.phases["proposal"][1] - 1)
+    consolidated = ctx.params.protocol.variants.consolidate_proposal_commitment
+    committed = field("proposal_block" if consolidated else "commitment_block")
     events = [
         (happy, landed),
         (backup, landed),
         (happy, proposal_end),
         (happy, committed),
-        (happy, out.reveal_block),
+        (happy, field("reveal_block")),
     ]
+    seconds = seg.field("l1", "seconds")  # slots x runs x slot blocks
     limit = 2 * ctx.slot_l1_blocks - 1
     columns = []
     for when, at in events:
-        offset = np.minimum(np.ceil(time_of(seconds, at) / block - 1e-9), limit)
+        at_seconds = np.take_along_axis(seconds, np.maximum(at, 0)[..., None], axis=-1)[..., 0]
+        time = np.where(at >= 0, at_seconds, np.inf)  # `timeline.time_of` of every slot
+        offset = np.minimum(np.ceil(time / block - 1e-9), limit)
         columns.append(np.where(when & (at >= 0), offset, -1))
-    return np.stack(columns, axis=1).astype(np.int64)
+    return np.stack(columns, axis=-1).astype(np.int64)
 
 
 def accumulate(hist: I64, included_by_age: I64, offsets: I64, slot_l1_blocks: int) -> None:

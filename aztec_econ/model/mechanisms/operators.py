@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model import kernels, kernels_slot
-from aztec_econ.model.columns import Column, Recorder
+from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.context import Context, registration_bound
 from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms.registry import Registry
@@ -318,13 +318,18 @@ COLUMNS: tuple[Column, ...] = (
 """The operators' per-slot columns."""
 
 
-def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
-    ops = s["operators"]
+def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
+    proposer = seg.field("outcome", "proposer")
+    proposer_operator = np.empty(proposer.shape, dtype=np.int64)
+    for a, b in seg.spans(
+        lambda s: s["operators"].owner
+    ):  # a few spans a segment: owners change once a chunk
+        proposer_operator[a:b] = owners_of(seg.states[a]["operators"], proposer[a:b].T).T
     return {
-        "proposer_operator": owners_of(ops, s["outcome"].proposer[:, None])[:, 0],
-        "operators_down": ops.down.sum(axis=1),
-        "keys_down": ops.keys_down,
-        "active_operators": ops.active_operators,
+        "proposer_operator": proposer_operator,
+        "operators_down": np.count_nonzero(seg.field("operators", "down"), axis=-1),
+        "keys_down": seg.field("operators", "keys_down"),
+        "active_operators": seg.field("operators", "active_operators"),
     }
 
 

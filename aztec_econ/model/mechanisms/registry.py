@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model.columns import Column, Recorder
+from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.rng import Stream, poisson_pieces, poisson_sum, stream_keys, unit_bits
@@ -366,15 +366,17 @@ COLUMNS: tuple[Column, ...] = (
 """The slot's registry figures (`SequencerFigures`)."""
 
 
-def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
-    seq = s["sequencers"]
+def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
+    def field(name: str) -> NDArray[Any]:
+        return seg.field("sequencers", name)
+
     return {
-        "active_sequencers": seq.active,
-        "queued_sequencers": seq.queued,
-        "exiting_sequencers": seq.exiting,
-        "registrations": seq.registrations,
-        "exit_signals": seq.exit_signals,
-        "stake_releases": seq.stake_releases,
+        "active_sequencers": field("active"),
+        "queued_sequencers": field("queued"),
+        "exiting_sequencers": field("exiting"),
+        "registrations": field("registrations"),
+        "exit_signals": field("exit_signals"),
+        "stake_releases": field("stake_releases"),
     }
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model import kernels_economy
-from aztec_econ.model.columns import Column, Recorder
+from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import fees, prover_market
@@ -345,10 +345,16 @@ COLUMNS: tuple[Column, ...] = (
 """The settlement's columns (`Settled.columns`)."""
 
 
-def record(ctx: Context, s: State) -> dict[str, NDArray[Any]]:
+def settled_of(s: State) -> Settled:
+    """What the settlement of the slot of final state `s` did."""
     settled = s["economy"].settled
     assert settled is not None
-    return settled.columns
+    return settled
+
+
+def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
+    by_slot = [settled_of(s).columns for s in seg.states]
+    return {c.name: np.array([columns[c.name] for columns in by_slot]) for c in COLUMNS}
 
 
 RECORDER = Recorder(COLUMNS, record)
