@@ -21,13 +21,14 @@ within the proving phase). The attacker's own keys collude with the builders and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.rng import Stream, uniforms
 
 if TYPE_CHECKING:
@@ -87,5 +88,5 @@ def step_censorship(ctx: Context, s: State) -> dict[str, Any]:
         plan = plan_censorship(ctx, s["slot"], None if plan is None else plan.last)
     offset = first - plan.first_block
     return {
-        "adversary": replace(adv, plan=plan, censored=plan.censored[:, offset : offset + ctx.slot_l1_blocks])
+        "adversary": evolve(adv, plan=plan, censored=plan.censored[:, offset : offset + ctx.slot_l1_blocks])
     }

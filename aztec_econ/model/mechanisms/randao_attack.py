@@ -48,13 +48,13 @@ re-drawn).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms.election import top_eligible
 from aztec_econ.model.mechanisms.randao import election_block
 from aztec_econ.model.mechanisms.registry import Registry
@@ -160,4 +160,4 @@ def step_randao_bias(ctx: Context, s: State) -> dict[str, Any]:
         return {}
     adv = s["adversary"]
     randao, withheld = bias(ctx, adv.attacker, s["registry"], s["slot"], s["randao"])
-    return {"randao": randao, "adversary": replace(adv, withheld=withheld)}
+    return {"randao": randao, "adversary": evolve(adv, withheld=withheld)}

@@ -11,13 +11,13 @@ phase opens (a decaying reward instead of a flat one within the deadline).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from aztec_econ.model import kernels_slot
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Book, Flow, Posting, bond_owner
 from aztec_econ.model.mechanisms.participation import relay_pays
 from aztec_econ.model.mechanisms.proving import decay_factor
@@ -62,7 +62,7 @@ def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
         Posting(Flow.MINT, None, submitter_account, to_submitter),
         Posting(Flow.UNLOCK, Account.BONDS, prover_account, unlock),
     )
-    return {"outcome": replace(outcome, rewards=rewards, submitter=submitter), "book": book}
+    return {"outcome": evolve(outcome, rewards=rewards, submitter=submitter), "book": book}
 
 
 _SUBMITTERS = np.array(

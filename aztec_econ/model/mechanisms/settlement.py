@@ -20,7 +20,6 @@ Sources: spec Economics, Block production 5, Backup mode; amounts are assumption
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +28,7 @@ from numpy.typing import NDArray
 from aztec_econ.model import kernels_economy
 from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.context import Context
+from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import L1Prices
@@ -116,7 +116,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     paid, burned, tips, mev, mev_burned, surplus, used, kept, burn = amounts
     by_age = cand.by_age if produced.all() else cand.by_age * produced[:, None]
     if any_late:
-        incoming = replace(incoming, counts=incoming.counts - late.by_bucket)
+        incoming = evolve(incoming, counts=incoming.counts - late.by_bucket)
     producer = np.where(happy, int(Account.SEQUENCERS), int(Account.BACKUP))
     third_party = out.prover >= 0
     paid_to = np.where(third_party, Account.PROVER0 + out.prover, int(Account.SEQUENCERS))
@@ -194,7 +194,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         keep = apr_decay(ctx)  # exponentially weighted: the APR over a trailing window
         profit, stake_slots = gained + keep * profit, key_slots + keep * stake_slots
         apr_slots = 1.0 + keep * apr_slots
-    economy = replace(
+    economy = evolve(
         econ,
         pending_total=waiting,
         incoming=incoming,
