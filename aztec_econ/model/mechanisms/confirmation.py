@@ -57,22 +57,15 @@ def slot_offsets(ctx: Context, seg: Segment) -> I64:
     proposal_end = np.full(mode.shape, ctx.phases["proposal"][1] - 1)
     consolidated = ctx.params.protocol.variants.consolidate_proposal_commitment
     committed = field("proposal_block" if consolidated else "commitment_block")
-    events = [
-        (happy, landed),
-        (backup, landed),
-        (happy, proposal_end),
-        (happy, committed),
-        (happy, field("reveal_block")),
-    ]
-    seconds = seg.field("l1", "seconds")  # slots x runs x slot blocks
-    limit = 2 * ctx.slot_l1_blocks - 1
-    columns = []
-    for when, at in events:
-        at_seconds = np.take_along_axis(seconds, np.maximum(at, 0)[..., None], axis=-1)[..., 0]
-        time = np.where(at >= 0, at_seconds, np.inf)  # `timeline.time_of` of every slot
-        offset = np.minimum(np.ceil(time / block - 1e-9), limit)
-        columns.append(np.where(when & (at >= 0), offset, -1))
-    return np.stack(columns, axis=-1).astype(np.int64)
+    # per channel (`CHANNELS`, slots x runs x channels): the L1 block of its event and whether it counts
+    at = np.stack([landed, landed, proposal_end, committed, field("reveal_block")], axis=-1)
+    happened = np.stack([happy, backup, happy, happy, happy], axis=-1) & (at >= 0)
+    # the events' times, gathered slot by slot (stacking the times of every block of the slot copies far more)
+    rows, blocks = np.arange(at.shape[1])[:, None], np.maximum(at, 0)
+    gathered = np.array([s["l1"].seconds[rows, blocks[i]] for i, s in enumerate(seg.states)])
+    time = np.where(at >= 0, gathered, np.inf)  # `timeline.time_of` of every slot and channel
+    offset = np.minimum(np.ceil(time / block - 1e-9), 2 * ctx.slot_l1_blocks - 1)
+    return np.where(happened, offset, -1).astype(np.int64)
 
 
 def accumulate(hist: I64, included_by_age: I64, offsets: I64, slot_l1_blocks: int) -> None:

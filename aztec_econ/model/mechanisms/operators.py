@@ -327,7 +327,9 @@ def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
         proposer_operator[a:b] = owners_of(seg.states[a]["operators"], proposer[a:b].T).T
     return {
         "proposer_operator": proposer_operator,
-        "operators_down": np.count_nonzero(seg.field("operators", "down"), axis=-1),
+        "operators_down": seg.stack(
+            lambda s: np.count_nonzero(s["operators"].down, axis=1)
+        ),  # not the whole masks
         "keys_down": seg.field("operators", "keys_down"),
         "active_operators": seg.field("operators", "active_operators"),
     }
