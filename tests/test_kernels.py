@@ -419,11 +419,12 @@ def test_the_compiled_landing_equals_the_numpy_expression(
     assert got.dtype == np.int64 and got.shape == (runs,)
 
 
-def _operator_counts_numpy(held: np.ndarray, down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`operators.step_operators`' keys down and active operators as the model computed them in numpy."""
+def _operator_counts_numpy(held: np.ndarray, down: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`operators.step_operators`' keys down, active operators and operators down as the model computed them in
+    numpy."""
     keys_down = (held * down[:, : held.shape[1]]).sum(axis=1, dtype=np.int64)
     active = (held > 0).sum(axis=1).astype(np.int64)
-    return keys_down, active
+    return keys_down, active, down.sum(axis=1).astype(np.int64)
 
 
 @pytest.mark.parametrize("runs", [0, 1, 30])

@@ -56,12 +56,14 @@ def first_landing(
 @njit(cache=True)
 def operator_counts(
     held: NDArray[np.int32], down: NDArray[np.bool_]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
     """`operators.step_operators`' counts per run (integer arithmetic): the eligible keys `held` (runs x operators)
-    of operators that are `down` (runs x at least as many operators), and the operators holding any."""
+    of operators that are `down` (runs x at least as many operators), the operators holding any, and the operators
+    down (all of `down`'s)."""
     runs, n = held.shape
     keys_down = np.zeros(runs, dtype=np.int64)
     active = np.zeros(runs, dtype=np.int64)
+    operators_down = np.zeros(runs, dtype=np.int64)
     for i in range(runs):
         for j in range(n):
             h = held[i, j]
@@ -69,7 +71,10 @@ def operator_counts(
                 keys_down[i] += h
             if h > 0:
                 active[i] += 1
-    return keys_down, active
+        for j in range(down.shape[1]):
+            if down[i, j]:
+                operators_down[i] += 1
+    return keys_down, active, operators_down
 
 
 @njit(cache=True)

@@ -69,6 +69,8 @@ class Operators:
     """Eligible keys at the slot's first L1 block whose operator is down."""
     active_operators: I64
     """Operators holding at least one eligible key at the slot's first L1 block."""
+    operators_down: I64
+    """Operators in an outage during the slot (of `down`)."""
     chunk_start: int = -1
     """First slot of the registry chunk `changes` covers (-1: none yet)."""
     changes: HoldingChanges | None = None
@@ -172,6 +174,7 @@ def genesis_operators(ctx: Context) -> Operators:
         down=down,
         keys_down=zeros,
         active_operators=zeros,
+        operators_down=down.sum(axis=1),
     )
 
 
@@ -275,7 +278,7 @@ def prover_down(ctx: Context, s: State) -> B:
 def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     """Give the keys the registry just registered their owners, move every operator's outage state to this slot, and
     count the eligible keys of operators that are down and the operators with an eligible key (compiled:
-    `kernels_slot.operator_counts`)."""
+    `kernels_slot.operator_counts`, which also counts the operators down)."""
     reg = s["registry"]
     ops = s["operators"]
     if ops.chunk_start != reg.plan.start or ops.changes is None:
@@ -285,8 +288,12 @@ def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     ops = holdings_at(ops, s["slot"] - ops.chunk_start)
     assert ops.held is not None
     down = next_down(ctx, ops, s["slot"])
-    keys_down, active = kernels_slot.operator_counts(ops.held, down)
-    return {"operators": evolve(ops, down=down, keys_down=keys_down, active_operators=active)}
+    keys_down, active, n_down = kernels_slot.operator_counts(ops.held, down)
+    return {
+        "operators": evolve(
+            ops, down=down, keys_down=keys_down, active_operators=active, operators_down=n_down
+        )
+    }
 
 
 COLUMNS: tuple[Column, ...] = (
