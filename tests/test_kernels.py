@@ -31,9 +31,23 @@ def test_compiled_sums_equal_numpys_to_the_last_bit(n: int) -> None:
 
 
 def _late_value_numpy(
-    rate: np.ndarray, seconds: np.ndarray, spare: np.ndarray, value: np.ndarray
+    base_rate: float,
+    multiplier: float,
+    shock_left: np.ndarray,
+    seconds: np.ndarray,
+    capacity_txs: int,
+    txs: np.ndarray,
+    pay: np.ndarray,
+    burn: np.ndarray,
+    includable: np.ndarray,
+    tx_size: float,
+    kept_mev: float,
 ) -> np.ndarray:
-    """`market.expected_late_value`'s sum as the model computed it in numpy before it was compiled."""
+    """`market.expected_late_value` as the model computed it in numpy before it was compiled."""
+    rate = base_rate * np.where(shock_left > 0, multiplier, 1.0)
+    kept = np.where(includable, np.maximum((pay - burn) * tx_size + kept_mev, 0.0), 0.0)
+    value = np.sort(kept, axis=1)[:, ::-1]  # best first
+    spare = np.maximum(capacity_txs - txs, 0).astype(np.float64)
     per_bucket = rate[:, None, None] * seconds[None, :, None] / value.shape[1]
     before = np.arange(value.shape[1])[None, None, :] * per_bucket
     taken = np.clip(spare[:, None, None] - before, 0.0, per_bucket)
@@ -44,14 +58,21 @@ def _late_value_numpy(
 def test_the_compiled_late_value_equals_the_numpy_expression(buckets: int) -> None:
     rng = np.random.default_rng(buckets)
     runs = 40
-    rate = rng.random(runs) * 3.0
-    rate[0] = 0.0
+    shock_left = rng.integers(-1, 3, runs)
     seconds = np.linspace(0.0, 600.0, 12)
-    spare = rng.integers(0, 400, runs).astype(np.float64)
-    value = np.ascontiguousarray(np.sort(rng.random((runs, buckets)) * 1e-3, axis=1)[:, ::-1])
-    expected = _late_value_numpy(rate, seconds, spare, value)
-    np.testing.assert_array_equal(kernels.late_value(rate, seconds, spare, value), expected)
-    assert (expected[1:, -1] > 0).any() and (expected[0] == 0).all()
+    txs = rng.integers(0, 500, runs)
+    pay = rng.random((runs, buckets)) * 1e-3
+    burn = pay * rng.random((runs, buckets)) * 1.5  # some burn more than is paid: kept below 0 counts 0
+    includable = rng.random((runs, buckets)) < 0.8
+    pay[2, : buckets // 2] = pay[2, -1]  # ties
+    burn[2] = 0.0
+    args = (0.25, 3.0, shock_left, seconds, 400, txs, pay, burn, includable, 2.0, 1e-5)
+    expected = _late_value_numpy(*args)
+    np.testing.assert_array_equal(_bits(kernels.late_value(*args)), _bits(expected))
+    zero_rate = _late_value_numpy(0.0, *args[1:])
+    np.testing.assert_array_equal(kernels.late_value(0.0, *args[1:]), zero_rate)
+    assert (zero_rate == 0).all()
+    assert (expected[:, -1] > 0).any()
 
 
 def _block_totals_numpy(

@@ -339,24 +339,46 @@ def _pairwise_sum(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma: 
 
 @njit(cache=True)
 def late_value(
-    rate: NDArray[np.float64],
+    base_rate: float,
+    shock_multiplier: float,
+    shock_left: NDArray[np.int64],
     seconds: NDArray[np.float64],
-    spare: NDArray[np.float64],
-    value: NDArray[np.float64],
+    capacity_txs: int,
+    txs: NDArray[np.int64],
+    pay: NDArray[np.float64],
+    burn: NDArray[np.float64],
+    includable: NDArray[np.bool_],
+    tx_size: float,
+    kept_mev_per_tx: float,
 ) -> NDArray[np.float64]:  # pragma: no cover - compiled
-    """`market.expected_late_value`'s sum (runs x len(seconds)): for run i and time t, the arrivals by t spread
-    evenly over the buckets (rate_i t / B each), taken best bucket first (`value` sorted best first) up to the
-    spare capacity, times their value; the same operations as the numpy expression, summed as numpy sums."""
-    runs, buckets = value.shape
+    """`market.expected_late_value` (runs x len(seconds)), the numpy expression operation for operation: per run,
+    the arrival rate (`base_rate` per second, times `shock_multiplier` while a shock lasts), what the producer keeps
+    of one more transaction of each bucket ((pay - burn) x tx_size + the kept MEV per transaction, at least 0; 0
+    where not includable) sorted best first, and for each time t the arrivals by t spread evenly over the buckets
+    (rate t / B each), taken best bucket first up to the spare capacity (capacity_txs - txs, at least 0), times
+    their value, summed as numpy sums."""
+    runs, buckets = pay.shape
     out = np.empty((runs, seconds.size))
+    value = np.empty(buckets)
     terms = np.empty(buckets)
     for i in range(runs):
+        rate = base_rate * (shock_multiplier if shock_left[i] > 0 else 1.0)
+        spare = float(max(capacity_txs - txs[i], 0))
+        for j in range(buckets):  # inserted in order, best first (equal values are interchangeable)
+            v = (pay[i, j] - burn[i, j]) * tx_size + kept_mev_per_tx
+            if not includable[i, j] or v < 0.0:  # np.maximum(v, 0.0) keeps a NaN
+                v = 0.0
+            k = j
+            while k > 0 and value[k - 1] < v:
+                value[k] = value[k - 1]
+                k -= 1
+            value[k] = v
         for t in range(seconds.size):
-            per_bucket = rate[i] * seconds[t] / buckets
+            per_bucket = rate * seconds[t] / buckets
             for j in range(buckets):
-                left = spare[i] - j * per_bucket
+                left = spare - j * per_bucket
                 taken = min(max(left, 0.0), per_bucket)
-                terms[j] = taken * value[i, j]
+                terms[j] = taken * value[j]
             out[i, t] = _pairwise_sum(terms, 0, buckets)
     return out
 

@@ -328,29 +328,28 @@ def _aged(pending: Mempool, counts: I64, settled: Settled | None) -> tuple[Mempo
     )
 
 
-def kept_per_tx(ctx: Context, candidate: Candidate) -> F64:
-    """What the producer keeps of one more transaction of each bid bucket in `candidate`'s block (runs x buckets; 0
-    where it is not includable): its payment less what is burned, and the MEV it keeps at the mean MEV draw."""
-    price = candidate.pricing
-    value = (price.pay - price.burn) * ctx.params.environment.demand.tx_size + ctx.economy.kept_mev_per_tx
-    return np.where(price.includable, np.maximum(value, 0.0), 0.0)
-
-
 def expected_late_value(ctx: Context, econ: Economy, seconds: F64) -> F64:
     """What a reveal at each of `seconds` into the slot expects to add from transactions submitted by then (runs x
     len(seconds)): the current arrival rate (its shock included, the trend ignored) spread evenly over the bid
-    buckets, up to the block's spare capacity, the most valuable first."""
+    buckets, up to the block's spare capacity, the most valuable first: what the producer keeps of one more
+    transaction of the bucket (its payment less what is burned, and the MEV it keeps at the mean MEV draw; 0 where
+    it is not includable). Compiled (`kernels.late_value`)."""
     ps = ctx.per_slot
     d = ctx.params.environment.demand
-    rate = ps.tx_rate / ps.slot_seconds * np.where(econ.shock_left > 0, d.shock_multiplier, 1.0)
-    value = np.sort(kept_per_tx(ctx, econ.candidate), axis=1)[:, ::-1]  # runs x buckets, best first
-    spare = np.maximum(ctx.economy.capacity_txs - econ.candidate.txs, 0).astype(np.float64)
-    f64 = np.float64
-    return kernels.late_value(  # compiled: per bucket rate x t / buckets, taken best first up to `spare`, times its value
-        np.ascontiguousarray(rate, dtype=f64),
-        np.ascontiguousarray(seconds, dtype=f64),
-        spare,
-        np.ascontiguousarray(value, dtype=f64),
+    cand = econ.candidate
+    price = cand.pricing
+    return kernels.late_value(
+        ps.tx_rate / ps.slot_seconds,
+        float(d.shock_multiplier),
+        econ.shock_left,
+        np.ascontiguousarray(seconds, dtype=np.float64),
+        int(ctx.economy.capacity_txs),
+        cand.txs,
+        price.pay,
+        price.burn,
+        price.includable,
+        float(d.tx_size),
+        float(ctx.economy.kept_mev_per_tx),
     )
 
 
