@@ -17,7 +17,7 @@ from aztec_econ.analysis import theory
 from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.analysis.tables import agent_table, confirmation_table
 from aztec_econ.cli import main
-from aztec_econ.model import kernels
+from aztec_econ.model import kernels_economy
 from aztec_econ.model.mechanisms import demand, fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import PriceFileError, check_price_file, read_price_file
 from aztec_econ.model.timebase import per_slot
@@ -546,11 +546,22 @@ def test_the_compiled_block_selection_equals_the_numpy_expression(runs: int, cap
     if runs:
         eligible[0] = False  # an empty block
     expected = _select_numpy(pending, eligible, capacity)
-    included, by_bucket, by_age = kernels.select_mempool(pending, eligible, capacity)
+    cut_bucket, cut_age, cut_take, by_bucket, by_age = kernels_economy.select_mempool(
+        pending.astype(np.int32), eligible, capacity
+    )
+    included = kernels_economy.selected(pending, (eligible, cut_bucket, cut_age, cut_take))
     np.testing.assert_array_equal(included, expected)
     np.testing.assert_array_equal(by_bucket, expected.sum(axis=2))
     np.testing.assert_array_equal(by_age, expected.sum(axis=1))
-    assert included.dtype == by_bucket.dtype == by_age.dtype == np.int64
+    assert included.dtype == np.int64 and by_bucket.dtype == by_age.dtype == np.int64
+    # the cut: the first cell in priority order that does not fit whole; every cell after it is left
+    for i in np.flatnonzero(cut_bucket >= 0):
+        b, a = cut_bucket[i], cut_age[i]
+        assert eligible[i, b] and included[i, b, a] == cut_take[i] < pending[i, b, a]
+        assert by_bucket[i].sum() == capacity
+    assert (
+        (cut_bucket >= 0) == (expected.sum(axis=(1, 2)) < (pending * eligible[:, :, None]).sum(axis=(1, 2)))
+    ).all()
 
 
 @settings(max_examples=60, deadline=None)
@@ -559,7 +570,8 @@ def test_the_compiled_block_builder_equals_its_numpy_reference(seed: int, capaci
     rng = np.random.default_rng(seed)
     pending = rng.integers(0, 12, (5, 7, 4))
     eligible = rng.random((5, 7)) < 0.7
-    included, by_bucket, by_age = demand.select_by_bucket(pending, eligible, capacity)
+    selection, by_bucket, by_age = demand.select_by_bucket(pending, eligible, capacity)
+    included = selection.dense(pending)
     expected = _select_numpy(pending, eligible, capacity)
     np.testing.assert_array_equal(included, expected)
     np.testing.assert_array_equal(by_bucket, expected.sum(axis=2))

@@ -52,7 +52,7 @@ def test_eip1559_burns_the_base_fee_and_pays_the_producer_the_priority_fee(
     for ctx, cand in _candidates(
         params
     ):  # nobody pays more than their max fee (their value) or is left in unpriced
-        taken = cand.included.sum(axis=2) > 0
+        taken = cand.by_bucket > 0
         values = np.broadcast_to(ctx.economy.bids[None, :], taken.shape)
         assert (cand.pricing.pay[taken] <= values[taken] + 1e-15).all()
         assert (
@@ -83,7 +83,7 @@ def test_first_price_users_never_pay_more_than_their_value_and_pay_less_in_quiet
     quiet = make_params(sim__slots=300, environment__demand__tx_per_second=0.05, **NOTHING_FAILS)
     for params in (busy, quiet):
         for ctx, cand in _candidates(params):
-            taken = cand.included.sum(axis=2) > 0
+            taken = cand.by_bucket > 0
             values = np.broadcast_to(ctx.economy.bids[None, :], taken.shape)
             assert (cand.pricing.pay[taken] <= values[taken]).all()
     per_tx = [float(kpis_per_run(simulate(p))["payment_per_tx"].mean()) for p in (busy, quiet)]

@@ -14,6 +14,7 @@ import pytest
 
 from aztec_econ.model import kernels, kernels_economy, kernels_slot, ledger
 from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Index, Posting
+from aztec_econ.model.mechanisms import demand
 
 
 def _bits(x: np.ndarray) -> np.ndarray:
@@ -159,30 +160,46 @@ def _settle_and_age_numpy(
 def test_the_compiled_mempool_passes_equal_the_numpy_expressions(runs: int, ages: int) -> None:
     rng = np.random.default_rng(runs * 10 + ages)
     pending = rng.integers(0, 20, (runs, 16, ages)).astype(np.int32)  # `market.Mempool`
-    included = np.minimum(pending, rng.integers(0, 20, pending.shape)) * (rng.random(pending.shape) < 0.5)
-    included = included.astype(np.int32)
+    # a block's selection: eligible buckets up to a cut (some runs' blocks are full, some take every eligible one)
+    capacity = np.where(rng.random(runs) < 0.5, rng.integers(0, 200, runs), 10**6)
+    eligible = rng.random((runs, 16)) < 0.7
+    cuts = [
+        demand.select_by_bucket(pending[i : i + 1], eligible[i : i + 1], int(capacity[i]))[0]
+        for i in range(runs)
+    ]
+    selection = demand.Selection(
+        eligible,
+        *(
+            np.array([getattr(c, name)[0] for c in cuts], dtype=np.int64)
+            for name in ("cut_bucket", "cut_age", "cut_take")
+        ),
+    )
+    included = selection.dense(pending)
+    assert runs < 30 or ((selection.cut_bucket >= 0).any() and (selection.cut_bucket < 0).any())
     produced = rng.random(runs) < 0.8  # a skipped slot includes nothing
     late = rng.integers(0, 5, (runs, 16)) * produced[:, None]
     counts = rng.integers(0, 20, (runs, 16)) * (rng.random((runs, 16)) < 0.7)  # zeros: no arrivals
     by_value, expired_by_bucket, expired, aged, arrived = _settle_and_age_numpy(
         pending, included, produced, late, counts
     )
-    got_by_bucket, got_expired = kernels_economy.expiring(pending, included, produced)  # the settlement
+    sel = selection.arrays()
+    got_by_bucket, got_expired = kernels_economy.expiring(pending, sel, produced)  # the settlement
     np.testing.assert_array_equal(got_by_bucket, expired_by_bucket)
     np.testing.assert_array_equal(got_expired, expired)
     assert got_expired.dtype == np.int64 and got_by_bucket.dtype == np.int64
     earlier = rng.integers(0, 1000, (runs, 16, ages + 1))  # the slots before: the slot's are added to them
     total = earlier.copy()
-    kernels_economy.demand_by_value(total, included, produced, late, got_by_bucket)  # `Settled.add_by_value`
+    kernels_economy.demand_by_value(
+        total, pending, sel, produced, late, got_by_bucket
+    )  # `Settled.add_by_value`
     np.testing.assert_array_equal(total, earlier + by_value)
     assert total.dtype == np.int64
-    got_aged, got_arrived = kernels_economy.age_mempool(
-        pending, counts, included, produced
-    )  # the next market
+    got_aged, got_arrived = kernels_economy.age_mempool(pending, counts, sel, produced)  # the next market
     np.testing.assert_array_equal(got_aged, aged)
     np.testing.assert_array_equal(got_arrived, arrived)
     assert got_aged.dtype == np.int32 and got_arrived.dtype == np.int64
-    genesis, _ = kernels_economy.age_mempool(pending, counts, None, None)  # no settled block
+    nothing = demand.Selection.nothing(runs, 16).arrays()  # genesis: no settled block
+    genesis, _ = kernels_economy.age_mempool(pending, counts, nothing, np.zeros(runs, dtype=bool))
     np.testing.assert_array_equal(genesis[:, :, 1:], pending[:, :, :-1])
     np.testing.assert_array_equal(genesis[:, :, 0], counts)
 

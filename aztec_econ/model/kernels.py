@@ -248,38 +248,6 @@ def second_price_auction(
 
 
 @njit(cache=True)
-def select_mempool(
-    pending: NDArray[np.int32], eligible: NDArray[np.bool_], capacity_txs: int
-) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
-    """`demand.select_by_bucket` per run: the transactions of `eligible` buckets, highest bucket first and, within
-    a bucket, oldest first, while at most `capacity_txs` fit (runs x buckets x ages); with their totals by bucket
-    (runs x buckets) and by age (runs x ages). Integer arithmetic only; one pass, every entry written once."""
-    runs, buckets, ages = pending.shape
-    out = np.empty_like(pending)
-    by_bucket = np.empty((runs, buckets), dtype=np.int64)
-    by_age = np.zeros((runs, ages), dtype=np.int64)
-    for i in range(runs):
-        room = capacity_txs
-        for b in range(buckets - 1, -1, -1):
-            total = 0
-            if eligible[i, b]:
-                for a in range(ages - 1, -1, -1):
-                    take = 0
-                    if room > 0:
-                        x = pending[i, b, a]
-                        take = x if x <= room else room
-                        room -= take
-                    out[i, b, a] = take
-                    by_age[i, a] += take
-                    total += take
-            else:
-                for a in range(ages):
-                    out[i, b, a] = 0
-            by_bucket[i, b] = total
-    return out, by_bucket, by_age
-
-
-@njit(cache=True)
 def _pairwise_block(a: NDArray[np.float64], lo: int, n: int) -> float:  # pragma: no cover - compiled
     """numpy's pairwise summation of a[lo:lo + n] for n <= 128: a plain loop below 8 terms, else eight interleaved
     partial sums combined as ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)), then the remainder."""

@@ -1,7 +1,7 @@
 """The economy's compiled kernels, as `kernels` (numba, `cache=True`; imported as `kernels` says; each computes
 exactly what the numpy code it replaced computes, tested against it): the demand's Poisson draws, first-price
-pricing, the candidate block's amounts, the mempool's aging and expiries, the late inclusions, the settlement's
-block amounts and costs, L1 cost split and clearing-price memory, and the demand histogram.
+pricing, the candidate block's selection and amounts, the mempool's aging and expiries, the late inclusions, the
+settlement's block amounts and costs, L1 cost split and clearing-price memory, and the demand histogram.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
 """
@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
+
+Selection = tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+"""`demand.Selection.arrays()`: eligible buckets (runs x buckets), the cut's bucket, age and transactions taken."""
 
 
 @njit(cache=True)
@@ -36,46 +39,130 @@ def late_take(
 
 
 @njit(cache=True)
+def select_mempool(
+    pending: NDArray[np.int32], eligible: NDArray[np.bool_], capacity_txs: int
+) -> tuple[
+    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]
+]:  # pragma: no cover - compiled
+    """`demand.select_by_bucket` per run: the transactions of `eligible` buckets, highest bucket first and, within
+    a bucket, oldest first, while at most `capacity_txs` fit, as a `demand.Selection`'s cut (bucket, age, taken
+    there; bucket -1: no cut), with their totals by bucket (runs x buckets) and by age (runs x ages). Integer
+    arithmetic only; writes nothing per cell."""
+    runs, buckets, ages = pending.shape
+    cut_bucket = np.full(runs, -1, dtype=np.int64)
+    cut_age = np.full(runs, -1, dtype=np.int64)
+    cut_take = np.zeros(runs, dtype=np.int64)
+    by_bucket = np.zeros((runs, buckets), dtype=np.int64)
+    by_age = np.zeros((runs, ages), dtype=np.int64)
+    for i in range(runs):
+        room = np.int64(capacity_txs)
+        cut = False
+        for b in range(buckets - 1, -1, -1):
+            if not eligible[i, b]:
+                continue
+            total = np.int64(0)
+            for a in range(ages - 1, -1, -1):
+                x = np.int64(pending[i, b, a])
+                if x > room:  # the first that does not fit whole: the cut
+                    cut_bucket[i], cut_age[i], cut_take[i] = b, a, room
+                    by_age[i, a] += room
+                    total += room
+                    cut = True
+                    break
+                room -= x
+                by_age[i, a] += x
+                total += x
+            by_bucket[i, b] = total
+            if cut:
+                break
+    return cut_bucket, cut_age, cut_take, by_bucket, by_age
+
+
+@njit(cache=True)
+def _taken(
+    x: np.int64, eligible: bool, b: int, a: int, cut_bucket: int, cut_age: int, cut_take: int
+) -> np.int64:  # pragma: no cover - compiled
+    """Of the `x` pending transactions of bucket `b`, age `a` of one run, those its block takes (`demand.Selection`):
+    all of an eligible bucket's before the cut (higher buckets; in the cut's bucket, older ages), `cut_take` at the
+    cut, none after."""
+    if not eligible:
+        return np.int64(0)
+    if cut_bucket < 0 or b > cut_bucket or (b == cut_bucket and a > cut_age):
+        return np.int64(x)
+    if b == cut_bucket and a == cut_age:
+        return np.int64(cut_take)
+    return np.int64(0)
+
+
+@njit(cache=True)
+def selected(
+    pending: NDArray[np.int32],
+    selection: Selection,
+) -> NDArray[np.int32]:  # pragma: no cover - compiled
+    """`demand.Selection.dense`: the transactions a selection takes of `pending` (runs x buckets x ages)."""
+    eligible, cut_bucket, cut_age, cut_take = selection
+    runs, buckets, ages = pending.shape
+    out = np.empty_like(pending)
+    for i in range(runs):
+        for b in range(buckets):
+            for a in range(ages):
+                out[i, b, a] = _taken(
+                    pending[i, b, a], eligible[i, b], b, a, cut_bucket[i], cut_age[i], cut_take[i]
+                )
+    return out
+
+
+@njit(cache=True)
 def age_mempool(
     pending: NDArray[np.int32],
     counts: NDArray[np.int64],
-    included: NDArray[np.int32] | None,
-    produced: NDArray[np.bool_] | None,
+    selection: Selection,
+    produced: NDArray[np.bool_],
 ) -> tuple[NDArray[np.int32], NDArray[np.int64]]:  # pragma: no cover - compiled
     """`market._aged`: the mempool `pending` (runs x buckets x ages) after the settled block, one slot older: the
-    block's `included` transactions leave it where it was `produced` (None: no block, at genesis), its oldest age
-    is dropped (expired), the arrivals `counts` (runs x buckets) enter at age 0; and the arrivals per run. Integer
-    arithmetic."""
+    transactions the block's selection (`eligible` buckets up to the cut, `demand.Selection`) took leave it where it
+    was `produced`, its oldest age is dropped (expired), the arrivals `counts` (runs x buckets) enter at age 0; and
+    the arrivals per run. Integer arithmetic."""
+    eligible, cut_bucket, cut_age, cut_take = selection
     runs, buckets, ages = pending.shape
     aged = np.empty_like(pending)
     arrived = np.zeros(runs, dtype=np.int64)
     for i in range(runs):
+        took = produced[i]
+        cb, ca, ct = cut_bucket[i], cut_age[i], cut_take[i]
         for b in range(buckets):
             aged[i, b, 0] = counts[i, b]
             arrived[i] += counts[i, b]
+            ok = eligible[i, b]
             for a in range(1, ages):
-                aged[i, b, a] = pending[i, b, a - 1]
-        if included is not None and produced is not None and produced[i]:
-            for b in range(buckets):
-                for a in range(1, ages):
-                    aged[i, b, a] -= included[i, b, a - 1]
+                x = np.int64(pending[i, b, a - 1])
+                if took:
+                    x -= _taken(x, ok, b, a - 1, cb, ca, ct)
+                aged[i, b, a] = x
     return aged, arrived
 
 
 @njit(cache=True)
 def expiring(
-    pending: NDArray[np.int32], included: NDArray[np.int32], produced: NDArray[np.bool_]
+    pending: NDArray[np.int32],
+    selection: Selection,
+    produced: NDArray[np.bool_],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
     """The settlement's expiring transactions (`settlement.step_settlement`, integer arithmetic): those of the
-    oldest age of `pending` (runs x buckets x ages) that the candidate's `included` transactions of a `produced`
-    block leave behind, per bucket (runs x buckets) and per run."""
+    oldest age of `pending` (runs x buckets x ages) that the block's selection (`demand.Selection`) leaves behind
+    where it was `produced`, per bucket (runs x buckets) and per run."""
+    eligible, cut_bucket, cut_age, cut_take = selection
     runs, buckets, ages = pending.shape
     by_bucket = np.empty((runs, buckets), dtype=np.int64)
     expired = np.zeros(runs, dtype=np.int64)
+    last = ages - 1
     for i in range(runs):
         took = produced[i]
         for b in range(buckets):
-            left = pending[i, b, ages - 1] - (included[i, b, ages - 1] if took else 0)
+            x = np.int64(pending[i, b, last])
+            left = x - (
+                _taken(x, eligible[i, b], b, last, cut_bucket[i], cut_age[i], cut_take[i]) if took else 0
+            )
             by_bucket[i, b] = left
             expired[i] += left
     return by_bucket, expired
@@ -84,21 +171,26 @@ def expiring(
 @njit(cache=True)
 def demand_by_value(
     total: NDArray[np.int64],
-    included: NDArray[np.int32],
+    pending: NDArray[np.int32],
+    selection: Selection,
     produced: NDArray[np.bool_],
     late: NDArray[np.int64],
     expired: NDArray[np.int64],
 ) -> None:  # pragma: no cover - compiled
     """Add the slot's transactions by bid bucket (`market.Settled.add_by_value`, runs x buckets x (ages + 1), integer
-    arithmetic) to `total`, in place: the candidate's `included` ones where a block was `produced`, by slots waited,
-    the `late` ones (runs x buckets) at age 0, then the `expired` ones (runs x buckets: `expiring`)."""
-    runs, buckets, ages = included.shape
+    arithmetic) to `total`, in place: those the block's selection took of `pending` (`demand.Selection`) where a
+    block was `produced`, by slots waited, the `late` ones (runs x buckets) at age 0, then the `expired` ones (runs
+    x buckets: `expiring`)."""
+    eligible, cut_bucket, cut_age, cut_take = selection
+    runs, buckets, ages = pending.shape
     for i in range(runs):
         took = produced[i]
+        cb, ca, ct = cut_bucket[i], cut_age[i], cut_take[i]
         for b in range(buckets):
             if took:
+                ok = eligible[i, b]
                 for a in range(ages):
-                    total[i, b, a] += included[i, b, a]
+                    total[i, b, a] += _taken(np.int64(pending[i, b, a]), ok, b, a, cb, ca, ct)
             total[i, b, 0] += late[i, b]
             total[i, b, ages] += expired[i, b]
 

@@ -19,6 +19,7 @@ draws under every fee mechanism (a mechanism changes what is included, never wha
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -117,30 +118,61 @@ def arrivals(
     return counts, left, -np.log1p(-u[:, 1])
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which pending transactions (runs x buckets x ages) a block takes, per run, without a per-cell array: every
+    transaction of the `eligible` buckets (runs x buckets) in priority order (`select`) up to the first cell that
+    does not fit whole, the cut (`cut_bucket`, `cut_age`), which gives `cut_take` of its transactions; none after
+    it. `cut_bucket` -1: no cut, every eligible transaction fits. It refers to the mempool it was selected from
+    (`dense(pending)` is the per-cell array); the compiled mempool passes read it as `arrays()`."""
+
+    eligible: NDArray[np.bool_]
+    cut_bucket: I64
+    cut_age: I64
+    cut_take: I64
+
+    @staticmethod
+    def nothing(runs: int, buckets: int) -> Selection:
+        """A selection that takes no transaction (no bucket eligible)."""
+        none = np.full(runs, -1, dtype=np.int64)
+        return Selection(
+            np.zeros((runs, buckets), dtype=np.bool_), none, none, np.zeros(runs, dtype=np.int64)
+        )
+
+    def arrays(self) -> tuple[NDArray[np.bool_], I64, I64, I64]:
+        return self.eligible, self.cut_bucket, self.cut_age, self.cut_take
+
+    def dense(self, pending: NDArray[np.integer[Any]]) -> NDArray[np.integer[Any]]:
+        """The transactions it takes of `pending`, per cell (`pending`'s type; compiled: `kernels_economy.selected`)."""
+        from aztec_econ.model.kernels_economy import selected
+
+        return selected(np.ascontiguousarray(pending), self.arrays())
+
+
 def select(
     pending: NDArray[np.integer[Any]], eligible: NDArray[np.bool_], capacity_txs: int
-) -> NDArray[np.int32]:
+) -> NDArray[np.integer[Any]]:
     """Transactions the block includes (runs x buckets x ages), from `pending` in priority order.
 
     Priority: higher bucket (bid) first, then older first; only `eligible` buckets (runs x buckets: bid at or above
     the base fee); at most `capacity_txs` transactions. A higher bid therefore never waits while a lower bid of the
     same age is included.
     """
-    return select_by_bucket(pending, eligible, capacity_txs)[0]
+    return select_by_bucket(pending, eligible, capacity_txs)[0].dense(pending)
 
 
 def select_by_bucket(
     pending: NDArray[np.integer[Any]], eligible: NDArray[np.bool_], capacity_txs: int
-) -> tuple[NDArray[np.int32], I64, I64]:
-    """`select`, and the included transactions per bucket (runs x buckets) and per age (runs x ages); compiled
-    (`kernels.select_mempool`, on the mempool as int32: `market.Mempool`)."""
-    from aztec_econ.model.kernels import select_mempool
+) -> tuple[Selection, I64, I64]:
+    """`select` as a `Selection`, and the included transactions per bucket (runs x buckets) and per age (runs x
+    ages); compiled (`kernels_economy.select_mempool`, on the mempool as int32: `market.Mempool`)."""
+    from aztec_econ.model.kernels_economy import select_mempool
 
-    return select_mempool(
-        np.ascontiguousarray(pending, dtype=np.int32),
-        np.ascontiguousarray(eligible, dtype=np.bool_),
-        int(capacity_txs),
+    eligible = np.ascontiguousarray(eligible, dtype=np.bool_)
+    cut_bucket, cut_age, cut_take, by_bucket, by_age = select_mempool(
+        np.ascontiguousarray(pending, dtype=np.int32), eligible, int(capacity_txs)
     )
+    return Selection(eligible, cut_bucket, cut_age, cut_take), by_bucket, by_age
 
 
 def capacity_in_txs(params: Params) -> int:

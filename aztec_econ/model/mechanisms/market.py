@@ -38,12 +38,12 @@ memory the mempool's compiled passes stream through (measured: 177 -> 121 us a s
 class Candidate:
     """The block the slot's producer will publish, per run (prepared before the slot)."""
 
-    included: Mempool
-    """Transactions it takes (runs x buckets x ages)."""
+    selection: demand.Selection
+    """Transactions it takes of the mempool (`Economy.pending` when it was prepared)."""
     by_bucket: I64
-    """`included` summed over ages (runs x buckets)."""
+    """Transactions it takes per bucket (runs x buckets)."""
     by_age: I64
-    """`included` summed over buckets (runs x ages)."""
+    """Transactions it takes per age (runs x ages)."""
     base_fee: F64
     """Base fee it faces (tokens/mana; 0 unless base_fee_burn or cost_based)."""
     pricing: fees.Pricing
@@ -105,8 +105,10 @@ class Settled:
     columns: dict[str, NDArray[Any]]
     included_by_age: I64
     """Transactions included by slots waited (runs x ages): confirmation times."""
-    included: Mempool
-    """The candidate block's transactions (`Candidate.included`, runs x buckets x ages)."""
+    pending: Mempool
+    """The mempool the block took its transactions from (runs x buckets x ages)."""
+    selection: demand.Selection
+    """The candidate block's transactions (`Candidate.selection`) of `pending`."""
     produced: NDArray[np.bool_]
     """Whether the slot's block was produced (per run)."""
     late: I64
@@ -119,7 +121,9 @@ class Settled:
         """Add the slot's transactions by bid bucket (runs x buckets x (ages + 1)) to `total`, in place: included by
         slots waited (the late ones at age 0), then expired; from arrays the state holds anyway (compiled:
         `kernels_economy.demand_by_value`)."""
-        kernels_economy.demand_by_value(total, self.included, self.produced, self.late, self.expired)
+        kernels_economy.demand_by_value(
+            total, self.pending, self.selection.arrays(), self.produced, self.late, self.expired
+        )
 
 
 @dataclass(frozen=True)
@@ -273,7 +277,7 @@ def prepare(
     c = ctx.economy
     mechanism = p.protocol.fee_mechanism
     price = slot_pricing(ctx, base_fee, clearing, excess)
-    included, by_bucket, by_age = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
+    selection, by_bucket, by_age = demand.select_by_bucket(pending, price.includable, c.capacity_txs)
     d = p.environment.demand
     paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
     mev, used, mev_burned, kept = kernels_economy.candidate_amounts(
@@ -287,7 +291,7 @@ def prepare(
     )
     proving = commitment_outlook(ctx, used)
     return Candidate(
-        included=included,
+        selection=selection,
         by_bucket=by_bucket,
         by_age=by_age,
         base_fee=base_fee,
@@ -320,11 +324,16 @@ def _aged(pending: Mempool, counts: I64, settled: Settled | None) -> tuple[Mempo
     """The mempool one slot older, without the `settled` block's transactions (None: none, at genesis) and its
     oldest age dropped (expired), with `counts` at age 0; and `counts` per run (compiled:
     `kernels_economy.age_mempool`)."""
+    runs, buckets = counts.shape
+    if settled is None:
+        selection, produced = demand.Selection.nothing(runs, buckets), np.zeros(runs, dtype=np.bool_)
+    else:
+        selection, produced = settled.selection, settled.produced
     return kernels_economy.age_mempool(
         np.ascontiguousarray(pending, dtype=np.int32),
         np.ascontiguousarray(counts, dtype=np.int64),
-        None if settled is None else settled.included,
-        None if settled is None else settled.produced,
+        selection.arrays(),
+        produced,
     )
 
 

@@ -164,7 +164,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     clearing = _remembered(ctx, cand, txs, produced, econ.clearing)
     # compiled: the oldest age's transactions the produced block leaves behind expire (late inclusions come from
     # this slot's submissions, not the mempool); the next slot's market removes the block's from the mempool
-    expired_by_bucket, expired = kernels_economy.expiring(econ.pending, cand.included, produced)
+    expired_by_bucket, expired = kernels_economy.expiring(econ.pending, cand.selection.arrays(), produced)
     waiting = econ.pending_total - (txs - late.txs) - expired
     columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
@@ -204,7 +204,8 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         settled=Settled(
             columns=columns,
             included_by_age=_by_age(by_age, late.txs),
-            included=cand.included,
+            pending=econ.pending,
+            selection=cand.selection,
             produced=produced,
             late=late.by_bucket,
             expired=expired_by_bucket,
