@@ -459,7 +459,7 @@ def test_the_compiled_landing_equals_the_numpy_expression(
 
 def _operator_counts_numpy(held: np.ndarray, down: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`operators.step_operators`' keys down, active operators and operators down as the model computed them in
-    numpy."""
+    numpy, from the holdings of the slot."""
     keys_down = (held * down[:, : held.shape[1]]).sum(axis=1, dtype=np.int64)
     active = (held > 0).sum(axis=1).astype(np.int64)
     return keys_down, active, down.sum(axis=1).astype(np.int64)
@@ -469,13 +469,20 @@ def _operator_counts_numpy(held: np.ndarray, down: np.ndarray) -> tuple[np.ndarr
 @pytest.mark.parametrize("operators", [0, 1, 9])
 def test_the_compiled_operator_counts_equal_the_numpy_expression(runs: int, operators: int) -> None:
     rng = np.random.default_rng(runs * 10 + operators + 2)
-    held = rng.integers(0, 4, (runs, operators)).astype(np.int32)  # 0: an operator without an eligible key
+    start = rng.integers(0, 4, (runs, operators)).astype(np.int32)  # 0: an operator without an eligible key
     down = rng.random((runs, operators + 3)) < 0.4  # the outage state covers more operators than the chunk's
-    expected = _operator_counts_numpy(held, down)
-    got = kernels_slot.operator_counts(held, down)
-    for e, g in zip(expected, got, strict=True):
-        np.testing.assert_array_equal(g, e)
-        assert g.dtype == np.int64 and g.shape == (runs,)
+    # the chunk's changes (flat cells, +1 or -1, as `operators.chunk_holdings` makes them), applied up to a slot
+    n = 40 if runs * operators else 0
+    cells = rng.integers(0, max(runs * operators, 1), n)
+    signs = np.where(rng.random(n) < 0.6, 1, -1).astype(np.int32)
+    for lo, hi in ((0, 0), (0, n // 2), (5 if n else 0, n)):
+        held = start.reshape(-1).copy()
+        np.add.at(held, cells[lo:hi], signs[lo:hi])  # how the model moved the holdings forward in numpy
+        expected = _operator_counts_numpy(held.reshape(start.shape), down)
+        got = kernels_slot.operator_counts(start, cells, signs, lo, hi, down)
+        for e, g in zip(expected, got, strict=True):
+            np.testing.assert_array_equal(g, e)
+            assert g.dtype == np.int64 and g.shape == (runs,)
 
 
 def _election_outcome_numpy(

@@ -55,12 +55,22 @@ def first_landing(
 
 @njit(cache=True)
 def operator_counts(
-    held: NDArray[np.int32], down: NDArray[np.bool_]
+    start: NDArray[np.int32],
+    cells: NDArray[np.int64],
+    signs: NDArray[np.int32],
+    lo: int,
+    hi: int,
+    down: NDArray[np.bool_],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
-    """`operators.step_operators`' counts per run (integer arithmetic): the eligible keys `held` (runs x operators)
-    of operators that are `down` (runs x at least as many operators), the operators holding any, and the operators
-    down (all of `down`'s)."""
-    runs, n = held.shape
+    """`operators.step_operators`' counts per run (integer arithmetic), from the eligible keys of each operator at
+    the chunk's start (`start`, runs x operators) with the chunk's changes `cells[lo:hi]` (flat cells, `signs` +1 or
+    -1) applied in a scratch copy: the eligible keys of operators that are `down` (runs x at least as many
+    operators), the operators holding any, and the operators down (all of `down`'s)."""
+    runs, n = start.shape
+    held = start.copy()
+    flat = held.reshape(-1)
+    for c in range(lo, hi):
+        flat[cells[c]] += signs[c]
     keys_down = np.zeros(runs, dtype=np.int64)
     active = np.zeros(runs, dtype=np.int64)
     operators_down = np.zeros(runs, dtype=np.int64)

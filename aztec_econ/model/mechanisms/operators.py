@@ -74,13 +74,9 @@ class Operators:
     chunk_start: int = -1
     """First slot of the registry chunk `changes` covers (-1: none yet)."""
     changes: HoldingChanges | None = None
-    """The chunk's changes of holdings (`chunk_holdings`), found once per chunk so the slot's step only applies
-    those of its own slot."""
-    held: I32 | None = None
-    """Eligible keys of each operator (runs x operators of the chunk) at the first L1 block of slot
-    `chunk_start + held_at`."""
-    held_at: int = 0
-    """The slot of the chunk (from 0) whose holdings `held` are."""
+    """The chunk's changes of holdings (`chunk_holdings`), found once per chunk; each slot's step counts from the
+    chunk's start with the changes up to its slot applied (`kernels_slot.operator_counts`), so no slot keeps a copy
+    of the holdings."""
 
 
 @dataclass(frozen=True)
@@ -222,21 +218,6 @@ def chunk_holdings(ctx: Context, ops: Operators, reg: Registry) -> HoldingChange
     return HoldingChanges(start=start, cells=cells, signs=signs, offsets=offsets)
 
 
-def holdings_at(ops: Operators, t: int) -> Operators:
-    """`ops` with `held` moved forward to slot t of its chunk (t >= `held_at`), applying the changes in between."""
-    changes = ops.changes
-    assert changes is not None and ops.held is not None and t >= ops.held_at
-    if t == ops.held_at:
-        return ops
-    lo, hi = changes.offsets[ops.held_at + 1], changes.offsets[t + 1]
-    held = ops.held
-    if hi > lo:
-        flat = held.reshape(-1).copy()
-        np.add.at(flat, changes.cells[lo:hi], changes.signs[lo:hi])
-        held = flat.reshape(held.shape)
-    return evolve(ops, held=held, held_at=t)
-
-
 def next_down(ctx: Context, ops: Operators, slot: int) -> B:
     """Each operator's outage state in `slot` from its state in the slot before (operators not yet created: up)."""
     n = int(ops.n_operators.max())
@@ -283,12 +264,16 @@ def step_operators(ctx: Context, s: State) -> dict[str, Any]:
     ops = s["operators"]
     if ops.chunk_start != reg.plan.start or ops.changes is None:
         ops = assign_owners(ctx, ops, reg.n_keys)
-        changes = chunk_holdings(ctx, ops, reg)
-        ops = evolve(ops, chunk_start=reg.plan.start, changes=changes, held=changes.start, held_at=0)
-    ops = holdings_at(ops, s["slot"] - ops.chunk_start)
-    assert ops.held is not None
+        ops = evolve(ops, chunk_start=reg.plan.start, changes=chunk_holdings(ctx, ops, reg))
+    changes = ops.changes
+    assert changes is not None
     down = next_down(ctx, ops, s["slot"])
-    keys_down, active, n_down = kernels_slot.operator_counts(ops.held, down)
+    upto = int(
+        changes.offsets[s["slot"] - ops.chunk_start + 1]
+    )  # the changes counting from this slot or before
+    keys_down, active, n_down = kernels_slot.operator_counts(
+        changes.start, changes.cells, changes.signs, int(changes.offsets[1]), upto, down
+    )
     return {
         "operators": evolve(
             ops, down=down, keys_down=keys_down, active_operators=active, operators_down=n_down
