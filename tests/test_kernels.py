@@ -125,7 +125,7 @@ def _late_take_numpy(
 
 @pytest.mark.parametrize("runs", [0, 1, 60])
 @pytest.mark.parametrize("buckets", [1, 16, 33])
-def test_the_compiled_late_take_equals_the_numpy_expression(runs: int, buckets: int) -> None:
+def test_the_compiled_late_block_equals_the_numpy_expressions(runs: int, buckets: int) -> None:
     rng = np.random.default_rng(runs + buckets)
     counts = rng.integers(0, 30, (runs, buckets))
     share = np.where(rng.random(runs) < 0.3, 0.0, rng.random(runs))  # 0: not revealed late
@@ -133,10 +133,17 @@ def test_the_compiled_late_take_equals_the_numpy_expression(runs: int, buckets: 
         share[-1] = 1.0
     includable = rng.random((runs, buckets)) < 0.8
     spare = np.maximum(rng.integers(-5, 200, runs), 0)  # 0: a full block
+    pay = rng.random((runs, buckets)) * 1e-3
+    burn = pay * rng.random((runs, buckets))
+    values = np.sort(rng.random(buckets)) * 2e-3
     expected = _late_take_numpy(counts, share, includable, spare)
-    got = kernels_economy.late_take(counts, share, includable, spare)
+    got, *totals = kernels.late_block(counts, share, spare, pay, burn, includable, values, 1234.5)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == np.int64 and got.shape == (runs, buckets)
+    want = _block_totals_numpy(expected, pay, burn, values, 1234.5)
+    for e, g in zip(want[:3], totals[:3], strict=True):
+        np.testing.assert_array_equal(_bits(g), _bits(e))
+    np.testing.assert_array_equal(totals[3], want[3])
     assert runs < 60 or ((got.sum(axis=1) > 0).any() and (got.sum(axis=1) == spare).any())
 
 

@@ -1,7 +1,7 @@
 """The economy's compiled kernels, as `kernels` (numba, `cache=True`; imported as `kernels` says; each computes
 exactly what the numpy code it replaced computes, tested against it): the demand's Poisson draws, first-price
-pricing, the candidate block's selection and amounts, the mempool's aging and expiries, the late inclusions, the
-settlement's block amounts and costs, L1 cost split and clearing-price memory, and the demand histogram.
+pricing, the candidate block's selection and amounts, the mempool's aging and expiries, the settlement's block
+amounts and costs, L1 cost split and clearing-price memory, and the demand histogram.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
 """
@@ -14,28 +14,6 @@ from numpy.typing import NDArray
 
 Selection = tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
 """`demand.Selection.arrays()`: eligible buckets (runs x buckets), the cut's bucket, age and transactions taken."""
-
-
-@njit(cache=True)
-def late_take(
-    counts: NDArray[np.int64],
-    share: NDArray[np.float64],
-    includable: NDArray[np.bool_],
-    spare: NDArray[np.int64],
-) -> NDArray[np.int64]:  # pragma: no cover - compiled
-    """`market.late_inclusions`' transactions by bid bucket (runs x buckets): `share[i]` of each bucket's `counts`
-    (rounded down) where includable, the highest bucket first while `spare[i]` transactions fit. Integer
-    arithmetic after the rounding (the float product and floor as numpy's)."""
-    runs, buckets = counts.shape
-    out = np.empty((runs, buckets), dtype=np.int64)
-    for i in range(runs):
-        above = np.int64(0)  # offered in higher buckets
-        for j in range(buckets - 1, -1, -1):
-            offered = np.int64(np.floor(counts[i, j] * share[i]) if includable[i, j] else 0)
-            room = spare[i] - above
-            out[i, j] = min(max(room, 0), offered)
-            above += offered
-    return out
 
 
 @njit(cache=True)

@@ -373,8 +373,19 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
     price = cand.pricing
     c = ctx.economy
     spare = np.maximum(c.capacity_txs - cand.txs, 0)
-    by_bucket = kernels_economy.late_take(econ.incoming.counts, share, price.includable, spare)  # compiled
-    paid, burned, tips, surplus, txs = fees.block_totals(by_bucket, price.pay, price.burn, c.bids, d.tx_size)
+    by_bucket, paid, burned, surplus, txs = (
+        kernels.late_block(  # compiled: the take, then `fees.block_totals`
+            econ.incoming.counts,
+            share,
+            spare,
+            price.pay,
+            price.burn,
+            price.includable,
+            c.bids,
+            float(d.tx_size),
+        )
+    )
+    tips = paid - burned
     mev = d.mev_per_public_tx * d.public_share * txs * cand.mev_draw
     mechanism = p.protocol.fee_mechanism
     return Late(
