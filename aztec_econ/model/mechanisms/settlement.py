@@ -119,7 +119,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         incoming = evolve(incoming, counts=incoming.counts - late.by_bucket)
     producer = np.where(happy, int(Account.SEQUENCERS), int(Account.BACKUP))
     third_party = out.prover >= 0
-    paid_to = np.where(third_party, Account.PROVER0 + out.prover, int(Account.SEQUENCERS))
+    paid_to = np.where(third_party, int(Account.PROVER0) + out.prover, int(Account.SEQUENCERS))
     # the agreed price, on success only: sequencers -> prover, or prover -> sequencers when negative, each capped
     # by what the payer holds (its reward and the fees it keeps included)
     price = np.where(happy & third_party, out.prover_price, 0.0)
