@@ -1338,3 +1338,57 @@ def test_the_backup_kernels_codes_are_the_models() -> None:
     from aztec_econ.model.mechanisms import backup
 
     assert backup._CODES.tolist() == [3, 0, 1, 2, 4]
+
+
+def _count_upto_numpy(times: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """How many times per run are <= each block in `blocks` (sorted), as `registry.plan_chunk` counted in numpy."""
+    first, last = int(blocks[0]), int(blocks[-1])
+    base = (times <= first).sum(axis=1)
+    if blocks.size == 1:
+        return base[:, None]
+    length = int(blocks[1] - blocks[0])
+    inside = (times > first) & (times <= last)
+    rows, cols = np.nonzero(inside)
+    slot = (times[rows, cols] - first + length - 1) // length
+    counts = np.bincount(rows * blocks.size + slot, minlength=times.shape[0] * blocks.size)
+    return base[:, None] + np.cumsum(counts.reshape(times.shape[0], blocks.size), axis=1)
+
+
+def _count_within_numpy(times: np.ndarray, first: int, length: int, n_slots: int) -> np.ndarray:
+    """How many times per run fall within each slot [first + j*length, first + (j+1)*length), as in numpy."""
+    inside = (times >= first) & (times < first + n_slots * length)
+    rows, cols = np.nonzero(inside)
+    cells = rows * n_slots + (times[rows, cols] - first) // length
+    return np.bincount(cells, minlength=times.shape[0] * n_slots).reshape(times.shape[0], n_slots)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 7])
+@pytest.mark.parametrize("n_slots", [1, 2, 30])
+def test_the_compiled_chunk_counts_equal_the_numpy_counts(runs: int, n_slots: int) -> None:
+    rng = np.random.default_rng(runs * 100 + n_slots)
+    length, first, keys = 50, 5_000, 300
+    never = np.int64(1 << 60)  # `registry.NEVER`
+    registered = rng.integers(-200, first + (n_slots + 2) * length, (runs, keys))
+    eligible = registered + rng.integers(0, 3 * length, (runs, keys))
+    exit_signal = np.where(
+        rng.random((runs, keys)) < 0.5, eligible + rng.integers(0, 5 * length, (runs, keys)), never
+    )
+    release = np.where(exit_signal < never, exit_signal + rng.integers(0, 2 * length, (runs, keys)), never)
+    registered[:, -20:] = eligible[:, -20:] = never  # key capacity not registered yet
+    times = {"registered": registered, "eligible": eligible, "exit_signal": exit_signal, "release": release}
+    starts = first + length * np.arange(n_slots, dtype=np.int64)
+    upto = {name: _count_upto_numpy(t, starts) for name, t in times.items()}
+    expected = (
+        upto["registered"] - upto["eligible"],
+        upto["eligible"] - upto["exit_signal"],
+        upto["exit_signal"] - upto["release"],
+        *(
+            _count_within_numpy(times[name], first, length, n_slots)
+            for name in ("registered", "exit_signal", "release")
+        ),
+    )
+    got = kernels_slot.chunk_counts(registered, eligible, exit_signal, release, first, length, n_slots)
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == np.int64 and g.shape == (runs, n_slots)
+    assert runs < 7 or n_slots < 30 or all(g.any() for g in got)

@@ -1,8 +1,8 @@
 """More compiled kernels, as `kernels` (numba, `cache=True`; imported as `kernels` says; each computes exactly
 what the numpy code it replaced computes, tested against it): the slot's protocol steps: landings, the election's
 outcome, the keys of operators that are down, the reveal choice, the reward split, the backup race and its
-outcome, the L1 block times, the ledger's postings, the confirmation bins. The economy's kernels are in
-`kernels_economy`.
+outcome, the L1 block times, the ledger's postings, the confirmation bins, the registry chunk's counts. The
+economy's kernels are in `kernels_economy`.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
 """
@@ -401,3 +401,53 @@ def backup_outcome(
         by_attacker[i] = attacker
         landed[i] = land
     return out_builder, mode, out_finalized, out_submitter, out_rewards, amount, by_attacker, landed
+
+
+@njit(cache=True)
+def chunk_counts(
+    registered: NDArray[np.int64],
+    eligible: NDArray[np.int64],
+    exit_signal: NDArray[np.int64],
+    release: NDArray[np.int64],
+    first: int,
+    length: int,
+    n_slots: int,
+) -> tuple[
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+]:  # pragma: no cover - compiled
+    """`registry.plan_chunk`'s per-slot figures (runs x n_slots, integer arithmetic; the keys' L1 block times runs x
+    keys) in one pass over the keys: at each slot's first L1 block b_j = first + j x length, the keys registered and
+    not yet eligible (queued), eligible without an exit signal (active) and signalled and not yet released
+    (exiting), each a difference of the times <= b_j; and within each slot [b_j, b_j + length) the registrations, exit
+    signals and releases."""
+    runs, keys = registered.shape
+    upto = np.zeros(
+        (4, runs, n_slots), dtype=np.int64
+    )  # times <= b_j, first as the slot they start counting at
+    within = np.zeros((3, runs, n_slots), dtype=np.int64)
+    last_start = first + (n_slots - 1) * length
+    end = first + n_slots * length
+    for r in range(runs):
+        for k in range(keys):
+            for a in range(4):
+                if a == 0:
+                    t = registered[r, k]
+                elif a == 1:
+                    t = eligible[r, k]
+                elif a == 2:
+                    t = exit_signal[r, k]
+                else:
+                    t = release[r, k]
+                if t <= last_start:
+                    upto[a, r, 0 if t <= first else (t - first + length - 1) // length] += 1
+                if a != 1 and first <= t < end:
+                    within[a - 1 if a > 1 else 0, r, (t - first) // length] += 1
+        for a in range(4):
+            for j in range(1, n_slots):
+                upto[a, r, j] += upto[a, r, j - 1]
+    return upto[0] - upto[1], upto[1] - upto[2], upto[2] - upto[3], within[0], within[1], within[2]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels_slot
 from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
@@ -227,24 +228,17 @@ def plan_chunk(
             exit_signal[r, key] = t
             release[r, key] = t + delay
 
-    slot_starts = first + length * np.arange(n_slots, dtype=np.int64)
-    upto = {
-        name: _count_upto(times, slot_starts)
-        for name, times in (
-            ("registered", registered),
-            ("eligible", eligible),
-            ("exit_signal", exit_signal),
-            ("release", release),
-        )
-    }
+    queued, active, exiting, registrations, exit_signals, releases = kernels_slot.chunk_counts(
+        registered, eligible, exit_signal, release, first, length, n_slots
+    )  # compiled: one pass over the keys
     plan = ChunkPlan(
         start=start_slot,
-        queued=upto["registered"] - upto["eligible"],
-        active=upto["eligible"] - upto["exit_signal"],
-        exiting=upto["exit_signal"] - upto["release"],
-        registrations=_count_within(registered, first, length, n_slots),
-        exit_signals=_count_within(exit_signal, first, length, n_slots),
-        releases=_count_within(release, first, length, n_slots),
+        queued=queued,
+        active=active,
+        exiting=exiting,
+        registrations=registrations,
+        exit_signals=exit_signals,
+        releases=releases,
         dropped_exits=dropped,
     )
     return Registry(registered, eligible, exit_signal, release, n_keys, churn_day, churn_used, plan)
@@ -261,28 +255,6 @@ def _churn_slot(ready: int, r: int, limit: int, blocks_per_day: float, day: I64,
         return max(ready, int(np.ceil(day[r] * blocks_per_day)))
     day[r], used[r] = day[r] + 1, 1
     return int(np.ceil(day[r] * blocks_per_day))
-
-
-def _count_upto(times: I64, blocks: I64) -> I64:
-    """How many times per run are <= each block in `blocks` (sorted): shape (runs, len(blocks))."""
-    first, last = int(blocks[0]), int(blocks[-1])
-    base = (times <= first).sum(axis=1)
-    if blocks.size == 1:
-        return base[:, None]
-    length = int(blocks[1] - blocks[0])
-    inside = (times > first) & (times <= last)
-    rows, cols = np.nonzero(inside)
-    slot = (times[rows, cols] - first + length - 1) // length
-    counts = np.bincount(rows * blocks.size + slot, minlength=times.shape[0] * blocks.size)
-    return base[:, None] + np.cumsum(counts.reshape(times.shape[0], blocks.size), axis=1)
-
-
-def _count_within(times: I64, first: int, length: int, n_slots: int) -> I64:
-    """How many times per run fall within each slot [first + j*length, first + (j+1)*length)."""
-    inside = (times >= first) & (times < first + n_slots * length)
-    rows, cols = np.nonzero(inside)
-    cells = rows * n_slots + (times[rows, cols] - first) // length
-    return np.bincount(cells, minlength=times.shape[0] * n_slots).reshape(times.shape[0], n_slots)
 
 
 @dataclass(frozen=True)
