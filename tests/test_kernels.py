@@ -70,6 +70,12 @@ def test_the_compiled_late_value_equals_the_numpy_expression(buckets: int) -> No
     args = (0.25, 3.0, shock_left, seconds, 400, txs, pay, burn, includable, 2.0, 1e-5)
     expected = _late_value_numpy(*args)
     np.testing.assert_array_equal(_bits(kernels.late_value(*args)), _bits(expected))
+    # the model's posted prices are one price per run broadcast over the buckets (`fees.pricing`): a strided view
+    posted = np.broadcast_to(pay[:, :1], pay.shape), np.broadcast_to(burn[:, :1], burn.shape)
+    posted_args = (*args[:6], *posted, *args[8:])
+    np.testing.assert_array_equal(
+        _bits(kernels.late_value(*posted_args)), _bits(_late_value_numpy(*posted_args))
+    )
     zero_rate = _late_value_numpy(0.0, *args[1:])
     np.testing.assert_array_equal(kernels.late_value(0.0, *args[1:]), zero_rate)
     assert (zero_rate == 0).all()
@@ -1392,3 +1398,5 @@ def test_the_compiled_chunk_counts_equal_the_numpy_counts(runs: int, n_slots: in
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64 and g.shape == (runs, n_slots)
     assert runs < 7 or n_slots < 30 or all(g.any() for g in got)
+    empty = kernels_slot.chunk_counts(registered, eligible, exit_signal, release, first, length, 0)  # no slot
+    assert all(g.shape == (runs, 0) for g in empty)

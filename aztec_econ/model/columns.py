@@ -46,7 +46,7 @@ class Segment:
         if not states:
             raise ValueError("a segment holds at least one slot")
         self.states = states
-        self._parts: Sequence[Mapping[str, object]] = states
+        self._parts: Sequence[Mapping[str, object]] = states  # read by a part's name (`State` takes literals)
         self.slots = np.array([s["slot"] for s in states], dtype=np.int64)
         """The slot of each state (slots,)."""
 

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-Selection = tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+SelectionArrays = tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
 """`demand.Selection.arrays()`: eligible buckets (runs x buckets), the cut's bucket, age and transactions taken."""
 
 
@@ -33,7 +33,7 @@ def select_mempool(
     by_bucket = np.zeros((runs, buckets), dtype=np.int64)
     by_age = np.zeros((runs, ages), dtype=np.int64)
     for i in range(runs):
-        room = np.int64(capacity_txs)
+        room = np.int64(max(capacity_txs, 0))  # no room: the first transaction is the cut, taking none
         cut = False
         for b in range(buckets - 1, -1, -1):
             if not eligible[i, b]:
@@ -75,7 +75,7 @@ def _taken(
 @njit(cache=True)
 def selected(
     pending: NDArray[np.int32],
-    selection: Selection,
+    selection: SelectionArrays,
 ) -> NDArray[np.int32]:  # pragma: no cover - compiled
     """`demand.Selection.dense`: the transactions a selection takes of `pending` (runs x buckets x ages)."""
     eligible, cut_bucket, cut_age, cut_take = selection
@@ -94,7 +94,7 @@ def selected(
 def age_mempool(
     pending: NDArray[np.int32],
     counts: NDArray[np.int64],
-    selection: Selection,
+    selection: SelectionArrays,
     produced: NDArray[np.bool_],
 ) -> tuple[NDArray[np.int32], NDArray[np.int64]]:  # pragma: no cover - compiled
     """`market._aged`: the mempool `pending` (runs x buckets x ages) after the settled block, one slot older: the
@@ -123,7 +123,7 @@ def age_mempool(
 @njit(cache=True)
 def expiring(
     pending: NDArray[np.int32],
-    selection: Selection,
+    selection: SelectionArrays,
     produced: NDArray[np.bool_],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
     """The settlement's expiring transactions (`settlement.step_settlement`, integer arithmetic): those of the
@@ -150,7 +150,7 @@ def expiring(
 def demand_by_value(
     total: NDArray[np.int64],
     pending: NDArray[np.int32],
-    selection: Selection,
+    selection: SelectionArrays,
     produced: NDArray[np.bool_],
     late: NDArray[np.int64],
     expired: NDArray[np.int64],

@@ -404,6 +404,28 @@ def backup_outcome(
 
 
 @njit(cache=True)
+def _count_times(
+    times: NDArray[np.int64],
+    r: int,
+    first: int,
+    length: int,
+    upto: NDArray[np.int64],
+    within: NDArray[np.int64] | None,
+) -> None:  # pragma: no cover - compiled
+    """`chunk_counts` for one kind of time of run `r`: each time adds 1 to `upto` at the first slot whose first L1
+    block it is at or before (cumulated later) and, with `within`, to the slot it falls in."""
+    n_slots = upto.shape[0]
+    last_start = first + (n_slots - 1) * length
+    end = first + n_slots * length
+    for k in range(times.shape[1]):
+        t = times[r, k]
+        if t <= last_start:
+            upto[0 if t <= first else (t - first + length - 1) // length] += 1
+        if within is not None and first <= t < end:
+            within[(t - first) // length] += 1
+
+
+@njit(cache=True)
 def chunk_counts(
     registered: NDArray[np.int64],
     eligible: NDArray[np.int64],
@@ -421,33 +443,20 @@ def chunk_counts(
     NDArray[np.int64],
 ]:  # pragma: no cover - compiled
     """`registry.plan_chunk`'s per-slot figures (runs x n_slots, integer arithmetic; the keys' L1 block times runs x
-    keys) in one pass over the keys: at each slot's first L1 block b_j = first + j x length, the keys registered and
-    not yet eligible (queued), eligible without an exit signal (active) and signalled and not yet released
-    (exiting), each a difference of the times <= b_j; and within each slot [b_j, b_j + length) the registrations, exit
-    signals and releases."""
-    runs, keys = registered.shape
-    upto = np.zeros(
-        (4, runs, n_slots), dtype=np.int64
-    )  # times <= b_j, first as the slot they start counting at
-    within = np.zeros((3, runs, n_slots), dtype=np.int64)
-    last_start = first + (n_slots - 1) * length
-    end = first + n_slots * length
-    for r in range(runs):
-        for k in range(keys):
-            for a in range(4):
-                if a == 0:
-                    t = registered[r, k]
-                elif a == 1:
-                    t = eligible[r, k]
-                elif a == 2:
-                    t = exit_signal[r, k]
-                else:
-                    t = release[r, k]
-                if t <= last_start:
-                    upto[a, r, 0 if t <= first else (t - first + length - 1) // length] += 1
-                if a != 1 and first <= t < end:
-                    within[a - 1 if a > 1 else 0, r, (t - first) // length] += 1
+    keys) in one pass over each kind of time: at each slot's first L1 block b_j = first + j x length, the keys
+    registered and not yet eligible (queued), eligible without an exit signal (active) and signalled and not yet
+    released (exiting), each a difference of the times <= b_j; and within each slot [b_j, b_j + length) the
+    registrations, exit signals and releases."""
+    runs = registered.shape[0]
+    n = max(n_slots, 0)
+    upto = np.zeros((4, runs, n), dtype=np.int64)  # registered, eligible, exit signal, release: times <= b_j
+    within = np.zeros((3, runs, n), dtype=np.int64)  # registrations, exit signals, releases
+    for r in range(runs if n > 0 else 0):
+        _count_times(registered, r, first, length, upto[0, r], within[0, r])
+        _count_times(eligible, r, first, length, upto[1, r], None)
+        _count_times(exit_signal, r, first, length, upto[2, r], within[1, r])
+        _count_times(release, r, first, length, upto[3, r], within[2, r])
         for a in range(4):
-            for j in range(1, n_slots):
+            for j in range(1, n):
                 upto[a, r, j] += upto[a, r, j - 1]
     return upto[0] - upto[1], upto[1] - upto[2], upto[2] - upto[3], within[0], within[1], within[2]

@@ -134,9 +134,11 @@ class Selection:
     @staticmethod
     def nothing(runs: int, buckets: int) -> Selection:
         """A selection that takes no transaction (no bucket eligible)."""
-        none = np.full(runs, -1, dtype=np.int64)
         return Selection(
-            np.zeros((runs, buckets), dtype=np.bool_), none, none, np.zeros(runs, dtype=np.int64)
+            np.zeros((runs, buckets), dtype=np.bool_),
+            np.full(runs, -1, dtype=np.int64),
+            np.full(runs, -1, dtype=np.int64),
+            np.zeros(runs, dtype=np.int64),
         )
 
     def arrays(self) -> tuple[NDArray[np.bool_], I64, I64, I64]:
@@ -151,14 +153,15 @@ class Selection:
 
 def select(
     pending: NDArray[np.integer[Any]], eligible: NDArray[np.bool_], capacity_txs: int
-) -> NDArray[np.integer[Any]]:
-    """Transactions the block includes (runs x buckets x ages), from `pending` in priority order.
+) -> NDArray[np.int32]:
+    """Transactions the block includes (runs x buckets x ages, int32), from `pending` in priority order.
 
     Priority: higher bucket (bid) first, then older first; only `eligible` buckets (runs x buckets: bid at or above
     the base fee); at most `capacity_txs` transactions. A higher bid therefore never waits while a lower bid of the
     same age is included.
     """
-    return select_by_bucket(pending, eligible, capacity_txs)[0].dense(pending)
+    mempool = np.ascontiguousarray(pending, dtype=np.int32)  # `market.Mempool`, what the selection is made on
+    return np.asarray(select_by_bucket(mempool, eligible, capacity_txs)[0].dense(mempool), dtype=np.int32)
 
 
 def select_by_bucket(

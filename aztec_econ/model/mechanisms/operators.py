@@ -319,9 +319,7 @@ def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
         proposer_operator[a:b] = owners_of(seg.states[a]["operators"], proposer[a:b].T).T
     return {
         "proposer_operator": proposer_operator,
-        "operators_down": seg.stack(
-            lambda s: np.count_nonzero(s["operators"].down, axis=1)
-        ),  # not the whole masks
+        "operators_down": seg.field("operators", "operators_down"),
         "keys_down": seg.field("operators", "keys_down"),
         "active_operators": seg.field("operators", "active_operators"),
     }

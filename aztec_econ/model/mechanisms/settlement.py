@@ -355,7 +355,10 @@ def settled_of(s: State) -> Settled:
 
 def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
     by_slot = [settled_of(s).columns for s in seg.states]
-    return {c.name: np.array([columns[c.name] for columns in by_slot]) for c in COLUMNS}
+    names = [c.name for c in COLUMNS]
+    if by_slot[0].keys() != set(names):
+        raise RuntimeError(f"the settlement's columns differ from its declared COLUMNS: {sorted(by_slot[0])}")
+    return {name: np.array([columns[name] for columns in by_slot]) for name in names}
 
 
 RECORDER = Recorder(COLUMNS, record)
