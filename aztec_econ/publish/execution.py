@@ -53,20 +53,51 @@ def ensure_kernel(name: str = KERNEL) -> str:
 KERNEL_LOG = "kernel.log"
 """The kernel's own output (its process's stdout and stderr), kept in the run's temporary folder."""
 _KERNEL_MANAGER: type | None = None
+POLL_SECONDS = 1.0
+"""Longest one wait on a kernel channel lasts before the socket is polled again (the caller's own timeout still
+holds): a wake-up that pyzmq's asyncio poller misses then costs a second instead of the cell's whole timeout. Seen
+as a widget cell (notebook 20) hanging for the full 600 s although the kernel had replied (nbclient issue #312)."""
 
 
 def kernel_manager_class() -> type:
     """An `AsyncKernelManager` (nbclient's default) whose kernel process writes its own output to the file named
     by its `log_file` setting instead of the terminal: the kernel's log lines (such as a 'KeyboardInterrupt caught
     in kernel' when jupyter_client interrupts it on shutdown) stay out of the user's way, and a failed run's report
-    carries them (`execute_notebook`)."""
+    carries them (`execute_notebook`). Its clients wait on the shell and IOPub channels in steps of `POLL_SECONDS`."""
     global _KERNEL_MANAGER
     if _KERNEL_MANAGER is None:
+        from queue import Empty
+
+        from jupyter_client.asynchronous.client import AsyncKernelClient
+        from jupyter_client.channels import AsyncZMQSocketChannel
         from jupyter_client.manager import AsyncKernelManager
-        from traitlets import Unicode
+        from traitlets import Type, Unicode, default
+
+        class PollingChannel(AsyncZMQSocketChannel):
+            async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
+                deadline = None if timeout is None else time.monotonic() + timeout
+                while True:
+                    left = (
+                        POLL_SECONDS
+                        if deadline is None
+                        else min(POLL_SECONDS, max(0.0, deadline - time.monotonic()))
+                    )
+                    try:
+                        return await super().get_msg(timeout=left)
+                    except Empty:
+                        if deadline is not None and time.monotonic() >= deadline:
+                            raise
+
+        class PollingKernelClient(AsyncKernelClient):
+            shell_channel_class = Type(PollingChannel)
+            iopub_channel_class = Type(PollingChannel)
 
         class LoggedKernelManager(AsyncKernelManager):
             log_file = Unicode("", config=True, help="file receiving the kernel process's stdout and stderr")
+
+            @default("client_factory")
+            def _polling_client(self) -> type:
+                return PollingKernelClient
 
             async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
                 if not self.log_file:
