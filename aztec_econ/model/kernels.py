@@ -403,33 +403,6 @@ def holding_changes(
 
 
 @njit(cache=True)
-def _bucket_totals(
-    i: int,
-    per_bucket: NDArray[np.int64],
-    pay: NDArray[np.float64],
-    burn: NDArray[np.float64],
-    values: NDArray[np.float64],
-    tx_size: float,
-    terms: NDArray[np.float64],
-) -> tuple[float, float, float, int]:  # pragma: no cover - compiled
-    """`block_totals` of run `i` (fees paid, fees burned, users' surplus, transactions); `terms`: scratch (3 x
-    buckets)."""
-    buckets = per_bucket.shape[1]
-    txs = 0
-    for j in range(buckets):
-        n = per_bucket[i, j]
-        x = np.float64(n)
-        terms[0, j] = x * pay[i, j]
-        terms[1, j] = x * burn[i, j]
-        terms[2, j] = x * (values[j] - pay[i, j])
-        txs += n
-    paid = _pairwise_sum(terms[0], 0, buckets) * tx_size
-    burned = _pairwise_sum(terms[1], 0, buckets) * tx_size
-    surplus = _pairwise_sum(terms[2], 0, buckets) * tx_size
-    return paid, burned, surplus, txs
-
-
-@njit(cache=True)
 def block_totals(
     per_bucket: NDArray[np.int64],
     pay: NDArray[np.float64],
@@ -447,11 +420,20 @@ def block_totals(
     burned = np.empty(runs)
     surplus = np.empty(runs)
     txs = np.zeros(runs, dtype=np.int64)
-    terms = np.empty((3, buckets))
+    t_paid = np.empty(buckets)
+    t_burned = np.empty(buckets)
+    t_surplus = np.empty(buckets)
     for i in range(runs):
-        paid[i], burned[i], surplus[i], txs[i] = _bucket_totals(
-            i, per_bucket, pay, burn, values, tx_size, terms
-        )
+        for j in range(buckets):
+            n = per_bucket[i, j]
+            x = np.float64(n)
+            t_paid[j] = x * pay[i, j]
+            t_burned[j] = x * burn[i, j]
+            t_surplus[j] = x * (values[j] - pay[i, j])
+            txs[i] += n
+        paid[i] = _pairwise_sum(t_paid, 0, buckets) * tx_size
+        burned[i] = _pairwise_sum(t_burned, 0, buckets) * tx_size
+        surplus[i] = _pairwise_sum(t_surplus, 0, buckets) * tx_size
     return paid, burned, surplus, txs
 
 
@@ -474,11 +456,6 @@ def late_block(
     users' surplus, transactions)."""
     runs, buckets = counts.shape
     out = np.empty((runs, buckets), dtype=np.int64)
-    paid = np.empty(runs)
-    burned = np.empty(runs)
-    surplus = np.empty(runs)
-    txs = np.zeros(runs, dtype=np.int64)
-    terms = np.empty((3, buckets))
     for i in range(runs):
         above = np.int64(0)  # offered in higher buckets
         for j in range(buckets - 1, -1, -1):
@@ -486,7 +463,7 @@ def late_block(
             room = spare[i] - above
             out[i, j] = min(max(room, 0), offered)
             above += offered
-        paid[i], burned[i], surplus[i], txs[i] = _bucket_totals(i, out, pay, burn, values, tx_size, terms)
+    paid, burned, surplus, txs = block_totals(out, pay, burn, values, tx_size)
     return out, paid, burned, surplus, txs
 
 
