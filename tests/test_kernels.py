@@ -492,7 +492,10 @@ def test_the_compiled_operator_counts_equal_the_numpy_expression(runs: int, oper
         held = start.reshape(-1).copy()
         np.add.at(held, cells[lo:hi], signs[lo:hi])  # how the model moved the holdings forward in numpy
         expected = _operator_counts_numpy(held.reshape(start.shape), down)
-        got = kernels_slot.operator_counts(start, cells, signs, lo, hi, down)
+        active_start, crossing = kernels_slot.holding_crossings(start, cells, signs, lo)
+        assert crossing.dtype == np.int8 and (crossing[:lo] == 0).all()
+        np.testing.assert_array_equal(active_start, (start > 0).sum(axis=1))
+        got = kernels_slot.operator_counts(start, cells, signs, crossing, active_start, lo, hi, down)
         for e, g in zip(expected, got, strict=True):
             np.testing.assert_array_equal(g, e)
             assert g.dtype == np.int64 and g.shape == (runs,)

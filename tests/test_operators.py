@@ -251,6 +251,8 @@ def test_the_compiled_holdings_equal_the_numpy_count(make_params: Callable[..., 
     fast, reference = chunk_holdings(ctx, ops, reg), _chunk_holdings_numpy(ctx, ops, reg)
     np.testing.assert_array_equal(fast.start, reference.start)
     np.testing.assert_array_equal(fast.offsets, reference.offsets)
+    np.testing.assert_array_equal(fast.active_start, reference.active_start)
+    runs, n_ops = fast.start.shape
     for t in range(1, fast.offsets.size - 1):
         a, b = (
             slice(fast.offsets[t], fast.offsets[t + 1]),
@@ -258,6 +260,14 @@ def test_the_compiled_holdings_equal_the_numpy_count(make_params: Callable[..., 
         )
         assert Counter(zip(fast.cells[a], fast.signs[a], strict=True)) == Counter(
             zip(reference.cells[b], reference.signs[b], strict=True)
+        )
+        # within a slot the changes' order differs, their crossings add up to the same count at the slot's end
+        upto = slice(fast.offsets[1], fast.offsets[t + 1])
+        for one in (fast, reference):
+            assert one.crossing.dtype == np.int8
+        np.testing.assert_array_equal(
+            np.bincount(fast.cells[upto] // n_ops, fast.crossing[upto], minlength=runs),
+            np.bincount(reference.cells[upto] // n_ops, reference.crossing[upto], minlength=runs),
         )
     assert fast.cells.size > 50 and (fast.signs < 0).any() and (fast.signs > 0).any() and reg.plan.start > 0
 
@@ -283,9 +293,19 @@ def _chunk_holdings_numpy(ctx: Any, ops: Any, reg: Any) -> HoldingChanges:
         signs.append(np.full(int(inside.sum()), sign, dtype=np.int32))
     order = np.argsort(np.concatenate(slots), kind="stable")
     at_sorted = np.concatenate(slots)[order]
+    changed, moves = np.concatenate(cells)[order], np.concatenate(signs)[order]
+    offsets = np.searchsorted(at_sorted, np.arange(n_slots + 1), side="left")
+    crossing = np.zeros(changed.size, dtype=np.int8)  # the count of operators holding a key, change by change
+    running = held.copy()
+    for c in range(int(offsets[1]), changed.size):
+        before = running[changed[c]] > 0
+        running[changed[c]] += moves[c]
+        crossing[c] = int(running[changed[c]] > 0) - int(before)
     return HoldingChanges(
         start=held.reshape(ctx.n_runs, n_ops).astype(np.int32),
-        cells=np.concatenate(cells)[order],
-        signs=np.concatenate(signs)[order],
-        offsets=np.searchsorted(at_sorted, np.arange(n_slots + 1), side="left"),
+        cells=changed,
+        signs=moves,
+        offsets=offsets,
+        active_start=(held.reshape(ctx.n_runs, n_ops) > 0).sum(axis=1),
+        crossing=crossing,
     )

@@ -54,36 +54,63 @@ def first_landing(
 
 
 @njit(cache=True)
+def holding_crossings(
+    start: NDArray[np.int32], cells: NDArray[np.int64], signs: NDArray[np.int32], lo: int
+) -> tuple[NDArray[np.int64], NDArray[np.int8]]:  # pragma: no cover - compiled
+    """Once per registry chunk, for `operator_counts`: the operators holding an eligible key at the chunk's start
+    (`start`, runs x operators) per run, and what each change `cells[c]` (c >= `lo`, applied in order, `signs` +1 or
+    -1) does to that count: +1 its operator's holding rises above 0, -1 it falls to 0 or below, else 0 (0 before
+    `lo`)."""
+    runs, n = start.shape
+    held = start.copy()
+    flat = held.reshape(-1)
+    active = np.zeros(runs, dtype=np.int64)
+    for i in range(runs):
+        for j in range(n):
+            if held[i, j] > 0:
+                active[i] += 1
+    crossing = np.zeros(cells.size, dtype=np.int8)
+    for c in range(lo, cells.size):
+        before = flat[cells[c]] > 0
+        flat[cells[c]] += signs[c]
+        after = flat[cells[c]] > 0
+        crossing[c] = np.int8(after) - np.int8(before)
+    return active, crossing
+
+
+@njit(cache=True)
 def operator_counts(
     start: NDArray[np.int32],
     cells: NDArray[np.int64],
     signs: NDArray[np.int32],
+    crossing: NDArray[np.int8],
+    active_start: NDArray[np.int64],
     lo: int,
     hi: int,
     down: NDArray[np.bool_],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
     """`operators.step_operators`' counts per run (integer arithmetic), from the eligible keys of each operator at
-    the chunk's start (`start`, runs x operators) with the chunk's changes `cells[lo:hi]` (flat cells, `signs` +1 or
-    -1) applied in a scratch copy: the eligible keys of operators that are `down` (runs x at least as many
-    operators), the operators holding any, and the operators down (all of `down`'s)."""
+    the chunk's start (`start`, runs x operators) and the chunk's changes `cells[lo:hi]` (flat cells, `signs` +1 or
+    -1; `crossing` and `active_start` from `holding_crossings`): the eligible keys of operators that are `down` (runs
+    x at least as many operators), the operators holding any, and the operators down (all of `down`'s). Outages are
+    rare, so the keys down start from the down operators' holdings at the chunk's start and add the changes that land
+    on a down operator; the operators holding a key add each change's crossing. No copy of the holdings is made."""
     runs, n = start.shape
-    held = start.copy()
-    flat = held.reshape(-1)
-    for c in range(lo, hi):
-        flat[cells[c]] += signs[c]
     keys_down = np.zeros(runs, dtype=np.int64)
-    active = np.zeros(runs, dtype=np.int64)
+    active = active_start.copy()
     operators_down = np.zeros(runs, dtype=np.int64)
     for i in range(runs):
-        for j in range(n):
-            h = held[i, j]
-            if down[i, j]:
-                keys_down[i] += h
-            if h > 0:
-                active[i] += 1
         for j in range(down.shape[1]):
             if down[i, j]:
                 operators_down[i] += 1
+                if j < n:
+                    keys_down[i] += start[i, j]
+    for c in range(lo, hi):
+        i = cells[c] // n
+        j = cells[c] - i * n
+        active[i] += crossing[c]
+        if down[i, j]:
+            keys_down[i] += signs[c]
     return keys_down, active, operators_down
 
 

@@ -75,8 +75,7 @@ class Operators:
     """First slot of the registry chunk `changes` covers (-1: none yet)."""
     changes: HoldingChanges | None = None
     """The chunk's changes of holdings (`chunk_holdings`), found once per chunk; each slot's step counts from the
-    chunk's start with the changes up to its slot applied (`kernels_slot.operator_counts`), so no slot keeps a copy
-    of the holdings."""
+    chunk's start and the changes up to its slot (`kernels_slot.operator_counts`), so no slot copies the holdings."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +90,11 @@ class HoldingChanges:
     """+1 a key becomes eligible, -1 it signals its exit."""
     offsets: I64
     """Changes counting from slot t of the chunk are `cells[offsets[t]:offsets[t + 1]]` (t >= 1)."""
+    active_start: I64
+    """Operators holding an eligible key at the chunk's first slot, per run."""
+    crossing: NDArray[np.int8]
+    """What each change does to its run's count of operators holding an eligible key, applied in order from
+    `offsets[1]` (+1, -1 or 0; `kernels_slot.holding_crossings`)."""
 
 
 def initial_key_counts(params: Params) -> I64:
@@ -215,7 +219,10 @@ def chunk_holdings(ctx: Context, ops: Operators, reg: Registry) -> HoldingChange
         int(n_slots),
         int(ops.n_operators.max()),
     )
-    return HoldingChanges(start=start, cells=cells, signs=signs, offsets=offsets)
+    active_start, crossing = kernels_slot.holding_crossings(start, cells, signs, int(offsets[1]))
+    return HoldingChanges(
+        start=start, cells=cells, signs=signs, offsets=offsets, active_start=active_start, crossing=crossing
+    )
 
 
 def next_down(ctx: Context, ops: Operators, slot: int) -> B:
@@ -272,7 +279,14 @@ def step_operators(ctx: Context, s: State) -> dict[str, Any]:
         changes.offsets[s["slot"] - ops.chunk_start + 1]
     )  # the changes counting from this slot or before
     keys_down, active, n_down = kernels_slot.operator_counts(
-        changes.start, changes.cells, changes.signs, int(changes.offsets[1]), upto, down
+        changes.start,
+        changes.cells,
+        changes.signs,
+        changes.crossing,
+        changes.active_start,
+        int(changes.offsets[1]),
+        upto,
+        down,
     )
     return {
         "operators": evolve(
