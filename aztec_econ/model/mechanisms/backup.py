@@ -66,7 +66,7 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     outcome = s["outcome"]
     opened = outcome.stage != int(Stage.PROVEN)
     if not opened.any():  # every run's happy path finalized: nothing races
-        return {"outcome": evolve(outcome, mode=np.full(ctx.n_runs, Mode.HAPPY, dtype=np.int8))}
+        return {"outcome": evolve(outcome, mode=np.full(ctx.n_runs, int(Mode.HAPPY), dtype=np.int8))}
     first, end = ctx.phases["backup"]
     seconds = s["l1"].seconds
     runs = ctx.n_runs

@@ -136,7 +136,7 @@ def step_proving(ctx: Context, s: State) -> dict[str, Any]:
     slot_start = s["slot"] * ctx.slot_l1_blocks
     outcome = evolve(
         outcome,
-        stage=np.where(proven, Stage.PROVEN, outcome.stage).astype(np.int8),
+        stage=np.where(proven, int(Stage.PROVEN), outcome.stage).astype(np.int8, copy=False),
         finalized_l1_block=np.where(proven, slot_start + landed, -1),
         proof_late=revealed & ~proven & sound,
     )

@@ -106,7 +106,7 @@ def step_reveal(ctx: Context, s: State) -> dict[str, Any]:
         book = book.post(
             Posting(Flow.UNLOCK, Account.BONDS, bond_owner(outcome.prover, outcome.self_proved), missed)
         )
-    stage = np.where(revealed, Stage.REVEALED, outcome.stage).astype(np.int8)
+    stage = np.where(revealed, int(Stage.REVEALED), outcome.stage).astype(np.int8, copy=False)
     rewards = outcome.rewards
     if p.protocol.variants.early_reveal_bonus > 0:  # design variant: a bonus for revealing early
         minted = np.where(revealed, bonus(ctx, landed), 0.0)

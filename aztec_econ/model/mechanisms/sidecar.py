@@ -148,7 +148,7 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
         prover=prover,
         self_proved=self_proved,
         bond_locked=amount,
-        stage=np.where(committed, Stage.COMMITTED, outcome.stage).astype(np.int8),
+        stage=np.where(committed, int(Stage.COMMITTED), outcome.stage).astype(np.int8, copy=False),
         prover_price=award.price,
         prover_break_even=award.break_even,
         prover_bidders=award.bidders,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels_slot
 from aztec_econ.model.context import Context
 from aztec_econ.model.rng import Stream, uniforms
 
@@ -43,23 +44,23 @@ class L1Blocks:
 def step_l1_blocks(ctx: Context, s: State) -> dict[str, Any]:
     """When each of the slot's L1 blocks is built (module docstring; compiled: `kernels_slot.l1_block_times`, the
     logarithms in numpy)."""
-    from aztec_econ.model.kernels_slot import l1_block_times
-
     p = ctx.params.environment.l1.missed_block_probability
     if p == 0:
         return {"l1": L1Blocks(ctx.l1_seconds)}
     pr = ctx.params.protocol
     u = uniforms(ctx.keys, Stream.L1_SLOTS, s["slot"], pr.slot_l1_blocks)
-    return {"l1": L1Blocks(l1_block_times(np.log1p(-u), math.log(p), float(pr.l1_block_seconds)))}
+    return {
+        "l1": L1Blocks(kernels_slot.l1_block_times(np.log1p(-u), math.log(p), float(pr.l1_block_seconds)))
+    }
 
 
 def land(seconds: F64, includes: B | None, first: int, end: int, sent: F64 | float) -> I64:
     """Per run, the block (offset in the slot) where a transaction sent at `sent` seconds lands: the first block in
     [first, end) built at or after `sent` whose builder includes it (`includes`, runs x slot blocks; None: every
     builder), or -1 if none before the deadline. Compiled (`kernels_slot.first_landing`: one scan per run)."""
-    from aztec_econ.model.kernels_slot import first_landing
-
-    at: I64 = first_landing(seconds, includes, first, end, np.asarray(sent, dtype=np.float64).reshape(-1))
+    at: I64 = kernels_slot.first_landing(
+        seconds, includes, first, end, np.asarray(sent, dtype=np.float64).reshape(-1)
+    )
     return at
 
 
