@@ -608,11 +608,34 @@ def test_the_compiled_walk_computes_its_round_keys_as_round_keys(
         3, 20, (registry_rows, cap)
     )  # some exit before block 5, some are not yet eligible
     rows = rng.integers(0, 4, runs) if with_rows else None
+    none = np.zeros((0, 0), dtype=np.int8)  # no chunk's eligibility: the walk reads the times
+    # a chunk whose slots start at blocks 1, 3, 5, ..., 11: keys eligible at all, none or some of them
+    status = kernels_slot.chunk_eligibility(eligible, exit_signal, 1, 11)
+    assert set(np.unique(status)) <= {0, 1, 2} and ((status == 2).any() or status.size == 0)
     for k in (1, 3, cap + 1):  # more candidates than eligible keys: -1 padded
-        expected = _top_eligible_reference(randao, eligible, exit_signal, rows, 5, k, bits)
-        got = kernels.top_eligible_walk(randao, _ROUND_WORDS, eligible, exit_signal, rows, 5, k, bits)
-        np.testing.assert_array_equal(got, expected)
-        assert got.dtype == np.int64 and got.shape == (runs, k)
+        for block in (5, 6, 13):  # covered by the chunk, between its slot starts, after it
+            expected = _top_eligible_reference(randao, eligible, exit_signal, rows, block, k, bits)
+            for known in (none, status):
+                got = kernels.top_eligible_walk(
+                    randao, _ROUND_WORDS, eligible, exit_signal, rows, block, k, bits, known, 1, 11, 2
+                )
+                np.testing.assert_array_equal(got, expected)
+                assert got.dtype == np.int64 and got.shape == (runs, k)
+
+
+def test_the_chunk_eligibility_says_what_the_times_say_at_every_slot_start() -> None:
+    rng = np.random.default_rng(11)
+    eligible = rng.integers(-2, 30, (6, 200))
+    exit_signal = eligible + rng.integers(
+        -3, 25, (6, 200)
+    )  # some exit before they are eligible: never eligible
+    first, last, step = 4, 22, 3
+    status = kernels_slot.chunk_eligibility(eligible, exit_signal, first, last)
+    at = np.stack([(eligible <= b) & (b < exit_signal) for b in range(first, last + 1, step)])
+    np.testing.assert_array_equal(status == 1, at.all(axis=0))
+    np.testing.assert_array_equal(status == 0, ~at.any(axis=0) & (status != 2))
+    assert ((status == 2) | at.all(axis=0) | ~at.any(axis=0)).all()  # 2 wherever the slot starts disagree
+    assert (status == 1).any() and (status == 0).any() and (status == 2).any()
 
 
 def _outlook_numpy(

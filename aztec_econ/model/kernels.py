@@ -40,13 +40,26 @@ def top_eligible_walk(
     block: int,
     k: int,
     bits: int,
+    status: NDArray[np.int8],
+    status_first: int,
+    status_last: int,
+    status_step: int,
 ) -> NDArray[np.int64]:  # pragma: no cover - compiled
     """The Fernet election's walk (`election.top_eligible`): for each run i, the first k keys, in rank-position
     order 0, 1, 2, ... of the 4-round Feistel permutation with round keys mix64(randao[i] ^ words[r]) (r = 0..3,
     `election.round_keys`), that are eligible at `block` in registry row `rows[i]` (None: row i; `eligible <= block <
-    exit_signal`, as `Registry.eligible_at_rows`); -1 padded."""
+    exit_signal`, as `Registry.eligible_at_rows`); -1 padded. When `block` is one of the blocks `status` covers
+    (`status_first`, every `status_step` blocks, to `status_last`: the registry chunk's slot starts,
+    `kernels_slot.chunk_eligibility`) a key's status byte answers, and only a key whose status changes within the
+    chunk reads its times."""
     runs = randao.shape[0]
     cap = eligible.shape[1]
+    covered = (
+        status.shape[0] == eligible.shape[0]
+        and status.shape[1] == cap
+        and status_first <= block <= status_last
+        and (block - status_first) % max(status_step, 1) == 0
+    )
     out = np.full((runs, k), -1, dtype=np.int64)
     a = bits // 2
     c = bits - a
@@ -70,9 +83,13 @@ def top_eligible_walk(
             left, right = right, left ^ (_mix64(right ^ k2) & mask_a)
             left, right = right, left ^ (_mix64(right ^ k3) & mask_c)
             key = np.int64((left << shift_c) | right)
-            if key < cap and eligible[row, key] <= block and block < exit_signal[row, key]:
-                out[i, found] = key
-                found += 1
+            if key < cap:
+                known = status[row, key] if covered else 2
+                if known == 1 or (
+                    known == 2 and eligible[row, key] <= block and block < exit_signal[row, key]
+                ):
+                    out[i, found] = key
+                    found += 1
             p += _ONE
     return out
 

@@ -453,6 +453,28 @@ def _count_times(
 
 
 @njit(cache=True)
+def chunk_eligibility(
+    eligible: NDArray[np.int64], exit_signal: NDArray[np.int64], first: int, last: int
+) -> NDArray[np.int8]:  # pragma: no cover - compiled
+    """Once per registry chunk, for the election's walk (`kernels.top_eligible_walk`): whether each key (runs x key
+    capacity) is eligible (`eligible <= block < exit_signal`) at every slot's first L1 block of the chunk, from
+    `first` to `last` (1), at none of them (0), or at some (2: the walk reads the key's times). One byte a key
+    instead of two 8-byte times: the walk's random reads stay in cache."""
+    runs, cap = eligible.shape
+    status = np.empty((runs, cap), dtype=np.int8)
+    for i in range(runs):
+        for j in range(cap):
+            e, x = eligible[i, j], exit_signal[i, j]
+            if e <= first and last < x:
+                status[i, j] = 1
+            elif x <= first or last < e or x <= e:
+                status[i, j] = 0
+            else:
+                status[i, j] = 2
+    return status
+
+
+@njit(cache=True)
 def chunk_counts(
     registered: NDArray[np.int64],
     eligible: NDArray[np.int64],

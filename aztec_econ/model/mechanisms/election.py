@@ -100,13 +100,22 @@ def top_eligible(
 
     `rows` maps each RANDAO value to its registry row (default: value i belongs to run i), so one call can evaluate
     several candidate values per run (the RANDAO attacker does). The walk is compiled (`kernels.top_eligible_walk`:
-    the round keys as `round_keys`, then one rank position at a time, stopping at the k-th eligible key);
+    the round keys as `round_keys`, then one rank position at a time, stopping at the k-th eligible key; at a slot's
+    first block of the registry's chunk, a key's eligibility byte of the chunk's plan answers before its times);
     `top_eligible_numpy` is the same walk in numpy, `window` rank positions at a time (tests compare the two), which
     is what `window` is for.
     """
     values = np.asarray(randao, dtype=np.uint64)
     walked: I64 = kernels.top_eligible_walk(
-        values, _ROUND_WORDS, registry.eligible, registry.exit_signal, rows, block, k, bits
+        values,
+        _ROUND_WORDS,
+        registry.eligible,
+        registry.exit_signal,
+        rows,
+        block,
+        k,
+        bits,
+        *registry.eligibility(),
     )
     return walked
 

@@ -17,7 +17,7 @@ number of keys, and the arrays are replaced (never mutated) once per chunk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,6 +56,13 @@ class ChunkPlan:
     """Stakes released within the slot."""
     dropped_exits: I64
     """Exit signals that found no active key (all runs, whole chunk)."""
+    eligibility: NDArray[np.int8] = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int8))
+    """Whether each key (runs x key capacity) is eligible at every slot's first L1 block of the chunk (1), at none
+    (0) or at some (2), for the election's walk (`kernels_slot.chunk_eligibility`; none yet: 0 x 0)."""
+    slot_l1_blocks: int = 0
+    """L1 blocks per slot: the chunk's slots start at `start` x this, every this many blocks."""
+    described: tuple[I64, I64] | None = None
+    """The (eligible, exit_signal) arrays `eligibility` was found from: it describes a registry holding these."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,24 @@ class Registry:
         active = ((self.eligible <= block) & (block < self.exit_signal)).sum(axis=1)
         exiting = ((self.exit_signal <= block) & (block < self.release)).sum(axis=1)
         return queued, active, exiting
+
+    def eligibility(self) -> tuple[NDArray[np.int8], int, int, int]:
+        """The chunk's eligibility bytes (`ChunkPlan.eligibility`), the first and last L1 block they describe and the
+        step between them; none (0 x 0) unless the plan was found from this registry's own times."""
+        plan = self.plan
+        if (
+            plan.described is None
+            or plan.described[0] is not self.eligible
+            or plan.described[1] is not self.exit_signal
+        ):
+            return np.zeros((0, 0), dtype=np.int8), 0, -1, 1
+        first = plan.start * plan.slot_l1_blocks
+        return (
+            plan.eligibility,
+            first,
+            first + (plan.active.shape[1] - 1) * plan.slot_l1_blocks,
+            plan.slot_l1_blocks,
+        )
 
     def eligible_at_rows(self, rows: I64, keys: I64, block: int) -> NDArray[np.bool_]:
         """Whether keys (len(rows) x n; row i belongs to batch row rows[i]) are eligible at `block`.
@@ -240,6 +265,9 @@ def plan_chunk(
         exit_signals=exit_signals,
         releases=releases,
         dropped_exits=dropped,
+        eligibility=kernels_slot.chunk_eligibility(eligible, exit_signal, first, end - length),
+        slot_l1_blocks=length,
+        described=(eligible, exit_signal),
     )
     return Registry(registered, eligible, exit_signal, release, n_keys, churn_day, churn_used, plan)
 
