@@ -7,7 +7,9 @@ Prints, for this checkout (and, with `--compare REV`, for REV checked out in a t
   year's peak they extrapolate to (100 runs; the issue bounds it at 1.5 GB), and the peak once `traj.frame` is read;
 - the time per slot with 10x the keys, as a ratio to `--keys` keys (the issue bounds it at 1.3);
 - CLI start-up: `aztec-econ --help`, `aztec-econ params show` and a 1-slot `aztec-econ simulate` (wall time of the
-  whole command; `--cli` measures these alone).
+  whole command; `--cli` measures these alone);
+- a tenth of a year through the CLI: `aztec-econ simulate` of 5,256 slots x 100 runs (baseline otherwise) writing
+  its Parquet file with `--out`, start-up included (the issue bounds it at 5 s; `--quick`: 526 slots x 10 runs).
 
 Every measurement runs in a fresh process pinned to one core (`taskset -c --core`, where available); each is
 repeated `--repeat` times, the best is kept, and with `--compare` this checkout and REV alternate, so a noisy machine
@@ -110,7 +112,13 @@ def figures(roots: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[
             lambda root: simulate_once(root, args.core, args.slots, args.runs, 10 * args.keys),
         ),
     ]
+    tenth_slots, tenth_runs = (526, 10) if args.quick else (5_256, 100)
     for round_ in range(args.repeat):
+        for label, root in [] if args.cli else roots.items():
+            with tempfile.TemporaryDirectory(prefix="bench-tenth-") as out:
+                tenth = ["simulate", "params/baseline.yaml", "--set", f"sim.slots={tenth_slots}"]
+                tenth += ["--set", f"sim.runs={tenth_runs}", "--out", str(Path(out) / "tenth.parquet")]
+                keep(label, TENTH, cli_once(root, args.core, tenth))
         for name, job in [] if args.cli else jobs:
             for label, root in roots.items():
                 r = job(root)
@@ -137,7 +145,10 @@ def figures(roots: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[
     return best
 
 
+TENTH = "CLI tenth of a year, --out"
+
 SHOWN = (
+    TENTH,
     "ms per slot",
     "slot-runs per s",
     "year estimate s",
@@ -199,7 +210,7 @@ def main() -> None:
     print(header)
     for name in CLI if args.cli else SHOWN:
         key = f"{10 * args.keys} keys / {args.keys} keys" if name == "__keys__" else name
-        shown = key + (" [s]" if key in CLI else "")
+        shown = key + (" [s]" if key in CLI or key == TENTH else "")
         row = f"{shown:<32}" + "".join(f"{best[label][key]:>16,.3f}" for label in labels)
         if len(labels) == 2 and best[labels[1]][key]:
             row += f"{best[labels[0]][key] / best[labels[1]][key]:>10.3f}"
