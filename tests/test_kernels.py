@@ -846,7 +846,7 @@ def test_the_compiled_block_amounts_equal_the_numpy_expressions(
 def _reveal_share_numpy(
     seconds: np.ndarray, happy: np.ndarray, revealed: np.ndarray, block: np.ndarray, slot_seconds: float
 ) -> np.ndarray:
-    """`settlement.step_settlement`'s reveal share as the model computed it in numpy (`timeline.time_of`)."""
+    """`settlement.step_settlement`'s reveal share as the model computed it in numpy (the reveal block's time, +inf for none)."""
     at = np.where(happy & revealed, block, -1)
     rows = np.arange(seconds.shape[0])
     revealed_at = np.where(at >= 0, seconds[rows, np.maximum(at, 0)], np.inf)

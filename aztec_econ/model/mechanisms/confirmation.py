@@ -63,7 +63,7 @@ def slot_offsets(ctx: Context, seg: Segment) -> I64:
     # the events' times, gathered slot by slot (stacking the times of every block of the slot copies far more)
     rows, blocks = np.arange(at.shape[1])[:, None], np.maximum(at, 0)
     gathered = np.array([s["l1"].seconds[rows, blocks[i]] for i, s in enumerate(seg.states)])
-    time = np.where(at >= 0, gathered, np.inf)  # `timeline.time_of` of every slot and channel
+    time = np.where(at >= 0, gathered, np.inf)  # the block times of every slot and channel (+inf: none)
     offset = np.minimum(np.ceil(time / block - 1e-9), 2 * ctx.slot_l1_blocks - 1)
     return np.where(happened, offset, -1).astype(np.int64)
 

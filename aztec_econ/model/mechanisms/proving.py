@@ -25,12 +25,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
+from aztec_econ.model import kernels_phases
 from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms.adversary import includes_for
-from aztec_econ.model.mechanisms.prover_market import prover_failures
-from aztec_econ.model.mechanisms.timeline import land, time_of
 from aztec_econ.model.stage import Stage
 from aztec_econ.params import Params
 
@@ -39,20 +38,9 @@ if TYPE_CHECKING:
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+_NO_FAILURES = np.zeros(0, dtype=np.float64)
 _NODES = ndtri((np.arange(32) + 0.5) / 32)
 """Standard-normal quantile midpoints: the quadrature of `outlook`'s expected reward factor."""
-
-
-def failure_of(
-    params: Params, prover: NDArray[np.int64], fails: NDArray[np.float64] | None = None
-) -> NDArray[np.float64]:
-    """Hard-fault chance of each run's committed prover (`prover_market`; `fails`: `prover_failures(params)` when
-    already at hand, as the context's market keeps them); the mean one for a self-prover."""
-    mean = params.agents.provers.failure_probability
-    fails = prover_failures(params) if fails is None else fails
-    if params.agents.provers.failure_spread == 0 or fails.size == 0:
-        return np.full(prover.shape, mean)
-    return np.where(prover >= 0, fails[np.maximum(prover, 0)], mean)
 
 
 def median_seconds(params: Params, used: F64) -> F64:
@@ -115,29 +103,34 @@ def commitment_outlook(ctx: Context, used: F64) -> tuple[F64, F64]:
 
 
 def step_proving(ctx: Context, s: State) -> dict[str, Any]:
-    """The revealed block's proof: hard fault, or the proving time decides whether it lands by the deadline."""
+    """The revealed block's proof: hard fault, or the proving time decides whether it lands by the deadline
+    (compiled after the proving time: `kernels_phases.proof_outcome`)."""
     p = ctx.params
+    pv = p.agents.provers
     outcome = s["outcome"]
-    revealed = outcome.stage == int(Stage.REVEALED)
-    fails = ctx.economy.market.failure[
-        : p.agents.provers.count
-    ]  # the provers' `prover_failures`, then the mean
-    sound = revealed & (s["draws"].one("proof") >= failure_of(p, outcome.prover, fails))
-    seconds = s["l1"].seconds
-    used = s["economy"].candidate.used
+    # the provers' `prover_failures` (a self-prover fails at the mean), or none where they all fail at the mean
+    fails = ctx.economy.market.failure[: pv.count] if pv.failure_spread != 0 else _NO_FAILURES
     z = ndtri(np.clip(s["draws"].one("proving_time"), 1e-16, 1 - 1e-16))
-    duration = median_seconds(p, used) * np.exp(p.agents.provers.proving_time_log_sd * z)
-    ready = time_of(seconds, outcome.commitment_block) + missing_warning(p) + duration
+    duration = median_seconds(p, s["economy"].candidate.used) * np.exp(pv.proving_time_log_sd * z)
     first, end = ctx.phases["proof"]
-    landed = land(seconds, includes_for(ctx, s["adversary"], "proof", outcome.proposer), first, end, ready)
-    proven = sound & (landed >= 0)
-    failed = np.where(revealed & ~proven, outcome.bond_locked, 0.0)
-    book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
-    slot_start = s["slot"] * ctx.slot_l1_blocks
-    outcome = evolve(
-        outcome,
-        stage=np.where(proven, int(Stage.PROVEN), outcome.stage).astype(np.int8, copy=False),
-        finalized_l1_block=np.where(proven, slot_start + landed, -1),
-        proof_late=revealed & ~proven & sound,
+    stage, finalized, late, failed = kernels_phases.proof_outcome(
+        outcome.stage,
+        outcome.prover,
+        np.ascontiguousarray(fails, dtype=np.float64),
+        float(pv.failure_probability),
+        s["draws"].one("proof"),
+        duration,
+        s["l1"].seconds,
+        outcome.commitment_block,
+        float(missing_warning(p)),
+        includes_for(ctx, s["adversary"], "proof", outcome.proposer),
+        first,
+        end,
+        outcome.bond_locked,
+        s["slot"] * ctx.slot_l1_blocks,
+        int(Stage.REVEALED),
+        int(Stage.PROVEN),
     )
+    book = s["book"].post(Posting(Flow.SLASH, Account.BONDS, None, failed))
+    outcome = evolve(outcome, stage=stage, finalized_l1_block=finalized, proof_late=late)
     return {"outcome": outcome, "book": book}

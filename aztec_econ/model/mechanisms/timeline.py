@@ -62,9 +62,3 @@ def land(seconds: F64, includes: B | None, first: int, end: int, sent: F64 | flo
         seconds, includes, first, end, np.asarray(sent, dtype=np.float64).reshape(-1)
     )
     return at
-
-
-def time_of(seconds: F64, block: I64) -> F64:
-    """Time of each run's block `block` (offset in the slot; -1 gives +inf)."""
-    rows = np.arange(seconds.shape[0])
-    return np.where(block >= 0, seconds[rows, np.maximum(block, 0)], np.inf)

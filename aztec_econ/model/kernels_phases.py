@@ -1,0 +1,67 @@
+"""Compiled kernels of the slot's late phases, as `kernels` (numba, `cache=True`; each computes exactly what the
+numpy code it replaced computes, tested against it): the proof's outcome (`proving.step_proving`) and the
+finalization's rewards (`rewards.step_finalization`). A step's transcendental functions (the normal quantile, exp)
+stay in numpy before its kernel runs: numpy's SIMD versions round differently from numba's.
+
+Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+
+@njit(cache=True)
+def proof_outcome(
+    stage: NDArray[np.int8],
+    prover: NDArray[np.int64],
+    fails: NDArray[np.float64],
+    mean_failure: float,
+    u_proof: NDArray[np.float64],
+    duration: NDArray[np.float64],
+    seconds: NDArray[np.float64],
+    commitment_block: NDArray[np.int64],
+    warning: float,
+    includes: NDArray[np.bool_] | None,
+    first: int,
+    end: int,
+    bond_locked: NDArray[np.float64],
+    slot_start: int,
+    revealed_code: int,
+    proven_code: int,
+) -> tuple[
+    NDArray[np.int8], NDArray[np.int64], NDArray[np.bool_], NDArray[np.float64]
+]:  # pragma: no cover - compiled
+    """`proving.step_proving` per run after its proving time `duration` (s): a revealed block's proof is sound
+    where the run's `u_proof` draw is at least its prover's hard-fault chance (`fails[prover]`; `mean_failure` for
+    a self-prover or when `fails` is empty); it is sent when ready (the commitment block's time in `seconds`, +inf
+    for none, plus the missing `warning` and `duration`) and lands in the first block of [first, end) built at or
+    after then whose builder `includes` it (runs x slot blocks; None: every builder). Returns the stage (proven
+    where sound and landed), the finalizing L1 block (`slot_start` + the landing block; -1), whether a sound proof
+    landed too late, and the bond slashed (a revealed block's `bond_locked` unless proven)."""
+    runs = stage.shape[0]
+    new_stage = stage.copy()
+    finalized = np.full(runs, -1, dtype=np.int64)
+    late = np.zeros(runs, dtype=np.bool_)
+    slashed = np.zeros(runs, dtype=np.float64)
+    for i in range(runs):
+        if stage[i] != revealed_code:
+            continue
+        failure = fails[prover[i]] if prover[i] >= 0 and fails.size else mean_failure
+        sound = u_proof[i] >= failure
+        block = commitment_block[i]
+        ready = (seconds[i, block] if block >= 0 else np.inf) + warning + duration[i]
+        landed = -1
+        for j in range(first, end):
+            if seconds[i, j] >= ready and (includes is None or includes[i, j]):
+                landed = j
+                break
+        if sound and landed >= 0:
+            new_stage[i] = proven_code
+            finalized[i] = slot_start + landed
+        else:
+            slashed[i] = bond_locked[i]
+            late[i] = sound
+    return new_stage, finalized, late, slashed

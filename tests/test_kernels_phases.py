@@ -1,0 +1,93 @@
+"""`kernels_phases` against the numpy code it replaced, exactly: the proof's outcome and the finalization's rewards."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aztec_econ.model import kernels_phases
+from aztec_econ.model.stage import Stage
+
+
+def _proof_outcome_numpy(
+    stage: np.ndarray,
+    prover: np.ndarray,
+    fails: np.ndarray,
+    mean: float,
+    u_proof: np.ndarray,
+    duration: np.ndarray,
+    seconds: np.ndarray,
+    commitment_block: np.ndarray,
+    warning: float,
+    includes: np.ndarray | None,
+    first: int,
+    end: int,
+    bond_locked: np.ndarray,
+    slot_start: int,
+) -> tuple[np.ndarray, ...]:
+    """`proving.step_proving` after the proving time, as the model computed it in numpy (its `failure_of`,
+    `timeline.time_of` and `timeline.land`)."""
+    revealed = stage == int(Stage.REVEALED)
+    failure = (
+        np.full(prover.shape, mean)
+        if fails.size == 0
+        else np.where(prover >= 0, fails[np.maximum(prover, 0)], mean)
+    )
+    sound = revealed & (u_proof >= failure)
+    rows = np.arange(seconds.shape[0])
+    at = np.where(commitment_block >= 0, seconds[rows, np.maximum(commitment_block, 0)], np.inf)
+    ready = at + warning + duration
+    landed = np.full(stage.shape, -1, dtype=np.int64)
+    for i in range(stage.size):
+        for j in range(first, end):
+            if seconds[i, j] >= ready[i] and (includes is None or includes[i, j]):
+                landed[i] = j
+                break
+    proven = sound & (landed >= 0)
+    return (
+        np.where(proven, int(Stage.PROVEN), stage).astype(np.int8),
+        np.where(proven, slot_start + landed, -1),
+        revealed & ~proven & sound,
+        np.where(revealed & ~proven, bond_locked, 0.0),
+    )
+
+
+@pytest.mark.parametrize("runs", [0, 1, 200])
+@pytest.mark.parametrize("spread", [False, True])
+@pytest.mark.parametrize("censored", [False, True])
+def test_the_compiled_proof_outcome_equals_the_numpy_steps(runs: int, spread: bool, censored: bool) -> None:
+    rng = np.random.default_rng(runs + 10 * spread + 100 * censored)
+    blocks, first, end = 12, 7, 11
+    stage = rng.choice([int(Stage.COMMITTED), int(Stage.REVEALED)], runs, p=[0.2, 0.8]).astype(np.int8)
+    prover = rng.integers(-1, 4, runs)  # -1: self-proved
+    fails = rng.random(4) * 0.5 if spread else np.zeros(0)
+    u_proof = rng.random(runs)
+    seconds = np.cumsum(rng.exponential(12.0, (runs, blocks)), axis=1)
+    seconds[rng.random((runs, blocks)) < 0.05] = np.inf  # blocks never built
+    commitment_block = rng.integers(-1, 5, runs)  # -1: none (never ready)
+    duration = rng.lognormal(3.5, 0.6, runs)
+    includes = rng.random((runs, blocks)) < 0.7 if censored else None
+    bond = rng.random(runs) * 100.0
+    args = (
+        stage,
+        prover,
+        fails,
+        0.1,
+        u_proof,
+        duration,
+        seconds,
+        commitment_block,
+        4.0,
+        includes,
+        first,
+        end,
+        bond,
+    )
+    expected = _proof_outcome_numpy(*args, 840)
+    got = kernels_phases.proof_outcome(*args, 840, int(Stage.REVEALED), int(Stage.PROVEN))
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == e.dtype and g.shape == (runs,)
+    if runs > 100:  # every outcome occurs
+        proven = got[0] == int(Stage.PROVEN)
+        assert proven.any() and got[2].any() and (got[3] > 0).any() and (stage != int(Stage.REVEALED)).any()
