@@ -15,6 +15,7 @@ import pytest
 from aztec_econ.model import kernels, kernels_economy, kernels_slot, ledger
 from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Index, Posting
 from aztec_econ.model.mechanisms import demand
+from aztec_econ.model.stage import Mode
 
 
 def _bits(x: np.ndarray) -> np.ndarray:
@@ -810,6 +811,22 @@ def _amounts(rng: np.random.Generator, runs: int, scale: float) -> dict[str, np.
     }
 
 
+def _block_parties_numpy(
+    mode: np.ndarray, prover: np.ndarray, prover_price: np.ndarray, by_age: np.ndarray, late_txs: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """`settlement.step_settlement`'s included transactions by age, producer, price recipient and price (before its
+    cap) as the model computed them in numpy."""
+    produced, happy = mode != int(Mode.SKIPPED), mode == int(Mode.HAPPY)
+    by_age = by_age if produced.all() else by_age * produced[:, None]
+    if late_txs.any():  # late inclusions count as age 0
+        by_age = by_age.copy()
+        by_age[:, 0] += late_txs
+    producer = np.where(happy, int(Account.SEQUENCERS), int(Account.BACKUP))
+    third_party = prover >= 0
+    paid_to = np.where(third_party, int(Account.PROVER0) + prover, int(Account.SEQUENCERS))
+    return by_age, producer, paid_to, np.where(happy & third_party, prover_price, 0.0)
+
+
 @pytest.mark.parametrize("runs", [0, 1, 30])
 @pytest.mark.parametrize("skipped", [False, True])
 @pytest.mark.parametrize("with_late", [False, True])
@@ -817,8 +834,16 @@ def _amounts(rng: np.random.Generator, runs: int, scale: float) -> dict[str, np.
 def test_the_compiled_block_amounts_equal_the_numpy_expressions(
     runs: int, skipped: bool, with_late: bool, short: bool
 ) -> None:
+    from aztec_econ.model.mechanisms.settlement import _CODES
+
     rng = np.random.default_rng(runs * 10 + 4 * skipped + 2 * with_late + short)
-    produced = rng.random(runs) < 0.7 if skipped else np.ones(runs, dtype=bool)
+    modes = (
+        [int(Mode.HAPPY), int(Mode.BACKUP), int(Mode.SKIPPED)]
+        if skipped
+        else [int(Mode.HAPPY), int(Mode.BACKUP)]
+    )
+    mode = rng.choice(modes, runs).astype(np.int8)
+    produced = mode != int(Mode.SKIPPED)
     block = _amounts(rng, runs, 1.0)
     late = _amounts(rng, runs, 0.1)
     if not with_late:
@@ -827,19 +852,30 @@ def test_the_compiled_block_amounts_equal_the_numpy_expressions(
     if short:  # users cannot pay some runs' blocks (one with nothing owed and an account driven below 0 too)
         market = rng.random(runs) * 1.0
         market[: min(runs, 1)] = -1e-12
-    expected = _block_amounts_numpy(produced, block, late, market, 0.5)
+    prover = rng.integers(-1, 5, runs)
+    prover_price = rng.normal(10.0, 8.0, runs)  # some negative: the prover pays
+    by_age = rng.integers(0, 9, (runs, 4))
+    expected = (
+        *_block_amounts_numpy(produced, block, late, market, 0.5),
+        *_block_parties_numpy(mode, prover, prover_price, by_age, late["txs"]),
+    )
     got = kernels_economy.block_amounts(
-        produced,
-        np.array([block[k] for k in _AMOUNTS]).reshape(6, runs),
+        mode,
+        _CODES,
+        tuple(block[k] for k in _AMOUNTS),
         block["txs"],
-        np.array([late[k] for k in _AMOUNTS]).reshape(6, runs),
+        by_age,
+        tuple(late[k] for k in _AMOUNTS),
         late["txs"],
         market,
         0.5,
+        prover,
+        prover_price,
     )
-    np.testing.assert_array_equal(got[0], expected[0])
-    np.testing.assert_array_equal(got[1], expected[1])
-    assert got[2] == expected[2]
+    assert len(got) == len(expected) and got[2] == expected[2]
+    for g, e in zip(got[:2] + got[3:], expected[:2] + expected[3:], strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == e.dtype
     assert got[0].shape == (9, runs) and got[1].dtype == np.int64
 
 

@@ -278,38 +278,79 @@ def reveal_share(
 
 @njit(cache=True)
 def block_amounts(
-    produced: NDArray[np.bool_],
-    block: NDArray[np.float64],
+    mode: NDArray[np.int8],
+    codes: NDArray[np.int64],
+    block: tuple[
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+    ],
     block_txs: NDArray[np.int64],
-    late: NDArray[np.float64],
+    block_by_age: NDArray[np.int64],
+    late: tuple[
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+    ],
     late_txs: NDArray[np.int64],
     market: NDArray[np.float64],
     tx_size: float,
-) -> tuple[NDArray[np.float64], NDArray[np.int64], bool]:  # pragma: no cover - compiled
+    prover: NDArray[np.int64],
+    prover_price: NDArray[np.float64],
+) -> tuple[
+    NDArray[np.float64],
+    NDArray[np.int64],
+    bool,
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.float64],
+]:  # pragma: no cover - compiled
     """`settlement.step_settlement`'s amounts of the slot's block (tokens; rows of the result, runs wide): paid,
     burned, tips, mev, mev_burned, surplus, then the mana used, what the producer keeps (tips + mev - mev_burned)
-    and what is burned (burned + mev_burned); the block's transactions; whether a late reveal added any.
+    and what is burned (burned + mev_burned); the block's transactions; whether a late reveal added any; the
+    included transactions by slots waited (runs x ages: the candidate's `block_by_age`, late inclusions at age 0);
+    the producer's account, the account the agreed price goes to and that price before its cap.
 
-    `block` holds the candidate's paid, burned, tips, mev, mev_burned and surplus (6 x runs), `late` the late
-    inclusions' (`market.late_inclusions`, 6 x runs). A run without a `produced` block has none of the candidate's
-    amounts; the late ones are added (to every run) when any run has a late transaction; every amount of a run whose
-    users owe more (paid + mev) than the `market` account holds is scaled by market / owed."""
-    runs = produced.shape[0]
+    `block` holds the candidate's paid, burned, tips, mev, mev_burned and surplus, `late` the late inclusions'
+    (`market.late_inclusions`). A run whose slot was skipped (`mode` codes[0], codes: skipped, happy, then the
+    accounts sequencers, backup, prover 0) has none of the candidate's amounts; the late ones are added (to every
+    run) when any run has a late transaction; every amount of a run whose users owe more (paid + mev) than the
+    `market` account holds is scaled by market / owed. The producer is the sequencers' account on the happy path,
+    else the backup builders'; the price is the committed third-party `prover`'s `prover_price` on the happy path
+    (else 0), paid to its account (the sequencers' where none)."""
+    skipped, happy, sequencers, backup, prover0 = codes[0], codes[1], codes[2], codes[3], codes[4]
+    runs, ages = block_by_age.shape
     out = np.zeros((9, runs), dtype=np.float64)
     txs = np.zeros(runs, dtype=np.int64)
+    by_age = np.zeros((runs, ages), dtype=np.int64)
+    producer = np.empty(runs, dtype=np.int64)
+    paid_to = np.empty(runs, dtype=np.int64)
+    price = np.zeros(runs, dtype=np.float64)
     any_late = False
     for i in range(runs):
         if late_txs[i] != 0:
             any_late = True
     for i in range(runs):
-        if produced[i]:
+        produced = mode[i] != skipped
+        if produced:
             for r in range(6):
-                out[r, i] = block[r, i]
+                out[r, i] = block[r][i]
             txs[i] = block_txs[i]
+            for a in range(ages):
+                by_age[i, a] = block_by_age[i, a]
         if any_late:
             for r in range(6):
-                out[r, i] = out[r, i] + late[r, i]
+                out[r, i] = out[r, i] + late[r][i]
             txs[i] += late_txs[i]
+            if ages:
+                by_age[i, 0] += late_txs[i]
         out[6, i] = txs[i] * tx_size
         owed = out[0, i] + out[3, i]
         if owed > market[i]:
@@ -318,7 +359,11 @@ def block_amounts(
                 out[r, i] = out[r, i] * scale
         out[7, i] = out[2, i] + out[3, i] - out[4, i]
         out[8, i] = out[1, i] + out[4, i]
-    return out, txs, any_late
+        producer[i] = sequencers if mode[i] == happy else backup
+        paid_to[i] = prover0 + prover[i] if prover[i] >= 0 else sequencers
+        if mode[i] == happy and prover[i] >= 0:
+            price[i] = prover_price[i]
+    return out, txs, any_late, by_age, producer, paid_to, price
 
 
 @njit(cache=True)

@@ -103,26 +103,25 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     )
     late = late_inclusions(ctx, econ, share)
     # compiled: a skipped slot includes nothing, late inclusions add to the block, users who cannot pay scale
-    # every fee quantity down
-    amounts, txs, any_late = kernels_economy.block_amounts(
-        produced,
-        np.array([cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned, cand.surplus]),
+    # every fee quantity down; who produced the block and the agreed price, on the happy path only: sequencers ->
+    # prover, or prover -> sequencers when negative, each capped by what the payer holds (its reward and the
+    # fees it keeps included)
+    amounts, txs, any_late, by_age, producer, paid_to, price = kernels_economy.block_amounts(
+        out.mode,
+        _CODES,
+        (cand.paid, cand.burned, cand.tips, cand.mev, cand.mev_burned, cand.surplus),
         cand.txs,
-        np.array([late.paid, late.burned, late.tips, late.mev, late.mev_burned, late.surplus]),
+        cand.by_age,
+        (late.paid, late.burned, late.tips, late.mev, late.mev_burned, late.surplus),
         late.txs,
         book.balance(int(Account.MARKET)),
         float(p.environment.demand.tx_size),
+        out.prover,
+        out.prover_price,
     )
     paid, burned, tips, mev, mev_burned, surplus, used, kept, burn = amounts
-    by_age = cand.by_age if produced.all() else cand.by_age * produced[:, None]
     if any_late:
         incoming = evolve(incoming, counts=incoming.counts - late.by_bucket)
-    producer = np.where(happy, int(Account.SEQUENCERS), int(Account.BACKUP))
-    third_party = out.prover >= 0
-    paid_to = np.where(third_party, int(Account.PROVER0) + out.prover, int(Account.SEQUENCERS))
-    # the agreed price, on success only: sequencers -> prover, or prover -> sequencers when negative, each capped
-    # by what the payer holds (its reward and the fees it keeps included)
-    price = np.where(happy & third_party, out.prover_price, 0.0)
     book = book.post(
         Posting(Flow.TRANSFER, Account.MARKET, producer, kept),
         Posting(Flow.BURN, Account.MARKET, None, burn),
@@ -203,7 +202,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         clearing=clearing,
         settled=Settled(
             columns=columns,
-            included_by_age=_by_age(by_age, late.txs),
+            included_by_age=by_age,
             pending=econ.pending,
             selection=cand.selection,
             produced=produced,
@@ -377,10 +376,7 @@ def _remembered(
     )
 
 
-def _by_age(by_age: NDArray[np.int64], late: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Included transactions by slots waited (runs x ages) from the block's `by_age`; late inclusions count as age
-    0 (`confirmation`)."""
-    if late.any():
-        by_age = by_age.copy()
-        by_age[:, 0] += late
-    return by_age
+_CODES = np.array(
+    [Mode.SKIPPED, Mode.HAPPY, Account.SEQUENCERS, Account.BACKUP, Account.PROVER0], dtype=np.int64
+)
+"""`kernels_economy.block_amounts`' codes: the modes skipped and happy, the producers' and provers' accounts."""
