@@ -15,6 +15,16 @@ from numpy.typing import NDArray
 SelectionArrays = tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
 """`demand.Selection.arrays()`: eligible buckets (runs x buckets), the cut's bucket, age and transactions taken."""
 
+FeeAmounts = tuple[
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+]
+"""A block's paid, burned, tips, mev, mev_burned and surplus per run (tokens; `block_amounts`)."""
+
 
 @njit(cache=True)
 def select_mempool(
@@ -280,24 +290,10 @@ def reveal_share(
 def block_amounts(
     mode: NDArray[np.int8],
     codes: NDArray[np.int64],
-    block: tuple[
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-    ],
+    block: FeeAmounts,
     block_txs: NDArray[np.int64],
     block_by_age: NDArray[np.int64],
-    late: tuple[
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-    ],
+    late: FeeAmounts,
     late_txs: NDArray[np.int64],
     market: NDArray[np.float64],
     tx_size: float,
