@@ -1,12 +1,15 @@
-"""`kernels_phases` against the numpy code it replaced, exactly: the proof's outcome and the finalization's rewards."""
+"""`kernels_phases` against the numpy code it replaced, exactly: the proof's outcome and whether backup mode pays."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from aztec_econ.model import kernels_phases
 from aztec_econ.model.stage import Stage
+from aztec_econ.params import Params
 
 
 def _proof_outcome_numpy(
@@ -91,3 +94,53 @@ def test_the_compiled_proof_outcome_equals_the_numpy_steps(runs: int, spread: bo
     if runs > 100:  # every outcome occurs
         proven = got[0] == int(Stage.PROVEN)
         assert proven.any() and got[2].any() and (got[3] > 0).any() and (stage != int(Stage.REVEALED)).any()
+
+
+@pytest.mark.parametrize("runs", [0, 1, 300])
+@pytest.mark.parametrize("blobs_per_full_block", [0, 3])
+def test_the_compiled_backup_worth_it_is_participations_rule(
+    runs: int, blobs_per_full_block: int, make_params: Callable[..., Params]
+) -> None:
+    """The compiled rule equals `participation.backup_pays` of `participation.backup_cost` (and
+    `settlement.blobs`), exactly, near the break-even where the comparison's rounding matters."""
+    from aztec_econ.model.mechanisms import participation
+    from aztec_econ.model.mechanisms.prover_market import BLOB_GAS, GWEI
+
+    params = make_params(protocol__l1_gas__blobs_per_full_block=blobs_per_full_block)
+    pr, b = params.protocol, params.agents.backup
+    rng = np.random.default_rng(runs + blobs_per_full_block)
+    used = rng.random(runs) * pr.block_capacity
+    used[: min(runs, 2)] = 0.0  # an empty block still needs its blob
+    gas, blob, eth = (
+        rng.lognormal(3.0, 1.0, runs),
+        rng.lognormal(0.0, 2.0, runs),
+        rng.lognormal(-8.0, 0.5, runs),
+    )
+    factor = 0.75
+    blobs = (
+        np.zeros(runs)
+        if blobs_per_full_block == 0
+        else np.maximum(1.0, np.ceil(blobs_per_full_block * used / pr.block_capacity))
+    )
+    cost = participation.backup_cost(params, blobs, gas, blob, eth)
+    reward = pr.block_reward * pr.backup_reward_share * factor
+    kept = cost - reward + rng.normal(0.0, 1e-3, runs) * cost  # around the break-even
+    expected = participation.backup_pays(params, np.full(runs, factor), kept, cost)
+    got = kernels_phases.backup_worth_it(
+        used,
+        gas,
+        blob,
+        eth,
+        kept,
+        float(blobs_per_full_block),
+        float(pr.block_capacity),
+        float(pr.l1_gas.backup),
+        GWEI,
+        BLOB_GAS * GWEI,
+        float(b.proving_cost_per_block),
+        reward,
+    )
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.bool_ and got.shape == (runs,)
+    if runs > 100:
+        assert got.any() and not got.all()

@@ -1,6 +1,6 @@
 """Compiled kernels of the slot's late phases, as `kernels` (numba, `cache=True`; each computes exactly what the
-numpy code it replaced computes, tested against it): the proof's outcome (`proving.step_proving`) and the
-finalization's rewards (`rewards.step_finalization`). A step's transcendental functions (the normal quantile, exp)
+numpy code it replaced computes, tested against it): the proof's outcome (`proving.step_proving`) and whether
+getting ready in backup mode pays (`backup.backup_worth_it`). A step's transcendental functions (the normal quantile, exp)
 stay in numpy before its kernel runs: numpy's SIMD versions round differently from numba's.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
@@ -65,3 +65,37 @@ def proof_outcome(
             slashed[i] = bond_locked[i]
             late[i] = sound
     return new_stage, finalized, late, slashed
+
+
+@njit(cache=True)
+def backup_worth_it(
+    used: NDArray[np.float64],
+    gas_price: NDArray[np.float64],
+    blob_price: NDArray[np.float64],
+    eth_per_token: NDArray[np.float64],
+    kept: NDArray[np.float64],
+    blobs_per_full_block: float,
+    capacity: float,
+    backup_gas: float,
+    gwei: float,
+    blob_gas_gwei: float,
+    proving_cost: float,
+    reward: float,
+) -> NDArray[np.bool_]:  # pragma: no cover - compiled
+    """`backup.backup_worth_it` per run, as `participation.backup_pays` of `participation.backup_cost` computes it:
+    the block's blobs (at least one of `blobs_per_full_block` x `used` / `capacity`, rounded up; none without
+    blobs), its cost (`proving_cost` plus `backup_gas` at `gas_price` x `gwei` / `eth_per_token` tokens a gas, plus
+    the blobs at `blob_price` x `blob_gas_gwei` / `eth_per_token`), covered by the decayed backup `reward` plus the
+    fees and MEV the block's producer `kept` (tokens)."""
+    runs = used.shape[0]
+    out = np.empty(runs, dtype=np.bool_)
+    for i in range(runs):
+        blobs = 0.0
+        if blobs_per_full_block != 0:
+            blobs = np.ceil(blobs_per_full_block * used[i] / capacity)
+            if not blobs > 1.0:  # numpy's maximum(1.0, blobs): the first argument unless the second is larger
+                blobs = 1.0
+        gas = backup_gas * (gas_price[i] * gwei / eth_per_token[i])
+        blob = blobs * blob_price[i] * (blob_gas_gwei / eth_per_token[i])
+        out[i] = reward + kept[i] >= proving_cost + gas + blob
+    return out

@@ -28,14 +28,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
-from aztec_econ.model import kernels_slot
+from aztec_econ.model import kernels_phases, kernels_slot
 from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
-from aztec_econ.model.mechanisms import participation
 from aztec_econ.model.mechanisms.adversary import censoring, includes
+from aztec_econ.model.mechanisms.prover_market import BLOB_GAS, GWEI
 from aztec_econ.model.mechanisms.proving import decay_factor
-from aztec_econ.model.mechanisms.settlement import blobs
 from aztec_econ.model.stage import Mode, Role, Stage, Submitter
 
 if TYPE_CHECKING:
@@ -44,17 +43,30 @@ if TYPE_CHECKING:
 
 def backup_worth_it(ctx: Context, s: State) -> NDArray[np.bool_]:
     """Whether getting ready in backup mode pays a builder, per run (`participation.backup_pays`), from what it knows
-    when backup mode opens: the slot's prices, the candidate block, its median proving time."""
+    when backup mode opens: the slot's prices, the candidate block, its median proving time. Compiled
+    (`kernels_phases.backup_worth_it`, tested against `participation`'s rule)."""
     p = ctx.params
+    pr = p.protocol
     econ = s["economy"]
     prices = econ.prices
     first, end = ctx.phases["backup"]
-    block = float(p.protocol.l1_block_seconds)
+    block = float(pr.l1_block_seconds)
     expected = first + int(np.ceil(p.agents.backup.proving_time_median_seconds / block))
-    factor = np.broadcast_to(decay_factor(p, np.array([min(expected, end - 1)])), (ctx.n_runs,))
-    used = econ.candidate.used
-    cost = participation.backup_cost(p, blobs(ctx, used), prices.gas, prices.blob, prices.eth_per_token)
-    return participation.backup_pays(p, factor, econ.candidate.value_to_producer, cost)
+    factor = float(decay_factor(p, np.array([min(expected, end - 1)]))[0])
+    return kernels_phases.backup_worth_it(
+        econ.candidate.used,
+        prices.gas,
+        prices.blob,
+        prices.eth_per_token,
+        econ.candidate.value_to_producer,
+        float(pr.l1_gas.blobs_per_full_block),
+        float(pr.block_capacity),
+        float(pr.l1_gas.backup),
+        GWEI,
+        BLOB_GAS * GWEI,
+        float(p.agents.backup.proving_cost_per_block),
+        pr.block_reward * pr.backup_reward_share * factor,
+    )
 
 
 def step_backup(ctx: Context, s: State) -> dict[str, Any]:
