@@ -996,8 +996,8 @@ def _reward_split_numpy(
     bond_locked: np.ndarray,
     prior: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
-    """`rewards.step_finalization` as the model computed it in numpy (accounts: sequencers 1, first prover 6,
-    relays 2; submitters: none 0, prover 1, relay 2, sequencer 3)."""
+    """`rewards.step_finalization` after its reward and relay decision as the model computed it in numpy (accounts:
+    sequencers 1, first prover 6, relays 2; submitters: none 0, prover 1, relay 2, sequencer 3)."""
     prover_account = np.where(self_proved | (prover < 0), 1, 6 + prover).astype(np.int64)
     submitter_account = np.where(relayed, 2, prover_account)
     minted = np.array([reward * split[0], reward * split[1], reward * split[2]]).reshape(3, -1)
@@ -1011,13 +1011,24 @@ def _reward_split_numpy(
     return prover_account, minted, rewards, submitter_account, unlock, submitter
 
 
-@pytest.mark.parametrize("runs", [0, 1, 30])
-def test_the_compiled_reward_split_equals_the_numpy_expressions(runs: int) -> None:
-    rng = np.random.default_rng(runs + 11)
-    proven = rng.random(runs) < 0.7
-    reward = np.where(proven, 100.0 * rng.random(runs), 0.0)
+@pytest.mark.parametrize("runs", [0, 1, 300])
+@pytest.mark.parametrize("decayed", [False, True])
+def test_the_compiled_reward_outcome_equals_the_numpy_expressions(runs: int, decayed: bool) -> None:
+    from aztec_econ.model.kernels_phases import reward_outcome
+    from aztec_econ.model.stage import Stage
+
+    rng = np.random.default_rng(runs + 11 + decayed)
+    stage = rng.choice([int(Stage.REVEALED), int(Stage.PROVEN)], runs, p=[0.3, 0.7]).astype(np.int8)
+    proven = stage == int(Stage.PROVEN)
+    decay = rng.random(runs) if decayed else np.zeros(0)
     split = np.array([0.45, 0.45, 0.1])
-    relayed = proven & (rng.random(runs) < 0.5)
+    u_relay = rng.random(runs)
+    gas, eth = rng.lognormal(3.0, 1.5, runs), rng.lognormal(-8.0, 0.5, runs)
+    verification = 400_000.0
+    # `rewards.step_finalization`'s inputs as it computed them in numpy before the kernel
+    reward = np.where(proven, 100.0, 0.0) * (decay if decayed else 1.0)
+    relayed = proven & (u_relay < 0.5)
+    relayed &= reward * split[2] >= verification * np.asarray(gas * 1e-9 / eth)  # `participation.relay_pays`
     prover = rng.integers(-1, 4, runs)
     self_proved = (prover < 0) & (rng.random(runs) < 0.5)
     bond_locked = rng.random(runs) * 10.0
@@ -1025,14 +1036,32 @@ def test_the_compiled_reward_split_equals_the_numpy_expressions(runs: int) -> No
     prover_account, *expected = _reward_split_numpy(
         reward, split, proven, relayed, prover, self_proved, bond_locked, prior
     )
-    owner = ledger.bond_owner(prover, self_proved)  # the prover's account, as finalization passes it
-    np.testing.assert_array_equal(owner, prover_account)
-    got = kernels_slot.reward_split(
-        reward, split, proven, relayed, owner, 2, self_proved, bond_locked, prior, np.array([0, 1, 2, 3])
+    np.testing.assert_array_equal(ledger.bond_owner(prover, self_proved), prover_account)
+    minted, rewards, owner, *rest = reward_outcome(
+        stage,
+        int(Stage.PROVEN),
+        100.0,
+        decay,
+        split,
+        u_relay,
+        0.5,
+        verification,
+        gas,
+        eth,
+        1e-9,
+        prover,
+        self_proved,
+        np.array([1, 6, 2]),
+        bond_locked,
+        prior,
+        np.array([0, 1, 2, 3]),
     )
-    for g, e in zip(got, expected, strict=True):
+    np.testing.assert_array_equal(owner, prover_account)
+    for g, e in zip([minted, rewards, *rest], expected, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == e.dtype and g.shape == e.shape
+    if runs > 100:  # relayed and not, near the break-even included
+        assert relayed.any() and (proven & ~relayed).any()
 
 
 def _l1_block_times_numpy(u: np.ndarray, p: float, block_seconds: float) -> np.ndarray:

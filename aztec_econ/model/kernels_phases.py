@@ -1,6 +1,7 @@
 """Compiled kernels of the slot's late phases, as `kernels` (numba, `cache=True`; each computes exactly what the
-numpy code it replaced computes, tested against it): the proof's outcome (`proving.step_proving`) and whether
-getting ready in backup mode pays (`backup.backup_worth_it`). A step's transcendental functions (the normal quantile, exp)
+numpy code it replaced computes, tested against it): the proof's outcome (`proving.step_proving`), the
+finalization's rewards (`rewards.step_finalization`) and whether getting ready in backup mode pays
+(`backup.backup_worth_it`). A step's transcendental functions (the normal quantile, exp)
 stay in numpy before its kernel runs: numpy's SIMD versions round differently from numba's.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
@@ -99,3 +100,76 @@ def backup_worth_it(
         blob = blobs * blob_price[i] * (blob_gas_gwei / eth_per_token[i])
         out[i] = reward + kept[i] >= proving_cost + gas + blob
     return out
+
+
+@njit(cache=True)
+def reward_outcome(
+    stage: NDArray[np.int8],
+    proven_code: int,
+    block_reward: float,
+    decay: NDArray[np.float64],
+    split: NDArray[np.float64],
+    u_relay: NDArray[np.float64],
+    relay_share: float,
+    verification_gas: float,
+    gas_price: NDArray[np.float64],
+    eth_per_token: NDArray[np.float64],
+    gwei: float,
+    prover: NDArray[np.int64],
+    self_proved: NDArray[np.bool_],
+    accounts: NDArray[np.int64],
+    bond_locked: NDArray[np.float64],
+    rewards: NDArray[np.float64],
+    submitters: NDArray[np.int64],
+) -> tuple[
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.int8],
+]:  # pragma: no cover - compiled
+    """`rewards.step_finalization` per run: a proven block's `block_reward` (times `decay`, the reward-decay factor
+    per run, where given; empty: none) split by `split` (sequencer, prover, submitter shares); a relay submits the
+    proof where its `u_relay` draw is below `relay_share` and the submitter's share covers the `verification_gas` at
+    `gas_price` x `gwei` / `eth_per_token` tokens a gas (`participation.relay_pays`), else the prover. Returns the
+    amounts minted (3 x runs), the slot's rewards (runs x roles: the sequencer's added to what `rewards` holds, the
+    prover's and the submitter's), the prover's ledger account (`ledger.bond_owner`: the sequencers' when
+    self-proved or none), the submitter's (the relays' when relayed, else the prover's), the bond released where
+    proven, and who submitted the proof (`submitters`: none, prover, relay, sequencer). `accounts`: the sequencers',
+    the first prover's and the relays' ledger accounts."""
+    sequencers, prover0, relays = accounts[0], accounts[1], accounts[2]
+    runs = stage.shape[0]
+    minted = np.empty((3, runs), dtype=np.float64)
+    out = np.zeros_like(rewards)
+    prover_account = np.empty(runs, dtype=np.int64)
+    submitter_account = np.empty(runs, dtype=np.int64)
+    unlock = np.zeros(runs, dtype=np.float64)
+    submitter = np.empty(runs, dtype=np.int8)
+    share = split[2]
+    for i in range(runs):
+        proven = stage[i] == proven_code
+        reward = block_reward if proven else 0.0
+        if decay.size:
+            reward = reward * decay[i]
+        relayed = (
+            proven
+            and u_relay[i] < relay_share
+            and reward * share >= verification_gas * (gas_price[i] * gwei / eth_per_token[i])
+        )
+        prover_account[i] = sequencers if self_proved[i] or prover[i] < 0 else prover0 + prover[i]
+        for k in range(3):
+            minted[k, i] = reward * split[k]
+        out[i, 0] = rewards[i, 0] + minted[0, i]
+        out[i, 1] = minted[1, i]
+        out[i, 2] = minted[2, i]
+        submitter_account[i] = relays if relayed else prover_account[i]
+        if proven:
+            unlock[i] = bond_locked[i]
+            if relayed:
+                submitter[i] = submitters[2]
+            else:
+                submitter[i] = submitters[3] if self_proved[i] else submitters[1]
+        else:
+            submitter[i] = submitters[0]
+    return minted, out, prover_account, submitter_account, unlock, submitter

@@ -1,7 +1,8 @@
 """More compiled kernels, as `kernels` (numba, `cache=True`; imported as `kernels` says; each computes exactly
 what the numpy code it replaced computes, tested against it): the slot's protocol steps: landings, the election's
-outcome, the keys of operators that are down, the reveal choice, the reward split, the backup race and its
-outcome, the L1 block times, the ledger's postings, the confirmation bins, the registry chunk's counts. The
+outcome, the keys of operators that are down, the reveal choice, the backup race and its
+outcome, the L1 block times, the ledger's postings, the confirmation bins, the registry chunk's counts and
+eligibility, the operators' holding crossings. The
 economy's kernels are in `kernels_economy`.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
@@ -193,54 +194,6 @@ def reveal_choice(
         at[i] = first + chosen
         sent[i] = seconds[i, first + chosen]
     return at, sent
-
-
-@njit(cache=True)
-def reward_split(
-    reward: NDArray[np.float64],
-    split: NDArray[np.float64],
-    proven: NDArray[np.bool_],
-    relayed: NDArray[np.bool_],
-    prover_account: NDArray[np.int64],
-    relay_account: int,
-    self_proved: NDArray[np.bool_],
-    bond_locked: NDArray[np.float64],
-    rewards: NDArray[np.float64],
-    submitters: NDArray[np.int64],
-) -> tuple[
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.int64],
-    NDArray[np.float64],
-    NDArray[np.int8],
-]:  # pragma: no cover - compiled
-    """`rewards.step_finalization` per run: the block `reward` (tokens) split by `split` (sequencer, prover,
-    submitter shares), the amounts minted (3 x runs), the slot's rewards (runs x roles: the sequencer's added to
-    what `rewards` holds, the prover's and the submitter's), the submitter's ledger account (`relay_account` when
-    `relayed`, else the prover's, `prover_account`: `ledger.bond_owner`), the bond released where `proven`, and who
-    submitted the proof (`submitters`: none, prover, relay, sequencer)."""
-    runs = reward.shape[0]
-    minted = np.empty((3, runs), dtype=np.float64)
-    out = np.zeros_like(rewards)
-    submitter_account = np.empty(runs, dtype=np.int64)
-    unlock = np.zeros(runs, dtype=np.float64)
-    submitter = np.empty(runs, dtype=np.int8)
-    for i in range(runs):
-        for k in range(3):
-            minted[k, i] = reward[i] * split[k]
-        out[i, 0] = rewards[i, 0] + minted[0, i]
-        out[i, 1] = minted[1, i]
-        out[i, 2] = minted[2, i]
-        submitter_account[i] = relay_account if relayed[i] else prover_account[i]
-        if proven[i]:
-            unlock[i] = bond_locked[i]
-            if relayed[i]:
-                submitter[i] = submitters[2]
-            else:
-                submitter[i] = submitters[3] if self_proved[i] else submitters[1]
-        else:
-            submitter[i] = submitters[0]
-    return minted, out, submitter_account, unlock, submitter
 
 
 @njit(cache=True)

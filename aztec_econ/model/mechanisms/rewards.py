@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aztec_econ.model import kernels_slot
+from aztec_econ.model import kernels_phases
 from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
-from aztec_econ.model.ledger import Account, Book, Flow, Posting, bond_owner
-from aztec_econ.model.mechanisms.participation import relay_pays
+from aztec_econ.model.ledger import Account, Book, Flow, Posting
+from aztec_econ.model.mechanisms.prover_market import GWEI
 from aztec_econ.model.mechanisms.proving import decay_factor
 from aztec_econ.model.stage import Stage, Submitter
 
@@ -29,28 +29,29 @@ if TYPE_CHECKING:
 
 def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     """Mint the proven block's reward to the sequencer, the prover and the submitter (a relay when it pays, else
-    the prover), release the bond (module docstring); compiled (`kernels_slot.reward_split`)."""
+    the prover), release the bond (module docstring); compiled (`kernels_phases.reward_outcome`)."""
     p = ctx.params
     split = p.protocol.reward_split
     outcome = s["outcome"]
-    proven = outcome.stage == int(Stage.PROVEN)
-    reward = np.where(proven, float(p.protocol.block_reward), 0.0)
+    decay = _NO_DECAY
     if p.protocol.variants.reward_decay_per_l1_block > 0:  # design variant: the later the proof, the less
-        reward = reward * decay_factor(p, outcome.finalized_l1_block - s["slot"] * ctx.slot_l1_blocks)
-    relayed = proven & (s["draws"].one("relay") < p.agents.relays.submission_share)
+        decay = decay_factor(p, outcome.finalized_l1_block - s["slot"] * ctx.slot_l1_blocks)
     prices = s["economy"].prices
-    relayed &= relay_pays(
-        p, reward, prices.gas, prices.eth_per_token
-    )  # a relay submits only when paid enough
-    prover_account = bond_owner(outcome.prover, outcome.self_proved)
-    minted, rewards, submitter_account, unlock, submitter = kernels_slot.reward_split(  # compiled
-        reward,
+    minted, rewards, prover_account, submitter_account, unlock, submitter = kernels_phases.reward_outcome(
+        outcome.stage,
+        int(Stage.PROVEN),
+        float(p.protocol.block_reward),
+        np.ascontiguousarray(decay, dtype=np.float64),
         np.array([split.sequencer, split.prover, split.submitter], dtype=np.float64),
-        proven,
-        relayed,
-        prover_account,
-        int(Account.RELAYS),
+        s["draws"].one("relay"),
+        float(p.agents.relays.submission_share),
+        float(p.protocol.l1_gas.verification),  # a relay submits only when paid enough (`relay_pays`)
+        prices.gas,
+        prices.eth_per_token,
+        GWEI,
+        outcome.prover,
         outcome.self_proved,
+        _ACCOUNTS,
         outcome.bond_locked,
         outcome.rewards,
         _SUBMITTERS,
@@ -65,7 +66,10 @@ def step_finalization(ctx: Context, s: State) -> dict[str, Any]:
     return {"outcome": evolve(outcome, rewards=rewards, submitter=submitter), "book": book}
 
 
+_NO_DECAY = np.zeros(0, dtype=np.float64)
+_ACCOUNTS = np.array([Account.SEQUENCERS, Account.PROVER0, Account.RELAYS], dtype=np.int64)
+"""`kernels_phases.reward_outcome`'s accounts: the sequencers', the first prover's, the relays'."""
 _SUBMITTERS = np.array(
     [Submitter.NONE, Submitter.PROVER, Submitter.RELAY, Submitter.SEQUENCER], dtype=np.int64
 )
-"""Who submitted the proof, in `kernels_slot.reward_split`'s order."""
+"""Who submitted the proof, in `kernels_phases.reward_outcome`'s order."""
