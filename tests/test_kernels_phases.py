@@ -1,4 +1,5 @@
-"""`kernels_phases` against the numpy code it replaced, exactly: the proof's outcome and whether backup mode pays."""
+"""`kernels_phases` against the numpy code it replaced, exactly: the commitment's and the proof's outcomes, whether backup
+mode pays (the finalization's rewards: tests/test_kernels.py)."""
 
 from __future__ import annotations
 
@@ -144,3 +145,34 @@ def test_the_compiled_backup_worth_it_is_participations_rule(
     assert got.dtype == np.bool_ and got.shape == (runs,)
     if runs > 100:
         assert got.any() and not got.all()
+
+
+@pytest.mark.parametrize("runs", [0, 1, 100])
+def test_the_compiled_commitment_outcome_equals_the_numpy_steps(runs: int) -> None:
+    from aztec_econ.model.ledger import Account, bond_owner
+
+    rng = np.random.default_rng(runs + 3)
+    prover = rng.integers(-1, 5, runs)  # -1: no third-party prover won
+    self_proved = (prover < 0) & (rng.random(runs) < 0.5)
+    at = rng.integers(-1, 12, runs)
+    stage = rng.choice([int(Stage.NONE), int(Stage.PROPOSED)], runs).astype(np.int8)
+    committed = self_proved | (prover >= 0)  # `sidecar.step_commitment` in numpy
+    expected = (
+        np.where(committed, 2.5, 0.0),
+        bond_owner(prover, self_proved),
+        np.where(committed, int(Stage.COMMITTED), stage).astype(np.int8),
+        np.where(committed, at, -1),
+    )
+    got = kernels_phases.commitment_outcome(
+        self_proved,
+        prover,
+        at,
+        stage,
+        2.5,
+        int(Stage.COMMITTED),
+        int(Account.SEQUENCERS),
+        int(Account.PROVER0),
+    )
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert g.dtype == e.dtype and g.shape == (runs,)

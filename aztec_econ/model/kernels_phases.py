@@ -1,7 +1,7 @@
-"""Compiled kernels of the slot's late phases, as `kernels` (numba, `cache=True`; each computes exactly what the
-numpy code it replaced computes, tested against it): the proof's outcome (`proving.step_proving`), the
-finalization's rewards (`rewards.step_finalization`) and whether getting ready in backup mode pays
-(`backup.backup_worth_it`). A step's transcendental functions (the normal quantile, exp)
+"""Compiled kernels of the slot's phases after the election, as `kernels` (numba, `cache=True`; each computes
+exactly what the numpy code it replaced computes, tested against it): the commitment's outcome
+(`sidecar.step_commitment`), the proof's outcome (`proving.step_proving`), the finalization's rewards
+(`rewards.step_finalization`) and whether getting ready in backup mode pays (`backup.backup_worth_it`). A step's transcendental functions (the normal quantile, exp)
 stay in numpy before its kernel runs: numpy's SIMD versions round differently from numba's.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
@@ -173,3 +173,34 @@ def reward_outcome(
         else:
             submitter[i] = submitters[0]
     return minted, out, prover_account, submitter_account, unlock, submitter
+
+
+@njit(cache=True)
+def commitment_outcome(
+    self_proved: NDArray[np.bool_],
+    prover: NDArray[np.int64],
+    at: NDArray[np.int64],
+    stage: NDArray[np.int8],
+    bond: float,
+    committed_code: int,
+    sequencers: int,
+    prover0: int,
+) -> tuple[
+    NDArray[np.float64], NDArray[np.int64], NDArray[np.int8], NDArray[np.int64]
+]:  # pragma: no cover - compiled
+    """`sidecar.step_commitment` per run after the prover market: a block is committed where it is self-proved or a
+    third-party `prover` (>= 0) won; returns the `bond` locked (0 where not committed), the account that locks it
+    (`ledger.bond_owner`: the sequencers' when self-proved or none, else the prover's), the stage (`committed_code`
+    where committed) and the commitment's block (`at`; -1 where not committed)."""
+    runs = stage.shape[0]
+    amount = np.zeros(runs, dtype=np.float64)
+    owner = np.empty(runs, dtype=np.int64)
+    new_stage = stage.copy()
+    block = np.full(runs, -1, dtype=np.int64)
+    for i in range(runs):
+        owner[i] = sequencers if self_proved[i] or prover[i] < 0 else prover0 + prover[i]
+        if self_proved[i] or prover[i] >= 0:
+            amount[i] = bond
+            new_stage[i] = committed_code
+            block[i] = at[i]
+    return amount, owner, new_stage, block

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from aztec_econ.model import kernels_phases
 from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
-from aztec_econ.model.ledger import Account, Flow, Posting, bond_owner
+from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import participation, prover_market
 from aztec_econ.model.mechanisms.adversary import includes_for
 from aztec_econ.model.mechanisms.operators import prover_down
@@ -140,20 +141,28 @@ def step_commitment(ctx: Context, s: State) -> dict[str, Any]:
         p, proposed, can_self=_has_hardware(ctx, s, u_self), **_market_inputs(ctx, s, _quoting(ctx, s))
     )
     self_proved, prover = award.self_proved, award.prover
-    committed = self_proved | (prover >= 0)
-    amount = np.where(committed, bond, 0.0)
-    book = s["book"].post(Posting(Flow.LOCK, bond_owner(prover, self_proved), Account.BONDS, amount))
+    amount, owner, stage, commitment_block = kernels_phases.commitment_outcome(  # compiled
+        self_proved,
+        prover,
+        np.ascontiguousarray(at, dtype=np.int64),
+        outcome.stage,
+        bond,
+        int(Stage.COMMITTED),
+        int(Account.SEQUENCERS),
+        int(Account.PROVER0),
+    )
+    book = s["book"].post(Posting(Flow.LOCK, owner, Account.BONDS, amount))
     outcome = evolve(
         outcome,
         prover=prover,
         self_proved=self_proved,
         bond_locked=amount,
-        stage=np.where(committed, int(Stage.COMMITTED), outcome.stage).astype(np.int8, copy=False),
+        stage=stage,
         prover_price=award.price,
         prover_break_even=award.break_even,
         prover_bidders=award.bidders,
         revealed=revealed,
         reveal_block=reveal_block,
-        commitment_block=np.where(committed, at, -1),
+        commitment_block=commitment_block,
     )
     return {"outcome": outcome, "book": book}
