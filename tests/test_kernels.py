@@ -1491,3 +1491,30 @@ def test_the_compiled_chunk_counts_equal_the_numpy_counts(runs: int, n_slots: in
     assert runs < 7 or n_slots < 30 or all(g.any() for g in got)
     empty = kernels_slot.chunk_counts(registered, eligible, exit_signal, release, first, length, 0)  # no slot
     assert all(g.shape == (runs, 0) for g in empty)
+
+
+@pytest.mark.parametrize("runs", [0, 1, 40])
+def test_the_compiled_ledger_check_accepts_exactly_what_the_numpy_check_accepts(runs: int) -> None:
+    rng = np.random.default_rng(runs + 21)
+    seen = set()
+    for trial in range(60):
+        balances = rng.random((runs, 17)) * 10.0 ** rng.integers(-3, 9)
+        supply = balances.sum(axis=1)
+        tolerance = 1e-9 * np.maximum(1.0, np.abs(supply))
+        if runs and trial % 4 == 1:  # off by about the tolerance: either side of it
+            supply[rng.integers(runs)] += tolerance.max() * rng.uniform(0.5, 1.5)
+        if runs and trial % 4 == 2:  # an account about the tolerance below 0
+            balances[rng.integers(runs), rng.integers(17)] = -tolerance.min() * rng.uniform(0.5, 1.5)
+        if runs and trial % 12 == 3:
+            balances[0, 3] = np.nan
+        if runs == 0:  # numpy's check cannot take the minimum of no balances; an empty book balances
+            assert kernels.ledger_balanced(balances, supply)
+            continue
+        try:
+            ledger._check(balances, supply)
+            accepted = True
+        except AccountingError:
+            accepted = False
+        assert kernels.ledger_balanced(balances, supply) == accepted
+        seen.add(accepted)
+    assert seen == ({True, False} if runs > 1 else seen)  # both sides of the tolerance occur

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model import kernels_slot
+from aztec_econ.model import kernels, kernels_slot
 from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.frozen import evolve
 
@@ -191,8 +191,11 @@ class Book:
 
     def check(self) -> Book:
         """Assert conservation (which also catches a non-finite amount: it makes a balance or the supply non-finite)
-        and that no account is negative, for every run; returns the book."""
-        _check(self.balances, self.supply)
+        and that no account is negative, for every run; returns the book. Compiled (`kernels.ledger_balanced`); only
+        a book that fails it goes through `_check`, which names what broke."""
+        if not kernels.ledger_balanced(np.ascontiguousarray(self.balances), self.supply):
+            _check(self.balances, self.supply)
+            raise AssertionError("kernels.ledger_balanced refused a book that _check accepts")
         return self
 
 
