@@ -102,8 +102,8 @@ def test_the_compiled_proof_outcome_equals_the_numpy_steps(runs: int, spread: bo
 def test_the_compiled_backup_worth_it_is_participations_rule(
     runs: int, blobs_per_full_block: int, make_params: Callable[..., Params]
 ) -> None:
-    """The compiled rule equals `participation.backup_pays` of `participation.backup_cost` (and
-    `settlement.blobs`), exactly, near the break-even where the comparison's rounding matters."""
+    """The compiled rule equals `participation.backup_pays` of `participation.backup_cost` (with the blobs as the
+    model counted them in numpy), exactly, near the break-even where the comparison's rounding matters."""
     from aztec_econ.model.mechanisms import participation
     from aztec_econ.model.mechanisms.prover_market import BLOB_GAS, GWEI
 

@@ -43,14 +43,6 @@ F64 = NDArray[np.float64]
 TX_BASE_GAS = 21_000  # the per-transaction gas a consolidated proposal+commitment saves
 
 
-def blobs(ctx: Context, used: F64) -> F64:
-    """Blobs a block of `used` mana needs (at least one)."""
-    g = ctx.params.protocol.l1_gas
-    if g.blobs_per_full_block == 0:
-        return np.zeros_like(used)
-    return np.maximum(1.0, np.ceil(g.blobs_per_full_block * used / ctx.params.protocol.block_capacity))
-
-
 def l1_costs(
     ctx: Context, out: SlotOutcome, prices: L1Prices, used: F64, revealed: NDArray[np.bool_]
 ) -> dict[str, F64]:
