@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -1013,22 +1014,30 @@ def _reward_split_numpy(
 
 @pytest.mark.parametrize("runs", [0, 1, 300])
 @pytest.mark.parametrize("decayed", [False, True])
-def test_the_compiled_reward_outcome_equals_the_numpy_expressions(runs: int, decayed: bool) -> None:
+def test_the_compiled_reward_outcome_equals_the_numpy_expressions(
+    runs: int, decayed: bool, make_params: Callable[..., Any]
+) -> None:
     from aztec_econ.model.kernels_phases import reward_outcome
+    from aztec_econ.model.mechanisms.participation import relay_pays
     from aztec_econ.model.stage import Stage
 
+    params = make_params()
+    pr = params.protocol
     rng = np.random.default_rng(runs + 11 + decayed)
     stage = rng.choice([int(Stage.REVEALED), int(Stage.PROVEN)], runs, p=[0.3, 0.7]).astype(np.int8)
     proven = stage == int(Stage.PROVEN)
     decay = rng.random(runs) if decayed else np.zeros(0)
-    split = np.array([0.45, 0.45, 0.1])
+    split = np.array([pr.reward_split.sequencer, pr.reward_split.prover, pr.reward_split.submitter])
     u_relay = rng.random(runs)
-    gas, eth = rng.lognormal(3.0, 1.5, runs), rng.lognormal(-8.0, 0.5, runs)
-    verification = 400_000.0
+    eth = rng.lognormal(-8.0, 0.5, runs)
+    verification = float(pr.l1_gas.verification)
+    # gas prices around the relay's break-even: its share of the (decayed) reward covers the verification gas
+    gas = pr.block_reward * split[2] * (decay if decayed else 1.0) * eth / (verification * 1e-9)
+    gas *= rng.uniform(0.5, 1.5, runs)
     # `rewards.step_finalization`'s inputs as it computed them in numpy before the kernel
-    reward = np.where(proven, 100.0, 0.0) * (decay if decayed else 1.0)
+    reward = np.where(proven, float(pr.block_reward), 0.0) * (decay if decayed else 1.0)
     relayed = proven & (u_relay < 0.5)
-    relayed &= reward * split[2] >= verification * np.asarray(gas * 1e-9 / eth)  # `participation.relay_pays`
+    relayed &= relay_pays(params, reward, gas, eth)
     prover = rng.integers(-1, 4, runs)
     self_proved = (prover < 0) & (rng.random(runs) < 0.5)
     bond_locked = rng.random(runs) * 10.0
@@ -1040,7 +1049,7 @@ def test_the_compiled_reward_outcome_equals_the_numpy_expressions(runs: int, dec
     minted, rewards, owner, *rest = reward_outcome(
         stage,
         int(Stage.PROVEN),
-        100.0,
+        float(pr.block_reward),
         decay,
         split,
         u_relay,

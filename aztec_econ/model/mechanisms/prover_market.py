@@ -108,8 +108,8 @@ def own_submission_share(params: Params) -> float:
 def relay_pays(params: Params, reward: F64, gas_price: F64, eth_per_token: F64) -> B:
     """Whether a relay would submit the proof (per run): the submitter's share of `reward` (the block reward after
     any decay, tokens) covers the verification gas at `gas_price` (gwei) and `eth_per_token` (ETH per token).
-    The one relay rule: `bids` prices it in, finalization (`rewards`, through `participation.relay_pays`) applies
-    it."""
+    The one relay rule: `bids` prices it in, finalization (`rewards`) applies it, compiled in
+    `kernels_phases.reward_outcome` (tested against this function)."""
     share = params.protocol.reward_split.submitter
     gas = params.protocol.l1_gas.verification * np.asarray(gas_price * GWEI / eth_per_token, dtype=np.float64)
     return np.asarray(reward * share >= gas)
