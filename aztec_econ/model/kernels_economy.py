@@ -212,7 +212,7 @@ def l1_cost_split(
     per_proposal, commitment, reveal, verification, backup = gas[0], gas[1], gas[2], gas[3], gas[4]
     for i in range(runs):
         per_gas = gas_price[i] * (gwei / eth_per_token[i])  # tokens per gas
-        blobs = 0.0  # at least one, `settlement.blobs`
+        blobs = 0.0  # at least one where blocks carry blobs (as `kernels_phases.backup_worth_it` counts them)
         if blobs_per_full_block != 0:
             blobs = np.maximum(1.0, np.ceil(blobs_per_full_block * used[i] / capacity))
         blob_cost = blobs * blob_price[i] * (blob_gwei / eth_per_token[i])
