@@ -258,6 +258,23 @@ def test_a_real_dask_scheduler_with_two_workers_gives_identical_results(
     assert not list((tmp_path / "worker-node").rglob("*.parquet"))  # every file was written by the client
 
 
+def test_the_local_clusters_workers_drop_only_the_heartbeat_of_a_closed_scheduler() -> None:
+    """The record a worker logs when its scheduler closed mid-heartbeat (the client stopping our cluster) is not
+    printed under the sweep's messages; every other worker record is (`executors.dask_setup`)."""
+    import logging
+
+    from aztec_econ.sweep import executors
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("distributed.worker", logging.ERROR, __file__, 1, message, None, None)
+
+    assert not executors._not_a_lost_heartbeat(
+        record("Failed to communicate with scheduler during heartbeat.")
+    )
+    assert executors._not_a_lost_heartbeat(record("Unexpected exception during heartbeat. Closing worker."))
+    assert executors._not_a_lost_heartbeat(record("Compute Failed"))
+
+
 NOTEBOOK = """# %% [markdown]
 # # Tiny sweep notebook
 

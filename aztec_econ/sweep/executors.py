@@ -127,11 +127,24 @@ def local_cluster(n_workers: int, **options: Any) -> Any:
         )
 
 
+HEARTBEAT_LOST = "Failed to communicate with scheduler during heartbeat"
+"""The start of the record (with a traceback) a Dask worker logs when its scheduler closed while a heartbeat was in
+flight: what our local cluster's workers see when the client stops the cluster (Ctrl-C, the end of a sweep)."""
+
+
+def _not_a_lost_heartbeat(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(HEARTBEAT_LOST)
+
+
 def dask_setup(worker: Any) -> None:
     """Dask preload hook of the local cluster's worker processes: ignore Ctrl-C (a terminal sends it to the whole
-    process group; the client stops the cluster), as pool workers do (`_watch_client`)."""
+    process group; the client stops the cluster), as pool workers do (`_watch_client`), and drop the heartbeat
+    record of a scheduler that closed (`HEARTBEAT_LOST`): the client closes the scheduler it started, and a
+    scheduler lost otherwise fails the running points, which the sweep records. Without it, a Ctrl-C that lands
+    while a worker's heartbeat is in flight prints a worker's traceback under the sweep's one-line message."""
     with contextlib.suppress(ValueError):  # not the main thread: keep the default
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("distributed.worker").addFilter(_not_a_lost_heartbeat)
 
 
 class ExecutorError(RuntimeError):
