@@ -418,4 +418,6 @@ def test_the_kernels_own_output_stays_off_the_terminal_and_a_failed_run_reports_
     captured = capfd.readouterr()
     assert "a kernel log line" not in captured.err + captured.out  # e.g. jupyter_client's shutdown interrupt
     assert executed.status == "failed" and executed.error is not None
-    assert executed.error.endswith("kernel log (last lines):\na kernel log line")
+    assert executed.error.endswith(
+        "kernel log (last lines):\na kernel log line"
+    )  # not the shutdown interrupt's

@@ -53,6 +53,9 @@ def ensure_kernel(name: str = KERNEL) -> str:
 KERNEL_LOG = "kernel.log"
 """The kernel's own output (its process's stdout and stderr), kept in the run's temporary folder."""
 _KERNEL_MANAGER: type | None = None
+SHUTDOWN_INTERRUPT = "KeyboardInterrupt caught in kernel"
+"""The kernel's log line of the interrupt jupyter_client sends it on shutdown: whether it is written before the kernel
+stops is a race, and it is not news, so a failed run's report leaves it out of the kernel log's lines."""
 POLL_SECONDS = 1.0
 """Longest one wait on a kernel channel lasts before the socket is polled again (the caller's own timeout still
 holds): a wake-up that pyzmq's asyncio poller misses then costs a second instead of the cell's whole timeout. Seen
@@ -287,8 +290,9 @@ def execute_notebook(
         result.error = (
             f"Timeout: the cell ran past the {timeout:g} s limit and was interrupted\n\n{result.error}"
         )
-    if not result.ok and kernel_log:
-        tail = "\n".join(kernel_log.splitlines()[-40:])
+    lines = [line for line in kernel_log.splitlines() if SHUTDOWN_INTERRUPT not in line]
+    if not result.ok and lines:
+        tail = "\n".join(lines[-40:])
         result.error = f"{result.error}\n\nkernel log (last lines):\n{tail}"
     if out_dir is not None:
         result.path = atomic_write(Path(out_dir) / f"{stem}.ipynb", raw)
