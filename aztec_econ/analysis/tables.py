@@ -344,11 +344,18 @@ CONFIRMATION_COLUMNS: tuple[Column, ...] = (
 
 
 def delay_hist(traj: Trajectories, stage: str) -> NDArray[np.float64]:
-    """Per run: transactions by delay (L1 blocks) from submission to `stage`, the submission offset U included."""
+    """Per run: transactions by delay (L1 blocks) from submission to `stage`, the submission offset U included (U
+    uniform on 1..slot: each delay's count spread over the `slot_l1_blocks` next ones). The moving sums are taken in
+    integers and divided once, so the table is the same on every machine (numpy convolves floats with the BLAS,
+    whose summation order depends on the CPU)."""
     hist = stage_histogram(traj.params, traj.confirmation_hist, stage)
     width = traj.params.protocol.slot_l1_blocks
-    uniform = np.concatenate([[0.0], np.full(width, 1.0 / width)])  # U uniform on 1..slot
-    return np.stack([np.convolve(h, uniform) for h in hist]) if hist.size else hist
+    if not hist.size:
+        return hist
+    counts = np.rint(hist).astype(np.int64)  # whole transactions, held as floats
+    window = np.concatenate([[0], np.ones(width, dtype=np.int64)])
+    spread: NDArray[np.float64] = np.stack([np.convolve(h, window) for h in counts]) / width
+    return spread
 
 
 def hist_quantile(hist: NDArray[np.float64], q: float, params: Params) -> float:
