@@ -383,11 +383,15 @@ def test_the_compiled_outage_step_equals_the_numpy_expression(runs: int, n: int)
     n_operators = np.minimum(generator.integers(0, n + 1, runs), n)
     if runs:
         n_operators[0] = n  # the run with the most operators sets n
+    u = rng.uniforms(keys, rng.Stream.OUTAGES, 5, n)
+    drawn = [(float(u.flat[0]), float(u.flat[-1]))] if u.size else []  # a uniform equal to either probability
+    for fail, recover in [(0.3, 0.6), (0.0, 1.0), (1.0, 0.0), *drawn]:
+        expected = _next_down_numpy(u, was, n_operators, fail, recover)
+        got = kernels.outage_step(base, rng.words_for(n), was, n_operators, fail, recover)
+        assert got.dtype == np.bool_ and got.shape == was.shape
+        np.testing.assert_array_equal(got, expected)
     fail, recover = 0.3, 0.6
-    expected = _next_down_numpy(rng.uniforms(keys, rng.Stream.OUTAGES, 5, n), was, n_operators, fail, recover)
     got = kernels.outage_step(base, rng.words_for(n), was, n_operators, fail, recover)
-    assert got.dtype == np.bool_ and got.shape == was.shape
-    np.testing.assert_array_equal(got, expected)
     assert runs < 30 or n < 40 or (got.any() and not got.all())
 
 
@@ -1092,6 +1096,24 @@ def test_the_compiled_l1_block_times_equal_the_numpy_expression(runs: int, p: fl
     np.testing.assert_array_equal(got, expected)
     if runs == 30 and p == 0.6:
         assert (np.diff(got, axis=1) > 12.0).any()
+
+
+@pytest.mark.parametrize("p", [1e-12, 0.01, 0.3, 0.9])
+def test_the_log_survivals_shortcut_draws_exactly_the_empty_slots_of_log1p(p: float) -> None:
+    """`timeline.log_survivals` skips the logarithm where it cannot make an empty slot: the block times equal those
+    of `np.log1p(-u)` for uniforms everywhere, densest around the shortcut's threshold and the first empty slot."""
+    from aztec_econ.model.mechanisms.timeline import SURE_MARGIN, log_survivals
+
+    rng = np.random.default_rng(int(p * 1000))
+    threshold, first_empty = 1.0 - p ** (1.0 - SURE_MARGIN), 1.0 - p
+    near = [x + d * np.spacing(x) * np.arange(200) for x in (threshold, first_empty) for d in (-1, 1)]
+    around = np.concatenate([threshold + (first_empty - threshold) * rng.random(400), *near])
+    u = np.concatenate([rng.random(4_000), around, [0.0, 0.0, 0.0, 1.0 - 2.0**-53]])
+    u = np.clip(u, 0.0, 1.0 - 2.0**-53).reshape(-1, 4)
+    got = kernels_slot.l1_block_times(log_survivals(u, p), math.log(p), 12.0)
+    np.testing.assert_array_equal(got, _l1_block_times_numpy(u, p, 12.0))
+    np.testing.assert_array_equal(log_survivals(u, p) == 0, u < threshold)  # the shortcut below the threshold
+    assert (np.diff(got, axis=1) > 12.0).any()  # and empty slots are drawn
 
 
 def _demand_draws_numpy(

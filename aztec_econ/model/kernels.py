@@ -10,6 +10,8 @@ fails loudly instead of running 10x slower. Each kernel computes exactly what th
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
@@ -142,14 +144,22 @@ def outage_step(
     recover: float,
 ) -> NDArray[np.bool_]:  # pragma: no cover - compiled
     """`operators.next_down`: operator j of run i (j < len(words); none from n_operators[i] on) is down if it was
-    (`was`) and its uniform (as `unit_words`) is >= `recover`, or was up and it is < `fail`; the rest up."""
+    (`was`) and its uniform (as `unit_words`) is >= `recover`, or was up and it is < `fail`; the rest up. The uniform
+    u = m x 2^-53 of the 53-bit word m is compared as m with ceil(probability x 2^53), which is exact; a run's words
+    are mixed in one pass and compared in another (the mixing loop vectorizes)."""
     out = np.zeros_like(was)
-    scale = 1.0 / 9007199254740992.0  # 2**-53, as `rng._TO_UNIT`
+    unit = 9007199254740992.0  # 2**53, as `rng._TO_UNIT`'s inverse
+    fail_at = np.uint64(math.ceil(min(max(fail, 0.0), 1.0) * unit))
+    recover_at = np.uint64(math.ceil(min(max(recover, 0.0), 1.0) * unit))
     eleven = np.uint64(11)
+    mixed = np.empty(words.size, dtype=np.uint64)
     for i in range(base.size):
-        for j in range(min(words.size, n_operators[i])):
-            u = np.float64(_mix64(base[i] + words[j]) >> eleven) * scale
-            out[i, j] = u >= recover if was[i, j] else u < fail
+        b = base[i]
+        n = min(words.size, n_operators[i])
+        for j in range(n):
+            mixed[j] = _mix64(b + words[j]) >> eleven
+        for j in range(n):
+            out[i, j] = mixed[j] >= recover_at if was[i, j] else mixed[j] < fail_at
     return out
 
 
