@@ -4,13 +4,14 @@ mode pays (the finalization's rewards: tests/test_kernels.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
 from aztec_econ.model import kernels_phases
 from aztec_econ.model.stage import Stage
-from aztec_econ.params import Params
+from aztec_econ.params import Params, load_params
 
 
 def _proof_outcome_numpy(
@@ -176,3 +177,65 @@ def test_the_compiled_commitment_outcome_equals_the_numpy_steps(runs: int) -> No
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == e.dtype and g.shape == (runs,)
+
+
+def _outlook_in_numpy(ctx: Any, used: Any, start: float) -> tuple[Any, Any]:
+    """`proving.outlook` as the model computed it before the time left was taken once per simulation: on arrays of
+    the start per run, the median from the block's mana."""
+    from scipy.special import ndtr
+
+    from aztec_econ.model.mechanisms.proving import _NODES, decay_factor, median_seconds, missing_warning
+
+    p = ctx.params
+    first, end = ctx.phases["proof"]
+    block = float(p.protocol.l1_block_seconds)
+    ready = np.full(used.shape, start) + missing_warning(p)
+    median = median_seconds(p, used)
+    sd = p.agents.provers.proving_time_log_sd
+    room = (end - 1) * block - ready
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if sd > 0:
+            on_time = np.where(room > 0, ndtr((np.log(np.maximum(room, 1e-300)) - np.log(median)) / sd), 0.0)
+        else:
+            on_time = (median <= room).astype(np.float64)
+    if p.protocol.variants.reward_decay_per_l1_block == 0:
+        return on_time, np.ones(on_time.shape)
+    lands = ready[:, None] + median[:, None] * np.exp(sd * _NODES[None, :])
+    at = np.maximum(first, np.ceil(lands / block - 1e-9)).astype(np.int64)
+    ok = at <= end - 1
+    factor = decay_factor(p, at) * ok
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = factor.sum(axis=1) / ok.sum(axis=1)
+    return on_time, np.where(ok.any(axis=1), mean, 1.0)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"protocol.variants.reward_decay_per_l1_block": 0.05},
+        {"agents.provers.proving_time_log_sd": 0.0},
+        {"agents.provers.proving_time_log_sd": 0.0, "protocol.variants.reward_decay_per_l1_block": 0.05},
+        {"agents.provers.ramp_up_seconds": 10_000.0},  # no time left: never on time
+        {"agents.provers.ramp_up_seconds": 10_000.0, "agents.provers.proving_time_log_sd": 0.0},
+    ],
+)
+def test_the_proving_outlook_is_the_numpy_formula_bit_for_bit(overrides: dict[str, Any]) -> None:
+    """`proving.outlook` with the time left taken once (`_log_seconds`) equals the per-run numpy formula exactly,
+    for any start (the deadline's second and past it included) and blocks from empty to full."""
+    from aztec_econ.model.context import build_context
+    from aztec_econ.model.mechanisms.proving import median_seconds, outlook
+
+    params = load_params(overrides={"sim.runs": 64, **overrides})
+    ctx = build_context(params)
+    rng = np.random.default_rng(7)
+    used = rng.uniform(0.0, params.protocol.block_capacity, 64)
+    used[:3] = 0.0, params.protocol.block_capacity, 1e-300
+    _, end = ctx.phases["proof"]
+    deadline = (end - 1) * float(params.protocol.l1_block_seconds)
+    for start in (0.0, 12.0, 37.5, deadline - 1e-9, deadline, deadline + 12.0):
+        got = outlook(ctx, median_seconds(params, used), start)
+        expected = _outlook_in_numpy(ctx, used, start)
+        for g, e in zip(got, expected, strict=True):
+            assert g.dtype == e.dtype and g.shape == e.shape
+            assert g.tobytes() == e.tobytes(), (overrides, start)

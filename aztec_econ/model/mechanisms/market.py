@@ -22,7 +22,7 @@ from aztec_econ.model.frozen import evolve
 from aztec_econ.model.mechanisms import demand, fees
 from aztec_econ.model.mechanisms.l1_prices import L1Prices, l1_step, token_price
 from aztec_econ.model.mechanisms.prover_market import SlotTerms, block_value, slot_terms
-from aztec_econ.model.mechanisms.proving import commitment_outlook
+from aztec_econ.model.mechanisms.proving import commitment_outlook, median_seconds
 
 if TYPE_CHECKING:
     from aztec_econ.model.state import State
@@ -61,6 +61,9 @@ class Candidate:
     """The slot's MEV draw (Exp(1)): MEV per public transaction of this block, late inclusions too."""
     surplus: F64
     """Users' surplus of its transactions: value - payment (tokens)."""
+    proving_median: F64
+    """Its median proving time (`proving.median_seconds`; s): the proving time's distribution is known at the
+    commitment, and its draw comes at the proving (`proving.step_proving`)."""
     proving: tuple[F64, F64]
     """What a prover committing to it expects (`proving.commitment_outlook`: on-time chance, reward factor)."""
     value_to_producer: F64
@@ -289,7 +292,8 @@ def prepare(
         mechanism == "mev_burn",
         float(p.protocol.mev_burn_share),
     )
-    proving = commitment_outlook(ctx, used)
+    median = median_seconds(p, used)
+    proving = commitment_outlook(ctx, median)
     return Candidate(
         selection=selection,
         by_bucket=by_bucket,
@@ -305,6 +309,7 @@ def prepare(
         mev_draw=mev_draw,
         pricing=price,
         surplus=surplus,
+        proving_median=median,
         proving=proving,
         value_to_producer=kept,
         block_value=block_value(p, kept),

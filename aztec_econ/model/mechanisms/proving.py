@@ -19,6 +19,7 @@ slot's, computed once with its candidate block (`market.prepare`).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,26 +67,29 @@ def decay_factor(params: Params, landed: I64) -> F64:
     return np.clip(1.0 - decay * np.maximum(landed - opens, 0), 0.0, 1.0)
 
 
-def outlook(ctx: Context, used: F64, start: F64) -> tuple[F64, F64]:
+def outlook(ctx: Context, median: F64, start: float) -> tuple[F64, F64]:
     """(chance the proof lands by the deadline, expected reward factor given it does) for a prover that starts at
-    `start` seconds into the slot, as the prover can know them when it quotes: nominal block times (no empty L1
-    slots, no censorship), its own proving-time distribution, the missing warning and the reward decay."""
+    `start` seconds into the slot on a block whose median proving time is `median` per run (`median_seconds`), as
+    the prover can know them when it quotes: nominal block times (no empty L1 slots, no censorship), its own
+    proving-time distribution, the missing warning and the reward decay. The time it has left is the same for every
+    run; its logarithm is taken once per simulation (`_log_seconds`)."""
     p = ctx.params
     first, end = ctx.phases["proof"]
     block = float(p.protocol.l1_block_seconds)
     deadline = (end - 1) * block
-    ready = np.asarray(start, dtype=np.float64) + missing_warning(p)
-    median = median_seconds(p, used)
+    ready = float(start) + missing_warning(p)
     sd = p.agents.provers.proving_time_log_sd
-    room = deadline - ready
+    room = deadline - ready  # seconds from the start of the work to the deadline
     with np.errstate(divide="ignore", invalid="ignore"):
-        if sd > 0:
-            on_time = np.where(room > 0, ndtr((np.log(np.maximum(room, 1e-300)) - np.log(median)) / sd), 0.0)
-        else:
+        if sd <= 0:
             on_time = (median <= room).astype(np.float64)
+        elif room > 0:
+            on_time = ndtr((_log_seconds(max(room, 1e-300), median.size) - np.log(median)) / sd)
+        else:
+            on_time = np.zeros(median.shape)
     if p.protocol.variants.reward_decay_per_l1_block == 0:
         return on_time, np.ones(on_time.shape)
-    lands = ready[:, None] + median[:, None] * np.exp(sd * _NODES[None, :])
+    lands = ready + median[:, None] * np.exp(sd * _NODES[None, :])
     at = np.maximum(first, np.ceil(lands / block - 1e-9)).astype(np.int64)
     ok = at <= end - 1
     factor = decay_factor(p, at) * ok
@@ -94,12 +98,22 @@ def outlook(ctx: Context, used: F64, start: F64) -> tuple[F64, F64]:
     return on_time, np.where(ok.any(axis=1), mean, 1.0)
 
 
-def commitment_outlook(ctx: Context, used: F64) -> tuple[F64, F64]:
+@functools.lru_cache(maxsize=16)
+def _log_seconds(seconds: float, runs: int) -> F64:
+    """log(`seconds`) for each of `runs` runs, read-only: numpy's logarithm of a contiguous array, as the runs'
+    own arrays take it (numpy's SIMD logarithm can round differently from a scalar one), computed once."""
+    out = np.log(np.full(runs, seconds))
+    out.flags.writeable = False
+    return out
+
+
+def commitment_outlook(ctx: Context, median: F64) -> tuple[F64, F64]:
     """`outlook` of a prover that starts at the first nominal second of the phase whose transaction carries the
     commitment (the proposal phase's under `consolidate_proposal_commitment`, else the commitment phase's), for a
-    block of `used` mana per run: what every quote of the slot is priced on (`sidecar`)."""
+    block of `median` proving time per run (`median_seconds`): what every quote of the slot is priced on
+    (`sidecar`)."""
     phase = "proposal" if ctx.params.protocol.variants.consolidate_proposal_commitment else "commitment"
-    return outlook(ctx, used, np.full(used.shape, float(ctx.l1_seconds[0, ctx.phases[phase][0]])))
+    return outlook(ctx, median, float(ctx.l1_seconds[0, ctx.phases[phase][0]]))
 
 
 def step_proving(ctx: Context, s: State) -> dict[str, Any]:
@@ -111,7 +125,7 @@ def step_proving(ctx: Context, s: State) -> dict[str, Any]:
     # the provers' `prover_failures` (a self-prover fails at the mean), or none where they all fail at the mean
     fails = ctx.economy.market.failure[: pv.count] if pv.failure_spread != 0 else _NO_FAILURES
     z = ndtri(np.clip(s["draws"].one("proving_time"), 1e-16, 1 - 1e-16))
-    duration = median_seconds(p, s["economy"].candidate.used) * np.exp(pv.proving_time_log_sd * z)
+    duration = s["economy"].candidate.proving_median * np.exp(pv.proving_time_log_sd * z)
     first, end = ctx.phases["proof"]
     stage, finalized, late, failed = kernels_phases.proof_outcome(
         outcome.stage,
