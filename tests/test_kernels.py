@@ -140,19 +140,37 @@ def test_the_compiled_late_block_equals_the_numpy_expressions(runs: int, buckets
     if runs:
         share[-1] = 1.0
     includable = rng.random((runs, buckets)) < 0.8
-    spare = np.maximum(rng.integers(-5, 200, runs), 0)  # 0: a full block
+    capacity = 150
+    block_txs = rng.integers(-50, 205, runs)  # over the capacity: a full block, no spare room
+    spare = np.maximum(capacity - block_txs, 0)  # as `market.late_inclusions` computed it in numpy
     pay = rng.random((runs, buckets)) * 1e-3
     burn = pay * rng.random((runs, buckets))
     values = np.sort(rng.random(buckets)) * 2e-3
+    mev_draw = rng.exponential(1.0, runs)
     expected = _late_take_numpy(counts, share, includable, spare)
-    got, *totals = kernels.late_block(counts, share, spare, pay, burn, includable, values, 1234.5)
-    np.testing.assert_array_equal(got, expected)
-    assert got.dtype == np.int64 and got.shape == (runs, buckets)
-    want = _block_totals_numpy(expected, pay, burn, values, 1234.5)
-    for e, g in zip(want[:3], totals[:3], strict=True):
-        np.testing.assert_array_equal(_bits(g), _bits(e))
-    np.testing.assert_array_equal(totals[3], want[3])
+    want_paid, want_burned, want_surplus, want_txs = _block_totals_numpy(expected, pay, burn, values, 1234.5)
+    want_mev = 0.05 * 0.3 * want_txs * mev_draw  # `late_inclusions`' numpy expressions
+    for mev_burn in (False, True):
+        got, paid, burned, tips, mev, mev_burned, surplus, txs = kernels.late_block(
+            counts, share, capacity, block_txs, pay, burn, includable, values, 1234.5, 0.05 * 0.3, mev_draw,
+            mev_burn, 0.37,
+        )  # fmt: skip
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == np.int64 and got.shape == (runs, buckets)
+        want_mev_burned = want_mev * 0.37 if mev_burn else np.zeros_like(want_mev)
+        pairs = [
+            (paid, want_paid),
+            (burned, want_burned),
+            (tips, want_paid - want_burned),
+            (mev, want_mev),
+            (mev_burned, want_mev_burned),
+            (surplus, want_surplus),
+        ]
+        for g, e in pairs:
+            np.testing.assert_array_equal(_bits(g), _bits(e))
+        np.testing.assert_array_equal(txs, want_txs)
     assert runs < 60 or ((got.sum(axis=1) > 0).any() and (got.sum(axis=1) == spare).any())
+    assert runs < 60 or (spare == 0).any()
 
 
 def _settle_and_age_numpy(

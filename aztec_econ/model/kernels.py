@@ -487,30 +487,53 @@ def block_totals(
 def late_block(
     counts: NDArray[np.int64],
     share: NDArray[np.float64],
-    spare: NDArray[np.int64],
+    capacity_txs: int,
+    block_txs: NDArray[np.int64],
     pay: NDArray[np.float64],
     burn: NDArray[np.float64],
     includable: NDArray[np.bool_],
     values: NDArray[np.float64],
     tx_size: float,
+    mev_per_tx: float,
+    mev_draw: NDArray[np.float64],
+    mev_burn: bool,
+    mev_burn_share: float,
 ) -> tuple[
-    NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]
+    NDArray[np.int64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int64],
 ]:  # pragma: no cover - compiled
     """`market.late_inclusions`' transactions by bid bucket (runs x buckets): `share[i]` of each bucket's `counts`
-    (rounded down) where includable, the highest bucket first while `spare[i]` transactions fit (integer arithmetic
-    after the rounding, the float product and floor as numpy's); and their `block_totals` (fees paid, burned,
-    users' surplus, transactions)."""
+    (rounded down) where includable, the highest bucket first while they fit in the `capacity_txs - block_txs[i]`
+    (at least 0) spare transactions (integer arithmetic after the rounding, the float product and floor as
+    numpy's); their `block_totals` (fees paid, burned, users' surplus, transactions); the tips (paid - burned); the
+    MEV (`mev_per_tx` x transactions x `mev_draw[i]`, in that order) and the MEV burned (`mev_burn_share` of it
+    under `mev_burn`, else 0). Returns (by bucket, paid, burned, tips, mev, mev_burned, surplus, transactions)."""
     runs, buckets = counts.shape
     out = np.empty((runs, buckets), dtype=np.int64)
     for i in range(runs):
+        spare = max(capacity_txs - block_txs[i], 0)
         above = np.int64(0)  # offered in higher buckets
         for j in range(buckets - 1, -1, -1):
             offered = np.int64(np.floor(counts[i, j] * share[i]) if includable[i, j] else 0)
-            room = spare[i] - above
+            room = spare - above
             out[i, j] = min(max(room, 0), offered)
             above += offered
     paid, burned, surplus, txs = block_totals(out, pay, burn, values, tx_size)
-    return out, paid, burned, surplus, txs
+    tips = np.empty(runs)
+    mev = np.empty(runs)
+    mev_burned = np.zeros(runs)
+    for i in range(runs):
+        tips[i] = paid[i] - burned[i]
+        mev[i] = mev_per_tx * np.float64(txs[i]) * mev_draw[i]
+        if mev_burn:
+            mev_burned[i] = mev[i] * mev_burn_share
+    return out, paid, burned, tips, mev, mev_burned, surplus, txs
 
 
 @njit(cache=True)

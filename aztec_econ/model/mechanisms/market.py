@@ -376,30 +376,28 @@ def late_inclusions(ctx: Context, econ: Economy, share: F64) -> Late:
     assert econ.incoming is not None
     cand = econ.candidate
     price = cand.pricing
-    c = ctx.economy
-    spare = np.maximum(c.capacity_txs - cand.txs, 0)
-    by_bucket, paid, burned, surplus, txs = (
-        kernels.late_block(  # compiled: the take, then `fees.block_totals`
-            econ.incoming.counts,
-            share,
-            spare,
-            price.pay,
-            price.burn,
-            price.includable,
-            c.bids,
-            float(d.tx_size),
-        )
+    by_bucket, paid, burned, tips, mev, mev_burned, surplus, txs = kernels.late_block(  # compiled
+        econ.incoming.counts,
+        share,
+        int(ctx.economy.capacity_txs),
+        cand.txs,
+        price.pay,
+        price.burn,
+        price.includable,
+        ctx.economy.bids,
+        float(d.tx_size),
+        d.mev_per_public_tx * d.public_share,
+        cand.mev_draw,
+        p.protocol.fee_mechanism == "mev_burn",
+        float(p.protocol.mev_burn_share),
     )
-    tips = paid - burned
-    mev = d.mev_per_public_tx * d.public_share * txs * cand.mev_draw
-    mechanism = p.protocol.fee_mechanism
     return Late(
         by_bucket=by_bucket,
         paid=paid,
         burned=burned,
         tips=tips,
         mev=mev,
-        mev_burned=fees.mev_burned(mev, mechanism, p.protocol.mev_burn_share),
+        mev_burned=mev_burned,
         txs=txs,
         surplus=surplus,
     )
