@@ -435,9 +435,16 @@ def test_the_compiled_backup_landing_equals_the_numpy_expression(runs: int, buil
     done = np.round(rng.random((runs, builders)) * 120.0 / 12.0) * 12.0  # ties, and ties with block times
     done[rng.random(done.shape) < 0.3] = np.inf  # not ready
     done[: runs // 10] = np.inf  # no builder ready: no backup block
+    window[: runs // 7, -2:] = np.inf  # blocks that were never built (`timeline`)
     open_blocks = rng.random((runs, 8)) < 0.7
-    expected = _backup_landing_numpy(window, done, open_blocks)
-    got = kernels_slot.backup_landing(window, done, open_blocks)
+    ready_u = rng.random((runs, builders))
+    worth_it = rng.random(runs) < 0.8
+    opened = rng.random(runs) < 0.8
+    races = (
+        (ready_u < 0.6) & worth_it[:, None] & opened[:, None]
+    )  # as `backup.step_backup` computed it in numpy
+    expected = _backup_landing_numpy(window, np.where(races, done, np.inf), open_blocks)
+    got = kernels_slot.backup_landing(window, done, ready_u, 0.6, worth_it, opened, open_blocks)
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64

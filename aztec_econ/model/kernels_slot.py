@@ -117,24 +117,34 @@ def operator_counts(
 
 @njit(cache=True)
 def backup_landing(
-    window: NDArray[np.float64], done: NDArray[np.float64], open_blocks: NDArray[np.bool_]
+    window: NDArray[np.float64],
+    done: NDArray[np.float64],
+    ready_u: NDArray[np.float64],
+    ready_probability: float,
+    worth_it: NDArray[np.bool_],
+    opened: NDArray[np.bool_],
+    open_blocks: NDArray[np.bool_],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # pragma: no cover - compiled
-    """`backup.step_backup`'s race per run: each builder's submission lands in the first block of `window` (their
-    build times, s) built at or after it is `done` (s; runs x builders) that includes it (`open_blocks`); returns the
-    first landing block (len(window[i]): none) and its builder, the one done first (lowest index on ties; -1: none)."""
+    """`backup.step_backup`'s race per run: a builder races where backup mode `opened`, getting ready pays
+    (`worth_it`) and its `ready_u` uniform is below `ready_probability`; its submission lands in the first block of
+    `window` (their build times, s) built at or after it is `done` (s; runs x builders; +inf for a builder that does
+    not race) that includes it (`open_blocks`); returns the first landing block (len(window[i]): none) and its
+    builder, the one done first (lowest index on ties; -1: none)."""
     runs, blocks = window.shape
     best = np.full(runs, blocks, dtype=np.int64)
     builder = np.full(runs, -1, dtype=np.int64)
     for i in range(runs):
         lowest = np.inf
         for b in range(done.shape[1]):
+            races = opened[i] and worth_it[i] and ready_u[i, b] < ready_probability
+            at = done[i, b] if races else np.inf
             land = blocks
             for j in range(blocks):
-                if window[i, j] >= done[i, b] and open_blocks[i, j]:
+                if window[i, j] >= at and open_blocks[i, j]:
                     land = j
                     break
-            if land < best[i] or (land == best[i] and land < blocks and done[i, b] < lowest):
-                best[i], builder[i], lowest = land, b, done[i, b]
+            if land < best[i] or (land == best[i] and land < blocks and at < lowest):
+                best[i], builder[i], lowest = land, b, at
     return best, builder
 
 

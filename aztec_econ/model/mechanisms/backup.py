@@ -84,18 +84,23 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     runs = ctx.n_runs
 
     opens_at = seconds[:, first - 1] if first > 0 else np.zeros(runs)
-    ready = (draws["backup_ready"] < b.ready_probability) & backup_worth_it(ctx, s)[
-        :, None
-    ]  # runs x builders
     z = ndtri(np.clip(draws["backup_time"], 1e-16, 1 - 1e-16))
+    # when each builder would be done if it races (runs x builders)
     done = opens_at[:, None] + b.proving_time_median_seconds * np.exp(b.proving_time_log_sd * z)
-    done = np.where(ready & opened[:, None], done, np.inf)
     window = seconds[:, first:end]
     honest = includes(ctx, s["adversary"], "backup")
     open_blocks = np.ones(window.shape, dtype=bool) if honest is None else honest[:, first:end]
-    # compiled: the first block a builder's submission lands in (never: end - first), in the same block the builder
-    # ready first wins
-    best, builder = kernels_slot.backup_landing(window, done, open_blocks)
+    # compiled: who races (backup mode opened, getting ready pays, ready by its draw), then the first block a
+    # racing builder's submission lands in (never: end - first); in the same block the builder ready first wins
+    best, builder = kernels_slot.backup_landing(
+        window,
+        done,
+        draws["backup_ready"],
+        float(b.ready_probability),
+        backup_worth_it(ctx, s),
+        opened,
+        open_blocks,
+    )
     attacker_at = None
     if p.attacks.censorship.prebuilt_backup and censoring(ctx):
         colluding = s["adversary"].censored[:, first:end]
