@@ -7,7 +7,11 @@ Prints, for this checkout (and, with `--compare REV`, for REV checked out in a t
   year's peak they extrapolate to (100 runs; the issue bounds it at 1.5 GB), and the peak once `traj.frame` is read;
 - the time per slot with 10x the keys, as a ratio to `--keys` keys (the issue bounds it at 1.3);
 - CLI start-up: `aztec-econ --help`, `aztec-econ params show` and a 1-slot `aztec-econ simulate` (wall time of the
-  whole command; `--cli` measures these alone);
+  whole command; `--cli` measures these alone), and where a 1-slot simulation's start-up goes: the interpreter, each
+  third-party library the model imports (in the order they load), the model's own modules, numba's first dispatch
+  (its compiler registries and the first kernel from the cache), the rest of the slot (the other kernels from the
+  cache) and the KPI summary; "libraries and first dispatch" is what the start-up cannot go under while the model
+  uses these libraries;
 - a tenth of a year through the CLI: `aztec-econ simulate` of 5,256 slots x 100 runs (baseline otherwise) writing
   its Parquet file with `--out`, start-up included (the issue bounds it at 5 s; `--quick`: 526 slots x 10 runs).
 
@@ -51,6 +55,77 @@ traj.frame  # built on first read (stored compactly since the column store; olde
 with_frame = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"wall_s": wall, "peak_bytes": peak, "frame_peak_bytes": with_frame}))
 """
+
+
+STARTUP = """
+import time
+parts = {}
+def part(name, since):
+    now = time.perf_counter()
+    parts[name] = now - since
+    return now
+t = time.perf_counter()
+import numpy
+t = part("import numpy", t)
+import pandas
+t = part("import pandas (cadCAD imports it)", t)
+import scipy.special
+t = part("import scipy.special", t)
+import numba
+t = part("import numba", t)
+import cadCAD.engine, cadCAD.configuration
+t = part("import cadCAD", t)
+import pydantic, yaml
+t = part("import pydantic, yaml", t)
+from aztec_econ.analysis.kpis import summary
+from aztec_econ.params import load_params
+from aztec_econ.simulation import simulate
+t = part("import the model's own modules", t)
+from aztec_econ.model.kernels import all_same
+all_same(numpy.zeros(2, dtype=numpy.int64))
+t = part("numba's first dispatch", t)
+traj = simulate(load_params("params/baseline.yaml", overrides={"sim.slots": 1, "sim.runs": 1}))
+t = part("1-slot simulate (other kernels)", t)
+summary(traj)
+t = part("KPI summary", t)
+import json
+print(json.dumps(parts))
+"""
+"""A 1-slot simulation's start-up in parts (seconds each, in the order they run), measured inside one fresh process."""
+
+LIBRARIES = (
+    "import numpy",
+    "import pandas (cadCAD imports it)",
+    "import scipy.special",
+    "import numba",
+    "import cadCAD",
+    "import pydantic, yaml",
+    "numba's first dispatch",
+)
+
+
+def startup_once(root: Path, core: int) -> dict[str, float]:
+    """`STARTUP`'s parts, with the interpreter's own start-up (`python -c pass`) first."""
+    start = time.perf_counter()
+    subprocess.run(_pin([sys.executable, "-c", "pass"], core), check=True, env=_env(root), cwd=root)
+    interpreter = time.perf_counter() - start
+    out = subprocess.run(
+        _pin([sys.executable, "-c", STARTUP], core),
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_env(root),
+        cwd=root,
+    ).stdout
+    parts: dict[str, float] = {"start-up: python": interpreter}
+    parts.update({f"start-up: {k}": v for k, v in json.loads(out.strip().splitlines()[-1]).items()})
+    parts["start-up: libraries and first dispatch"] = interpreter + sum(
+        parts[f"start-up: {k}"] for k in LIBRARIES
+    )
+    parts["start-up: total"] = sum(
+        v for k, v in parts.items() if k != "start-up: libraries and first dispatch"
+    )
+    return parts
 
 
 def _pin(command: list[str], core: int) -> list[str]:
@@ -128,6 +203,9 @@ def figures(roots: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[
         for name, cli_args in CLI.items():
             for label, root in roots.items():
                 keep(label, name, cli_once(root, args.core, cli_args))
+        for label, root in roots.items():
+            for name, value in startup_once(root, args.core).items():
+                keep(label, name, value)
         print(f"  round {round_ + 1}/{args.repeat} done", file=sys.stderr, flush=True)
     for label in [] if args.cli else roots:
         b = best[label]
@@ -204,14 +282,15 @@ def main() -> None:
             "(year estimate: 52,560 slots x 100 runs at this rate)"
         )
     labels = list(roots)
-    header = f"{'figure':<32}" + "".join(f"{label:>16}" for label in labels)
+    header = f"{'figure':<52}" + "".join(f"{label:>16}" for label in labels)
     if len(labels) == 2:
         header += f"{'ratio':>10}"
     print(header)
-    for name in CLI if args.cli else SHOWN:
+    startup = [name for name in best[labels[0]] if name.startswith("start-up: ")]
+    for name in [*CLI, *startup] if args.cli else [*SHOWN, *startup]:
         key = f"{10 * args.keys} keys / {args.keys} keys" if name == "__keys__" else name
-        shown = key + (" [s]" if key in CLI or key == TENTH else "")
-        row = f"{shown:<32}" + "".join(f"{best[label][key]:>16,.3f}" for label in labels)
+        shown = key + (" [s]" if key in CLI or key == TENTH or key in startup else "")
+        row = f"{shown:<52}" + "".join(f"{best[label][key]:>16,.3f}" for label in labels)
         if len(labels) == 2 and best[labels[1]][key]:
             row += f"{best[labels[0]][key] / best[labels[1]][key]:>10.3f}"
         print(row)
