@@ -15,14 +15,22 @@ Prints, for this checkout (and, with `--compare REV`, for REV checked out in a t
 - a tenth of a year through the CLI: `aztec-econ simulate` of 5,256 slots x 100 runs (baseline otherwise) writing
   its Parquet file with `--out`, start-up included (the issue bounds it at 5 s; `--quick`: 526 slots x 10 runs).
 
+With `--steps`, instead: where a slot's time goes, measured inside the simulation (`--slots` x `--runs`, baseline):
+each step of `model.blocks.STEPS` (us per slot, its timer included: about 0.3 us), cadCAD's own machinery around them
+(the segment's time less its steps), recording the segment's output columns (`simulation._record`), and the rest
+of `simulate` (storing blocks, the histograms, the votes, the key table).
+
 Every measurement runs in a fresh process pinned to one core (`taskset -c --core`, where available); each is
-repeated `--repeat` times, the best is kept, and with `--compare` this checkout and REV alternate, so a noisy machine
-slows both alike. A benchmark that prints figures, not a timed test: nothing here fails on a slow machine.
+repeated `--repeat` times, the best is kept, and with `--compare` this checkout and REV alternate (in the order A B,
+B A, A B, ...: neither always goes first), so a noisy machine slows both alike. With `--compare` the table shows two
+ratios: of the bests, and "paired", the median over the rounds of the ratio within a round, which a machine whose
+speed drifts over minutes disturbs less (two copies of one revision: 0.74-1.05 by their bests, 1.005 paired). A benchmark that prints figures, not a timed test: nothing here fails on a slow machine.
 
     python benchmarks/bench_speed.py                     # this checkout
     python benchmarks/bench_speed.py --compare HEAD~1    # and the previous commit, interleaved, with ratios
     python benchmarks/bench_speed.py --quick             # small sizes: a smoke run
     python benchmarks/bench_speed.py --cli --repeat 5    # CLI start-up only, best of 5
+    python benchmarks/bench_speed.py --steps --compare HEAD~1 --slots 720   # per step, this and the previous commit
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -128,6 +137,47 @@ def startup_once(root: Path, core: int) -> dict[str, float]:
     return parts
 
 
+STEPS_CHILD = """
+import dataclasses, json, sys, time
+from aztec_econ import simulation
+from aztec_econ.model import blocks
+from aztec_econ.params import load_params
+slots, runs, keys = (int(x) for x in sys.argv[1:4])
+spent = {}
+def timed(name, function):
+    def run(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+    return run
+blocks.STEPS = tuple(dataclasses.replace(s, function=timed("step: " + s.label, s.function)) for s in blocks.STEPS)
+simulation._record = timed("record", simulation._record)
+simulation._run_segment = timed("segment", simulation._run_segment)
+overrides = {"sim.runs": runs, "agents.sequencers.initial": keys}
+simulation.simulate(load_params(overrides={**overrides, "sim.slots": 3}))  # warm up
+spent.clear()
+start = time.perf_counter()
+simulation.simulate(load_params(overrides={**overrides, "sim.slots": slots}))
+wall = time.perf_counter() - start
+steps = sum(v for k, v in spent.items() if k.startswith("step: "))
+spent["cadCAD machinery"] = spent.pop("segment") - steps
+spent["recording"] = spent.pop("record")
+spent["rest of simulate"] = wall - spent["cadCAD machinery"] - steps - spent["recording"]
+spent["total"] = wall
+print(json.dumps({k: v / slots * 1e6 for k, v in spent.items()}))
+"""
+"""Where a slot's time goes (us per slot, by step, then cadCAD, recording and the rest), in one fresh process."""
+
+
+def steps_once(root: Path, core: int, slots: int, runs: int, keys: int) -> dict[str, float]:
+    command = _pin([sys.executable, "-c", STEPS_CHILD, str(slots), str(runs), str(keys)], core)
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=_env(root), cwd=root).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
 def _pin(command: list[str], core: int) -> list[str]:
     return ["taskset", "-c", str(core), *command] if shutil.which("taskset") else command
 
@@ -164,11 +214,35 @@ CLI: dict[str, list[str]] = {
 }
 
 
-def figures(roots: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    """Every figure for every root, measured interleaved (root after root, `--repeat` rounds), best of the rounds."""
+PAIRED_FROM = {"ms per slot": "base_wall_s", "year estimate s": "base_wall_s"}
+"""Derived figures whose ratio between two roots is that of a measured one (`paired_ratios`)."""
+
+
+def paired_ratios(rounds: dict[str, dict[str, list[float]]]) -> dict[str, float]:
+    """For two roots: per figure, the median over the rounds of (first root / second root) in the same round. Each
+    pair ran back to back, so a machine whose speed drifts over minutes moves both alike; the median ignores a round
+    in which one of the two was disturbed. The ratio of the bests can differ by several percent on a noisy machine
+    (two copies of one revision measured 0.74-1.05 by their bests)."""
+    (_, first), (_, second) = rounds.items()
+    out = {
+        name: statistics.median(x / y for x, y in zip(values, second[name], strict=True) if y)
+        for name, values in first.items()
+        if name in second and any(second[name])
+    }
+    out.update({name: out[source] for name, source in PAIRED_FROM.items() if source in out})
+    return out
+
+
+def figures(
+    roots: dict[str, Path], args: argparse.Namespace
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, list[float]]]]:
+    """Every figure for every root, measured interleaved (root after root, `--repeat` rounds): the best of the rounds,
+    and every round's value (for `paired_ratios`)."""
     best: dict[str, dict[str, float]] = {label: {} for label in roots}
+    rounds: dict[str, dict[str, list[float]]] = {label: {} for label in roots}
 
     def keep(label: str, name: str, value: float, lower_is_better: bool = True) -> None:
+        rounds[label].setdefault(name, []).append(value)
         old = best[label].get(name)
         if old is None or (value < old if lower_is_better else value > old):
             best[label][name] = value
@@ -188,26 +262,37 @@ def figures(roots: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[
         ),
     ]
     tenth_slots, tenth_runs = (526, 10) if args.quick else (5_256, 100)
-    for round_ in range(args.repeat):
-        for label, root in [] if args.cli else roots.items():
+
+    def order(round_: int) -> list[tuple[str, Path]]:
+        """The roots in this round's order: reversed every other round (A B, B A, ...), so neither is always first."""
+        items = list(roots.items())
+        return items[::-1] if round_ % 2 else items
+
+    for round_ in range(args.repeat) if args.steps else ():
+        for label, root in order(round_):
+            for name, value in steps_once(root, args.core, args.slots, args.runs, args.keys).items():
+                keep(label, name, value)
+        print(f"  round {round_ + 1}/{args.repeat} done", file=sys.stderr, flush=True)
+    for round_ in () if args.steps else range(args.repeat):
+        for label, root in [] if args.cli else order(round_):
             with tempfile.TemporaryDirectory(prefix="bench-tenth-") as out:
                 tenth = ["simulate", "params/baseline.yaml", "--set", f"sim.slots={tenth_slots}"]
                 tenth += ["--set", f"sim.runs={tenth_runs}", "--out", str(Path(out) / "tenth.parquet")]
                 keep(label, TENTH, cli_once(root, args.core, tenth))
         for name, job in [] if args.cli else jobs:
-            for label, root in roots.items():
+            for label, root in order(round_):
                 r = job(root)
                 keep(label, f"{name}_wall_s", r["wall_s"])
                 keep(label, f"{name}_peak_bytes", r["peak_bytes"])
                 keep(label, f"{name}_frame_peak_bytes", r["frame_peak_bytes"])
         for name, cli_args in CLI.items():
-            for label, root in roots.items():
+            for label, root in order(round_):
                 keep(label, name, cli_once(root, args.core, cli_args))
-        for label, root in roots.items():
+        for label, root in order(round_):
             for name, value in startup_once(root, args.core).items():
                 keep(label, name, value)
         print(f"  round {round_ + 1}/{args.repeat} done", file=sys.stderr, flush=True)
-    for label in [] if args.cli else roots:
+    for label in [] if args.cli or args.steps else roots:
         b = best[label]
         slot_runs = args.slots * args.runs
         b["ms per slot"] = b["base_wall_s"] / args.slots * 1e3
@@ -220,7 +305,7 @@ def figures(roots: dict[str, Path], args: argparse.Namespace) -> dict[str, dict[
         b["peak with the frame read MiB"] = b["base_frame_peak_bytes"] / 2**20
         b[f"{10 * args.keys} keys / {args.keys} keys"] = b["keys_wall_s"] / b["base_wall_s"]
         b["year estimate s"] = b["base_wall_s"] / args.slots * 52_560 * 100 / args.runs
-    return best
+    return best, rounds
 
 
 TENTH = "CLI tenth of a year, --out"
@@ -251,6 +336,7 @@ def main() -> None:
     parser.add_argument("--core", type=int, default=1, help="the core every measurement is pinned to")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--cli", action="store_true", help="only the CLI start-up figures")
+    parser.add_argument("--steps", action="store_true", help="only where a slot's time goes (us per slot)")
     args = parser.parse_args()
     if args.quick:
         args.slots, args.runs, args.repeat = 120, 10, 1
@@ -265,7 +351,7 @@ def main() -> None:
         )
         roots[args.compare] = tmp / "rev"
     try:
-        best = figures(roots, args)
+        best, rounds = figures(roots, args)
     finally:
         if tmp is not None:
             subprocess.run(
@@ -274,7 +360,12 @@ def main() -> None:
                 capture_output=True,
             )
             shutil.rmtree(tmp, ignore_errors=True)
-    if args.cli:
+    if args.steps:
+        print(
+            f"us per slot, {args.slots} slots x {args.runs} runs x {args.keys} keys, core {args.core}, "
+            f"best of {args.repeat} (each figure its own best)"
+        )
+    elif args.cli:
         print(f"CLI start-up (wall time of the whole command), core {args.core}, best of {args.repeat}")
     else:
         print(
@@ -284,15 +375,24 @@ def main() -> None:
     labels = list(roots)
     header = f"{'figure':<52}" + "".join(f"{label:>16}" for label in labels)
     if len(labels) == 2:
-        header += f"{'ratio':>10}"
+        header += f"{'ratio':>10}{'paired':>10}"
+        paired = paired_ratios(rounds)
     print(header)
+    if len(labels) == 2:
+        print(
+            f"(ratio: {labels[0]} / {labels[1]} of the bests; paired: the median of that ratio within a round)"
+        )
     startup = [name for name in best[labels[0]] if name.startswith("start-up: ")]
-    for name in [*CLI, *startup] if args.cli else [*SHOWN, *startup]:
+    by_step = sorted(
+        best[labels[0]], key=lambda name: (not name.startswith("step: "), -best[labels[0]][name])
+    )
+    for name in by_step if args.steps else [*CLI, *startup] if args.cli else [*SHOWN, *startup]:
         key = f"{10 * args.keys} keys / {args.keys} keys" if name == "__keys__" else name
         shown = key + (" [s]" if key in CLI or key == TENTH or key in startup else "")
         row = f"{shown:<52}" + "".join(f"{best[label][key]:>16,.3f}" for label in labels)
         if len(labels) == 2 and best[labels[1]][key]:
             row += f"{best[labels[0]][key] / best[labels[1]][key]:>10.3f}"
+            row += f"{paired[key]:>10.3f}" if key in paired else f"{'':>10}"
         print(row)
 
 
