@@ -42,7 +42,7 @@ from aztec_econ.model.context import Context, build_context, registration_bound
 from aztec_econ.model.mechanisms import confirmation, governance
 from aztec_econ.model.mechanisms.governance import VOTES
 from aztec_econ.model.mechanisms.l1_prices import PRICE_COLUMNS, check_price_file, resolve
-from aztec_econ.model.mechanisms.operators import Operators, key_owners
+from aztec_econ.model.mechanisms.operators import Operators
 from aztec_econ.model.mechanisms.registry import Registry
 from aztec_econ.model.mechanisms.settlement import settled_of
 from aztec_econ.model.stage import BACKUP_REASONS, Mode, Submitter
@@ -385,29 +385,29 @@ KEY_COLUMNS: tuple[Column, ...] = (
 
 
 def _key_table(ctx: Context, registry: Registry, operators: Operators) -> pd.DataFrame:
-    """One row per registered key and run: its registration, eligibility, exit-signal and stake-release blocks, and
-    its operator."""
-    parts = []
-    for r, run in enumerate(ctx.runs):
-        n = int(registry.n_keys[r])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "run": np.full(n, run, dtype=np.int32),
-                    "key": np.arange(n, dtype=np.int32),
-                    "registered_l1_block": registry.registered[r, :n],
-                    "eligible_l1_block": registry.eligible[r, :n],
-                    "exit_signal_l1_block": registry.exit_signal[r, :n],
-                    "release_l1_block": registry.release[r, :n],
-                    "operator": key_owners(operators, r, n),
-                }
-            )
-        )
-    keys = pd.concat(parts, ignore_index=True)
+    """One row per registered key and run (rows by run, then key): its registration, eligibility, exit-signal and
+    stake-release blocks (-1: never), and its operator. Built column by column from the runs x keys arrays (each run's
+    first `n_keys` entries, in row-major order), not as a frame per run: 100 runs took 56 ms that way."""
+    n_keys = registry.n_keys.astype(np.int64)
+
+    def registered_keys(values: NDArray[Any]) -> NDArray[Any]:
+        return values[np.arange(values.shape[1])[None, :] < n_keys[:, None]]
+
     never = np.int64(1 << 60)
+    columns: dict[str, NDArray[Any]] = {
+        "run": np.repeat(np.asarray(ctx.runs).astype(np.int32), n_keys),
+        "key": np.concatenate(
+            [np.arange(n, dtype=np.int32) for n in n_keys.tolist()] or [np.zeros(0, np.int32)]
+        ),
+        "registered_l1_block": registered_keys(registry.registered),
+        "eligible_l1_block": registered_keys(registry.eligible),
+        "exit_signal_l1_block": registered_keys(registry.exit_signal),
+        "release_l1_block": registered_keys(registry.release),
+        "operator": registered_keys(operators.owner),
+    }
     for name in ("exit_signal_l1_block", "release_l1_block"):
-        keys[name] = keys[name].where(keys[name] != never, -1)
-    return keys
+        columns[name] = np.where(columns[name] != never, columns[name], np.int64(-1))
+    return pd.DataFrame(columns)
 
 
 @dataclass

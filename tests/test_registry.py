@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
 from aztec_econ.model.context import build_context
 from aztec_econ.model.mechanisms.registry import plan_chunk
 from aztec_econ.model.state import initial_state
 from aztec_econ.params import Params
-from aztec_econ.simulation import simulate
+from aztec_econ.simulation import _key_table, _run_segment, simulate
 
 BUSY = {
     "sim__slots": 1000,
@@ -95,3 +96,35 @@ def test_frame_counts_match_key_table(make_params: Callable[..., Params]) -> Non
     assert row["active_sequencers"] == ((k["eligible_l1_block"] <= b) & (b < signal)).sum()
     assert row["exiting_sequencers"] == ((signal <= b) & (b < release)).sum()
     assert row["queued_sequencers"] == ((k["registered_l1_block"] <= b) & (b < k["eligible_l1_block"])).sum()
+
+
+def test_key_table_is_each_runs_registered_keys_in_order(make_params: Callable[..., Params]) -> None:
+    """The key table, built column-wise, is the per-run table: each run's first `n_keys` keys in key order, never
+    (2^60) as -1, the operator of each key; over split runs whose key counts differ (a busy registry)."""
+    params = make_params(**{**BUSY, "sim__runs": 4})
+    runs = np.array([2, 5, 6, 9])
+    ctx = build_context(params, runs)
+    final = _run_segment(initial_state(ctx), ctx, 400, deepcopy=False)[-1]
+    registry, operators = final["registry"], final["operators"]
+    assert len(set(registry.n_keys.tolist())) > 1  # the runs hold different numbers of keys
+    parts = []
+    for r, run in enumerate(runs):
+        n = int(registry.n_keys[r])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "run": np.full(n, run, dtype=np.int32),
+                    "key": np.arange(n, dtype=np.int32),
+                    "registered_l1_block": registry.registered[r, :n],
+                    "eligible_l1_block": registry.eligible[r, :n],
+                    "exit_signal_l1_block": registry.exit_signal[r, :n],
+                    "release_l1_block": registry.release[r, :n],
+                    "operator": operators.owner[r, :n],
+                }
+            )
+        )
+    expected = pd.concat(parts, ignore_index=True)
+    for name in ("exit_signal_l1_block", "release_l1_block"):
+        expected[name] = expected[name].where(expected[name] != 1 << 60, -1)
+    assert (expected["exit_signal_l1_block"] >= 0).any() and (expected["exit_signal_l1_block"] == -1).any()
+    pd.testing.assert_frame_equal(_key_table(ctx, registry, operators), expected, check_exact=True)

@@ -341,7 +341,3 @@ def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
 
 RECORDER = Recorder(COLUMNS, record)
 
-
-def key_owners(ops: Operators, run_row: int, n: int) -> I32:
-    """The operators of keys 0..n-1 of batch row `run_row` (the key table's `operator` column)."""
-    return ops.owner[run_row, :n]
