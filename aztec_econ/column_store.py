@@ -156,6 +156,16 @@ def _changes(block: NDArray[Any]) -> Changes | None:
     return Changes(positions.astype(np.int32), _narrow(block.reshape(-1)[positions]))
 
 
+def _narrowest_bytes(values: NDArray[Any]) -> int:
+    """A lower bound of `_narrow(values).nbytes`: one byte an integer (int8), two a float64 (float16), else as is."""
+    kind, size = values.dtype.kind, values.size
+    if kind in "iu":
+        return size
+    if kind == "f" and values.dtype.itemsize == 8:
+        return 2 * size
+    return int(values.nbytes)
+
+
 def _narrow(values: NDArray[Any]) -> NDArray[Any]:
     """`values` in the smallest type that gives every value back exactly when widened to its own type."""
     kind = values.dtype.kind
@@ -168,10 +178,13 @@ def _narrow(values: NDArray[Any]) -> NDArray[Any]:
             if info.min <= low and high <= info.max:
                 return values.astype(dtype)
     elif kind == "f" and values.dtype.itemsize == 8:
-        from aztec_econ.model.kernels import fits_float32
+        from aztec_econ.model.kernels import fits_float32, within_float16_range
 
-        if not fits_float32(values.reshape(-1)):
+        flat = values.reshape(-1)
+        if not fits_float32(flat):
             return values
+        if not within_float16_range(flat):  # float16 cannot hold them: skip its (slow, overflowing) conversion
+            return values.astype(np.float32)
         with np.errstate(over="ignore"):
             half = values.astype(np.float16)  # float16's values are float32's: tried only if float32 holds
         return half if _same_bits(half.astype(values.dtype), values) else values.astype(np.float32)
@@ -257,8 +270,10 @@ class ColumnStore:
             start = self._slot_starts(start_slot, block.shape[1])
             if ((block == -1) | (block >= start)).all():
                 return FromSlotStart(_narrow(np.where(block >= 0, block - start, -1)))
-        narrow = _narrow(block)
         changes = _changes(block)
+        if changes is not None and changes.nbytes < _narrowest_bytes(block):
+            return changes  # smaller than any narrowing could be: no need to try them
+        narrow = _narrow(block)
         if changes is not None and changes.nbytes < narrow.nbytes:
             return changes
         return narrow if narrow.base is None else narrow.copy()  # not a view that keeps a larger array alive

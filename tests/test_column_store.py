@@ -233,6 +233,50 @@ def test_the_compiled_checks_equal_numpys(f, i):
         assert kernels.all_same(values) == bool((values == values[0]).all())
 
 
+@settings(max_examples=300, deadline=None)
+@given(f=floats)
+def test_the_float16_range_check_equals_numpys(f):
+    flat = f.reshape(-1)
+    finite = flat[np.isfinite(flat)]
+    assert kernels.within_float16_range(flat) == bool((np.abs(finite) <= 65504.0).all())
+    for edge, inside in (
+        (65504.0, True),
+        (-65504.0, True),
+        (np.nextafter(65504.0, np.inf), False),
+        (np.inf, True),
+    ):
+        assert kernels.within_float16_range(np.array([0.5, edge])) == inside
+
+
+@settings(max_examples=300, deadline=None)
+@given(f=floats, i=ints, j=small_ints, b=flags)
+def test_a_block_takes_the_encoding_that_trying_every_one_picks(f, i, j, b):
+    """`_encode` skips the narrowing where the changes are smaller than any narrowing could be, and float16 where a
+    value is out of its range: the block it keeps is the one trying both every time keeps."""
+    from aztec_econ import column_store as cs
+
+    for values in (f, i, j, b, np.repeat(f[:, :1], SLOTS, axis=1), np.where(b, f, 0.0), np.where(b, i, 7)):
+        narrow = cs._narrow(values)
+        assert narrow.nbytes >= cs._narrowest_bytes(values)
+        with np.errstate(over="ignore"):
+            if values.dtype == np.float64 and kernels.fits_float32(values.reshape(-1)):
+                half = values.astype(np.float16)
+                want = np.float16 if _same_bits(half.astype(np.float64), values) else np.float32
+                assert narrow.dtype == want
+        changes = cs._changes(values)
+        expected = changes if changes is not None and changes.nbytes < narrow.nbytes else narrow
+        stored = ColumnStore(np.arange(RUNS), SLOTS, 5, ["x"], {})
+        stored.append(0, {"x": values})
+        (kept,) = stored.blocks["x"]
+        if isinstance(kept, Constant):
+            assert kernels.all_same(values.reshape(-1).view(f"i{values.itemsize}"))
+        elif isinstance(expected, Changes):
+            assert isinstance(kept, Changes)
+            assert _same_bits(kept.positions, expected.positions) and _same_bits(kept.values, expected.values)
+        else:
+            assert isinstance(kept, np.ndarray) and _same_bits(kept, expected)
+
+
 def test_a_parquet_file_of_partial_runs_is_refused_naming_the_file(traj, tmp_path):
     import pyarrow.parquet as pq
 

@@ -558,6 +558,20 @@ def fits_float32(values: NDArray[np.float64]) -> bool:  # pragma: no cover - com
     return True
 
 
+FLOAT16_MAX = 65504.0
+"""The largest finite float16."""
+
+
+@njit(cache=True)
+def within_float16_range(values: NDArray[np.float64]) -> bool:  # pragma: no cover - compiled
+    """Whether no finite value of a flat float64 array exceeds float16's largest, `FLOAT16_MAX`, in magnitude (such a
+    value cannot come back unchanged through float16; infinities can). Stops at the first that does."""
+    for x in values:  # noqa: SIM110 - numba compiles no all() over a generator
+        if abs(x) > FLOAT16_MAX and not np.isinf(x):
+            return False
+    return True
+
+
 @njit(cache=True)
 def outlook_values(
     value: NDArray[np.float64],
