@@ -183,7 +183,8 @@ def _narrow(values: NDArray[Any]) -> NDArray[Any]:
         flat = values.reshape(-1)
         if not fits_float32(flat):
             return values
-        if not within_float16_range(flat):  # float16 cannot hold them: skip its (slow, overflowing) conversion
+        # a value beyond float16's range: skip its (slow, overflowing) conversion
+        if not within_float16_range(flat):
             return values.astype(np.float32)
         with np.errstate(over="ignore"):
             half = values.astype(np.float16)  # float16's values are float32's: tried only if float32 holds

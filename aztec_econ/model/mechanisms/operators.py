@@ -340,4 +340,3 @@ def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
 
 
 RECORDER = Recorder(COLUMNS, record)
-
