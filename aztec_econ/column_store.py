@@ -178,7 +178,7 @@ def _narrow(values: NDArray[Any]) -> NDArray[Any]:
             if info.min <= low and high <= info.max:
                 return values.astype(dtype)
     elif kind == "f" and values.dtype.itemsize == 8:
-        from aztec_econ.model.kernels import fits_float32, within_float16_range
+        from aztec_econ.model.kernels_store import fits_float32, within_float16_range
 
         flat = values.reshape(-1)
         if not fits_float32(flat):
@@ -258,7 +258,7 @@ class ColumnStore:
     def _encode(
         self, name: str, block: NDArray[Any], values: Mapping[str, NDArray[Any]], start_slot: int
     ) -> Block:
-        from aztec_econ.model.kernels import all_same
+        from aztec_econ.model.kernels_store import all_same
 
         flat = block.reshape(-1)
         if flat.size and all_same(flat.view(f"i{block.dtype.itemsize}")):

@@ -90,8 +90,8 @@ from aztec_econ.analysis.kpis import summary
 from aztec_econ.params import load_params
 from aztec_econ.simulation import simulate
 t = part("import the model's own modules", t)
-from aztec_econ.model.kernels import all_same
-all_same(numpy.zeros(2, dtype=numpy.int64))
+from aztec_econ.model.kernels import mix64_flat
+mix64_flat(numpy.zeros(2, dtype=numpy.uint64))
 t = part("numba's first dispatch", t)
 traj = simulate(load_params("params/baseline.yaml", overrides={"sim.slots": 1, "sim.runs": 1}))
 t = part("1-slot simulate (other kernels)", t)

@@ -21,7 +21,7 @@ from aztec_econ.column_store import (
     Derived,
     FromSlotStart,
 )
-from aztec_econ.model import kernels
+from aztec_econ.model import kernels_store as kernels
 from aztec_econ.params import load_params
 from aztec_econ.simulation import simulate
 from aztec_econ.sweep.split_runs import concat_trajectories

@@ -538,41 +538,6 @@ def late_block(
 
 
 @njit(cache=True)
-def all_same(words: NDArray[np.integer]) -> bool:  # pragma: no cover - compiled
-    """Whether every element of a flat array equals the first (`column_store`'s constant blocks; given the bits of
-    floats as integers, so -0.0 differs from 0.0). Stops at the first difference."""
-    for i in range(1, words.shape[0]):  # noqa: SIM110 - numba compiles no all() over a generator
-        if words[i] != words[0]:
-            return False
-    return True
-
-
-@njit(cache=True)
-def fits_float32(values: NDArray[np.float64]) -> bool:  # pragma: no cover - compiled
-    """Whether every value of a flat float64 array comes back unchanged through float32 (round to nearest, as
-    numpy's `astype`; the sign of zero and infinities survive it, NaN is refused). Stops at the first that does
-    not."""
-    for x in values:  # noqa: SIM110 - numba compiles no all() over a generator
-        if np.float64(np.float32(x)) != x:
-            return False
-    return True
-
-
-FLOAT16_MAX = 65504.0
-"""The largest finite float16."""
-
-
-@njit(cache=True)
-def within_float16_range(values: NDArray[np.float64]) -> bool:  # pragma: no cover - compiled
-    """Whether no finite value of a flat float64 array exceeds float16's largest, `FLOAT16_MAX`, in magnitude (such a
-    value cannot come back unchanged through float16; infinities can). Stops at the first that does."""
-    for x in values:  # noqa: SIM110 - numba compiles no all() over a generator
-        if abs(x) > FLOAT16_MAX and not np.isinf(x):
-            return False
-    return True
-
-
-@njit(cache=True)
 def outlook_values(
     value: NDArray[np.float64],
     third_wins: NDArray[np.bool_],
