@@ -153,6 +153,23 @@ def test_a_non_finite_posting_is_an_accounting_error() -> None:
             book.post(Posting(Flow.TRANSFER, Account.MARKET, Account.SEQUENCERS, np.array([1.0, bad])))
 
 
+def test_a_slots_postings_write_its_own_book_never_the_previous_slots() -> None:
+    previous = genesis_book(2, {Account.MARKET: 100.0}, 1, 10.0)
+    kept = [x.copy() for x in (previous.balances, previous.supply, previous.flows)]
+    opened = previous.new_slot(deferred=True)
+    posted = opened.post(
+        Posting(Flow.MINT, None, Account.SEQUENCERS, np.array([1.0, 2.0])),
+        Posting(Flow.BURN, Account.MARKET, None, 3.0),
+    )
+    assert posted is opened
+    assert posted.balances[:, Account.SEQUENCERS].tolist() == [1.0, 2.0]
+    assert posted.supply.tolist() == (previous.supply + np.array([-2.0, -1.0])).tolist()
+    for x, y in zip(kept, (previous.balances, previous.supply, previous.flows), strict=True):
+        np.testing.assert_array_equal(x, y)
+    alone = previous.post(Posting(Flow.MINT, None, Account.SEQUENCERS, 1.0))
+    assert alone is not previous and previous.balances[:, Account.SEQUENCERS].tolist() == [0.0, 0.0]
+
+
 def test_a_slots_book_is_checked_once_by_the_slots_last_step() -> None:
     opened = genesis_book(2, {Account.MARKET: 100.0}, 1, 10.0).new_slot(deferred=True)
     overdrawn = opened.post(Posting(Flow.LOCK, Account.PROVER0, Account.BONDS, np.array([5.0, 11.0])))

@@ -1,6 +1,10 @@
 """The token ledger: every token is minted, moved, locked, unlocked, slashed or burned by an explicit posting.
 
-Balances are kept per run and per account (runs x accounts). A `Book` is immutable: `post` returns a new one.
+Balances are kept per run and per account (runs x accounts). A `Book` on its own is immutable: `post` returns a new
+one. The model's book is one object per slot instead: `new_slot(deferred=True)` opens it on copies of the previous
+slot's arrays, and the slot's postings write those copies in place (`post` returns the same book), which saves two
+array copies and a new record per posting; the previous slot's book, which the recorded states keep, is never
+written. A step that reads a balance (a view of the book's array) reads it before its postings, or copies it.
 The ledger asserts, for every run,
 
     initial supply + minted - burned == sum of all accounts (liquid balances + stakes + bonds in escrow)
@@ -104,17 +108,23 @@ class Book:
         return self.balances[:, Account.PROVER0 :]
 
     def new_slot(self, *, deferred: bool = False) -> Book:
-        """The same balances with this slot's flow totals reset; `deferred` leaves the check to `check`."""
-        return evolve(self, flows=np.zeros_like(self.flows), deferred=deferred)
+        """The same balances with this slot's flow totals reset. `deferred`: a slot's book, on copies of the balances
+        and the supply, which its postings write in place and whose check is left to `check` (module docstring)."""
+        flows = np.zeros_like(self.flows)
+        if deferred:
+            return Book(self.balances.copy(), self.supply.copy(), flows, True)
+        return evolve(self, flows=flows, deferred=False)
 
     def post(self, *postings: Posting) -> Book:
-        """Apply postings in order; returns a new Book. Checks each amount, then (unless `deferred`) conservation and
-        non-negativity. Each posting is one call of the compiled `kernels_slot.ledger_post`, on copies of the
-        balances and flows (and of the supply, once a posting mints or burns)."""
+        """Apply postings in order. Checks each amount, then (unless `deferred`) conservation and non-negativity.
+        Each posting is one call of the compiled `kernels_slot.ledger_post`: a book on its own returns a new Book,
+        on copies of the balances and flows (and of the supply, once a posting mints or burns); a `deferred` book
+        (a slot's, opened by `new_slot`) is written in place and returned."""
         post = kernels_slot.ledger_post
-        balances = self.balances.copy()
-        supply = self.supply
-        flows = self.flows.copy()
+        if self.deferred:
+            balances, supply, flows = self.balances, self.supply, self.flows
+        else:
+            balances, supply, flows = self.balances.copy(), self.supply, self.flows.copy()
         shape = supply.shape
         for p in postings:
             kind, src, dst = p.kind, p.src, p.dst
@@ -124,7 +134,7 @@ class Book:
             if src is None:
                 if kind is not _MINT:
                     self._raise_for(p, amount)
-                if supply is self.supply:
+                if supply is self.supply and not self.deferred:
                     supply = supply.copy()
                 s, s_rows = _NO_ACCOUNT, _NO_ROWS
             elif isinstance(src, int):
@@ -134,7 +144,7 @@ class Book:
             if dst is None:
                 if kind is not _BURN and kind is not _SLASH:
                     self._raise_for(p, amount)
-                if supply is self.supply:
+                if supply is self.supply and not self.deferred:
                     supply = supply.copy()
                 d, d_rows = _NO_ACCOUNT, _NO_ROWS
             elif isinstance(dst, int):
@@ -144,10 +154,9 @@ class Book:
             if post(balances, flows, supply, int(kind), s, s_rows, d, d_rows, amount):
                 self._raise_for(p, amount)
                 raise AssertionError(f"ledger_post refused a {kind.name} posting it breaks nothing of")
-        book = evolve(self, balances=balances, supply=supply, flows=flows)
-        if not self.deferred:
-            book.check()
-        return book
+        if self.deferred:
+            return self
+        return evolve(self, balances=balances, supply=supply, flows=flows).check()
 
     def _spread(self, p: Posting, amount: F64) -> F64:
         """`p`'s `amount` (checked first) broadcast over the runs, or numpy's error where it does not broadcast."""
