@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aztec_econ.model.harness import run_step, state_before
 from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Posting, genesis_book
 from aztec_econ.model.mechanisms import fees
 from aztec_econ.params import Params, load_params
@@ -168,6 +169,23 @@ def test_a_slots_postings_write_its_own_book_never_the_previous_slots() -> None:
         np.testing.assert_array_equal(x, y)
     alone = previous.post(Posting(Flow.MINT, None, Account.SEQUENCERS, 1.0))
     assert alone is not previous and previous.balances[:, Account.SEQUENCERS].tolist() == [0.0, 0.0]
+
+
+def test_a_step_run_alone_leaves_the_states_open_book_as_it_was_and_a_slot_ends_with_its_book_closed() -> (
+    None
+):
+    params = load_params(overrides={"sim.runs": 3, "agents.backup.ready_probability": 1.0})
+    ctx, state = state_before(params, "finalization", slot=2)
+    book = state["book"]
+    assert book.deferred  # the slot's open book
+    kept = [x.copy() for x in (book.balances, book.supply, book.flows)]
+    after = run_step(ctx, state, "finalization")
+    assert (after["book"].flows[:, Flow.MINT] > kept[2][:, Flow.MINT]).any()  # it posted
+    for x, y in zip(kept, (book.balances, book.supply, book.flows), strict=True):
+        np.testing.assert_array_equal(x, y)
+    ended = run_step(ctx, after, "ledger check")["book"]
+    assert not ended.deferred
+    assert ended.post(Posting(Flow.MINT, None, Account.MARKET, 1.0)) is not ended
 
 
 def test_a_slots_book_is_checked_once_by_the_slots_last_step() -> None:

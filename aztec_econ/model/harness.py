@@ -43,7 +43,11 @@ def state_before(params: Params, label: str, slot: int = 0, runs: Any = None) ->
 
 
 def run_step(ctx: Context, state: State, label: str) -> State:
-    """The state after step `label` runs on `state`."""
+    """The state after step `label` runs on `state`, which is left as it was: a slot's open book, which postings
+    write in place (`model.ledger`), is copied first."""
+    book = state["book"]
+    if book.deferred:
+        state = _apply(state, {"book": book.copy()})
     return _apply(state, run_steps(ctx, state, (step(label),)))
 
 

@@ -3,8 +3,9 @@
 Balances are kept per run and per account (runs x accounts). A `Book` on its own is immutable: `post` returns a new
 one. The model's book is one object per slot instead: `new_slot(deferred=True)` opens it on copies of the previous
 slot's arrays, and the slot's postings write those copies in place (`post` returns the same book), which saves two
-array copies and a new record per posting; the previous slot's book, which the recorded states keep, is never
-written. A step that reads a balance (a view of the book's array) reads it before its postings, or copies it.
+array copies and a new record per posting; the slot's last step closes it (`Book.closed`), so the previous slot's
+book, which the recorded states keep, is never written. A step that reads a balance (a view of the book's array)
+uses it before its postings, or copies it; `harness.run_step` runs a step on a copy of an open book.
 The ledger asserts, for every run,
 
     initial supply + minted - burned == sum of all accounts (liquid balances + stakes + bonds in escrow)
@@ -114,6 +115,15 @@ class Book:
         if deferred:
             return Book(self.balances.copy(), self.supply.copy(), flows, True)
         return evolve(self, flows=flows, deferred=False)
+
+    def copy(self) -> Book:
+        """The same book on copies of its arrays: postings to it never write this one's."""
+        return Book(self.balances.copy(), self.supply.copy(), self.flows.copy(), self.deferred)
+
+    def closed(self) -> Book:
+        """The book with its postings no longer written in place (`deferred` off): what a slot's last step leaves,
+        so code that posts to a recorded state's book gets a new book."""
+        return evolve(self, deferred=False) if self.deferred else self
 
     def post(self, *postings: Posting) -> Book:
         """Apply postings in order. Checks each amount, then (unless `deferred`) conservation and non-negativity.
@@ -243,8 +253,9 @@ def _check(balances: F64, supply: F64) -> None:
 
 
 def step_check(ctx: Context, s: State) -> dict[str, Any]:
-    """The slot's last step: the one conservation and non-negativity check of the slot's postings."""
-    return {"book": s["book"].check()}
+    """The slot's last step: the one conservation and non-negativity check of the slot's postings; closes the
+    slot's book (`Book.closed`)."""
+    return {"book": s["book"].check().closed()}
 
 
 def genesis_book(n_runs: int, opening: dict[int, float], n_provers: int, prover_balance: float) -> Book:
