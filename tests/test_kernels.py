@@ -1583,3 +1583,21 @@ def test_the_compiled_ledger_check_accepts_exactly_what_the_numpy_check_accepts(
         assert kernels.ledger_balanced(balances, supply) == accepted
         seen.add(accepted)
     assert seen == ({True, False} if runs > 1 else seen)  # both sides of the tolerance occur
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_compiled_log_ou_step_equals_numpys_expression(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    runs = int(rng.integers(0, 300))
+    x = np.log(np.maximum(rng.lognormal(3.0, 2.0, runs), 1e-300))
+    x[rng.random(runs) < 0.05] = math.log(1e-300)
+    eps = rng.standard_normal((runs, 2))[:, int(rng.integers(0, 2))]  # a column, as l1_prices passes it
+    theta, sigma, mu = (
+        float(rng.random()),
+        float(rng.random() * 0.3),
+        math.log(float(rng.random() * 100 + 1e-3)),
+    )
+    expected = x + theta * (mu - x) + sigma * eps
+    np.testing.assert_array_equal(
+        _bits(kernels_economy.log_ou_step(x, theta, mu, sigma, eps)), _bits(expected)
+    )

@@ -44,3 +44,21 @@ def test_fused_uniforms_equal_the_two_step_definition() -> None:
         assert (fused == rng.to_unit(rng.bits(base, n, offset))).all()
     u = rng.uniforms(keys, rng.Stream.OUTAGES, 3, 1000)
     assert (u >= 0).all() and (u < 1).all()
+
+
+def test_the_one_pass_stream_uniforms_equal_stream_keys_then_unit_bits() -> None:
+    keys = rng.run_keys(7, np.arange(13, dtype=np.int64))
+    strided = np.repeat(keys, 2)[::2]  # the same keys, not contiguous: the two-step path
+    for stream in (rng.Stream.SLOT, rng.Stream.DEMAND, rng.Stream.L1_PRICES):
+        for counter in (0, 1, 52_559, -3, 1 << 62):
+            for n, offset in ((0, 0), (1, 0), (3, 0), (34, 5)):
+                expected = rng.to_unit(rng.bits(rng.stream_keys(keys, stream, counter), n, offset))
+                assert (rng.uniforms(keys, stream, counter, n, offset) == expected).all()
+                assert (rng.uniforms(strided, stream, counter, n, offset) == expected).all()
+            words = np.array([3, 1 << 63, 0], dtype=np.uint64)
+            two_step = rng.unit_bits(rng.stream_keys(keys, stream, counter), 0)  # shape (13, 0)
+            assert rng.uniforms_of(keys, stream, counter, words[:0]).shape == two_step.shape
+            expected = rng.to_unit(
+                rng.mix64(rng.stream_keys(keys, stream, counter)[:, None] + words[None, :])
+            )
+            assert (rng.uniforms_of(keys, stream, counter, words) == expected).all()

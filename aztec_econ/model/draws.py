@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model.rng import Stream, stream_keys
+from aztec_econ.model.rng import Stream, uniforms_of
 from aztec_econ.params import Params
 
 _PURPOSE_STRIDE = 1 << 20
@@ -92,7 +92,4 @@ class SlotDraws:
 
 
 def slot_draws(keys: NDArray[np.uint64], slot: int, layout: DrawLayout) -> SlotDraws:
-    base = stream_keys(keys, Stream.SLOT, slot)
-    from aztec_econ.model.kernels import unit_words
-
-    return SlotDraws(values=unit_words(base, layout.words), layout=layout)
+    return SlotDraws(values=uniforms_of(keys, Stream.SLOT, slot, layout.words), layout=layout)

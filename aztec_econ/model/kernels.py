@@ -119,6 +119,22 @@ def stream_words(
 
 
 @njit(cache=True)
+def stream_uniforms(
+    keys: NDArray[np.uint64], stream_word: np.uint64, counter_word: np.uint64, words: NDArray[np.uint64]
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`unit_words(stream_words(keys, stream_word, counter_word), words)` in one pass: `rng.uniforms`."""
+    out = np.empty((keys.size, words.size), dtype=np.float64)
+    step = counter_word * _MIX2
+    scale = 1.0 / 9007199254740992.0  # 2**-53, as `rng._TO_UNIT`
+    eleven = np.uint64(11)
+    for i in range(keys.size):
+        b = _mix64(_mix64(keys[i] ^ stream_word) + step)
+        for j in range(words.size):
+            out[i, j] = np.float64(_mix64(b + words[j]) >> eleven) * scale
+    return out
+
+
+@njit(cache=True)
 def unit_words(
     base: NDArray[np.uint64], words: NDArray[np.uint64]
 ) -> NDArray[np.float64]:  # pragma: no cover

@@ -1,7 +1,7 @@
 """The economy's compiled kernels, as `kernels` (numba, `cache=True`; imported as `kernels` says; each computes
 exactly what the numpy code it replaced computes, tested against it): the demand's Poisson draws, first-price
 pricing, the candidate block's selection and amounts, the mempool's aging and expiries, the settlement's block
-amounts and costs, L1 cost split and clearing-price memory, and the demand histogram.
+amounts and costs, L1 cost split and clearing-price memory, the demand histogram, and the L1 prices' log-OU step.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
 """
@@ -439,6 +439,17 @@ def demand_draws(
                 total += k - start
             counts[i, b] = total
     return counts, left
+
+
+@njit(cache=True)
+def log_ou_step(
+    x: NDArray[np.float64], theta: float, mu: float, sigma: float, eps: NDArray[np.float64]
+) -> NDArray[np.float64]:  # pragma: no cover - compiled
+    """`l1_prices._ou`'s step of the log price: x + theta (mu - x) + sigma eps per run, in numpy's order."""
+    out = np.empty(x.size, dtype=np.float64)
+    for i in range(x.size):
+        out[i] = x[i] + theta * (mu - x[i]) + sigma * eps[i]
+    return out
 
 
 @njit(cache=True)

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtri
 
 from aztec_econ.model.splitmix import GOLDEN, MIX2
 
@@ -125,9 +126,31 @@ def to_unit(words: U64) -> F64:
     return (words >> np.uint64(11)).astype(np.float64) * _TO_UNIT
 
 
-def uniforms(keys: U64, stream: Stream, counter: int, n: int) -> F64:
-    """Uniforms in [0, 1), shape (runs, n), for (stream, counter)."""
-    return unit_bits(stream_keys(keys, stream, counter), n)
+def uniforms(keys: U64, stream: Stream, counter: int, n: int, offset: int = 0) -> F64:
+    """Uniforms in [0, 1), shape (runs, n), for (stream, counter): `unit_bits(stream_keys(keys, stream, counter), n,
+    offset)`."""
+    return uniforms_of(keys, stream, counter, words_for(n, offset))
+
+
+def uniforms_of(keys: U64, stream: Stream, counter: int, words: U64) -> F64:
+    """Uniforms in [0, 1), shape (runs, len(words)), for (stream, counter) and the per-index `words` (as `words_for`
+    makes them): `to_unit(mix64(stream_keys(keys, stream, counter)[:, None] + words[None, :]))`, in one compiled
+    pass (`kernels.stream_uniforms`) for one-dimensional keys."""
+    from aztec_econ.model.kernels import stream_uniforms, unit_words
+
+    if not (keys.ndim == 1 and keys.dtype == _U64 and keys.flags.c_contiguous):
+        return unit_words(stream_keys(keys, stream, counter).reshape(-1), words)
+    return stream_uniforms(keys, _STREAM_WORDS[stream], np.uint64(int(counter) & _MASK), words)
+
+
+def normal_quantiles(u: F64, low: float) -> F64:
+    """Standard normal quantiles of the uniforms `u`, kept within [`low`, 1 - 1e-16] so they stay finite:
+    `scipy.special.ndtri(np.clip(u, low, 1 - 1e-16))`, the bounds applied by `np.maximum` and `np.minimum` (the
+    same values; `np.clip`'s Python wrapper costs about 3 us a call)."""
+    return ndtri(np.minimum(np.maximum(u, low), _BELOW_ONE))
+
+
+_BELOW_ONE = 1 - 1e-16
 
 
 def poisson(u: F64, lam: float) -> NDArray[np.int64]:

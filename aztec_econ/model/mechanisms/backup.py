@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtri
 
 from aztec_econ.model import kernels_phases, kernels_slot
 from aztec_econ.model.context import Context
@@ -35,6 +34,7 @@ from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms.adversary import censoring, includes
 from aztec_econ.model.mechanisms.prover_market import BLOB_GAS, GWEI
 from aztec_econ.model.mechanisms.proving import decay_factor
+from aztec_econ.model.rng import normal_quantiles
 from aztec_econ.model.stage import Mode, Role, Stage, Submitter
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def step_backup(ctx: Context, s: State) -> dict[str, Any]:
     runs = ctx.n_runs
 
     opens_at = seconds[:, first - 1] if first > 0 else np.zeros(runs)
-    z = ndtri(np.clip(draws["backup_time"], 1e-16, 1 - 1e-16))
+    z = normal_quantiles(draws["backup_time"], 1e-16)
     # when each builder would be done if it races (runs x builders)
     done = opens_at[:, None] + b.proving_time_median_seconds * np.exp(b.proving_time_log_sd * z)
     window = seconds[:, first:end]

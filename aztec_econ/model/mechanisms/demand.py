@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln, ndtri
 
-from aztec_econ.model.rng import Stream, stream_keys, unit_bits
+from aztec_econ.model.rng import Stream, uniforms
 from aztec_econ.model.timebase import PerSlot, per_slot
 from aztec_econ.params import Params
 
@@ -108,7 +108,7 @@ def arrivals(
 
     d = params.environment.demand
     buckets = d.bid_buckets
-    u = unit_bits(stream_keys(keys, Stream.DEMAND, slot), 2 + buckets * pieces)
+    u = uniforms(keys, Stream.DEMAND, slot, 2 + buckets * pieces)
     base = ps.tx_rate * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))
     per_piece = base / (buckets * pieces)
     table, offset = two_rate_table(per_piece, per_piece * d.shock_multiplier)

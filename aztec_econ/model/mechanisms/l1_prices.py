@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtri
 
-from aztec_econ.model.rng import Stream, stream_keys, unit_bits
+from aztec_econ.model.kernels_economy import log_ou_step
+from aztec_econ.model.rng import Stream, normal_quantiles, uniforms
 from aztec_econ.params import Params, ParamsError
 
 F64 = NDArray[np.float64]
@@ -151,37 +151,39 @@ def l1_step(
     """The prices of `slot` from the previous slot's (None at genesis). Draws: `Stream.L1_PRICES`, counter slot."""
     runs = keys.size
     zeros = np.zeros(runs, dtype=np.int64)
+    if process == "mean_reverting" and table is None and previous is not None:  # the common case first
+        u = uniforms(keys, Stream.L1_PRICES, slot, 3)
+        eps = normal_quantiles(u[:, 1:3], 1e-300)
+        return L1Prices(
+            _ou(previous.gas, gas_median, reversion, volatility, eps[:, 0]),
+            _ou(previous.blob, blob_median, reversion, volatility, eps[:, 1]),
+            zeros,
+            eth_per_token,
+        )
     if table is not None:
         row = table[slot % table.shape[0]]
         return L1Prices(np.full(runs, row[0]), np.full(runs, row[1]), zeros, eth_per_token)
     gas0, blob0 = np.full(runs, gas_median), np.full(runs, blob_median)
     if process == "steady":
         return L1Prices(gas0, blob0, zeros, eth_per_token)
-    u = unit_bits(stream_keys(keys, Stream.L1_PRICES, slot), 3)
+    u = uniforms(keys, Stream.L1_PRICES, slot, 3)
     if process == "shock":
         left = zeros if previous is None else previous.shock_left
         active = (left > 0) | (u[:, 0] < shock_probability)
         left = np.where(left > 0, left - 1, np.where(active, shock_slots - 1, 0))
         factor = np.where(active, shock_multiplier, 1.0)
         return L1Prices(gas0 * factor, blob0 * factor, left, eth_per_token)
-    # mean_reverting: log-OU per price, started at the median
-    if previous is None:
-        return L1Prices(gas0, blob0, zeros, eth_per_token)
-    eps = ndtri(np.clip(u[:, 1:3], 1e-300, 1 - 1e-16))
-    return L1Prices(
-        _ou(previous.gas, gas_median, reversion, volatility, eps[:, 0]),
-        _ou(previous.blob, blob_median, reversion, volatility, eps[:, 1]),
-        zeros,
-        eth_per_token,
-    )
+    return L1Prices(gas0, blob0, zeros, eth_per_token)  # mean_reverting: started at the median
 
 
 def _ou(price: F64, median: float, theta: float, sigma: float, eps: F64) -> F64:
+    """One log-OU step (module docstring): exp(x + theta (mu - x) + sigma eps) with x = log(price), mu =
+    log(median); the logarithm and the exponential in numpy, the step between them compiled
+    (`kernels_economy.log_ou_step`)."""
     if median <= 0:
         return np.zeros_like(price)
-    mu = math.log(median)
     x = np.log(np.maximum(price, 1e-300))
-    return np.exp(x + theta * (mu - x) + sigma * eps)
+    return np.exp(log_ou_step(x, float(theta), math.log(median), float(sigma), eps))
 
 
 YEAR_SECONDS = 365.0 * 86_400.0
@@ -203,7 +205,7 @@ def token_price(
     if previous is None or process == "fixed":
         return np.full(runs, start)
     dt = slot_seconds / YEAR_SECONDS
-    u = unit_bits(stream_keys(keys, Stream.TOKEN_PRICE, slot), 1)[:, 0]
-    z = ndtri(np.clip(u, 1e-300, 1 - 1e-16))
+    u = uniforms(keys, Stream.TOKEN_PRICE, slot, 1)[:, 0]
+    z = normal_quantiles(u, 1e-300)
     step = (drift_per_year - 0.5 * volatility_per_year**2) * dt + volatility_per_year * math.sqrt(dt) * z
     return np.asarray(previous * np.exp(step), dtype=np.float64)

@@ -31,6 +31,7 @@ from aztec_econ.model.context import Context
 from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms.adversary import includes_for
+from aztec_econ.model.rng import normal_quantiles
 from aztec_econ.model.stage import Stage
 from aztec_econ.params import Params
 
@@ -124,7 +125,7 @@ def step_proving(ctx: Context, s: State) -> dict[str, Any]:
     outcome = s["outcome"]
     # the provers' `prover_failures` (a self-prover fails at the mean), or none where they all fail at the mean
     fails = ctx.economy.market.failure[: pv.count] if pv.failure_spread != 0 else _NO_FAILURES
-    z = ndtri(np.clip(s["draws"].one("proving_time"), 1e-16, 1 - 1e-16))
+    z = normal_quantiles(s["draws"].one("proving_time"), 1e-16)
     duration = s["economy"].candidate.proving_median * np.exp(pv.proving_time_log_sd * z)
     first, end = ctx.phases["proof"]
     stage, finalized, late, failed = kernels_phases.proof_outcome(
