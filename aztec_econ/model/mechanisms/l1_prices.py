@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model.kernels_economy import log_ou_step
 from aztec_econ.model.rng import Stream, normal_quantiles, uniforms
 from aztec_econ.params import Params, ParamsError
 
@@ -179,7 +178,9 @@ def l1_step(
 def _ou(price: F64, median: float, theta: float, sigma: float, eps: F64) -> F64:
     """One log-OU step (module docstring): exp(x + theta (mu - x) + sigma eps) with x = log(price), mu =
     log(median); the logarithm and the exponential in numpy, the step between them compiled
-    (`kernels_economy.log_ou_step`)."""
+    (`kernels_economy.log_ou_step`, imported here: reading results never loads the compiler)."""
+    from aztec_econ.model.kernels_economy import log_ou_step
+
     if median <= 0:
         return np.zeros_like(price)
     x = np.log(np.maximum(price, 1e-300))
