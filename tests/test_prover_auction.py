@@ -311,6 +311,60 @@ def test_the_compiled_auction_equals_its_numpy_reference(
         assert (fast.prover >= 0).any() and fast.self_proved.any() and (fast.prover < 0).any()
 
 
+def slot_terms_numpy(
+    params: Params,
+    gas_price: NDArray[np.float64],
+    m: prover_market.Market,
+    reward_factor: NDArray[np.float64],
+    eth_per_token: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """`prover_market.slot_terms`' tokens per gas, submitted share and reward share in numpy, as the model computed
+    them before they were compiled: the reference the kernel is held to, bit for bit."""
+    pr = params.protocol
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tokens_per_gas = gas_price * prover_market.GWEI / eth_per_token
+        relayed = prover_market.relay_pays(params, pr.block_reward * reward_factor, gas_price, eth_per_token)
+    submits = np.where(relayed, m.submits, 1.0)
+    reward = pr.block_reward * reward_factor * (pr.reward_split.prover + pr.reward_split.submitter * submits)
+    return tokens_per_gas, submits, reward
+
+
+@pytest.mark.parametrize("runs", [0, 1, 7, 400])
+def test_the_compiled_slot_terms_equal_their_numpy_expressions(
+    make_params: Callable[..., Params], runs: int
+) -> None:
+    """`slot_terms` (compiled: `kernels_economy.prover_terms`) gives the numpy expressions' words exactly: gas
+    prices around the relay's break-even (both sides of `relay_pays`), a decayed and a zero reward, zero gas and a
+    zero token price (inf and NaN tokens per gas, as numpy divides)."""
+    rng = np.random.default_rng(runs + 5)
+    for submission_share in (0.0, 0.6, 1.0):
+        params = make_params(agents__relays__submission_share=submission_share)
+        pr = params.protocol
+        m = prover_market.market(params)
+        eth = rng.choice([0.0, 1e-5, 1e-4, 3e-3], runs)
+        factor = rng.choice([0.0, 0.37, 1.0], runs)
+        # the gas price at which the submitter's share just covers the verification gas, scaled around it
+        even = pr.block_reward * pr.reward_split.submitter * factor * eth / (pr.l1_gas.verification * 1e-9)
+        gas = np.where(rng.random(runs) < 0.2, 0.0, even * rng.choice([0.5, 1.0, 1.5], runs))
+        gas = np.where(
+            (eth == 0) & (rng.random(runs) < 0.5), 30.0, gas
+        )  # a positive gas price at no token price
+        on_time = rng.random(runs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = prover_market.slot_terms(params, gas, m, on_time, factor, eth)
+        expected = slot_terms_numpy(params, gas, m, factor, eth)
+        for name, want in zip(("tokens_per_gas", "submits", "reward"), expected, strict=True):
+            got = getattr(terms, name)
+            assert got.dtype == np.float64 and got.shape == (runs,), name
+            np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64), err_msg=name)
+        assert terms.timely is on_time
+        if (
+            runs >= 400 and 0 < submission_share < 1
+        ):  # both sides of the relay rule, and the non-finite prices
+            assert set(np.unique(terms.submits)) == {m.submits, 1.0}
+            assert np.isinf(terms.tokens_per_gas).any() and np.isnan(terms.tokens_per_gas).any()
+
+
 def choose_numpy(
     params: Params,
     proposed: NDArray[np.bool_],

@@ -1,7 +1,8 @@
 """The economy's compiled kernels, as `kernels` (numba, `cache=True`; imported as `kernels` says; each computes
 exactly what the numpy code it replaced computes, tested against it): the demand's Poisson draws, first-price
 pricing, the candidate block's selection and amounts, the mempool's aging and expiries, the settlement's block
-amounts and costs, L1 cost split and clearing-price memory, the demand histogram, and the L1 prices' log-OU step.
+amounts and costs, L1 cost split and clearing-price memory, the demand histogram, the L1 prices' log-OU step, and the
+prover market's per-slot terms.
 
 Self-contained: none calls a kernel of another module (numba's cache does not notice a change in another file).
 """
@@ -450,6 +451,37 @@ def log_ou_step(
     for i in range(x.size):
         out[i] = x[i] + theta * (mu - x[i]) + sigma * eps[i]
     return out
+
+
+@njit(cache=True, error_model="numpy")  # a zero token price divides as numpy does (inf), not raising
+def prover_terms(
+    gas_price: NDArray[np.float64],
+    reward_factor: NDArray[np.float64],
+    eth_per_token: NDArray[np.float64],
+    gwei: float,
+    block_reward: float,
+    prover_share: float,
+    submitter_share: float,
+    verification_gas: float,
+    relay_submits: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover - compiled
+    """`prover_market.slot_terms` per run, in its numpy expressions' order: tokens per gas, `gas_price` x `gwei` /
+    `eth_per_token`; the share of proofs the prover submits, `relay_submits` where a relay would submit
+    (`prover_market.relay_pays`: the submitter's share of the decayed reward, `block_reward` x `reward_factor`,
+    covers `verification_gas` at that price), else 1; its reward share on success, the decayed reward x
+    (`prover_share` + `submitter_share` x that share) (tokens)."""
+    n = gas_price.size
+    tokens_per_gas = np.empty(n)
+    submits = np.empty(n)
+    reward = np.empty(n)
+    for i in range(n):
+        per_gas = gas_price[i] * gwei / eth_per_token[i]
+        decayed = block_reward * reward_factor[i]
+        share = relay_submits if decayed * submitter_share >= verification_gas * per_gas else 1.0
+        tokens_per_gas[i] = per_gas
+        submits[i] = share
+        reward[i] = decayed * (prover_share + submitter_share * share)
+    return tokens_per_gas, submits, reward
 
 
 @njit(cache=True)

@@ -63,7 +63,11 @@ def voter_draws(ctx: Context) -> tuple[NDArray[np.float64], I64]:
     initial keys): who supports at a support share (see `votes`)."""
     initial = ctx.params.agents.sequencers.initial
     u = unit_bits(stream_keys(ctx.keys, Stream.GOVERNANCE, 0), ctx.key_capacity)
-    rank = np.argsort(np.argsort(u[:, :initial], axis=1, kind="stable"), axis=1, kind="stable")
+    order = np.argsort(u[:, :initial], axis=1, kind="stable")
+    rank = np.empty_like(
+        order
+    )  # the inverse permutation: what a second stable argsort gives, without its sort
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(initial), order.shape), axis=1)
     return u, rank
 
 

@@ -226,16 +226,30 @@ def slot_terms(
     reward_factor: F64 | None = None,
     eth_per_token: F64 | None = None,
 ) -> SlotTerms:
-    """The per-run terms of `bids` (defaults as there)."""
+    """The per-run terms of `bids` (defaults as there): tokens per gas at the slot's prices; the share of proofs the
+    prover submits, `m.submits` where a relay would submit (`relay_pays`: the submitter's share covers the
+    verification gas), else 1; its reward share on success, the prover's and the submitter's share of what it
+    submits, of the decayed block reward. Compiled (`kernels_economy.prover_terms`; tested against these numpy
+    expressions)."""
+    from aztec_econ.model.kernels_economy import prover_terms
+
     runs = gas_price.size
     timely = np.ones(runs) if on_time is None else on_time
     factor = np.ones(runs) if reward_factor is None else reward_factor
     price = np.full(runs, params.environment.token.eth_per_token) if eth_per_token is None else eth_per_token
-    tokens_per_gas = gas_price * GWEI / price
     pr = params.protocol
-    # a relay submits (and takes the submitter's share) only when that share covers the verification gas
-    submits = np.where(relay_pays(params, pr.block_reward * factor, gas_price, price), m.submits, 1.0)
-    reward = pr.block_reward * factor * (pr.reward_split.prover + pr.reward_split.submitter * submits)
+    f64 = np.float64
+    tokens_per_gas, submits, reward = prover_terms(
+        np.ascontiguousarray(gas_price, dtype=f64),
+        np.ascontiguousarray(factor, dtype=f64),
+        np.ascontiguousarray(price, dtype=f64),
+        GWEI,
+        float(pr.block_reward),
+        float(pr.reward_split.prover),
+        float(pr.reward_split.submitter),
+        float(pr.l1_gas.verification),
+        float(m.submits),
+    )
     return SlotTerms(timely=timely, tokens_per_gas=tokens_per_gas, submits=submits, reward=reward)
 
 
