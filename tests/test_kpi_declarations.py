@@ -73,3 +73,28 @@ def test_the_economys_sequencer_profit_is_the_agent_tables(
     key_slots = traj.frame.groupby("run")["active_sequencers"].sum().to_numpy()
     np.testing.assert_allclose(economy.stake_slots, key_slots, rtol=3e-4)
     np.testing.assert_allclose(economy.apr_slots, params.sim.slots, rtol=3e-4)
+
+
+@pytest.mark.parametrize("failures", [False, True], ids=["one mode absent", "every mode"])
+def test_mode_shares_are_crosstabs_of_the_frame(make_params: Callable[..., Params], failures: bool) -> None:
+    """`RunData.mode_share` (counted on the category codes) is `pd.crosstab(run, mode, normalize="index")` exactly:
+    the same runs (split runs whose indices do not start at 0), the same modes (one that never occurs is left out, as
+    crosstab leaves it out), the same words."""
+    import pandas as pd
+
+    from aztec_econ.analysis.run_data import RunData
+
+    # provers that fail 30% of the time are never worth committing to here: no happy slot at all
+    overrides = {"agents__provers__failure_probability": 0.05 if failures else 0.3}
+    params = make_params(sim__slots=200, sim__runs=7, **overrides)
+    traj = simulate(params, runs=[3, 5, 6])
+    frame = traj.frame
+    expected = pd.crosstab(frame["run"], frame["mode"], normalize="index")
+    got = RunData(traj).mode_share
+    pd.testing.assert_frame_equal(got, expected)
+    for name in expected.columns:
+        np.testing.assert_array_equal(
+            got[name].to_numpy().view(np.uint64), expected[name].to_numpy().view(np.uint64)
+        )
+    assert list(expected.index) == [3, 5, 6]
+    assert list(expected.columns) == (["happy", "backup", "skipped"] if failures else ["backup", "skipped"])
