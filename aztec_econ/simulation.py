@@ -402,7 +402,7 @@ def _key_table(ctx: Context, registry: Registry, operators: Operators) -> pd.Dat
     }
     for name in ("exit_signal_l1_block", "release_l1_block"):
         columns[name] = np.where(columns[name] != never, columns[name], np.int64(-1))
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)  # fresh arrays: kept as they are, not copied into one block
 
 
 @dataclass

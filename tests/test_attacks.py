@@ -16,7 +16,7 @@ from aztec_econ.analysis import theory
 from aztec_econ.analysis.kpis import kpis_per_run
 from aztec_econ.analysis.tables import vote_table
 from aztec_econ.model.context import build_context
-from aztec_econ.model.mechanisms.adversary import attacker_keys
+from aztec_econ.model.mechanisms.adversary import attacker_keys, smallest
 from aztec_econ.model.mechanisms.censorship import markov_chain
 from aztec_econ.params import Params, ParamsError
 from aztec_econ.simulation import simulate
@@ -251,3 +251,20 @@ def test_bad_attack_parameters_fail_naming_the_field(
 ) -> None:
     with pytest.raises(ParamsError, match=message):
         make_params(**{k.replace(".", "__"): v for k, v in overrides.items()})
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_smallest_m_are_the_first_m_of_a_stable_argsort(seed: int) -> None:
+    """`adversary.smallest` (a partition) picks what the first m of a stable argsort picked: the m smallest of each
+    row, ties to the lower index (drawn from a few values so that rows tie at the cut)."""
+    rng = np.random.default_rng(seed)
+    runs, n = int(rng.integers(1, 40)), int(rng.integers(1, 60))
+    u = (
+        rng.integers(0, int(rng.integers(1, 6)), (runs, n)).astype(np.float64) / 7.0
+        if seed % 2
+        else rng.random((runs, n))
+    )
+    for m in sorted({1, n, int(rng.integers(1, n + 1))}):
+        expected = np.zeros((runs, n), dtype=bool)
+        np.put_along_axis(expected, np.argsort(u, axis=1, kind="stable")[:, :m], True, axis=1)
+        np.testing.assert_array_equal(smallest(u, m), expected)
