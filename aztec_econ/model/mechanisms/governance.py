@@ -64,9 +64,8 @@ def voter_draws(ctx: Context) -> tuple[NDArray[np.float64], I64]:
     initial = ctx.params.agents.sequencers.initial
     u = unit_bits(stream_keys(ctx.keys, Stream.GOVERNANCE, 0), ctx.key_capacity)
     order = np.argsort(u[:, :initial], axis=1, kind="stable")
-    rank = np.empty_like(
-        order
-    )  # the inverse permutation: what a second stable argsort gives, without its sort
+    # each key's rank is the inverse permutation of the order: what a second stable argsort gave, without its sort
+    rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.broadcast_to(np.arange(initial), order.shape), axis=1)
     return u, rank
 
