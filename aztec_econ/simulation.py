@@ -34,6 +34,7 @@ from cadCAD.configuration.utils import config_sim
 from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
 from numpy.typing import NDArray
 
+from aztec_econ.allocator import keep_freed_memory
 from aztec_econ.column_store import STRUCTURAL, ColumnStore
 from aztec_econ.files import InputFileError, read_text
 from aztec_econ.model.blocks import AFTER, FRAME_COLUMNS, RECORDERS, cadcad_blocks
@@ -110,6 +111,7 @@ def simulate(
     problems = price_file_problems(params)
     if problems:
         raise ParamsError(problems)
+    keep_freed_memory()  # the allocator keeps what the slots free for the next slots (`aztec_econ.allocator`)
     ctx = build_context(params, runs)
     state = initial_state(ctx)
     stored = [c.name for c in FRAME_COLUMNS[len(STRUCTURAL) :]]

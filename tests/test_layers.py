@@ -6,7 +6,7 @@ Layers, lowest first; a module may import modules of its own layer or of a lower
     base        `aztec_econ` (the facade `__init__`) and `aztec_econ.files`
     params      `aztec_econ.params`
     model       `aztec_econ.model`
-    simulation  `aztec_econ.simulation`
+    simulation  `aztec_econ.simulation`, `aztec_econ.column_store`, `aztec_econ.allocator`
     analysis    `aztec_econ.analysis` and `aztec_econ.equilibrium` (the free-entry solver)
     sweep       `aztec_econ.sweep`
     publish     `aztec_econ.publish`
@@ -45,7 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", (PACKAGE, f"{PACKAGE}.files")),  # `files` may not exist yet
     ("params", (f"{PACKAGE}.params",)),
     ("model", (f"{PACKAGE}.model",)),
-    ("simulation", (f"{PACKAGE}.simulation", f"{PACKAGE}.column_store")),
+    ("simulation", (f"{PACKAGE}.simulation", f"{PACKAGE}.column_store", f"{PACKAGE}.allocator")),
     ("analysis", (f"{PACKAGE}.analysis", f"{PACKAGE}.equilibrium")),
     ("sweep", (f"{PACKAGE}.sweep",)),
     ("publish", (f"{PACKAGE}.publish",)),
