@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m compileall -q aztec_econ  # bytecode the editable install lacks (PYTHONDONTWRITEBYTECODE: every import would compile)
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (aztec-econ)" >/dev/null
 	touch $@
 
