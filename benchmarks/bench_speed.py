@@ -350,10 +350,10 @@ def main() -> None:
             capture_output=True,
         )
         roots[args.compare] = tmp / "rev"
-    # both measured with their bytecode, as `make` installs it (a fresh worktree has none)
-    for root in roots.values():
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "aztec_econ")], check=True)
     try:
+        # both measured with their bytecode, as `make` installs it (a fresh worktree has none)
+        for root in roots.values():
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "aztec_econ")], check=True)
         best, rounds = figures(roots, args)
     finally:
         if tmp is not None:

@@ -98,3 +98,18 @@ def test_mode_shares_are_crosstabs_of_the_frame(make_params: Callable[..., Param
         )
     assert list(expected.index) == [3, 5, 6]
     assert list(expected.columns) == (["happy", "backup", "skipped"] if failures else ["backup", "skipped"])
+
+
+def test_mode_shares_of_a_frame_without_categories_are_crosstabs(make_params: Callable[..., Params]) -> None:
+    """A frame whose `mode` holds plain strings or gaps (not a simulation's own) gets crosstab's answer itself."""
+    import pandas as pd
+
+    from aztec_econ.analysis.run_data import RunData
+
+    traj = simulate(make_params(sim__slots=30, sim__runs=3))
+    data = RunData(traj)
+    for mode in (traj.frame["mode"].astype(str), traj.frame["mode"].where(traj.frame["slot"] > 0)):
+        data.frame = traj.frame.assign(mode=mode)
+        data.__dict__.pop("mode_share", None)
+        expected = pd.crosstab(data.frame["run"], data.frame["mode"], normalize="index")
+        pd.testing.assert_frame_equal(data.mode_share, expected)

@@ -359,6 +359,15 @@ def test_the_compiled_slot_terms_equal_their_numpy_expressions(
             np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64), err_msg=name)
         assert terms.timely is on_time
         if (
+            runs
+        ):  # one price and one reward factor for every run: broadcast as the numpy expressions broadcast them
+            one = prover_market.slot_terms(params, gas, m, on_time, factor[:1], eth[-1:])
+            broadcast = slot_terms_numpy(params, gas, m, np.full(runs, factor[0]), np.full(runs, eth[-1]))
+            for name, want in zip(("tokens_per_gas", "submits", "reward"), broadcast, strict=True):
+                np.testing.assert_array_equal(
+                    getattr(one, name).view(np.uint64), want.view(np.uint64), err_msg=name
+                )
+        if (
             runs >= 400 and 0 < submission_share < 1
         ):  # both sides of the relay rule, and the non-finite prices
             assert set(np.unique(terms.submits)) == {m.submits, 1.0}

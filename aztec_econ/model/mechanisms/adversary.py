@@ -52,8 +52,8 @@ def attacker_keys(ctx: Context) -> B:
 
 
 def smallest(u: NDArray[np.float64], m: int) -> B:
-    """Which `m` entries of each row of `u` are its smallest, ties to the lower index: the first `m` of a stable
-    argsort, found by a partition (linear time) instead of a sort."""
+    """Which `m` entries of each row of `u` (1 <= m <= its columns) are its smallest, ties to the lower index: the
+    first `m` of a stable argsort, found by a partition (linear time) instead of a sort."""
     kth = np.partition(u, m - 1, axis=1)[:, m - 1 : m]  # each row's m-th smallest value
     below = u < kth
     tied = u == kth

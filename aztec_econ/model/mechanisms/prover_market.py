@@ -239,10 +239,10 @@ def slot_terms(
     price = np.full(runs, params.environment.token.eth_per_token) if eth_per_token is None else eth_per_token
     pr = params.protocol
     f64 = np.float64
-    tokens_per_gas, submits, reward = prover_terms(
-        np.ascontiguousarray(gas_price, dtype=f64),
-        np.ascontiguousarray(factor, dtype=f64),
-        np.ascontiguousarray(price, dtype=f64),
+    tokens_per_gas, submits, reward = prover_terms(  # one value per run each, broadcast as numpy would
+        _contiguous(gas_price, (runs,), f64),
+        _contiguous(factor, (runs,), f64),
+        _contiguous(price, (runs,), f64),
         GWEI,
         float(pr.block_reward),
         float(pr.reward_split.prover),
