@@ -414,6 +414,17 @@ def late_value(
     return out
 
 
+@njit(cache=True, inline="always")
+def _chunk_slot(t: int, first: int, length: int, n_slots: int) -> int:  # pragma: no cover - compiled
+    """The chunk's first slot starting at or after L1 block `t`, clipped to 0..n_slots: min(max(ceil((t - first) /
+    length), 0), n_slots), without the division for the blocks before the chunk or after it (most keys)."""
+    if t <= first:
+        return 0
+    if t > first + (n_slots - 1) * length:
+        return n_slots
+    return min(-(-(t - first) // length), n_slots)
+
+
 @njit(cache=True)
 def holding_changes(
     owner: NDArray[np.int32],
@@ -438,7 +449,7 @@ def holding_changes(
             o = max(owner[r, k], 0)
             for which in range(2):
                 t = eligible[r, k] if which == 0 else exit_signal[r, k]
-                at = min(max(-(-(t - first) // length), 0), n_slots)
+                at = _chunk_slot(t, first, length, n_slots)
                 if at == 0:
                     start[r, o] += 1 if which == 0 else -1
                 elif at < n_slots:
@@ -457,7 +468,7 @@ def holding_changes(
             o = max(owner[r, k], 0)
             for which in range(2):
                 t = eligible[r, k] if which == 0 else exit_signal[r, k]
-                at = min(max(-(-(t - first) // length), 0), n_slots)
+                at = _chunk_slot(t, first, length, n_slots)
                 if 0 < at < n_slots:
                     cells[fill[at]] = r * n_ops + o
                     signs[fill[at]] = 1 if which == 0 else -1
