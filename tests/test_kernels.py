@@ -1605,11 +1605,11 @@ def test_the_compiled_log_ou_step_equals_numpys_expression(seed: int) -> None:
 
 @pytest.mark.parametrize("n_slots", [0, 1, 2, 144])
 def test_the_chunk_slot_of_an_l1_block_is_the_clipped_ceiling(n_slots: int) -> None:
-    """`kernels._chunk_slot` (no division outside the chunk) is min(max(ceil((t - first) / length), 0), n_slots) for
+    """`kernels_slot._chunk_slot` (no division outside the chunk) is min(max(ceil((t - first) / length), 0), n_slots) for
     blocks around the chunk's edges, far before it and never (2^60)."""
     first, length = 1_000, 32
     edges = [first, first + (n_slots - 1) * length, first + n_slots * length]
     blocks = [t + d for t in edges for d in range(-length - 1, length + 2)] + [-(1 << 40), 0, 1 << 60]
     for t in blocks:
         expected = min(max(-(-(t - first) // length), 0), n_slots)
-        assert kernels._chunk_slot(t, first, length, n_slots) == expected, t
+        assert kernels_slot._chunk_slot(t, first, length, n_slots) == expected, t

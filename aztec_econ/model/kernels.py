@@ -414,68 +414,6 @@ def late_value(
     return out
 
 
-@njit(cache=True, inline="always")
-def _chunk_slot(t: int, first: int, length: int, n_slots: int) -> int:  # pragma: no cover - compiled
-    """The chunk's first slot starting at or after L1 block `t`, clipped to 0..n_slots: min(max(ceil((t - first) /
-    length), 0), n_slots), without the division for the blocks before the chunk or after it (most keys)."""
-    if t <= first:
-        return 0
-    if t > first + (n_slots - 1) * length:
-        return n_slots
-    return min(-(-(t - first) // length), n_slots)
-
-
-@njit(cache=True)
-def holding_changes(
-    owner: NDArray[np.int32],
-    eligible: NDArray[np.int64],
-    exit_signal: NDArray[np.int64],
-    m: int,
-    first: int,
-    length: int,
-    n_slots: int,
-    n_ops: int,
-) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:  # pragma: no cover
-    """`operators.chunk_holdings` in two passes over the keys 0..m-1 of every run (integer arithmetic): a key
-    counts for its operator (owner, -1 read as 0) from the chunk's slot at or after its eligibility until the one at
-    or after its exit signal, both measured from L1 block `first` in slots of `length` blocks (clipped to 0..n_slots).
-    Returns the holdings at slot 0 (runs x n_ops), and the later changes (flattened cell run x n_ops + operator,
-    sign) ordered by slot (counting sort), with `offsets[t]` the first change of slot t (n_slots + 1 entries)."""
-    runs = owner.shape[0]
-    start = np.zeros((runs, n_ops), dtype=np.int32)
-    per_slot = np.zeros(n_slots + 1, dtype=np.int64)
-    for r in range(runs):
-        for k in range(m):
-            o = max(owner[r, k], 0)
-            for which in range(2):
-                t = eligible[r, k] if which == 0 else exit_signal[r, k]
-                at = _chunk_slot(t, first, length, n_slots)
-                if at == 0:
-                    start[r, o] += 1 if which == 0 else -1
-                elif at < n_slots:
-                    per_slot[at] += 1
-    offsets = np.zeros(n_slots + 1, dtype=np.int64)
-    total = 0
-    for t in range(n_slots + 1):
-        offsets[t] = total
-        if t < n_slots:
-            total += per_slot[t]
-    cells = np.empty(total, dtype=np.int64)
-    signs = np.empty(total, dtype=np.int32)
-    fill = offsets.copy()
-    for r in range(runs):
-        for k in range(m):
-            o = max(owner[r, k], 0)
-            for which in range(2):
-                t = eligible[r, k] if which == 0 else exit_signal[r, k]
-                at = _chunk_slot(t, first, length, n_slots)
-                if 0 < at < n_slots:
-                    cells[fill[at]] = r * n_ops + o
-                    signs[fill[at]] = 1 if which == 0 else -1
-                    fill[at] += 1
-    return start, cells, signs, offsets
-
-
 @njit(cache=True)
 def block_totals(
     per_bucket: NDArray[np.int64],

@@ -207,9 +207,9 @@ def chunk_holdings(ctx: Context, ops: Operators, reg: Registry) -> HoldingChange
     changes by the slot of the chunk they count from. A key counts from the first slot starting at or after its
     eligibility until the first one starting at or after its exit signal (as `registry.slot_figures` counts active
     keys); changes after the chunk are dropped (the next chunk counts them). Compiled
-    (`kernels.holding_changes`: one pass over the keys per run, where numpy made ten over runs x keys)."""
+    (`kernels_slot.holding_changes`: one pass over the keys per run, where numpy made ten over runs x keys)."""
     n_slots = reg.plan.active.shape[1]
-    start, cells, signs, offsets = kernels.holding_changes(
+    start, cells, signs, offsets = kernels_slot.holding_changes(
         np.ascontiguousarray(ops.owner, dtype=np.int32),
         np.ascontiguousarray(reg.eligible, dtype=np.int64),
         np.ascontiguousarray(reg.exit_signal, dtype=np.int64),
