@@ -154,7 +154,10 @@ def timed(name, function):
     return run
 blocks.STEPS = tuple(dataclasses.replace(s, function=timed("step: " + s.label, s.function)) for s in blocks.STEPS)
 simulation._record = timed("record", simulation._record)
-simulation._run_segment = timed("segment", simulation._run_segment)
+if hasattr(simulation, "_Engine"):  # the engine configured once a simulation; older revisions: _run_segment
+    simulation._Engine.segment = timed("segment", simulation._Engine.segment)
+else:
+    simulation._run_segment = timed("segment", simulation._run_segment)
 overrides = {"sim.runs": runs, "agents.sequencers.initial": keys}
 simulation.simulate(load_params(overrides={**overrides, "sim.slots": 3}))  # warm up
 spent.clear()

@@ -13,7 +13,7 @@ from aztec_econ.analysis.tables import agent_table
 from aztec_econ.model.context import build_context
 from aztec_econ.model.state import initial_state
 from aztec_econ.params import Params
-from aztec_econ.simulation import SEGMENT_SLOTS, _run_segment, simulate
+from aztec_econ.simulation import SEGMENT_SLOTS, _Engine, simulate
 
 ATTACKS: dict[str, Any] = {
     "attacks__randao__strategy": "reroll",
@@ -66,7 +66,8 @@ def test_the_economys_sequencer_profit_is_the_agent_tables(
     )
     assert params.sim.slots <= SEGMENT_SLOTS  # one cadCAD segment: its last state is the run's end
     ctx = build_context(params)
-    economy = _run_segment(initial_state(ctx), ctx, params.sim.slots, deepcopy=False)[-1]["economy"]
+    state = initial_state(ctx)
+    economy = _Engine(ctx, state, deepcopy=False).segment(state, params.sim.slots)[-1]["economy"]
     traj = simulate(params)
     sequencers = agent_table(traj).query("role == 'sequencer'").sort_values("run")
     np.testing.assert_allclose(economy.sequencer_profit, sequencers["profit"].to_numpy(), rtol=3e-4)

@@ -11,7 +11,7 @@ from aztec_econ.model.context import build_context
 from aztec_econ.model.mechanisms.registry import plan_chunk
 from aztec_econ.model.state import initial_state
 from aztec_econ.params import Params
-from aztec_econ.simulation import _key_table, _run_segment, simulate
+from aztec_econ.simulation import _Engine, _key_table, simulate
 
 BUSY = {
     "sim__slots": 1000,
@@ -104,7 +104,8 @@ def test_key_table_is_each_runs_registered_keys_in_order(make_params: Callable[.
     params = make_params(**{**BUSY, "sim__runs": 4})
     runs = np.array([2, 5, 6, 9])
     ctx = build_context(params, runs)
-    final = _run_segment(initial_state(ctx), ctx, 400, deepcopy=False)[-1]
+    state = initial_state(ctx)
+    final = _Engine(ctx, state, deepcopy=False).segment(state, 400)[-1]
     registry, operators = final["registry"], final["operators"]
     assert len(set(registry.n_keys.tolist())) > 1  # the runs hold different numbers of keys
     parts = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,8 +11,11 @@ import pandas as pd
 import pytest
 
 from aztec_econ.analysis.kpis import kpis_per_run
+from aztec_econ.model.blocks import cadcad_blocks
+from aztec_econ.model.context import Context, build_context
+from aztec_econ.model.state import State, initial_state
 from aztec_econ.params import Params
-from aztec_econ.simulation import Trajectories, simulate
+from aztec_econ.simulation import Trajectories, _Engine, simulate
 
 BUSY = {
     "agents__sequencers__registrations_per_day": 30.0,
@@ -80,3 +84,60 @@ def test_parquet_round_trip_keeps_frame_keys_and_parameters(
     pd.testing.assert_frame_equal(back.frame, traj.frame)
     pd.testing.assert_frame_equal(back.keys, traj.keys)
     pd.testing.assert_frame_equal(kpis_per_run(back), kpis_per_run(traj))
+
+
+def _executor_records(ctx: Context, state: State, slots: int, deepcopy: bool) -> list[dict[str, object]]:
+    """A segment through cadCAD's public entry point (`Experiment.append_model`, `Executor.execute`)."""
+    from cadCAD.configuration import Experiment
+    from cadCAD.configuration.utils import config_sim
+    from cadCAD.engine import ExecutionContext, ExecutionMode, Executor
+
+    experiment = Experiment()
+    experiment.append_model(
+        initial_state=state,
+        partial_state_update_blocks=cadcad_blocks(),
+        sim_configs=config_sim({"N": 1, "T": range(slots), "M": {"ctx": [ctx]}}),
+    )
+    context = ExecutionContext(
+        context=ExecutionMode.single_mode, additional_objs=None if deepcopy else {"deepcopy_off": True}
+    )
+    records, _, _ = Executor(exec_context=context, configs=experiment.configs, supress_print=True).execute()
+    return list(records)
+
+
+@pytest.mark.parametrize("deepcopy", [False, True])
+def test_the_engine_runs_cadcads_pipeline_record_for_record(
+    make_params: Callable[..., Params], deepcopy: bool
+) -> None:
+    """`simulation._Engine` (configured once a simulation) returns the final states `Executor.execute` does (every
+    slot's, with cadCAD's own fields), field for field."""
+    params = make_params(**{**BUSY, "sim__slots": 30})
+    ctx = build_context(params)
+    state = initial_state(ctx)
+    engine = _Engine(ctx, state, deepcopy)
+    ours = engine.segment(state, 12)
+    records = _executor_records(ctx, state, 12, deepcopy)
+    theirs = records[engine.n_blocks :: engine.n_blocks]
+    assert len(ours) == len(theirs) == 12
+    for mine, expected in zip(ours, theirs, strict=True):
+        assert mine.keys() == expected.keys()
+        for name in mine:
+            assert _same(mine[name], expected[name]), name
+    again = engine.segment(ours[-1], 3)  # the engine runs segment after segment on one configuration
+    assert [s["slot"] for s in again] == [12, 13, 14]
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether two state values hold the same data (arrays element for element, records field for field)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b, equal_nan=True)
+        )
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        fields = [f.name for f in dataclasses.fields(a)]
+        return type(a) is type(b) and all(_same(getattr(a, f), getattr(b, f)) for f in fields)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, tuple | list):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
