@@ -1613,3 +1613,18 @@ def test_the_chunk_slot_of_an_l1_block_is_the_clipped_ceiling(n_slots: int) -> N
     for t in blocks:
         expected = min(max(-(-(t - first) // length), 0), n_slots)
         assert kernels_slot._chunk_slot(t, first, length, n_slots) == expected, t
+
+
+def test_confirmation_offsets_are_the_numpy_formula() -> None:
+    """`kernels_slot.confirmation_offsets` is `confirmation.slot_offsets`' numpy formula, value for value: block times
+    on the L1 slot grid (exact multiples: ceil(k - 1e-9) = k), between it, at 0, and past the last offset."""
+    rng = np.random.default_rng(7)
+    block, last = 12.0, 63
+    grid = rng.integers(0, 80, (30, 20, 5)) * block
+    times = np.where(rng.random(grid.shape) < 0.5, grid, grid + rng.random(grid.shape) * block)
+    times[0, 0, :] = 0.0
+    happened = rng.random(grid.shape) < 0.8
+    expected = np.where(happened, np.minimum(np.ceil(times / block - 1e-9), last), -1).astype(np.int64)
+    got = kernels_slot.confirmation_offsets(times, happened, block, last)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.int64 and (got == last).any() and (got == 0).any() and (got == -1).any()

@@ -238,6 +238,26 @@ def confirmation_bins(
 
 
 @njit(cache=True)
+def confirmation_offsets(
+    times: NDArray[np.float64], happened: NDArray[np.bool_], block_seconds: float, last: int
+) -> NDArray[np.int64]:  # pragma: no cover - compiled
+    """`confirmation.slot_offsets`' offsets (slots x runs x channels), in its floating-point operations: where the
+    channel's event `happened`, the L1 slot of its block's time `times` (seconds from the slot's first block),
+    ceil(times / block_seconds - 1e-9), at most `last`; -1 where it did not."""
+    out = np.empty(times.shape, dtype=np.int64)
+    slots, runs, channels = times.shape
+    for t in range(slots):
+        for r in range(runs):
+            for c in range(channels):
+                if happened[t, r, c]:
+                    offset = np.ceil(times[t, r, c] / block_seconds - 1e-9)
+                    out[t, r, c] = np.int64(offset if offset < last else last)
+                else:
+                    out[t, r, c] = -1
+    return out
+
+
+@njit(cache=True)
 def reveal_choice(
     value: NDArray[np.float64],
     late: NDArray[np.float64],

@@ -44,6 +44,8 @@ def histogram_width(params: Params) -> int:
 
 def slot_offsets(ctx: Context, seg: Segment) -> I64:
     """Offset in the slot (L1 slots) of each channel's event (slots x runs x channels); -1 where it did not happen."""
+    from aztec_econ.model.kernels_slot import confirmation_offsets
+
     block = float(ctx.params.protocol.l1_block_seconds)
 
     def field(name: str) -> I64:
@@ -60,12 +62,15 @@ def slot_offsets(ctx: Context, seg: Segment) -> I64:
     # per channel (`CHANNELS`, slots x runs x channels): the L1 block of its event and whether it counts
     at = np.stack([landed, landed, proposal_end, committed, field("reveal_block")], axis=-1)
     happened = np.stack([happy, backup, happy, happy, happy], axis=-1) & (at >= 0)
-    # the events' times, gathered slot by slot (stacking the times of every block of the slot copies far more)
-    rows, blocks = np.arange(at.shape[1])[:, None], np.maximum(at, 0)
-    gathered = np.array([s["l1"].seconds[rows, blocks[i]] for i, s in enumerate(seg.states)])
-    time = np.where(at >= 0, gathered, np.inf)  # the block times of every slot and channel (+inf: none)
-    offset = np.minimum(np.ceil(time / block - 1e-9), 2 * ctx.slot_l1_blocks - 1)
-    return np.where(happened, offset, -1).astype(np.int64)
+    # the events' times, gathered slot by slot from each slot's block times (runs x blocks; stacking every block's
+    # time of the segment copies far more), at flat indices
+    shape = seg.states[0]["l1"].seconds.shape
+    if any(s["l1"].seconds.shape != shape for s in seg.states):
+        raise RuntimeError("the slots of a segment have block times of different shapes")
+    flat = np.maximum(at, 0) + (np.arange(shape[0]) * shape[1])[:, None]
+    times = np.array([s["l1"].seconds.take(flat[i]) for i, s in enumerate(seg.states)])
+    # compiled: min(ceil(time / block - 1e-9), last offset) where the event happened, else -1
+    return confirmation_offsets(times, happened, block, 2 * ctx.slot_l1_blocks - 1)
 
 
 def accumulate(hist: I64, included_by_age: I64, offsets: I64, slot_l1_blocks: int) -> None:
