@@ -41,8 +41,13 @@ _NARROW_INTS: tuple[np.dtype[Any], ...] = (np.dtype(np.int8), np.dtype(np.int16)
 
 
 def _stacked_sum(*parts: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The recorders' row sum over a few accounts or roles (`x[:, cols].sum(axis=1)`), on blocks."""
-    return np.stack(parts, axis=-1).sum(axis=-1)
+    """The recorders' row sum over a few accounts or roles (`x[..., cols].sum(axis=-1)`), on blocks: numpy adds a
+    short last axis in order, so the parts added one after the other (without stacking them) give its bits; a block
+    where they would not is stored as it is (a formula only replaces a block it reproduces)."""
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 DERIVED: dict[str, tuple[tuple[str, ...], Callable[..., NDArray[Any]]]] = {
