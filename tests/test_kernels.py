@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from aztec_econ.model import kernels, kernels_economy, kernels_slot, kernels_store, ledger
+from aztec_econ.model import kernels, kernels_economy, kernels_phases, kernels_slot, kernels_store, ledger
 from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Index, Posting
 from aztec_econ.model.mechanisms import demand
 from aztec_econ.model.stage import Mode
@@ -1628,3 +1628,31 @@ def test_confirmation_offsets_are_the_numpy_formula() -> None:
     got = kernels_slot.confirmation_offsets(times, happened, block, last)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == np.int64 and (got == last).any() and (got == 0).any() and (got == -1).any()
+
+
+@pytest.mark.parametrize("run_by_operators", [0, 3, 6])
+def test_quoting_provers_is_the_numpy_rule(run_by_operators: int) -> None:
+    """`kernels_phases.quoting_provers` is the numpy rule it replaced, value for value: available (uniform at least
+    the unavailable probability, equality included), the balance covers the bond (equality included), and the
+    first n provers not run by an operator that is down; on the draws' column view, as the slot passes it."""
+    rng = np.random.default_rng(11)
+    runs, provers, operators, first = 40, 6, 8, int(Account.PROVER0)
+    draws = rng.random((runs, 3 + provers))
+    draws[0, 3] = 0.2
+    available = draws[:, 3:]  # a view, as `SlotDraws[...]` gives it
+    balances = rng.choice([0.0, 99.0, 100.0, 150.0], (runs, first + provers))
+    down = rng.random((runs, operators)) < 0.4
+    expected = (available >= 0.2) & (balances[:, first:] >= 100.0)
+    expected[:, :run_by_operators] &= ~down[:, :run_by_operators]
+    got = kernels_phases.quoting_provers(available, 0.2, balances, first, 100.0, down, run_by_operators)
+    np.testing.assert_array_equal(got, expected)
+    assert expected.any() and not expected.all()
+
+
+def test_quoting_provers_refuses_missing_accounts_and_operators() -> None:
+    """numba checks no bounds: accounts or operators missing for the provers are errors, not reads past an array."""
+    available, down = np.ones((2, 4)), np.zeros((2, 3), dtype=bool)
+    with pytest.raises(ValueError, match="account"):
+        kernels_phases.quoting_provers(available, 0.2, np.ones((2, 7)), 6, 1.0, down, 0)
+    with pytest.raises(ValueError, match="operators"):
+        kernels_phases.quoting_provers(available, 0.2, np.ones((2, 10)), 6, 1.0, down, 4)

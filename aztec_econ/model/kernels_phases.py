@@ -204,3 +204,32 @@ def commitment_outcome(
             new_stage[i] = committed_code
             block[i] = at[i]
     return amount, owner, new_stage, block
+
+
+@njit(cache=True)
+def quoting_provers(
+    available_u: NDArray[np.float64],
+    unavailable: float,
+    balances: NDArray[np.float64],
+    first_prover: int,
+    bond: float,
+    down: NDArray[np.bool_],
+    run_by_operators: int,
+) -> NDArray[np.bool_]:  # pragma: no cover - compiled
+    """`sidecar._quoting` (runs x provers): prover j quotes where its availability uniform `available_u[:, j]` is at
+    least `unavailable`, its balance (account `first_prover + j` of `balances`) covers the `bond`, and, for the
+    first `run_by_operators` provers (run by operators 0..n-1), its operator is not `down`."""
+    runs, provers = available_u.shape
+    if balances.shape[0] != runs or balances.shape[1] < first_prover + provers:
+        raise ValueError("the balances hold no account for every prover of every run")
+    if down.shape[0] != runs or down.shape[1] < run_by_operators or run_by_operators > provers:
+        raise ValueError("more provers run by operators than operators or provers")
+    out = np.empty((runs, provers), dtype=np.bool_)
+    for i in range(runs):
+        for j in range(provers):
+            out[i, j] = (
+                available_u[i, j] >= unavailable
+                and balances[i, first_prover + j] >= bond
+                and not (j < run_by_operators and down[i, j])
+            )
+    return out

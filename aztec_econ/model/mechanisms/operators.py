@@ -21,8 +21,8 @@ with the long-run share of time down r / (r + u) = r m / (1 + r m), m the mean o
 the start of each slot (`Stream.OUTAGES`, one uniform per operator per slot) and holds for the whole slot; the initial
 operators start from the stationary distribution, a new operator starts up. An operator that is down takes all its
 keys offline in the election (`election.step_election`: on top of the independent per-key
-`agents.sequencers.offline_probability`) and the provers it runs (`prover_down`: provers 0..n-1 are run by operators
-0..n-1, n = `provers_run_by_operators`) do not quote.
+`agents.sequencers.offline_probability`) and the provers it runs (`provers_run_by_operators`: provers 0..n-1 are
+run by operators 0..n-1) do not quote (`sidecar._quoting`).
 """
 
 from __future__ import annotations
@@ -252,15 +252,12 @@ def out(ops: Operators, keys: I64) -> B:
     )
 
 
-def prover_down(ctx: Context, s: State) -> B:
-    """Whether each third-party prover (runs x provers) is down with its operator: provers 0..n-1 are run by operators
-    0..n-1 (n = `provers_run_by_operators`, at most the provers and operators there are)."""
-    p = ctx.params
-    count = p.agents.provers.count
-    n = min(p.agents.operators.provers_run_by_operators, count, p.agents.operators.count)
-    down = np.zeros((ctx.n_runs, count), dtype=bool)
-    down[:, :n] = s["operators"].down[:, :n]
-    return down
+def provers_run_by_operators(params: Params) -> int:
+    """How many third-party provers operators run: provers 0..n-1 by operators 0..n-1 (n =
+    `agents.operators.provers_run_by_operators`, at most the provers and operators there are); each is down while
+    its operator is (`sidecar._quoting`)."""
+    a = params.agents
+    return min(a.operators.provers_run_by_operators, a.provers.count, a.operators.count)
 
 
 def step_operators(ctx: Context, s: State) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import participation, prover_market
 from aztec_econ.model.mechanisms.adversary import includes_for
-from aztec_econ.model.mechanisms.operators import prover_down
+from aztec_econ.model.mechanisms.operators import provers_run_by_operators
 from aztec_econ.model.mechanisms.reveal import reveal_landing
 from aztec_econ.model.mechanisms.timeline import land
 from aztec_econ.model.stage import Stage
@@ -39,11 +39,18 @@ F64 = NDArray[np.float64]
 
 def _quoting(ctx: Context, s: State) -> NDArray[np.bool_]:
     """Which third-party provers quote in this slot (runs x provers): available, their balance covers the bond, and
-    not run by an operator in an outage."""
+    not run by an operator in an outage (`operators.provers_run_by_operators`); compiled
+    (`kernels_phases.quoting_provers`)."""
     p = ctx.params
-    quoting = s["draws"]["prover_available"] >= p.agents.provers.unavailable_probability
-    quoting &= s["book"].prover_balances() >= float(p.protocol.prover_bond)
-    quoting &= ~prover_down(ctx, s)
+    quoting: NDArray[np.bool_] = kernels_phases.quoting_provers(
+        s["draws"]["prover_available"],
+        float(p.agents.provers.unavailable_probability),
+        s["book"].balances,
+        int(Account.PROVER0),
+        float(p.protocol.prover_bond),
+        s["operators"].down,
+        provers_run_by_operators(p),
+    )
     return quoting
 
 
