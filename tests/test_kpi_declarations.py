@@ -114,3 +114,71 @@ def test_mode_shares_of_a_frame_without_categories_are_crosstabs(make_params: Ca
         data.__dict__.pop("mode_share", None)
         expected = pd.crosstab(data.frame["run"], data.frame["mode"], normalize="index")
         pd.testing.assert_frame_equal(data.mode_share, expected)
+
+
+def _sums_by_pandas(values: np.ndarray, run: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    return pd.Series(values).groupby(run).sum().reindex(np.unique(run), fill_value=0).to_numpy()
+
+
+@pytest.mark.parametrize("rows", ["sorted", "shuffled", "with NaN", "one run", "none"])
+def test_run_sums_are_pandas_groupby_sums(rows: str) -> None:
+    """`tables.RunSums` (the agent table's per-run sums, the grouping found once) gives pandas' groupby sums bit for
+    bit: rows sorted by run (a simulation's frame), rows in any order, values with NaN (skipped), one run, no rows;
+    values that are not one per row are refused."""
+    from aztec_econ.analysis.tables import RunSums
+
+    rng = np.random.default_rng(7)
+    run = np.sort(rng.integers(0, 9, 4_000)).astype(np.int32)
+    values = rng.standard_normal(run.size) * 10.0 ** rng.integers(-8, 8, run.size)
+    if rows == "shuffled":
+        run = rng.permutation(run)
+    elif rows == "with NaN":
+        values[rng.integers(0, run.size, 40)] = np.nan
+    elif rows == "one run":
+        run = np.full(run.size, 4, dtype=np.int32)
+    elif rows == "none":
+        run, values = run[:0], values[:0]
+    sums = RunSums(run)
+    got, expected = sums(values), _sums_by_pandas(values, run)
+    assert got.shape == expected.shape == (np.unique(run).size,)
+    from pandas.core.groupby.ops import BaseGrouper
+
+    if hasattr(BaseGrouper, "_reduceat_aggregate") or rows in ("shuffled", "with NaN"):  # the lock's pandas
+        np.testing.assert_array_equal(got.view(np.uint64), expected.view(np.uint64))
+    else:  # an older pandas adds sorted groups with compensation: within the rounding of n additions
+        finite = np.nan_to_num(values)
+        bound = np.array([run.size * np.finfo(float).eps * np.abs(finite[run == r]).sum() for r in sums.runs])
+        assert (np.abs(got - expected) <= bound).all()
+    with pytest.raises(ValueError, match="values for"):
+        sums(values[:-1] if values.size else np.zeros(1))
+
+
+@pytest.mark.parametrize("rows", ["a simulation's", "unsorted", "runs missing", "none"])
+def test_apply_by_run_is_groupby_apply(rows: str) -> None:
+    """`run_data.apply_by_run` (the KPIs' per-run Gini and Nakamoto coefficients without a Series per run) is
+    `values.groupby(run).apply(lambda v: fn(v.to_numpy()))`: each run's values in row order (the Gini of unsorted
+    values would not tell, so the function here reads the order), the runs sorted, rows without a run left out."""
+    import pandas as pd
+
+    from aztec_econ.analysis.run_data import apply_by_run
+
+    rng = np.random.default_rng(3)
+    run = pd.Series(np.repeat(np.arange(5, dtype=np.int32), 30), name="run")
+    values = pd.Series(rng.random(run.size), name="reward")
+    if rows == "unsorted":
+        order = rng.permutation(run.size)
+        run, values = run.iloc[order].reset_index(drop=True), values.iloc[order].reset_index(drop=True)
+    elif rows == "runs missing":
+        run = run.astype(np.float64).where(rng.random(run.size) > 0.2)
+    elif rows == "none":
+        run, values = run.iloc[:0], values.iloc[:0]
+
+    def fn(v: np.ndarray) -> float:
+        return float(np.dot(v, np.arange(1, v.size + 1)))  # depends on the order of the rows
+
+    expected = values.groupby(run).apply(lambda v: fn(v.to_numpy()))
+    got = apply_by_run(values, run, fn)
+    pd.testing.assert_series_equal(got, expected)
+    np.testing.assert_array_equal(got.to_numpy().view(np.uint64), expected.to_numpy().view(np.uint64))

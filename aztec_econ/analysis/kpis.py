@@ -163,13 +163,13 @@ KPIS: tuple[KPI, ...] = (
         "gini_sequencer_rewards",
         "0-1",
         "Gini coefficient of sequencer rewards over the keys eligible at some point of the horizon",
-        lambda d: d.rewards_per_key.apply(lambda r: gini(r.to_numpy())),
+        lambda d: d.per_key(gini),
     ),
     KPI(
         "nakamoto_sequencer_rewards",
         "keys",
         "fewest keys earning more than half of the sequencer rewards (over the same keys)",
-        lambda d: d.rewards_per_key.apply(lambda r: nakamoto(r.to_numpy())),
+        lambda d: d.per_key(nakamoto),
         minimum=0.0,
     ),
     KPI(
@@ -183,19 +183,19 @@ KPIS: tuple[KPI, ...] = (
         "gini_operator_rewards",
         "0-1",
         "Gini coefficient of sequencer rewards over the operators with a key eligible at some point of the horizon",
-        lambda d: d.operators["rewards"].apply(lambda r: gini(r.to_numpy())).reindex(d.index),
+        lambda d: d.per_operator("rewards", gini),
     ),
     KPI(
         "nakamoto_operators",
         "operators",
         "fewest operators whose keys produced more than half of the happy-path blocks",
-        lambda d: d.operators["blocks"].apply(lambda b: nakamoto(b.to_numpy())).reindex(d.index),
+        lambda d: d.per_operator("blocks", nakamoto),
     ),
     KPI(
         "nakamoto_operators_third",
         "operators",
         "fewest operators whose keys produced more than a third of the happy-path blocks",
-        lambda d: d.operators["blocks"].apply(lambda b: nakamoto(b.to_numpy(), 1.0 / 3.0)).reindex(d.index),
+        lambda d: d.per_operator("blocks", lambda b: nakamoto(b, 1.0 / 3.0)),
     ),
     KPI(
         "mean_active_operators",
@@ -424,7 +424,7 @@ KPIS: tuple[KPI, ...] = (
         "share_negative_prover_prices",
         "share",
         "share of third-party commitments at a negative price (the prover pays the sequencer for the right to prove)",
-        lambda d: d.committed["prover_agreed_price"].apply(lambda x: float((x < 0).mean())).reindex(d.index),
+        lambda d: d.committed.apply("prover_agreed_price", lambda x: float((x < 0).mean())).reindex(d.index),
     ),
     KPI(
         "hhi_provers",

@@ -53,6 +53,33 @@ AGENT_COLUMNS: tuple[Column, ...] = (
 """The columns of `agent_table`, in order."""
 
 
+class RunSums:
+    """Per-run sums of per-row values, for the rows of one frame: `RunSums(run)(values)` is
+    `pd.Series(values, dtype=float64).groupby(run).sum()` over the sorted runs (runs without rows: 0), with the
+    grouping found once for every column summed (a groupby finds it again each time: 3-6 ms of 525,600 rows).
+
+    Rows sorted by run (a simulation's frame: by run, then slot) are summed as pandas 3.1 sums sorted groups
+    (`numpy.add.reduceat` over each run's rows, bit for bit); values with a NaN, and rows not sorted by run, go to
+    pandas' groupby itself (which skips NaN)."""
+
+    def __init__(self, run: NDArray[np.integer] | NDArray[np.floating]) -> None:
+        self.run = np.asarray(run)
+        self.runs = np.unique(self.run)
+        change = self.run[1:] != self.run[:-1]
+        self.sorted = bool((self.run[1:] >= self.run[:-1]).all())
+        self.starts = np.flatnonzero(np.concatenate(([True], change))) if self.run.size else None
+
+    def __call__(self, values: NDArray[np.float64] | pd.Series) -> NDArray[np.float64]:
+        v = np.asarray(values, dtype=np.float64)
+        if v.shape != self.run.shape:
+            raise ValueError(f"{v.shape[0] if v.ndim else 0} values for {self.run.size} rows")
+        if self.starts is None:
+            return np.zeros(0)
+        if self.sorted and not np.isnan(v).any():
+            return np.add.reduceat(v, self.starts)
+        return pd.Series(v).groupby(self.run).sum().reindex(self.runs, fill_value=0).to_numpy()
+
+
 def agent_table(traj: Trajectories) -> pd.DataFrame:
     """Revenue, cost, profit and return per (run, agent). ETH costs are converted at each slot's token price
     (`eth_per_token`); ETH capital at the genesis price (`environment.token.eth_per_token`: what it cost when committed).
@@ -74,16 +101,8 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
     kept = (f["tips"] + f["mev"] - f["mev_burned"]).to_numpy()
     relay = (submitter == "relay").to_numpy()
     own_submit = (submitter == "prover").to_numpy() | (submitter == "sequencer").to_numpy()
-    runs = np.unique(run)
-
-    def per_run(values: NDArray[np.float64] | pd.Series) -> NDArray[np.float64]:
-        return (
-            pd.Series(np.asarray(values, dtype=np.float64))
-            .groupby(run)
-            .sum()
-            .reindex(runs, fill_value=0)
-            .to_numpy()
-        )
+    per_run = RunSums(run)
+    runs = per_run.runs
 
     rows = []
     slot_revenue, slot_cost = sequencer_slot_flows(f)
@@ -105,16 +124,15 @@ def agent_table(traj: Trajectories) -> pd.DataFrame:
     )
     operating_provers = per_run(p.agents.provers.operating_cost_per_day * tokens_per_eth_day)
     prover_capital = p.protocol.prover_bond + p.agents.provers.hardware_capital / eth
+    # what the committed prover earns and pays in each slot, whichever prover it is
+    prover_income = (
+        f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0) + f["prover_price"]
+    ).to_numpy()
+    prover_spend = (f["l1_cost_prover"] + f["proving_cost"] + f["slashed"]).to_numpy()
     for i in range(p.agents.provers.count):
         mine = prover == i
-        revenue = per_run(
-            np.where(
-                mine,
-                f["reward_prover"] + np.where(own_submit, f["reward_submitter"], 0.0) + f["prover_price"],
-                0.0,
-            )
-        )
-        cost = per_run(np.where(mine, f["l1_cost_prover"] + f["proving_cost"] + f["slashed"], 0.0))
+        revenue = per_run(np.where(mine, prover_income, 0.0))
+        cost = per_run(np.where(mine, prover_spend, 0.0))
         cost = cost + operating_provers
         capital = np.full(runs.size, prover_capital)
         rows.append(_agent_rows(runs, f"prover_{i}", "prover", revenue, cost, capital, years))
