@@ -116,6 +116,26 @@ def test_values_that_mostly_repeat_the_slot_before_are_stored_where_they_change(
         assert _same_bits(store.values(name), values), name
 
 
+def test_changes_decode_to_the_block_they_were_taken_of():
+    """A block stored as `Changes` decodes to its values bit for bit, in the column's own type, whatever the runs'
+    changes (random ones, of integers and floats, none after the first slot); a `Changes` that
+    does not keep the block's first element is refused rather than decoded to something else."""
+    from aztec_econ.column_store import _changes
+
+    rng = np.random.default_rng(11)
+    for p_change, dtype in [(0.05, np.float64), (0.2, np.int64), (0.0, np.float64), (0.1, np.int8)]:
+        steps = rng.random((RUNS, 40)) < p_change
+        steps[:, 0] = True
+        values = np.cumsum(np.where(steps, rng.integers(-3, 4, steps.shape), 0), axis=1).astype(dtype)
+        if dtype == np.float64:
+            values = values / 7.0
+        kept = _changes(values)
+        assert isinstance(kept, Changes), (p_change, dtype)
+        assert _same_bits(kept.decode(values.shape, values.dtype), values)
+    with pytest.raises(ValueError, match="first element"):
+        Changes(np.array([2, 5], dtype=np.int32), np.array([1.0, 2.0])).decode((2, 4), np.dtype(np.float64))
+
+
 def test_a_derived_column_is_stored_only_where_its_formula_reproduces_it():
     rng = np.random.default_rng(0)
     costs = {f"l1_cost_{k}": rng.random((RUNS, SLOTS)) for k in ("sequencer", "prover", "relay", "backup")}
