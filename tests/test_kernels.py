@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from aztec_econ.model import kernels, kernels_economy, kernels_phases, kernels_slot, kernels_store, ledger
+from aztec_econ.model import (
+    kernels,
+    kernels_economy,
+    kernels_phases,
+    kernels_registry,
+    kernels_slot,
+    kernels_store,
+    ledger,
+)
 from aztec_econ.model.ledger import Account, AccountingError, Book, Flow, Index, Posting
 from aztec_econ.model.mechanisms import demand
 from aztec_econ.model.stage import Mode
@@ -739,7 +747,14 @@ def test_the_codes_the_compiled_l1_cost_split_reads_are_the_enums_values() -> No
 
 @pytest.mark.parametrize(
     ("module", "at_least"),
-    [(kernels, 9), (kernels_slot, 9), (kernels_economy, 9), (kernels_store, 3)],
+    [
+        (kernels, 9),
+        (kernels_slot, 9),
+        (kernels_economy, 9),
+        (kernels_store, 3),
+        (kernels_registry, 4),
+        (kernels_phases, 4),
+    ],
 )
 def test_every_function_of_the_kernel_modules_is_compiled(module: object, at_least: int) -> None:
     """A kernel without its `@njit` still passes every bit-for-bit test above, but runs as a Python loop over

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model import kernels_slot
+from aztec_econ.model import kernels_registry, kernels_slot
 from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.context import Context
 from aztec_econ.model.ledger import Account, Flow, Posting
@@ -144,11 +144,13 @@ def _arrival_times(
     first: int,
     end: int,
     keep: NDArray[np.float64] | None = None,
-) -> list[I64]:
-    """Poisson arrival blocks in [first, end) per run, sorted, plus per-arrival uniforms (see `_arrival_uniforms`).
+) -> tuple[I64, I64]:
+    """Poisson arrival blocks in [first, end) per run, sorted, plus per-arrival uniforms (see `_arrival_uniforms`):
+    (the blocks of every run, one run after another, and the offsets of each run's: runs + 1).
 
     `keep` (per run, in [0, 1]) thins the arrivals: each is kept with that probability, which turns a Poisson
-    process of `rate_per_block` into one of `keep x rate_per_block` (profit-driven entry and exit)."""
+    process of `rate_per_block` into one of `keep x rate_per_block` (profit-driven entry and exit). Thinned and
+    sorted compiled (`kernels_registry.sorted_arrivals`)."""
     span = end - first
     lam = rate_per_block * span
     base = stream_keys(ctx.keys, stream, chunk)
@@ -157,10 +159,15 @@ def _arrival_times(
     most = int(counts.max(initial=0))
     u = unit_bits(base, most, offset=pieces) if most else np.zeros((ctx.n_runs, 0))
     times = first + np.floor(u * span).astype(np.int64)
-    if keep is None:
-        return [np.sort(times[r, : counts[r]]) for r in range(ctx.n_runs)]
-    thin = unit_bits(base, most, offset=1 << 41) if most else np.zeros((ctx.n_runs, 0))
-    return [np.sort(times[r, : counts[r]][thin[r, : counts[r]] < keep[r]]) for r in range(ctx.n_runs)]
+    thinned = keep is not None
+    thin = unit_bits(base, most, offset=1 << 41) if most and thinned else np.zeros((ctx.n_runs, 0))
+    return kernels_registry.sorted_arrivals(
+        np.ascontiguousarray(times, dtype=np.int64),
+        np.ascontiguousarray(counts, dtype=np.int64),
+        np.ascontiguousarray(thin, dtype=np.float64),
+        np.ascontiguousarray(np.zeros(ctx.n_runs) if keep is None else keep, dtype=np.float64),
+        thinned,
+    )
 
 
 def _arrival_uniforms(ctx: Context, stream: Stream, chunk: int, n: int) -> NDArray[np.float64]:
@@ -208,7 +215,7 @@ def plan_chunk(
             ctx, np.zeros(ctx.n_runs) + p.environment.reservation_yield if apr is None else apr
         )
         keep_reg, keep_exit = reg_mult / boost, exit_mult / boost
-    reg_times = _arrival_times(
+    reg_blocks, reg_offsets = _arrival_times(
         ctx,
         Stream.REGISTRATIONS,
         chunk,
@@ -217,41 +224,40 @@ def plan_chunk(
         end,
         keep_reg,
     )
-    for r, times in enumerate(reg_times):
-        if times.size == 0:
-            continue
-        lo, hi = int(n_keys[r]), int(n_keys[r]) + times.size
-        if hi > ctx.key_capacity:
-            raise RuntimeError(
-                f"run {ctx.runs[r]}: more than {ctx.key_capacity - seq.initial} registrations; the bound in "
-                "model.context.registration_bound was exceeded (it should be astronomically unlikely)"
-            )
-        registered[r, lo:hi] = times
-        ready = times + entry
-        if churn == 0:
-            eligible[r, lo:hi] = ready
-        else:
-            eligible[r, lo:hi] = [
-                _churn_slot(int(t), r, churn, blocks_per_day, churn_day, churn_used) for t in ready
-            ]
-        n_keys[r] = hi
+    over = np.flatnonzero(n_keys + np.diff(reg_offsets) > ctx.key_capacity)
+    if over.size:
+        raise RuntimeError(
+            f"run {ctx.runs[over[0]]}: more than {ctx.key_capacity - seq.initial} registrations; the bound in "
+            "model.context.registration_bound was exceeded (it should be astronomically unlikely)"
+        )
+    kernels_registry.register_arrivals(  # compiled: keys in registration order, FIFO under the churn limit
+        reg_blocks,
+        reg_offsets,
+        registered,
+        eligible,
+        n_keys,
+        entry,
+        churn,
+        blocks_per_day,
+        churn_day,
+        churn_used,
+    )
 
-    exit_times = _arrival_times(
+    exit_blocks, exit_offsets = _arrival_times(
         ctx, Stream.EXITS, chunk, boost * seq.exits_per_day / blocks_per_day, first, end, keep_exit
     )
-    most = max((t.size for t in exit_times), default=0)
+    most = int(np.diff(exit_offsets).max(initial=0))
     pick = _arrival_uniforms(ctx, Stream.EXITS, chunk, most)
-    dropped = np.zeros(ctx.n_runs, dtype=np.int64)
-    for r, times in enumerate(exit_times):
-        for i, t in enumerate(times):
-            n = int(n_keys[r])
-            candidates = np.flatnonzero((eligible[r, :n] <= t) & (exit_signal[r, :n] > t))
-            if candidates.size == 0:
-                dropped[r] += 1
-                continue
-            key = candidates[int(pick[r, i] * candidates.size)]
-            exit_signal[r, key] = t
-            release[r, key] = t + delay
+    dropped = kernels_registry.signal_exits(  # compiled: each exit to a uniformly picked eligible key
+        exit_blocks,
+        exit_offsets,
+        np.ascontiguousarray(pick, dtype=np.float64),
+        eligible,
+        exit_signal,
+        release,
+        n_keys,
+        delay,
+    )
 
     queued, active, exiting, registrations, exit_signals, releases = kernels_slot.chunk_counts(
         registered, eligible, exit_signal, release, first, length, n_slots
@@ -270,19 +276,6 @@ def plan_chunk(
         described=(eligible, exit_signal),
     )
     return Registry(registered, eligible, exit_signal, release, n_keys, churn_day, churn_used, plan)
-
-
-def _churn_slot(ready: int, r: int, limit: int, blocks_per_day: float, day: I64, used: I64) -> int:
-    """FIFO activation under a limit of `limit` activations per day: the first block >= ready with room left."""
-    ready_day = int(ready // blocks_per_day)
-    if ready_day > day[r]:
-        day[r], used[r] = ready_day, 1
-        return ready
-    if used[r] < limit:
-        used[r] += 1
-        return max(ready, int(np.ceil(day[r] * blocks_per_day)))
-    day[r], used[r] = day[r] + 1, 1
-    return int(np.ceil(day[r] * blocks_per_day))
 
 
 @dataclass(frozen=True)
