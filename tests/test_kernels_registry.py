@@ -136,3 +136,40 @@ def test_exit_signals_go_to_the_picked_eligible_key() -> None:
     np.testing.assert_array_equal(release, want_release)
     assert want_dropped[1] == counts[1] > 0  # run 1 dropped every exit
     assert (exit_signal != before).sum() > 50  # the others signalled
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_new_keys_get_the_owners_the_numpy_loop_gave_them(share: float) -> None:
+    """`assign_new_owners` as `operators.assign_owners` computed it in numpy, one key index at a time over the runs:
+    runs that start and stop at different keys, new operators (`share`), a run whose operators hold no key yet
+    (numpy's argmax over no True: operator 0)."""
+    rng = np.random.default_rng(int(share * 10))
+    runs, capacity, cap = 5, 60, 30
+    assigned = rng.integers(10, 20, runs).astype(np.int64)
+    n_keys = assigned + rng.integers(0, 25, runs)
+    n_keys[1] = assigned[1]  # nothing new
+    keys_held = np.zeros((runs, cap), dtype=np.int64)
+    keys_held[:, :4] = rng.integers(0, 6, (runs, 4))
+    keys_held[2] = 0  # no key held yet
+    n_ops = np.full(runs, 4, dtype=np.int64)
+    owner = np.full((runs, capacity), -1, dtype=np.int32)
+    first, end = int(assigned.min()), int(n_keys.max())
+    u = rng.random((end - first, runs, 2))
+    want_owner, want_held, want_ops = owner.copy(), keys_held.copy(), n_ops.copy()
+    rows = np.arange(runs)
+    for key in range(first, end):  # `assign_owners` before it was compiled
+        todo = (assigned <= key) & (key < n_keys)
+        if not todo.any():
+            continue
+        fresh = todo & (u[key - first, :, 0] < share)
+        cum = np.cumsum(want_held, axis=1)
+        existing = np.argmax(cum > (u[key - first, :, 1] * cum[:, -1])[:, None], axis=1)
+        chosen = np.where(fresh, want_ops, existing)
+        want_owner[todo, key] = chosen[todo]
+        want_held[rows[todo], chosen[todo]] += 1
+        want_ops = want_ops + fresh
+    kernels_registry.assign_new_owners(u, first, assigned, n_keys, share, owner, keys_held, n_ops)
+    np.testing.assert_array_equal(owner, want_owner)
+    np.testing.assert_array_equal(keys_held, want_held)
+    np.testing.assert_array_equal(n_ops, want_ops)
+    assert (owner >= 0).sum() == (n_keys - assigned).sum() > 0

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from aztec_econ.model import kernels, kernels_slot
+from aztec_econ.model import kernels, kernels_registry, kernels_slot
 from aztec_econ.model.columns import Column, Recorder, Segment
 from aztec_econ.model.context import Context, registration_bound
 from aztec_econ.model.frozen import evolve
@@ -181,24 +181,23 @@ def genesis_operators(ctx: Context) -> Operators:
 def assign_owners(ctx: Context, ops: Operators, n_keys: I64) -> Operators:
     """Owners of the keys registered since the last call (keys `assigned`..`n_keys`-1 of each run), one key at a time
     in registration order: a new operator with probability `new_operator_share`, else an existing operator in
-    proportion to `keys_held` (both draws from (seed, run, key index))."""
+    proportion to `keys_held` (both draws from (seed, run, key index)); compiled
+    (`kernels_registry.assign_new_owners`)."""
     if not (n_keys > ops.assigned).any():
         return ops
-    share = ctx.params.agents.operators.new_operator_share
     owner, keys_held, n_ops = ops.owner.copy(), ops.keys_held.copy(), ops.n_operators.copy()
-    rows = np.arange(ctx.n_runs)
-    for key in range(int(ops.assigned.min()), int(n_keys.max())):
-        todo = (ops.assigned <= key) & (key < n_keys)
-        if not todo.any():
-            continue
-        u = uniforms(ctx.keys, Stream.OPERATOR_ENTRY, key, 2)
-        fresh = todo & (u[:, 0] < share)
-        cum = np.cumsum(keys_held, axis=1)
-        existing = np.argmax(cum > (u[:, 1] * cum[:, -1])[:, None], axis=1)
-        chosen = np.where(fresh, n_ops, existing)
-        owner[todo, key] = chosen[todo]
-        keys_held[rows[todo], chosen[todo]] += 1
-        n_ops = n_ops + fresh
+    first, end = int(ops.assigned.min()), int(n_keys.max())
+    u = np.stack([uniforms(ctx.keys, Stream.OPERATOR_ENTRY, key, 2) for key in range(first, end)])
+    kernels_registry.assign_new_owners(
+        u,
+        first,
+        np.ascontiguousarray(ops.assigned, dtype=np.int64),
+        np.ascontiguousarray(n_keys, dtype=np.int64),
+        float(ctx.params.agents.operators.new_operator_share),
+        owner,
+        keys_held,
+        n_ops,
+    )
     return evolve(ops, owner=owner, assigned=n_keys.copy(), n_operators=n_ops, keys_held=keys_held)
 
 
