@@ -53,12 +53,14 @@ def test_sorted_arrivals_are_the_thinned_sorted_rows(thinned: bool, most: int) -
         assert blocks[offsets[r] : offsets[r + 1]].tolist() == expected[r].tolist()
 
 
+@pytest.mark.parametrize("blocks_per_day", [7_200.0, 86_400 / 13], ids=["12 s blocks", "13 s blocks"])
 @pytest.mark.parametrize("churn", [0, 1, 3])
-def test_registrations_get_the_next_keys_and_their_eligibility(churn: int) -> None:
+def test_registrations_get_the_next_keys_and_their_eligibility(churn: int, blocks_per_day: float) -> None:
     """As the Python loop gave them: the next key indices, registered at the arrival's block, eligible after the
-    entry period or, under a churn limit, on the first day with room (FIFO), the churn counters carried over."""
+    entry period or, under a churn limit, on the first day with room (FIFO), the churn counters carried over; days
+    of a fractional number of blocks (13 s blocks) floored and ceiled as Python's `int // float` and `np.ceil`."""
     rng = np.random.default_rng(churn)
-    runs, capacity, entry, blocks_per_day = 5, 200, 3_600, 7_200.0
+    runs, capacity, entry = 5, 200, 3_600
     times, counts = _arrivals(rng, runs, 40, 10_000, 14_400)
     blocks, offsets = kernels_registry.sorted_arrivals(
         times, counts, np.zeros((runs, 0)), np.zeros(runs), False
@@ -173,3 +175,15 @@ def test_new_keys_get_the_owners_the_numpy_loop_gave_them(share: float) -> None:
     np.testing.assert_array_equal(keys_held, want_held)
     np.testing.assert_array_equal(n_ops, want_ops)
     assert (owner >= 0).sum() == (n_keys - assigned).sum() > 0
+
+
+def test_an_operator_beyond_the_capacity_is_refused() -> None:
+    """The kernel checks no bounds: a new operator that would not fit `keys_held` stops it with the run's index
+    (`operators.assign_owners` raises it), leaving the runs before it assigned."""
+    assigned, n_keys = np.array([0, 0], dtype=np.int64), np.array([2, 3], dtype=np.int64)
+    owner = np.full((2, 4), -1, dtype=np.int32)
+    keys_held = np.zeros((2, 3), dtype=np.int64)
+    n_ops = np.array([0, 1], dtype=np.int64)
+    u = np.zeros((3, 2, 2))  # every key a new operator
+    assert kernels_registry.assign_new_owners(u, 0, assigned, n_keys, 0.5, owner, keys_held, n_ops) == 1
+    assert owner[0].tolist() == [0, 1, -1, -1] and n_ops[0] == 2

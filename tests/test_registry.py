@@ -71,6 +71,24 @@ def test_planned_counts_equal_the_counts_from_key_times(make_params: Callable[..
             assert (registry.plan.exiting[:, j] == exiting).all()
 
 
+def test_registrations_beyond_the_key_capacity_are_refused_naming_the_run(
+    make_params: Callable[..., Params],
+) -> None:
+    """The registrations' kernel writes without bounds checks: a chunk whose registrations would not fit the key
+    arrays (a bound `context.registration_bound` makes astronomically unlikely) is refused before it writes, naming
+    the first run that overflows."""
+    import dataclasses
+
+    import pytest
+
+    params = make_params(**BUSY)
+    ctx = build_context(params, runs=[4, 5, 6])
+    registry = initial_state(ctx)["registry"]
+    tight = dataclasses.replace(ctx, key_capacity=params.agents.sequencers.initial + 1)
+    with pytest.raises(RuntimeError, match=r"run 4: more than 1 registrations"):
+        plan_chunk(registry, tight, 0)
+
+
 def test_churn_limit_caps_daily_activations_in_fifo_order(make_params: Callable[..., Params]) -> None:
     params = make_params(**{**BUSY, "protocol__activation_churn_per_day": 5, "sim__slots": 1500})
     keys = simulate(params).keys

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from pandas.core.groupby.ops import BaseGrouper
 
 from aztec_econ.model.columns import RUN, Column
 from aztec_econ.model.mechanisms.confirmation import STAGES, stage_histogram
@@ -53,20 +54,25 @@ AGENT_COLUMNS: tuple[Column, ...] = (
 """The columns of `agent_table`, in order."""
 
 
+_PANDAS_SUMS_BY_REDUCEAT = hasattr(BaseGrouper, "_reduceat_aggregate")
+"""Whether this pandas sums sorted groups with `numpy.add.reduceat` (pandas 3.1; older versions add with compensation):
+`RunSums` then takes the same path itself, else it asks pandas."""
+
+
 class RunSums:
     """Per-run sums of per-row values, for the rows of one frame: `RunSums(run)(values)` is
-    `pd.Series(values, dtype=float64).groupby(run).sum()` over the sorted runs (runs without rows: 0), with the
-    grouping found once for every column summed (a groupby finds it again each time: 3-6 ms of 525,600 rows).
+    `pd.Series(values, dtype=float64).groupby(run).sum()` over the sorted runs, with the grouping found once for every
+    column summed (a groupby finds it again each time: 3-6 ms of 525,600 rows).
 
-    Rows sorted by run (a simulation's frame: by run, then slot) are summed as pandas 3.1 sums sorted groups
-    (`numpy.add.reduceat` over each run's rows, bit for bit); values with a NaN, and rows not sorted by run, go to
-    pandas' groupby itself (which skips NaN)."""
+    Rows in run order (a simulation's frame: by run, then slot) are summed as this pandas sums sorted groups, bit for
+    bit: `numpy.add.reduceat` over each run's rows (`_PANDAS_SUMS_BY_REDUCEAT`); values with a NaN, rows out of run
+    order and a pandas that adds otherwise go to pandas' groupby itself (which skips NaN)."""
 
     def __init__(self, run: NDArray[np.integer] | NDArray[np.floating]) -> None:
         self.run = np.asarray(run)
         self.runs = np.unique(self.run)
         change = self.run[1:] != self.run[:-1]
-        self.sorted = bool((self.run[1:] >= self.run[:-1]).all())
+        self.in_run_order = bool((self.run[1:] >= self.run[:-1]).all())
         self.starts = np.flatnonzero(np.concatenate(([True], change))) if self.run.size else None
 
     def __call__(self, values: NDArray[np.float64] | pd.Series) -> NDArray[np.float64]:
@@ -75,7 +81,7 @@ class RunSums:
             raise ValueError(f"{v.shape[0] if v.ndim else 0} values for {self.run.size} rows")
         if self.starts is None:
             return np.zeros(0)
-        if self.sorted and not np.isnan(v).any():
+        if _PANDAS_SUMS_BY_REDUCEAT and self.in_run_order and not np.isnan(v).any():
             return np.add.reduceat(v, self.starts)
         return pd.Series(v).groupby(self.run).sum().reindex(self.runs, fill_value=0).to_numpy()
 

@@ -109,17 +109,17 @@ def signal_exits(
     delay: int,
 ) -> NDArray[np.int64]:  # pragma: no cover - compiled
     """Each run's exit signals in block order (`blocks[offsets[r]:offsets[r + 1]]`): the `int(pick x n)`-th of
-    the n keys eligible at the block and not yet exiting signals exit there, its stake released `delay` blocks
+    the n keys (of its first `n_keys[r]`) eligible at the block and not yet exiting signals exit there, its stake released `delay` blocks
     later (`exit_signal`, `release` written in place); an exit with no such key is dropped. Returns the dropped
     exits per run."""
     runs = n_keys.size
     dropped = np.zeros(runs, dtype=np.int64)
     for r in range(runs):
-        n = n_keys[r]
+        keys = n_keys[r]
         for i in range(offsets[r], offsets[r + 1]):
             t = blocks[i]
             candidates = 0
-            for k in range(n):
+            for k in range(keys):
                 if eligible[r, k] <= t and exit_signal[r, k] > t:
                     candidates += 1
             if candidates == 0:
@@ -127,7 +127,7 @@ def signal_exits(
                 continue
             target = int(pick[r, i - offsets[r]] * candidates)
             seen = 0
-            for k in range(n):
+            for k in range(keys):
                 if eligible[r, k] <= t and exit_signal[r, k] > t:
                     if seen == target:
                         exit_signal[r, k] = t
@@ -147,16 +147,19 @@ def assign_new_owners(
     owner: NDArray[np.int32],
     keys_held: NDArray[np.int64],
     n_operators: NDArray[np.int64],
-) -> None:  # pragma: no cover - compiled
+) -> int:  # pragma: no cover - compiled
     """`operators.assign_owners`: the owners of each run's keys `assigned[r]`..`n_keys[r] - 1`, one key at a time
     in registration order, from the key's uniforms `u[key - first_key, r]`: a new operator where the first is below
     `share`, else the first operator whose cumulative keys held exceed the second x all keys held (numpy's
-    `argmax(cumsum > u x total)`, 0 where none does). Writes `owner`, `keys_held` and `n_operators` in place."""
+    `argmax(cumsum > u x total)`, 0 where none does). Writes `owner`, `keys_held` and `n_operators` in place.
+    Returns -1, or the first run whose new operator would not fit `keys_held` (it stops there)."""
     for r in range(n_keys.size):
-        for key in range(max(assigned[r], first_key), n_keys[r]):
+        for key in range(assigned[r], n_keys[r]):  # first_key <= assigned[r]
             fresh, pick = u[key - first_key, r, 0] < share, u[key - first_key, r, 1]
             if fresh:
                 chosen = n_operators[r]
+                if chosen >= keys_held.shape[1]:
+                    return r
             else:
                 total = np.int64(0)
                 for j in range(keys_held.shape[1]):
@@ -173,3 +176,4 @@ def assign_new_owners(
             keys_held[r, chosen] += 1
             if fresh:
                 n_operators[r] += 1
+    return -1

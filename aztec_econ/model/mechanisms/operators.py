@@ -187,8 +187,12 @@ def assign_owners(ctx: Context, ops: Operators, n_keys: I64) -> Operators:
         return ops
     owner, keys_held, n_ops = ops.owner.copy(), ops.keys_held.copy(), ops.n_operators.copy()
     first, end = int(ops.assigned.min()), int(n_keys.max())
+    if end > owner.shape[1]:  # the kernel checks no bounds
+        raise RuntimeError(
+            f"{end} keys exceed the capacity of {owner.shape[1]} (model.context.registration_bound)"
+        )
     u = np.stack([uniforms(ctx.keys, Stream.OPERATOR_ENTRY, key, 2) for key in range(first, end)])
-    kernels_registry.assign_new_owners(
+    full = kernels_registry.assign_new_owners(
         u,
         first,
         np.ascontiguousarray(ops.assigned, dtype=np.int64),
@@ -198,6 +202,10 @@ def assign_owners(ctx: Context, ops: Operators, n_keys: I64) -> Operators:
         keys_held,
         n_ops,
     )
+    if full >= 0:
+        raise RuntimeError(
+            f"run {ctx.runs[full]}: more than the {keys_held.shape[1]} operators of operators.operator_capacity"
+        )
     return evolve(ops, owner=owner, assigned=n_keys.copy(), n_operators=n_ops, keys_held=keys_held)
 
 

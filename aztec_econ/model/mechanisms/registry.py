@@ -145,8 +145,8 @@ def _arrival_times(
     end: int,
     keep: NDArray[np.float64] | None = None,
 ) -> tuple[I64, I64]:
-    """Poisson arrival blocks in [first, end) per run, sorted, plus per-arrival uniforms (see `_arrival_uniforms`):
-    (the blocks of every run, one run after another, and the offsets of each run's: runs + 1).
+    """Poisson arrival blocks in [first, end) per run, sorted: (the blocks of every run, one run after another, and
+    the offsets of each run's: runs + 1); per-arrival uniforms come from `_arrival_uniforms`.
 
     `keep` (per run, in [0, 1]) thins the arrivals: each is kept with that probability, which turns a Poisson
     process of `rate_per_block` into one of `keep x rate_per_block` (profit-driven entry and exit). Thinned and
