@@ -522,7 +522,11 @@ def _operator_counts_numpy(held: np.ndarray, down: np.ndarray) -> tuple[np.ndarr
 def test_the_compiled_operator_counts_equal_the_numpy_expression(runs: int, operators: int) -> None:
     rng = np.random.default_rng(runs * 10 + operators + 2)
     start = rng.integers(0, 4, (runs, operators)).astype(np.int32)  # 0: an operator without an eligible key
-    down = rng.random((runs, operators + 3)) < 0.4  # the outage state covers more operators than the chunk's
+    down = rng.random((runs, operators + 5)) < 0.4  # as wide as the operators there can ever be
+    n_operators = rng.integers(0, operators + 3, runs).astype(np.int64)  # some beyond the chunk's holdings
+    down[np.arange(operators + 5)[None, :] >= n_operators[:, None]] = (
+        False  # operators not yet created are up
+    )
     # the chunk's changes (flat cells, +1 or -1, as `operators.chunk_holdings` makes them), applied up to a slot
     n = 40 if runs * operators else 0
     cells = rng.integers(0, max(runs * operators, 1), n)
@@ -534,7 +538,9 @@ def test_the_compiled_operator_counts_equal_the_numpy_expression(runs: int, oper
         active_start, crossing = kernels_slot.holding_crossings(start, cells, signs, lo)
         assert crossing.dtype == np.int8 and (crossing[:lo] == 0).all()
         np.testing.assert_array_equal(active_start, (start > 0).sum(axis=1))
-        got = kernels_slot.operator_counts(start, cells, signs, crossing, active_start, lo, hi, down)
+        got = kernels_slot.operator_counts(
+            start, cells, signs, crossing, active_start, lo, hi, down, n_operators
+        )
         for e, g in zip(expected, got, strict=True):
             np.testing.assert_array_equal(g, e)
             assert g.dtype == np.int64 and g.shape == (runs,)

@@ -199,6 +199,37 @@ def test_registrations_come_from_new_or_existing_operators(make_params: Callable
     assert abs(share - 0.278) <= 4 * math.sqrt(0.278 * 0.722 / len(new)) + 0.02
 
 
+def test_operators_not_yet_created_are_up_and_every_outage_is_counted(
+    make_params: Callable[..., Params],
+) -> None:
+    """`kernels_slot.operator_counts` reads each run's outage states up to its `n_operators` only: the operators not
+    yet created must be up in every slot (genesis and `next_down`), with new operators joining and outages frequent;
+    the operators down it counts are all of them."""
+    from aztec_econ.model.context import build_context
+    from aztec_econ.model.state import initial_state
+    from aztec_econ.simulation import _Engine
+
+    params = make_params(
+        sim__slots=300,
+        agents__sequencers__registrations_per_day=60.0,
+        agents__operators__new_operator_share=0.5,
+        agents__operators__outage_rate_per_day=4.0,
+    )
+    ctx = build_context(params)
+    state = initial_state(ctx)
+    finals = _Engine(ctx, state, False).segment(state, params.sim.slots)
+    created = [int(f["operators"].n_operators.max()) for f in (state, finals[-1])]
+    assert created[1] > created[0]  # operators joined
+    for s in (state, *finals):
+        ops = s["operators"]
+        beyond = np.arange(ops.down.shape[1])[None, :] >= ops.n_operators[:, None]
+        assert not ops.down[beyond].any()
+    for s in finals:
+        ops = s["operators"]
+        np.testing.assert_array_equal(ops.operators_down, ops.down.sum(axis=1))
+    assert sum(int(f["operators"].operators_down.sum()) for f in finals) > 0
+
+
 def test_operator_table_adds_up_to_the_sequencers_and_charges_scale_costs(
     make_params: Callable[..., Params],
 ) -> None:

@@ -291,6 +291,7 @@ def step_operators(ctx: Context, s: State) -> dict[str, Any]:
         int(changes.offsets[1]),
         upto,
         down,
+        np.ascontiguousarray(ops.n_operators, dtype=np.int64),
     )
     return {
         "operators": evolve(
