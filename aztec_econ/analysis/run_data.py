@@ -195,9 +195,8 @@ class RunData:
         mode = frame["mode"]  # compared as a column: a categorical's codes, not an array of strings
         kept = (frame["tips"] + frame["mev"] - frame["mev_burned"]).to_numpy()
         happy = won & (mode == "happy").to_numpy()  # its key won and produced the block
-        prebuilt = (mode == "backup").to_numpy() & (
-            frame["backup_builder"].to_numpy() == -1
-        )  # its pre-built block won
+        attacker_built = frame["backup_builder"].to_numpy() == -1
+        prebuilt = (mode == "backup").to_numpy() & attacker_built  # its pre-built block won
         revenue = np.where(happy, frame["reward_sequencer"].to_numpy() + kept, 0.0)
         revenue += np.where(prebuilt, frame["reward_backup"].to_numpy() + kept, 0.0)
         return pd.Series(revenue, index=frame.index).groupby(frame["run"]).sum()

@@ -109,9 +109,9 @@ def signal_exits(
     delay: int,
 ) -> NDArray[np.int64]:  # pragma: no cover - compiled
     """Each run's exit signals in block order (`blocks[offsets[r]:offsets[r + 1]]`): the `int(pick x n)`-th of
-    the n keys (of its first `n_keys[r]`) eligible at the block and not yet exiting signals exit there, its stake released `delay` blocks
-    later (`exit_signal`, `release` written in place); an exit with no such key is dropped. Returns the dropped
-    exits per run."""
+    the n keys (of its first `n_keys[r]`) eligible at the block and not yet exiting signals exit there, its stake
+    released `delay` blocks later (`exit_signal`, `release` written in place); an exit with no such key is dropped.
+    Returns the dropped exits per run."""
     runs = n_keys.size
     dropped = np.zeros(runs, dtype=np.int64)
     for r in range(runs):

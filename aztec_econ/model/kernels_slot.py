@@ -156,7 +156,7 @@ def operator_counts(
     """`operators.step_operators`' counts per run (integer arithmetic), from the eligible keys of each operator at
     the chunk's start (`start`, runs x operators) and the chunk's changes `cells[lo:hi]` (flat cells, `signs` +1 or
     -1; `crossing` and `active_start` from `holding_crossings`): the eligible keys of operators that are `down` (runs
-    x at least as many operators), the operators holding any, and the operators down (all of `down`'s). Outages are
+    x at least as many operators), the operators holding any, and the operators down (of those created). Outages are
     rare, so the keys down start from the down operators' holdings at the chunk's start and add the changes that land
     on a down operator; the operators holding a key add each change's crossing. No copy of the holdings is made.
     `down` is read for each run's `n_operators` only: operators not yet created are up (`outage_step` and
