@@ -1202,13 +1202,19 @@ def test_the_compiled_demand_draws_equal_the_numpy_inversion(
     if runs > 10:  # uniforms exactly at CDF values: the inversion's ties
         u[-5:, 2:] = rng.choice(demand.poisson_cdf(calm)[:20], (5, buckets * pieces))
     shock_left = np.where(rng.random(runs) < 0.3, rng.integers(0, 5, runs), 0)
-    table, offset = demand.two_rate_table(calm, calm * multiplier)
+    table, offset, guide = demand.two_rate_table(calm, calm * multiplier)
     if runs > 10:  # and shocked uniforms whose shifted values are the shifted CDF's
         u[-10:-5, 2:] = rng.choice(table[offset : offset + 20] - 2.0, (5, buckets * pieces))
         shock_left[-10:-5] = 2
+    if runs > 20:  # uniforms at the guide's cell bounds and just below them, calm and shocked
+        bounds = np.arange(demand.GUIDE_CELLS) / demand.GUIDE_CELLS
+        u[-20:-10, 2:] = rng.choice(
+            np.concatenate([bounds, np.nextafter(bounds[1:], 0.0)]), (10, buckets * pieces)
+        )
+        shock_left[-15:-10] = 3
     args = (u, table, offset, pieces, shock_left, 0.2, 4)
     expected = _demand_draws_numpy(*args)
-    got = kernels_economy.demand_draws(*args)
+    got = kernels_economy.demand_draws(u, table, offset, guide, *args[3:])
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(g, e)
         assert g.dtype == np.int64 and g.shape == e.shape
@@ -1677,3 +1683,23 @@ def test_quoting_provers_refuses_missing_accounts_and_operators() -> None:
         kernels_phases.quoting_provers(available, 0.2, np.ones((2, 7)), 6, 1.0, down, 0)
     with pytest.raises(ValueError, match="operators"):
         kernels_phases.quoting_provers(available, 0.2, np.ones((2, 10)), 6, 1.0, down, 4)
+
+
+@pytest.mark.parametrize(("calm", "multiplier"), [(0.0, 3.0), (3.75, 3.0), (30.0, 1.0)])
+def test_the_inversion_guide_starts_each_cell_after_every_entry_at_or_below_its_bound(
+    calm: float, multiplier: float
+) -> None:
+    from aztec_econ.model.mechanisms import demand
+
+    table, offset, guide = demand.two_rate_table(calm, calm * multiplier)
+    cells = demand.GUIDE_CELLS
+    assert guide.shape == (2, cells + 1) and not guide.flags.writeable
+    for row, (first, end, shift) in enumerate([(0, offset, 0.0), (offset, table.size, 2.0)]):
+        bounds = shift + np.arange(cells + 1) / cells
+        part = table[first:end]
+        starts = guide[row] - first
+        assert ((starts >= 0) & (starts <= part.size)).all()
+        # every entry before the start is at or below the cell's bound, the entry at the start above it
+        before = np.array([(part[:s] <= b).all() for s, b in zip(starts, bounds, strict=True)])
+        at = np.array([s == part.size or part[s] > b for s, b in zip(starts, bounds, strict=True)])
+        assert before.all() and at.all()

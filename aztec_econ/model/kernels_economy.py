@@ -407,6 +407,7 @@ def demand_draws(
     u: NDArray[np.float64],
     table: NDArray[np.float64],
     offset: int,
+    guide: NDArray[np.int64],
     pieces: int,
     shock_left: NDArray[np.int64],
     shock_probability: float,
@@ -417,11 +418,14 @@ def demand_draws(
     starts (u[:, 0] < `shock_probability`); the shock slots left after this one (a new shock lasts `shock_slots`);
     and each bucket's arrivals (tx): the sum over its pieces of the Poisson inversion `demand.poisson_two_rates`
     does, the smallest k with u < CDF(k) in `table` (the calm CDF, then the shocked CDF + 2 from `offset`), counted
-    from the row's own part. Comparisons and integer arithmetic only, as `np.searchsorted(table, u + 2 x shocked,
-    side="right") - offset x shocked` on the non-decreasing `table`."""
+    from the row's own part. The search starts where the part's `guide` row (`demand.inversion_guide`) says for the
+    uniform's cell, floor((v - shift) x cells) of the shifted value v (exact: v - 2 in [0, 1] by Sterbenz's lemma, the
+    cells a power of two), and passes entries <= v from there. Comparisons and integer arithmetic only, as
+    `np.searchsorted(table, u + 2 x shocked, side="right") - offset x shocked` on the non-decreasing `table`."""
     runs = u.shape[0]
     buckets = (u.shape[1] - 2) // pieces
     size = table.size
+    cells = guide.shape[1] - 1
     counts = np.empty((runs, buckets), dtype=np.int64)
     left = np.empty(runs, dtype=np.int64)
     for i in range(runs):
@@ -430,11 +434,12 @@ def demand_draws(
         left[i] = shock_left[i] - 1 if lasts else (shock_slots - 1 if active else 0)
         start = offset if active else 0
         shift = 2.0 if active else 0.0
+        row = guide[1] if active else guide[0]
         for b in range(buckets):
             total = 0
             for j in range(2 + b * pieces, 2 + (b + 1) * pieces):
                 v = u[i, j] + shift
-                k = start
+                k = row[min(int((v - shift) * cells), cells)]
                 while k < size and table[k] <= v:
                     k += 1
                 total += k - start

@@ -83,20 +83,42 @@ def _poisson_cdf(lam: float) -> F64:
     return np.cumsum(pmf)
 
 
-_PAIRS: dict[tuple[float, float], tuple[F64, int]] = {}
+_PAIRS: dict[tuple[float, float], tuple[F64, int, I64]] = {}
+
+GUIDE_CELLS = 1024
+"""Cells of the unit interval in `inversion_guide` (a power of two: a uniform's cell and the cells' bounds are
+exact). Measured 2026-12-08 (100 runs x 16 buckets, rate 3.75 a bucket, the slots' steps run in sequence): the
+compiled draws 27 -> 7.7 us a slot; the linear search from 0 took about 4 steps a draw and its exit branch, which
+depends on the draw, was mispredicted on most draws."""
 
 
-def two_rate_table(calm: float, shocked: float) -> tuple[F64, int]:
+def two_rate_table(calm: float, shocked: float) -> tuple[F64, int, I64]:
     """The Poisson CDFs of the calm and the shocked rate (each <= 30) as one sorted array, the shocked one shifted by
-    2 (uniforms are below 1, CDFs at most 1), and where the shocked part starts: a row of uniforms with either rate
-    is inverted (the smallest k with u < CDF(k)) by searching its own part. Cached, as `poisson_cdf`."""
+    2 (uniforms are below 1, CDFs at most 1), where the shocked part starts, and the parts' `inversion_guide`: a row
+    of uniforms with either rate is inverted (the smallest k with u < CDF(k)) by searching its own part. Cached, as
+    `poisson_cdf`."""
     pair = _PAIRS.get((calm, shocked))
     if pair is None:
         if len(_PAIRS) > 64:
             _PAIRS.clear()
         first = poisson_cdf(calm)
-        pair = _PAIRS[(calm, shocked)] = (np.concatenate([first, poisson_cdf(shocked) + 2.0]), first.size)
+        table = np.concatenate([first, poisson_cdf(shocked) + 2.0])
+        pair = _PAIRS[(calm, shocked)] = (table, first.size, inversion_guide(table, first.size))
     return pair
+
+
+def inversion_guide(table: F64, offset: int) -> I64:
+    """Where the inversion of a uniform u in cell g = floor(u x GUIDE_CELLS) can start searching `table` (2 x
+    (GUIDE_CELLS + 1): the calm part's row, then the shocked part's): the number of entries of the part at or below
+    the cell's lower bound g / GUIDE_CELLS (2 + g / GUIDE_CELLS in the shifted shocked part), every one of which the
+    search would pass for any u of the cell (the indexed search of Chen and Asau, 1974: the same k, found in about
+    one step instead of k). The bounds are exact binary fractions; `table`'s parts are non-decreasing."""
+    bounds = np.arange(GUIDE_CELLS + 1, dtype=np.float64) / GUIDE_CELLS
+    calm = np.searchsorted(table[:offset], bounds, side="right")
+    shocked = offset + np.searchsorted(table[offset:], bounds + 2.0, side="right")
+    guide = np.stack([calm, shocked]).astype(np.int64)
+    guide.setflags(write=False)
+    return guide
 
 
 def arrivals(
@@ -111,9 +133,9 @@ def arrivals(
     u = uniforms(keys, Stream.DEMAND, slot, 2 + buckets * pieces)
     base = ps.tx_rate * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))
     per_piece = base / (buckets * pieces)
-    table, offset = two_rate_table(per_piece, per_piece * d.shock_multiplier)
+    table, offset, guide = two_rate_table(per_piece, per_piece * d.shock_multiplier)
     counts, left = demand_draws(
-        u, table, offset, pieces, shock_left, ps.demand_shock_probability, ps.demand_shock_slots
+        u, table, offset, guide, pieces, shock_left, ps.demand_shock_probability, ps.demand_shock_slots
     )
     return counts, left, -np.log1p(-u[:, 1])
 
