@@ -28,7 +28,7 @@ def test_harness_reproduces_the_simulation(make_params: Callable[..., Params]) -
     row = frame[frame["slot"] == 5].reset_index(drop=True)
     assert (state["outcome"].proposer == row["proposer"].to_numpy()).all()
     assert np.array_equal(state["outcome"].mode, row["mode"].cat.codes.to_numpy())
-    assert np.array_equal(state["economy"].settled.columns["fees_paid"], row["fees_paid"].to_numpy())
+    assert np.array_equal(state["economy"].settled.column("fees_paid"), row["fees_paid"].to_numpy())
     assert np.array_equal(state["book"].supply, row["total_supply"].to_numpy())
 
 
@@ -163,3 +163,19 @@ def test_backup_leaves_a_finalized_happy_block_alone(make_params: Callable[..., 
     assert (after["outcome"].mode == Mode.HAPPY).all()
     assert (after["outcome"].backup_builder == -1).all()
     assert np.array_equal(after["book"].supply, state["book"].supply)
+
+
+def test_a_slots_settlement_gives_every_one_of_its_columns(make_params: Callable[..., Params]) -> None:
+    """`Settled.column` answers each declared settlement column with the slot's values the frame records."""
+    from aztec_econ.model.mechanisms import settlement
+
+    params = make_params(sim__slots=4, sim__runs=3)
+    ctx, state = state_before(params, "clock", slot=3)
+    for step in STEPS:
+        state = run_step(ctx, state, step.label)
+    settled = state["economy"].settled
+    row = simulate(params).frame.query("slot == 3").reset_index(drop=True)
+    for column in settlement.COLUMNS:
+        np.testing.assert_array_equal(
+            settled.column(column.name), row[column.name].to_numpy(), err_msg=column.name
+        )

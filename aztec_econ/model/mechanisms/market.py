@@ -101,11 +101,24 @@ class Late:
     surplus: F64
 
 
+AMOUNT_ROWS = ("fees_paid", "fees_burned", "tips", "mev", "mev_burned", "user_surplus", "capacity_used")
+"""The settlement's columns in the first rows of the block's amounts (`Settled.amounts`), in order."""
+
+L1_COST_ROWS = ("l1_cost", "l1_cost_sequencer", "l1_cost_prover", "l1_cost_relay", "l1_cost_backup")
+"""The settlement's columns in the rows of the slot's L1 costs (`Settled.l1_costs`), in order."""
+
+
 @dataclass(frozen=True)
 class Settled:
-    """What the slot's settlement did (per run): the economics output columns."""
+    """What the slot's settlement did (per run): the economics output columns (`column`)."""
 
     columns: dict[str, NDArray[Any]]
+    """Its per-run columns but those in the rows of `amounts` and `l1_costs` (`settlement.record` stacks those
+    arrays once a segment instead of row by row)."""
+    amounts: NDArray[np.float64]
+    """The block's amounts (rows x runs: the columns `AMOUNT_ROWS` first; `kernels_economy.block_amounts`)."""
+    l1_costs: NDArray[np.float64]
+    """The slot's L1 costs (rows x runs: the columns `L1_COST_ROWS`)."""
     included_by_age: I64
     """Transactions included by slots waited (runs x ages): confirmation times."""
     pending: Mempool
@@ -119,6 +132,14 @@ class Settled:
     expired: I64
     """Transactions of the mempool's oldest age the block left behind (runs x buckets): they expire when the next
     slot's market ages the mempool."""
+
+    def column(self, name: str) -> NDArray[Any]:
+        """The settlement's column `name` (`settlement.COLUMNS`) of this slot, per run."""
+        if name in AMOUNT_ROWS:
+            return self.amounts[AMOUNT_ROWS.index(name)]
+        if name in L1_COST_ROWS:
+            return self.l1_costs[L1_COST_ROWS.index(name)]
+        return self.columns[name]
 
     def add_by_value(self, total: I64) -> None:
         """Add the slot's transactions by bid bucket (runs x buckets x (ages + 1)) to `total`, in place: included by

@@ -32,7 +32,14 @@ from aztec_econ.model.frozen import evolve
 from aztec_econ.model.ledger import Account, Flow, Posting
 from aztec_econ.model.mechanisms import fees, prover_market
 from aztec_econ.model.mechanisms.l1_prices import L1Prices
-from aztec_econ.model.mechanisms.market import Candidate, Settled, apr_decay, late_inclusions
+from aztec_econ.model.mechanisms.market import (
+    AMOUNT_ROWS,
+    L1_COST_ROWS,
+    Candidate,
+    Settled,
+    apr_decay,
+    late_inclusions,
+)
 from aztec_econ.model.outcome import SlotOutcome
 from aztec_econ.model.stage import Mode, Role, Stage, Submitter
 
@@ -43,11 +50,9 @@ F64 = NDArray[np.float64]
 TX_BASE_GAS = 21_000  # the per-transaction gas a consolidated proposal+commitment saves
 
 
-def l1_costs(
-    ctx: Context, out: SlotOutcome, prices: L1Prices, used: F64, revealed: NDArray[np.bool_]
-) -> dict[str, F64]:
-    """Token equivalents of the slot's L1 costs, all (`l1_cost`) and by who pays them; compiled
-    (`kernels_economy.l1_cost_split`)."""
+def l1_costs(ctx: Context, out: SlotOutcome, prices: L1Prices, used: F64, revealed: NDArray[np.bool_]) -> F64:
+    """Token equivalents of the slot's L1 costs (5 x runs: the columns `L1_COST_ROWS`), all and by who pays them;
+    compiled (`kernels_economy.l1_cost_split`)."""
     p = ctx.params
     g = p.protocol.l1_gas
     consolidated = p.protocol.variants.consolidate_proposal_commitment
@@ -72,8 +77,7 @@ def l1_costs(
         prover_market.GWEI,
         prover_market.BLOB_GAS * prover_market.GWEI,
     )
-    names = ("l1_cost", "l1_cost_sequencer", "l1_cost_prover", "l1_cost_relay", "l1_cost_backup")
-    return dict(zip(names, split, strict=True))
+    return split
 
 
 def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
@@ -111,7 +115,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         out.prover,
         out.prover_price,
     )
-    paid, burned, tips, mev, mev_burned, surplus, used, kept, burn = amounts
+    used, kept, burn = amounts[6], amounts[7], amounts[8]  # (the first rows: `AMOUNT_ROWS`)
     if any_late:
         incoming = evolve(incoming, counts=incoming.counts - late.by_bucket)
     book = book.post(
@@ -157,16 +161,12 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     # this slot's submissions, not the mempool); the next slot's market removes the block's from the mempool
     expired_by_bucket, expired = kernels_economy.expiring(econ.pending, cand.selection.arrays(), produced)
     waiting = econ.pending_total - (txs - late.txs) - expired
-    columns: dict[str, NDArray[Any]] = {
+    columns: dict[
+        str, NDArray[Any]
+    ] = {  # and the rows of `amounts` and `costs` (`AMOUNT_ROWS`, `L1_COST_ROWS`)
         "base_fee": cand.base_fee,
-        "fees_paid": paid,
-        "fees_burned": burned,
-        "tips": tips,
-        "mev": mev,
-        "mev_burned": mev_burned,
         "l1_gas_price": econ.prices.gas,
         "blob_price": econ.prices.blob,
-        **costs,
         "proving_cost": proving_cost,
         "proving_cost_backup": backup_cost,
         "prover_price": price,
@@ -176,12 +176,10 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         "txs_expired": expired,
         "txs_arrived": arrived.counts.sum(axis=1),
         "txs_late": late.txs,
-        "user_surplus": surplus,
-        "capacity_used": used,
     }
     profit, stake_slots, apr_slots = econ.sequencer_profit, econ.stake_slots, econ.apr_slots
     if p.agents.sequencers.profit_driven_entry_exit:  # the trailing APR the registry reads
-        gained, key_slots = _sequencer_profit(ctx, s, kept, price, proving_cost, costs["l1_cost_sequencer"])
+        gained, key_slots = _sequencer_profit(ctx, s, kept, price, proving_cost, costs[1])
         keep = apr_decay(ctx)  # exponentially weighted: the APR over a trailing window
         profit, stake_slots = gained + keep * profit, key_slots + keep * stake_slots
         apr_slots = 1.0 + keep * apr_slots
@@ -194,6 +192,8 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         clearing=clearing,
         settled=Settled(
             columns=columns,
+            amounts=amounts,
+            l1_costs=costs,
             included_by_age=by_age,
             pending=econ.pending,
             selection=cand.selection,
@@ -345,11 +345,22 @@ def settled_of(s: State) -> Settled:
 
 
 def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
-    by_slot = [settled_of(s).columns for s in seg.states]
+    """The settlement's columns: those of `Settled.columns`, and the rows of its `amounts` and `l1_costs`, each of
+    which is stacked once for the segment (slots x rows x runs) instead of row by row."""
+    by_slot = [settled_of(s) for s in seg.states]
     names = [c.name for c in COLUMNS]
-    if by_slot[0].keys() != set(names):
-        raise RuntimeError(f"the settlement's columns differ from its declared COLUMNS: {sorted(by_slot[0])}")
-    return {name: np.array([columns[name] for columns in by_slot]) for name in names}
+    stacked = {*AMOUNT_ROWS, *L1_COST_ROWS}
+    first = by_slot[0]
+    if first.columns.keys() | stacked != set(names) or first.columns.keys() & stacked:
+        raise RuntimeError(
+            f"the settlement's columns differ from its declared COLUMNS: {sorted(first.columns)}"
+        )
+    out = {name: np.array([settled.columns[name] for settled in by_slot]) for name in first.columns}
+    amounts = np.array([settled.amounts for settled in by_slot])  # slots x rows x runs
+    l1 = np.array([settled.l1_costs for settled in by_slot])
+    out.update({name: amounts[:, row] for row, name in enumerate(AMOUNT_ROWS)})
+    out.update({name: l1[:, row] for row, name in enumerate(L1_COST_ROWS)})
+    return {name: out[name] for name in names}
 
 
 RECORDER = Recorder(COLUMNS, record)
