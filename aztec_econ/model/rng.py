@@ -76,14 +76,14 @@ def stream_keys(keys: U64, stream: Stream, counter: int) -> U64:
     """Per-run keys for one (stream, counter) pair, e.g. (SLOT, slot index) or (RANDAO, L1 block): mix64(mix64(key ^
     stream word) + counter x MIX2), a negative counter taken modulo 2^64; compiled (`kernels.stream_words`; the
     per-run keys of a simulation, one-dimensional uint64 already, go to it as they are)."""
-    from aztec_econ.model.kernels import stream_words
+    import aztec_econ.model.kernels as kernels  # a third of `from ... import`'s time, called every slot
 
     counter_word = np.uint64(int(counter) & _MASK)
     if keys.ndim == 1 and keys.dtype == np.uint64 and keys.flags.c_contiguous:
-        flat: U64 = stream_words(keys, _STREAM_WORDS[stream], counter_word)
+        flat: U64 = kernels.stream_words(keys, _STREAM_WORDS[stream], counter_word)
         return flat
     k = np.ascontiguousarray(keys, dtype=np.uint64)
-    return stream_words(k.reshape(-1), _STREAM_WORDS[stream], counter_word).reshape(k.shape)
+    return kernels.stream_words(k.reshape(-1), _STREAM_WORDS[stream], counter_word).reshape(k.shape)
 
 
 def stream_keys_grid(keys: U64, stream: Stream, counters: NDArray[np.int64]) -> U64:
@@ -136,11 +136,11 @@ def uniforms_of(keys: U64, stream: Stream, counter: int, words: U64) -> F64:
     """Uniforms in [0, 1), shape (runs, len(words)), for (stream, counter) and the per-index `words` (as `words_for`
     makes them): `to_unit(mix64(stream_keys(keys, stream, counter)[:, None] + words[None, :]))`, in one compiled
     pass (`kernels.stream_uniforms`) for one-dimensional keys."""
-    from aztec_econ.model.kernels import stream_uniforms, unit_words
+    import aztec_econ.model.kernels as kernels  # a third of `from ... import`'s time, called every slot
 
     if not (keys.ndim == 1 and keys.dtype == _U64 and keys.flags.c_contiguous):
-        return unit_words(stream_keys(keys, stream, counter).reshape(-1), words)
-    return stream_uniforms(keys, _STREAM_WORDS[stream], np.uint64(int(counter) & _MASK), words)
+        return kernels.unit_words(stream_keys(keys, stream, counter).reshape(-1), words)
+    return kernels.stream_uniforms(keys, _STREAM_WORDS[stream], np.uint64(int(counter) & _MASK), words)
 
 
 def normal_quantiles(u: F64, low: float) -> F64:

@@ -126,7 +126,7 @@ def arrivals(
 ) -> tuple[I64, I64, F64]:
     """(arrivals per bucket (runs x buckets), shock slots left, the MEV draw Exp(1)) for `slot`; the shocks and the
     Poisson inversion of each bucket's pieces compiled (`kernels_economy.demand_draws`)."""
-    from aztec_econ.model.kernels_economy import demand_draws
+    import aztec_econ.model.kernels_economy as kernels_economy  # faster than `from ... import`
 
     d = params.environment.demand
     buckets = d.bid_buckets
@@ -134,7 +134,7 @@ def arrivals(
     base = ps.tx_rate * (1.0 + d.trend_per_year) ** (slot / slots_per_year(params))
     per_piece = base / (buckets * pieces)
     table, offset, guide = two_rate_table(per_piece, per_piece * d.shock_multiplier)
-    counts, left = demand_draws(
+    counts, left = kernels_economy.demand_draws(
         u, table, offset, guide, pieces, shock_left, ps.demand_shock_probability, ps.demand_shock_slots
     )
     return counts, left, -np.log1p(-u[:, 1])
@@ -191,10 +191,10 @@ def select_by_bucket(
 ) -> tuple[Selection, I64, I64]:
     """`select` as a `Selection`, and the included transactions per bucket (runs x buckets) and per age (runs x
     ages); compiled (`kernels_economy.select_mempool`, on the mempool as int32: `market.Mempool`)."""
-    from aztec_econ.model.kernels_economy import select_mempool
+    import aztec_econ.model.kernels_economy as kernels_economy  # faster than `from ... import`
 
     eligible = np.ascontiguousarray(eligible, dtype=np.bool_)
-    cut_bucket, cut_age, cut_take, by_bucket, by_age = select_mempool(
+    cut_bucket, cut_age, cut_take, by_bucket, by_age = kernels_economy.select_mempool(
         np.ascontiguousarray(pending, dtype=np.int32), eligible, int(capacity_txs)
     )
     return Selection(eligible, cut_bucket, cut_age, cut_take), by_bucket, by_age

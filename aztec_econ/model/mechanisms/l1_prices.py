@@ -179,12 +179,12 @@ def _ou(price: F64, median: float, theta: float, sigma: float, eps: F64) -> F64:
     """One log-OU step (module docstring): exp(x + theta (mu - x) + sigma eps) with x = log(price), mu =
     log(median); the logarithm and the exponential in numpy, the step between them compiled
     (`kernels_economy.log_ou_step`, imported here: reading results never loads the compiler)."""
-    from aztec_econ.model.kernels_economy import log_ou_step
+    import aztec_econ.model.kernels_economy as kernels_economy  # faster than `from ... import`
 
     if median <= 0:
         return np.zeros_like(price)
     x = np.log(np.maximum(price, 1e-300))
-    return np.exp(log_ou_step(x, float(theta), math.log(median), float(sigma), eps))
+    return np.exp(kernels_economy.log_ou_step(x, float(theta), math.log(median), float(sigma), eps))
 
 
 YEAR_SECONDS = 365.0 * 86_400.0

@@ -231,7 +231,7 @@ def slot_terms(
     verification gas), else 1; its reward share on success, the prover's and the submitter's share of what it
     submits, of the decayed block reward. Compiled (`kernels_economy.prover_terms`; tested against these numpy
     expressions)."""
-    from aztec_econ.model.kernels_economy import prover_terms
+    import aztec_econ.model.kernels_economy as kernels_economy  # faster than `from ... import`
 
     runs = gas_price.size
     timely = np.ones(runs) if on_time is None else on_time
@@ -239,16 +239,18 @@ def slot_terms(
     price = np.full(runs, params.environment.token.eth_per_token) if eth_per_token is None else eth_per_token
     pr = params.protocol
     f64 = np.float64
-    tokens_per_gas, submits, reward = prover_terms(  # one value per run each, broadcast as numpy would
-        _contiguous(gas_price, (runs,), f64),
-        _contiguous(factor, (runs,), f64),
-        _contiguous(price, (runs,), f64),
-        GWEI,
-        float(pr.block_reward),
-        float(pr.reward_split.prover),
-        float(pr.reward_split.submitter),
-        float(pr.l1_gas.verification),
-        float(m.submits),
+    tokens_per_gas, submits, reward = (
+        kernels_economy.prover_terms(  # one value per run each, broadcast as numpy would
+            _contiguous(gas_price, (runs,), f64),
+            _contiguous(factor, (runs,), f64),
+            _contiguous(price, (runs,), f64),
+            GWEI,
+            float(pr.block_reward),
+            float(pr.reward_split.prover),
+            float(pr.reward_split.submitter),
+            float(pr.l1_gas.verification),
+            float(m.submits),
+        )
     )
     return SlotTerms(timely=timely, tokens_per_gas=tokens_per_gas, submits=submits, reward=reward)
 
@@ -333,13 +335,13 @@ def choose(
     the candidate block's, `market.Candidate.prover_terms`). Compiled (`kernels.second_price_auction`); the tests hold it to the same
     auction written in numpy (tests/test_prover_auction.py), exactly.
     """
-    from aztec_econ.model.kernels import STRATEGY_CODES, second_price_auction
+    import aztec_econ.model.kernels as kernels  # faster than `from ... import`
 
     m = market(params) if m is None else m
     t = slot_terms(params, gas_price, m, on_time, reward_factor, eth_per_token) if terms is None else terms
     n = params.agents.provers.count
     f64, runs = np.float64, gas_price.shape
-    self_proved, prover, price, be, bidders, own = second_price_auction(
+    self_proved, prover, price, be, bidders, own = kernels.second_price_auction(
         m.option_costs,
         np.ascontiguousarray(m.success, dtype=f64),
         np.ascontiguousarray(m.failure[:n], dtype=f64),
@@ -356,7 +358,7 @@ def choose(
         _contiguous(can_self, runs, np.bool_),
         _contiguous(block_value, runs, f64),
         _contiguous(u_pick, runs, f64),
-        STRATEGY_CODES[params.agents.sequencers.prover_strategy],
+        kernels.STRATEGY_CODES[params.agents.sequencers.prover_strategy],
         float(params.agents.provers.bargaining_power),
     )
     return Award(
