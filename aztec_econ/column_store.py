@@ -153,15 +153,17 @@ def block_bytes(block: Block) -> int:
 def _changes(block: NDArray[Any]) -> Changes | None:
     """`block` (runs x slots) as `Changes`, or None when most values differ from the slot before (it would be
     larger than the block). Values compare by their bits (-0.0 differs from 0.0)."""
+    from aztec_econ.model.kernels_store import change_positions
+
     if block.ndim != 2 or block.size == 0 or block.size >= 2**31:
         return None
-    words = block.view(f"i{block.dtype.itemsize}") if block.dtype.kind == "f" else block
-    changed = np.ones(block.shape, dtype=np.bool_)
-    np.not_equal(words[:, 1:], words[:, :-1], out=changed[:, 1:])
-    positions = np.flatnonzero(changed)
-    if len(positions) * (4 + block.dtype.itemsize) >= block.nbytes:
+    words = block.view(f"i{block.dtype.itemsize}") if block.dtype.kind in "fb" else block
+    # at least this many positions make it no smaller: len x (4 + itemsize) >= nbytes
+    limit = -(-block.nbytes // (4 + block.dtype.itemsize))
+    positions = change_positions(np.ascontiguousarray(words), limit)  # compiled: stops at the limit
+    if len(positions) and positions[0] < 0:
         return None
-    return Changes(positions.astype(np.int32), _narrow(block.reshape(-1)[positions]))
+    return Changes(positions, _narrow(block.reshape(-1)[positions]))
 
 
 def _narrowest_bytes(values: NDArray[Any]) -> int:

@@ -308,3 +308,46 @@ def test_a_parquet_file_of_partial_runs_is_refused_naming_the_file(traj, tmp_pat
     pd.testing.assert_frame_equal(Trajectories.read_parquet(tmp_path / "whole.parquet").frame, traj.frame)
     with pytest.raises(InputFileError, match=r"cut\.parquet: not a table of whole runs of 500 slots"):
         Trajectories.read_parquet(tmp_path / "cut.parquet")
+
+
+def _changes_numpy(block: np.ndarray):
+    """`column_store._changes` as it was written in numpy (positions, or None where they would not be smaller)."""
+    words = block.view(f"i{block.dtype.itemsize}") if block.dtype.kind == "f" else block
+    changed = np.ones(block.shape, dtype=np.bool_)
+    np.not_equal(words[:, 1:], words[:, :-1], out=changed[:, 1:])
+    positions = np.flatnonzero(changed)
+    if len(positions) * (4 + block.dtype.itemsize) >= block.nbytes:
+        return None
+    return positions
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int32, np.int8, np.bool_])
+def test_the_compiled_change_positions_equal_the_numpy_mask_up_to_the_size_limit(dtype) -> None:
+    from aztec_econ import column_store as cs
+
+    rng = np.random.default_rng(3)
+    runs, slots = 7, 30
+    width = 4 + np.dtype(dtype).itemsize
+    limit = -(-runs * slots * np.dtype(dtype).itemsize // width)  # the fewest positions that are no smaller
+    blocks = [rng.random((runs, slots)) < p for p in (0.0, 0.05, 0.3, 0.9)]
+    for changes in (
+        limit - runs - 1,
+        limit - runs,
+    ):  # changes after the rows' first slots: limit - 1 and limit
+        mask = np.zeros(runs * (slots - 1), dtype=bool)
+        mask[: max(changes, 0)] = True
+        rng.shuffle(mask)
+        blocks.append(np.concatenate([np.zeros((runs, 1), bool), mask.reshape(runs, slots - 1)], axis=1))
+    for steps in blocks:
+        values = np.cumsum(steps, axis=1) % 2 if dtype == np.bool_ else np.cumsum(steps, axis=1)
+        values = values.astype(dtype)
+        if dtype in (np.float64, np.float32):
+            values = np.where(values == 1, -0.0, values)  # a change of sign of zero is a change of bits
+        expected = _changes_numpy(values)
+        got = cs._changes(values)
+        if expected is None:
+            assert got is None
+        else:
+            assert got is not None and got.positions.dtype == np.int32
+            np.testing.assert_array_equal(got.positions, expected)
+            assert _same_bits(got.decode(values.shape, values.dtype), values)

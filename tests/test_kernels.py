@@ -757,7 +757,7 @@ def test_the_codes_the_compiled_l1_cost_split_reads_are_the_enums_values() -> No
         (kernels, 9),
         (kernels_slot, 9),
         (kernels_economy, 9),
-        (kernels_store, 3),
+        (kernels_store, 4),
         (kernels_registry, 5),
         (kernels_phases, 4),
     ],

@@ -1,5 +1,6 @@
-"""Compiled checks of the output column store (`aztec_econ.column_store`): whether a block is one value, and whether
-its floats come back unchanged through a narrower type. Each stops at the first element that decides it.
+"""Compiled checks of the output column store (`aztec_econ.column_store`): whether a block is one value, whether
+its floats come back unchanged through a narrower type, and where its values change. Each stops at the first
+element that decides it.
 
 Imported inside `column_store`'s functions, as `kernels.py` explains: reading results should not pay numba's
 start-up before it stores or narrows a block.
@@ -45,3 +46,24 @@ def within_float16_range(values: NDArray[np.float64]) -> bool:  # pragma: no cov
         if abs(x) > FLOAT16_MAX and not np.isinf(x):
             return False
     return True
+
+
+@njit(cache=True)
+def change_positions(
+    words: NDArray[np.integer], limit: int
+) -> NDArray[np.int32]:  # pragma: no cover - compiled
+    """The flat positions (row-major) of a block's elements (runs x slots; floats given as their bits) that differ
+    from the element before them in their row, every row's first included, as `np.flatnonzero` of that mask
+    (`column_store._changes`); instead, as soon as there are `limit` (>= 1) of them, the one position -1 (the block
+    is then no larger as it is)."""
+    runs, slots = words.shape
+    out = np.empty(max(limit, 1), dtype=np.int32)
+    n = 0
+    for i in range(runs):
+        for j in range(slots):
+            if j == 0 or words[i, j] != words[i, j - 1]:
+                out[n] = i * slots + j
+                n += 1
+                if n >= limit:
+                    return np.full(1, -1, dtype=np.int32)
+    return out[:n].copy()
