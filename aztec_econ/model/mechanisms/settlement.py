@@ -115,7 +115,7 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
         out.prover,
         out.prover_price,
     )
-    used, kept, burn = amounts[6], amounts[7], amounts[8]  # (the first rows: `AMOUNT_ROWS`)
+    used, kept, burn = amounts[6], amounts[7], amounts[8]  # mana, what the producer keeps, what is burned
     if any_late:
         incoming = evolve(incoming, counts=incoming.counts - late.by_bucket)
     book = book.post(
@@ -161,9 +161,8 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     # this slot's submissions, not the mempool); the next slot's market removes the block's from the mempool
     expired_by_bucket, expired = kernels_economy.expiring(econ.pending, cand.selection.arrays(), produced)
     waiting = econ.pending_total - (txs - late.txs) - expired
-    columns: dict[
-        str, NDArray[Any]
-    ] = {  # and the rows of `amounts` and `costs` (`AMOUNT_ROWS`, `L1_COST_ROWS`)
+    # the columns but for the rows of `amounts` and `costs` (`AMOUNT_ROWS`, `L1_COST_ROWS`: `record`)
+    columns: dict[str, NDArray[Any]] = {
         "base_fee": cand.base_fee,
         "l1_gas_price": econ.prices.gas,
         "blob_price": econ.prices.blob,
