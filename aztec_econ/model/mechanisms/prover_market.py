@@ -239,18 +239,17 @@ def slot_terms(
     price = np.full(runs, params.environment.token.eth_per_token) if eth_per_token is None else eth_per_token
     pr = params.protocol
     f64 = np.float64
-    tokens_per_gas, submits, reward = (
-        kernels_economy.prover_terms(  # one value per run each, broadcast as numpy would
-            _contiguous(gas_price, (runs,), f64),
-            _contiguous(factor, (runs,), f64),
-            _contiguous(price, (runs,), f64),
-            GWEI,
-            float(pr.block_reward),
-            float(pr.reward_split.prover),
-            float(pr.reward_split.submitter),
-            float(pr.l1_gas.verification),
-            float(m.submits),
-        )
+    # one value per run each, broadcast as numpy would
+    tokens_per_gas, submits, reward = kernels_economy.prover_terms(
+        _contiguous(gas_price, (runs,), f64),
+        _contiguous(factor, (runs,), f64),
+        _contiguous(price, (runs,), f64),
+        GWEI,
+        float(pr.block_reward),
+        float(pr.reward_split.prover),
+        float(pr.reward_split.submitter),
+        float(pr.l1_gas.verification),
+        float(m.submits),
     )
     return SlotTerms(timely=timely, tokens_per_gas=tokens_per_gas, submits=submits, reward=reward)
 
