@@ -240,16 +240,22 @@ FRAME_COLUMNS: tuple[Column, ...] = (
 """Every column of `simulate(...).frame`, in frame order."""
 
 
-def run_steps(ctx: Context, state: State, steps: tuple[Step, ...]) -> dict[str, Any]:
+def run_steps(
+    ctx: Context, state: State, steps: tuple[Step, ...], observe: Callable[[State], None] | None = None
+) -> dict[str, Any]:
     """Run `steps` in order from `state`; returns the updates of all of them (later steps' values win). Each step
     sees `state` with the updates of the steps before it: one copy of `state` taken up front and updated in place
-    (steps read the state, never keep it), instead of a new merged dict per step."""
+    (steps read the state, never keep it), instead of a new merged dict per step. `observe`, if given, is called
+    with that copy once every step has ran: the final state, while its arrays are fresh in the cache (the runner's
+    per-slot accumulations; it must not change the state)."""
     updates: dict[str, Any] = {}
     current: Any = dict(state)
     for step in steps:
         changed = step.function(ctx, current)
         updates.update(changed)
         current.update(changed)
+    if observe is not None:
+        observe(current)
     return updates
 
 
@@ -261,7 +267,7 @@ measured 2026-12-08), and the state update functions read theirs from it."""
 
 def _policy(steps: tuple[Step, ...]) -> Callable[..., dict[str, Any]]:
     def policy(params: dict[str, Any], substep: int, history: Any, s: Any) -> dict[str, Any]:
-        return {SIGNAL: run_steps(params["ctx"], s, steps)}
+        return {SIGNAL: run_steps(params["ctx"], s, steps, params.get("observe"))}
 
     policy.__name__ = "p_slot"
     return policy
@@ -280,7 +286,9 @@ def _take(name: str) -> Callable[..., tuple[str, Any]]:
 
 def cadcad_blocks() -> list[dict[str, Any]]:
     """The slot in cadCAD's partial-state-update format: one cadCAD block that runs every step of every `Block` in
-    order (a cadCAD block costs ~20 us per slot in cadCAD's own machinery even when it does nothing)."""
+    order (a cadCAD block costs ~20 us per slot in cadCAD's own machinery even when it does nothing). Its policy
+    takes the context from cadCAD's parameters (`ctx`) and, where they hold one, the callback `run_steps` calls
+    with each slot's final state (`observe`)."""
     writes = tuple(dict.fromkeys(name for block in BLOCKS for name in block.writes))
     return [
         {
