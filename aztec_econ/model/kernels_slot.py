@@ -161,17 +161,26 @@ def operator_counts(
     on a down operator; the operators holding a key add each change's crossing. No copy of the holdings is made.
     `down` is read for each run's `n_operators` only: operators not yet created are up (`outage_step` and
     `genesis_operators` leave them so), and `down` is as wide as the operators there can ever be (a year of the
-    baseline: 1,163, against 200-300 created; reading them all was 5% of the year)."""
+    baseline: 1,163, against 200-300 created; reading them all was 5% of the year). The counts over the operators
+    add the flags as 0 or 1, without a branch: the loops vectorize (measured 2026-12-08: 13 -> 6.3 us a call for
+    100 runs of a simulation)."""
     runs, n = start.shape
     keys_down = np.zeros(runs, dtype=np.int64)
     active = active_start.copy()
     operators_down = np.zeros(runs, dtype=np.int64)
     for i in range(runs):
-        for j in range(min(n_operators[i], down.shape[1])):
-            if down[i, j]:
-                operators_down[i] += 1
-                if j < n:
-                    keys_down[i] += start[i, j]
+        created = min(n_operators[i], down.shape[1])
+        held = min(created, n)  # operators with holdings at the chunk's start
+        count = np.int64(0)
+        keys = np.int64(0)
+        for j in range(held):
+            flag = np.int64(down[i, j])
+            count += flag
+            keys += flag * np.int64(start[i, j])
+        for j in range(held, created):
+            count += np.int64(down[i, j])
+        operators_down[i] = count
+        keys_down[i] = keys
     for c in range(lo, hi):
         i = cells[c] // n
         j = cells[c] - i * n
