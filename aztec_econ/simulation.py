@@ -149,8 +149,8 @@ def simulate(
 
     def add_by_value(final: State) -> None:
         """The slot's transactions by bid bucket and wait, added in place (`Settled.add_by_value`) as the slot
-        ends: measured 2026-12-08, 17.6 us a slot from the segment's states once it ended, about 12 from the
-        slot's fresh arrays."""
+        ends: measured 2026-12-08, 16.8 us a slot from the segment's states once it ended, 11.0 from the slot's
+        fresh arrays."""
         settled_of(final).add_by_value(by_value)
 
     engine = _Engine(ctx, state, deepcopy, add_by_value)

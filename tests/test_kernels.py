@@ -1174,8 +1174,8 @@ def _demand_draws_numpy(
     shock_probability: float,
     shock_slots: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`demand.arrivals`' shocks and counts as the model computed them in numpy (with `demand.poisson_two_rates`)
-    before they were compiled."""
+    """`demand.arrivals`' shocks and counts as the model computed them in numpy (a search of
+    `demand.two_rate_table`) before they were compiled."""
     active = (shock_left > 0) | (u[:, 0] < shock_probability)
     left = np.where(shock_left > 0, shock_left - 1, np.where(active, shock_slots - 1, 0))
     shift = active[:, None]
@@ -1212,6 +1212,10 @@ def test_the_compiled_demand_draws_equal_the_numpy_inversion(
             np.concatenate([bounds, np.nextafter(bounds[1:], 0.0)]), (10, buckets * pieces)
         )
         shock_left[-15:-10] = 3
+        # shocked uniforms whose shifted values are just below a cell's shifted bound (below 2 + g / cells)
+        below = np.nextafter(2.0 + bounds[1:], 0.0) - 2.0
+        u[-25:-20, 2:] = rng.choice(below, (5, buckets * pieces))
+        shock_left[-25:-20] = 2
     args = (u, table, offset, pieces, shock_left, 0.2, 4)
     expected = _demand_draws_numpy(*args)
     got = kernels_economy.demand_draws(u, table, offset, guide, *args[3:])
@@ -1703,3 +1707,29 @@ def test_the_inversion_guide_starts_each_cell_after_every_entry_at_or_below_its_
         before = np.array([(part[:s] <= b).all() for s, b in zip(starts, bounds, strict=True)])
         at = np.array([s == part.size or part[s] > b for s, b in zip(starts, bounds, strict=True)])
         assert before.all() and at.all()
+
+
+@pytest.mark.parametrize(("calm", "multiplier"), [(3.75, 3.0), (0.4, 1.0), (30.0, 1.0)])
+def test_the_demand_draws_invert_every_cell_bound_of_the_guide_as_numpy_does(
+    calm: float, multiplier: float
+) -> None:
+    """Every cell bound of `demand.inversion_guide` and the value just below it, calm and shocked (just below the
+    shifted bound 2 + g / cells for a shocked draw): the indexed search gives numpy's searchsorted count."""
+    from aztec_econ.model.mechanisms import demand
+
+    table, offset, guide = demand.two_rate_table(calm, calm * multiplier)
+    bounds = np.arange(demand.GUIDE_CELLS) / demand.GUIDE_CELLS
+    buckets = 16
+    for shocked, below in (
+        (False, np.nextafter(bounds[1:], 0.0)),
+        (True, np.nextafter(2.0 + bounds[1:], 0.0) - 2.0),
+    ):
+        values = np.concatenate([bounds, below, [1.0 - 2.0**-53]])
+        values = np.concatenate([values, np.zeros(-values.size % buckets)]).reshape(-1, buckets)
+        u = np.concatenate([np.ones((len(values), 2)), values], axis=1)  # no new shock; the MEV draw unused
+        shock_left = np.full(len(values), 2 if shocked else 0)
+        args = (u, table, offset, 1, shock_left, 0.0, 4)
+        expected = _demand_draws_numpy(*args)
+        got = kernels_economy.demand_draws(u, table, offset, guide, *args[3:])
+        for e, g in zip(expected, got, strict=True):
+            np.testing.assert_array_equal(g, e)

@@ -246,7 +246,7 @@ def run_steps(
     """Run `steps` in order from `state`; returns the updates of all of them (later steps' values win). Each step
     sees `state` with the updates of the steps before it: one copy of `state` taken up front and updated in place
     (steps read the state, never keep it), instead of a new merged dict per step. `observe`, if given, is called
-    with that copy once every step has ran: the final state, while its arrays are fresh in the cache (the runner's
+    with that copy once every step has run: the final state, while its arrays are fresh in the cache (the runner's
     per-slot accumulations; it must not change the state)."""
     updates: dict[str, Any] = {}
     current: Any = dict(state)
@@ -261,8 +261,8 @@ def run_steps(
 
 SIGNAL = "updates"
 """The one signal of the slot's policy: the updates of all its steps (`run_steps`), by state variable. One signal
-instead of one per variable: cadCAD aggregates every signal label of a substep on its own (about 1.5 us each,
-measured 2026-12-08), and the state update functions read theirs from it."""
+instead of one per variable: cadCAD aggregates every signal label of a substep on its own (measured 2026-12-08:
+9.1 us a substep for 12 labels, 2.0 for one), and the state update functions read theirs from it."""
 
 
 def _policy(steps: tuple[Step, ...]) -> Callable[..., dict[str, Any]]:

@@ -38,7 +38,7 @@ def _field_names(cls: type) -> frozenset[str]:
 def evolve(record: T, **changes: Any) -> T:
     """`dataclasses.replace(record, **changes)` by copying the instance's fields (module docstring): a copy of its
     `__dict__`, updated and set as the new instance's (1.2 us for 5 of `SlotOutcome`'s fields, measured 2026-12-08;
-    filling the new instance's own `__dict__` field by field took 1.7)."""
+    updating the new instance's own, empty `__dict__` with the record's and then the changes took 1.7)."""
     cls = type(record)
     names = _field_names(cls)
     if not changes.keys() <= names:

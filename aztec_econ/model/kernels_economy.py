@@ -416,8 +416,8 @@ def demand_draws(
     """`demand.arrivals`' shocks and Poisson counts from its uniforms `u` (runs x (2 + buckets x pieces): the shock
     draw, the MEV draw, then each bucket's `pieces`): a run is shocked if its shock lasts (`shock_left` > 0) or
     starts (u[:, 0] < `shock_probability`); the shock slots left after this one (a new shock lasts `shock_slots`);
-    and each bucket's arrivals (tx): the sum over its pieces of the Poisson inversion `demand.poisson_two_rates`
-    does, the smallest k with u < CDF(k) in `table` (the calm CDF, then the shocked CDF + 2 from `offset`), counted
+    and each bucket's arrivals (tx): the sum over its pieces of the Poisson inversion of `demand.two_rate_table`,
+    the smallest k with u < CDF(k) in `table` (the calm CDF, then the shocked CDF + 2 from `offset`), counted
     from the row's own part. The search starts where the part's `guide` row (`demand.inversion_guide`) says for the
     uniform's cell, floor((v - shift) x cells) of the shifted value v (exact: v - 2 in [0, 1] by Sterbenz's lemma, the
     cells a power of two), and passes entries <= v from there. Comparisons and integer arithmetic only, as

@@ -76,7 +76,7 @@ def stream_keys(keys: U64, stream: Stream, counter: int) -> U64:
     """Per-run keys for one (stream, counter) pair, e.g. (SLOT, slot index) or (RANDAO, L1 block): mix64(mix64(key ^
     stream word) + counter x MIX2), a negative counter taken modulo 2^64; compiled (`kernels.stream_words`; the
     per-run keys of a simulation, one-dimensional uint64 already, go to it as they are)."""
-    import aztec_econ.model.kernels as kernels  # a third of `from ... import`'s time, called every slot
+    import aztec_econ.model.kernels as kernels  # the module: a third of a from-import's time, every slot
 
     counter_word = np.uint64(int(counter) & _MASK)
     if keys.ndim == 1 and keys.dtype == np.uint64 and keys.flags.c_contiguous:
@@ -136,7 +136,7 @@ def uniforms_of(keys: U64, stream: Stream, counter: int, words: U64) -> F64:
     """Uniforms in [0, 1), shape (runs, len(words)), for (stream, counter) and the per-index `words` (as `words_for`
     makes them): `to_unit(mix64(stream_keys(keys, stream, counter)[:, None] + words[None, :]))`, in one compiled
     pass (`kernels.stream_uniforms`) for one-dimensional keys."""
-    import aztec_econ.model.kernels as kernels  # a third of `from ... import`'s time, called every slot
+    import aztec_econ.model.kernels as kernels  # the module: a third of a from-import's time, every slot
 
     if not (keys.ndim == 1 and keys.dtype == _U64 and keys.flags.c_contiguous):
         return kernels.unit_words(stream_keys(keys, stream, counter).reshape(-1), words)

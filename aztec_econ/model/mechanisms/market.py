@@ -107,6 +107,12 @@ AMOUNT_ROWS = ("fees_paid", "fees_burned", "tips", "mev", "mev_burned", "user_su
 L1_COST_ROWS = ("l1_cost", "l1_cost_sequencer", "l1_cost_prover", "l1_cost_relay", "l1_cost_backup")
 """The settlement's columns in the rows of the slot's L1 costs (`Settled.l1_costs`), in order."""
 
+ROW_COLUMNS: dict[str, tuple[str, int]] = {
+    **{name: ("amounts", row) for row, name in enumerate(AMOUNT_ROWS)},
+    **{name: ("l1_costs", row) for row, name in enumerate(L1_COST_ROWS)},
+}
+"""The settlement's columns kept as rows of a `Settled` array: name -> (the array's field, its row)."""
+
 
 @dataclass(frozen=True)
 class Settled:
@@ -135,10 +141,10 @@ class Settled:
 
     def column(self, name: str) -> NDArray[Any]:
         """The settlement's column `name` (`settlement.COLUMNS`) of this slot, per run."""
-        if name in AMOUNT_ROWS:
-            return self.amounts[AMOUNT_ROWS.index(name)]
-        if name in L1_COST_ROWS:
-            return self.l1_costs[L1_COST_ROWS.index(name)]
+        if name in ROW_COLUMNS:
+            field, row = ROW_COLUMNS[name]
+            rows: NDArray[Any] = getattr(self, field)
+            return rows[row]
         return self.columns[name]
 
     def add_by_value(self, total: I64) -> None:

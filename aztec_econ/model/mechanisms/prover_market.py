@@ -231,7 +231,7 @@ def slot_terms(
     verification gas), else 1; its reward share on success, the prover's and the submitter's share of what it
     submits, of the decayed block reward. Compiled (`kernels_economy.prover_terms`; tested against these numpy
     expressions)."""
-    import aztec_econ.model.kernels_economy as kernels_economy  # faster than `from ... import`
+    import aztec_econ.model.kernels_economy as kernels_economy  # the module: a third of a from-import's time, every slot
 
     runs = gas_price.size
     timely = np.ones(runs) if on_time is None else on_time
@@ -334,7 +334,7 @@ def choose(
     the candidate block's, `market.Candidate.prover_terms`). Compiled (`kernels.second_price_auction`); the tests hold it to the same
     auction written in numpy (tests/test_prover_auction.py), exactly.
     """
-    import aztec_econ.model.kernels as kernels  # faster than `from ... import`
+    import aztec_econ.model.kernels as kernels  # the module: a third of a from-import's time, every slot
 
     m = market(params) if m is None else m
     t = slot_terms(params, gas_price, m, on_time, reward_factor, eth_per_token) if terms is None else terms

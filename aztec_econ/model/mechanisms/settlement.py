@@ -35,6 +35,7 @@ from aztec_econ.model.mechanisms.l1_prices import L1Prices
 from aztec_econ.model.mechanisms.market import (
     AMOUNT_ROWS,
     L1_COST_ROWS,
+    ROW_COLUMNS,
     Candidate,
     Settled,
     apr_decay,
@@ -344,21 +345,27 @@ def settled_of(s: State) -> Settled:
 
 
 def record(ctx: Context, seg: Segment) -> dict[str, NDArray[Any]]:
-    """The settlement's columns: those of `Settled.columns`, and the rows of its `amounts` and `l1_costs`, each of
-    which is stacked once for the segment (slots x rows x runs) instead of row by row."""
+    """The settlement's columns: those of `Settled.columns`, and the rows of its `amounts` and `l1_costs`
+    (`market.ROW_COLUMNS`), each of which is stacked once for the segment (slots x rows x runs) instead of row by
+    row."""
     by_slot = [settled_of(s) for s in seg.states]
     names = [c.name for c in COLUMNS]
-    stacked = {*AMOUNT_ROWS, *L1_COST_ROWS}
     first = by_slot[0]
-    if first.columns.keys() | stacked != set(names) or first.columns.keys() & stacked:
+    if first.columns.keys() | ROW_COLUMNS.keys() != set(names) or first.columns.keys() & ROW_COLUMNS.keys():
         raise RuntimeError(
             f"the settlement's columns differ from its declared COLUMNS: {sorted(first.columns)}"
         )
+    if first.l1_costs.shape[0] != len(L1_COST_ROWS) or first.amounts.shape[0] < len(AMOUNT_ROWS):
+        raise RuntimeError(
+            f"the settlement's rows differ from their columns: amounts {first.amounts.shape}, L1 costs "
+            f"{first.l1_costs.shape}"
+        )
     out = {name: np.array([settled.columns[name] for settled in by_slot]) for name in first.columns}
-    amounts = np.array([settled.amounts for settled in by_slot])  # slots x rows x runs
-    l1 = np.array([settled.l1_costs for settled in by_slot])
-    out.update({name: amounts[:, row] for row, name in enumerate(AMOUNT_ROWS)})
-    out.update({name: l1[:, row] for row, name in enumerate(L1_COST_ROWS)})
+    stacked = {
+        field: np.array([getattr(settled, field) for settled in by_slot])  # slots x rows x runs
+        for field in dict.fromkeys(field for field, _ in ROW_COLUMNS.values())
+    }
+    out.update({name: stacked[field][:, row] for name, (field, row) in ROW_COLUMNS.items()})
     return {name: out[name] for name in names}
 
 
