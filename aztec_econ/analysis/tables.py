@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pandas.core.groupby.ops import BaseGrouper
 
 from aztec_econ.model.columns import RUN, Column
 from aztec_econ.model.mechanisms.confirmation import STAGES, stage_histogram
@@ -54,7 +53,15 @@ AGENT_COLUMNS: tuple[Column, ...] = (
 """The columns of `agent_table`, in order."""
 
 
-_PANDAS_SUMS_BY_REDUCEAT = hasattr(BaseGrouper, "_reduceat_aggregate")
+def _pandas_sums_by_reduceat() -> bool:
+    try:  # a private module of pandas: one without it (or without the method) is summed by pandas itself
+        from pandas.core.groupby.ops import BaseGrouper
+    except ImportError:
+        return False
+    return hasattr(BaseGrouper, "_reduceat_aggregate")
+
+
+_PANDAS_SUMS_BY_REDUCEAT = _pandas_sums_by_reduceat()
 """Whether this pandas sums sorted groups with `numpy.add.reduceat` (pandas 3.1; older versions add with compensation):
 `RunSums` then takes the same path itself, else it asks pandas."""
 

@@ -32,6 +32,12 @@ def _mix64(x: np.uint64) -> np.uint64:  # pragma: no cover - compiled; `rng.mix6
     return x ^ (x >> _S31)
 
 
+_WALK_BATCH = 8
+"""Rank positions `top_eligible_walk` permutes at once: their Feistel rounds are independent, so the processor
+overlaps them instead of waiting on one position's chain of 4 hashes (the positions after the k-th eligible key of a
+batch are permuted and not used)."""
+
+
 @njit(cache=True)
 def top_eligible_walk(
     randao: NDArray[np.uint64],
@@ -101,12 +107,6 @@ def top_eligible_walk(
                         found += 1
             p += np.uint64(n)
     return out
-
-
-_WALK_BATCH = 8
-"""Rank positions `top_eligible_walk` permutes at once: their Feistel rounds are independent, so the processor
-overlaps them instead of waiting on one position's chain of 4 hashes (the positions after the k-th eligible key of a
-batch are permuted and not used)."""
 
 
 @njit(cache=True)

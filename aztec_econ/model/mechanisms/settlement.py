@@ -179,7 +179,9 @@ def step_settlement(ctx: Context, s: State) -> dict[str, Any]:
     }
     profit, stake_slots, apr_slots = econ.sequencer_profit, econ.stake_slots, econ.apr_slots
     if p.agents.sequencers.profit_driven_entry_exit:  # the trailing APR the registry reads
-        gained, key_slots = _sequencer_profit(ctx, s, kept, price, proving_cost, costs[1])
+        gained, key_slots = _sequencer_profit(
+            ctx, s, kept, price, proving_cost, costs[L1_COST_ROWS.index("l1_cost_sequencer")]
+        )
         keep = apr_decay(ctx)  # exponentially weighted: the APR over a trailing window
         profit, stake_slots = gained + keep * profit, key_slots + keep * stake_slots
         apr_slots = 1.0 + keep * apr_slots
