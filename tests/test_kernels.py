@@ -196,8 +196,8 @@ def _settle_and_age_numpy(
     return by_value, left[:, :, -1], left[:, :, -1].sum(axis=1), aged, counts.sum(axis=1)
 
 
-@pytest.mark.parametrize("runs", [0, 1, 30])
-@pytest.mark.parametrize("ages", [1, 12])
+@pytest.mark.parametrize("runs", [0, 1, 30, 200])
+@pytest.mark.parametrize("ages", [1, 3, 12])  # 3: cuts at every age, the oldest (dropped when aged) included
 def test_the_compiled_mempool_passes_equal_the_numpy_expressions(runs: int, ages: int) -> None:
     rng = np.random.default_rng(runs * 10 + ages)
     pending = rng.integers(0, 20, (runs, 16, ages)).astype(np.int32)  # `market.Mempool`
@@ -217,6 +217,8 @@ def test_the_compiled_mempool_passes_equal_the_numpy_expressions(runs: int, ages
     )
     included = selection.dense(pending)
     assert runs < 30 or ((selection.cut_bucket >= 0).any() and (selection.cut_bucket < 0).any())
+    cut_ages = set(selection.cut_age[selection.cut_bucket >= 0].tolist())
+    assert runs < 200 or ages != 3 or cut_ages == {0, 1, 2}  # a cut at every age, the oldest included
     produced = rng.random(runs) < 0.8  # a skipped slot includes nothing
     late = rng.integers(0, 5, (runs, 16)) * produced[:, None]
     counts = rng.integers(0, 20, (runs, 16)) * (rng.random((runs, 16)) < 0.7)  # zeros: no arrivals
