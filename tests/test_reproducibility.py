@@ -78,10 +78,24 @@ def test_a_run_does_not_depend_on_its_batch(make_params: Callable[..., Params]) 
 def test_parquet_round_trip_keeps_frame_keys_and_parameters(
     make_params: Callable[..., Params], tmp_path: Path
 ) -> None:
+    import pyarrow.parquet as pq
+
     traj = simulate(make_params())
-    back = Trajectories.read_parquet(traj.to_parquet(tmp_path / "t.parquet"))
+    path = traj.to_parquet(tmp_path / "t.parquet")
+    back = Trajectories.read_parquet(path)
     assert back.params == traj.params
     pd.testing.assert_frame_equal(back.frame, traj.frame)
+    pd.testing.assert_frame_equal(pd.read_parquet(path), traj.frame)  # any reader of Parquet: pandas' own
+    # each column in the encoding `_parquet_encodings` names for its type (a dictionary for the categorical ones)
+    chunk = pq.ParquetFile(path).metadata.row_group(0)
+    used = {chunk.column(i).path_in_schema: chunk.column(i).encodings for i in range(chunk.num_columns)}
+    for name, kind in traj.frame.dtypes.items():
+        if isinstance(kind, pd.CategoricalDtype):
+            assert "RLE_DICTIONARY" in used[name], (name, used[name])
+        elif kind.kind in "iu":
+            assert "DELTA_BINARY_PACKED" in used[name], (name, used[name])
+        elif kind.kind == "f":
+            assert "BYTE_STREAM_SPLIT" in used[name], (name, used[name])
     pd.testing.assert_frame_equal(back.keys, traj.keys)
     pd.testing.assert_frame_equal(kpis_per_run(back), kpis_per_run(traj))
 
