@@ -113,7 +113,7 @@ def age_mempool(
     was `produced`, its oldest age is dropped (expired), the arrivals `counts` (runs x buckets) enter at age 0; and
     the arrivals per run. Integer arithmetic. What `_taken` takes, a bucket at a time: every transaction of its ages
     from `kept` on, and `cut_take` at the cut, so the cells' loop has no branch on the cut (measured 2026-12-08 on
-    a simulation's mempools, 100 runs: 12.0 -> 10.2 us a call)."""
+    a simulation's mempools, 100 runs: 12.0 -> 9.8 us a call, best of 7 rounds)."""
     eligible, cut_bucket, cut_age, cut_take = selection
     runs, buckets, ages = pending.shape
     aged = np.empty_like(pending)
