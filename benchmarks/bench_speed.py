@@ -14,6 +14,9 @@ Prints, for this checkout (and, with `--compare REV`, for REV checked out in a t
   (its compiler registries and the first kernel from the cache), the rest of the slot (the other kernels from the
   cache) and the KPI summary; "libraries and first dispatch" is what the start-up cannot go under while the model
   uses these libraries;
+- numba's cold compile (the issue asks for it): the 1-slot `aztec-econ simulate` with numba's cache empty
+  (`NUMBA_CACHE_DIR` a new directory: every kernel compiles from source, the checkout's cache untouched), and its
+  difference from the cached one; measured once per checkout (about 25 s each; with `--cli` too, not with `--quick`);
 - a tenth of a year through the CLI: `aztec-econ simulate` of 5,256 slots x 100 runs (baseline otherwise) writing
   its Parquet file with `--out`, start-up included (the issue bounds it at 5 s; `--quick`: 526 slots x 10 runs).
 
@@ -205,10 +208,26 @@ def cli_once(root: Path, core: int, args: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def cold_once(root: Path, core: int) -> float:
+    """`CLI`'s 1-slot simulation with numba's cache empty: `NUMBA_CACHE_DIR` a new directory, so every kernel the
+    simulation calls compiles from source (the checkout's own cache in `__pycache__` is neither read nor written)."""
+    with tempfile.TemporaryDirectory(prefix="bench-numba-cold-") as cache:
+        command = _pin([sys.executable, "-m", "aztec_econ.cli", *CLI[ONE_SLOT]], core)
+        env = {**_env(root), "NUMBA_CACHE_DIR": cache}
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True, env=env, cwd=root)
+        return time.perf_counter() - start
+
+
+ONE_SLOT = "aztec-econ simulate (1 slot)"
+COLD = "aztec-econ simulate (1 slot), numba's cache empty"
+COMPILE = "numba's cold compile (the two above's difference)"
+"""The figures of `cold_once`: measured once per root (about 25 s each), not in `--quick` runs."""
+
 CLI: dict[str, list[str]] = {
     "aztec-econ --help": ["--help"],
     "aztec-econ params show": ["params", "show", "params/baseline.yaml"],
-    "aztec-econ simulate (1 slot)": [
+    ONE_SLOT: [
         "simulate",
         "params/baseline.yaml",
         "--set",
@@ -296,7 +315,11 @@ def figures(
         for label, root in order(round_):
             for name, value in startup_once(root, args.core).items():
                 keep(label, name, value)
+        for label, root in [] if round_ or args.quick else order(round_):  # once: it compiles every kernel
+            keep(label, COLD, cold_once(root, args.core))
         print(f"  round {round_ + 1}/{args.repeat} done", file=sys.stderr, flush=True)
+    for label in [] if args.steps or args.quick else roots:
+        best[label][COMPILE] = best[label][COLD] - best[label][ONE_SLOT]
     for label in [] if args.cli or args.steps else roots:
         b = best[label]
         slot_runs = args.slots * args.runs
@@ -326,6 +349,8 @@ SHOWN = (
     "peak with the frame read MiB",
     "__keys__",
     *CLI,
+    COLD,
+    COMPILE,
 )
 
 
@@ -395,9 +420,12 @@ def main() -> None:
     by_step = sorted(
         best[labels[0]], key=lambda name: (not name.startswith("step: "), -best[labels[0]][name])
     )
-    for name in by_step if args.steps else [*CLI, *startup] if args.cli else [*SHOWN, *startup]:
+    cli = [*CLI, COLD, COMPILE]
+    for name in by_step if args.steps else [*cli, *startup] if args.cli else [*SHOWN, *startup]:
         key = f"{10 * args.keys} keys / {args.keys} keys" if name == "__keys__" else name
-        shown = key + (" [s]" if key in CLI or key == TENTH or key in startup else "")
+        if key not in best[labels[0]]:  # the cold compile in a --quick run
+            continue
+        shown = key + (" [s]" if key in cli or key == TENTH or key in startup else "")
         row = f"{shown:<52}" + "".join(f"{best[label][key]:>16,.3f}" for label in labels)
         if len(labels) == 2 and best[labels[1]][key]:
             row += f"{best[labels[0]][key] / best[labels[1]][key]:>10.3f}"
