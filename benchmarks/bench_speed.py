@@ -29,7 +29,8 @@ Every measurement runs in a fresh process pinned to one core (`taskset -c --core
 repeated `--repeat` times, the best is kept, and with `--compare` this checkout and REV alternate (in the order A B,
 B A, A B, ...: neither always goes first), so a noisy machine slows both alike. With `--compare` the table shows two
 ratios: of the bests, and "paired", the median over the rounds of the ratio within a round, which a machine whose
-speed drifts over minutes disturbs less (two copies of one revision: 0.74-1.05 by their bests, 1.005 paired). A benchmark that prints figures, not a timed test: nothing here fails on a slow machine.
+speed drifts over minutes disturbs less (two copies of one revision: 0.74-1.05 by their bests, 1.005 paired). A
+benchmark that prints figures, not a timed test: nothing here fails on a slow machine.
 
     python benchmarks/bench_speed.py                     # this checkout
     python benchmarks/bench_speed.py --compare HEAD~1    # and the previous commit, interleaved, with ratios
