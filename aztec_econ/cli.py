@@ -3,17 +3,22 @@ analyze, optimize, compare scenarios, docs.
 
 Exit codes: 0 success, 1 a run failed, 2 invalid parameters, input files, output paths or usage (nothing ran and
 nothing was written), 130 interrupted (Ctrl-C). Every error is one message naming the field or file, the value and
-the rule, never a traceback.
+the rule, never a traceback. The command exits without the interpreter's teardown where nothing needs it
+(`exit_now`: 0.3-0.5 s saved once the model is loaded).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
+import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from aztec_econ.files import InputFileError, OutputPathError, check_output_file
 from aztec_econ.params import (
@@ -310,5 +315,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
 
 
+def run() -> None:
+    """The `aztec-econ` console script: `main`, then `exit_now` with its exit code. (`--help` and usage errors leave
+    through argparse's `SystemExit`, the interpreter's own exit: they load none of the model's libraries.)"""
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit with `code`, skipping the interpreter's teardown where nothing needs it: Python frees every module's
+    objects one by one as it exits, 0.3-0.5 s once the model's libraries are loaded (measured 2026-12-08: 0.32 s
+    after a 5-slot simulation, 0.38-0.50 s after the CLI's tenth of a year), a third of a short command's time.
+    Skipped only when the main thread is the only one (no thread left to join) and after running the atexit
+    handlers (where temporary files, logging, multiprocessing and Dask clean up) and flushing the output streams;
+    a stream that cannot flush (a closed pipe) takes the normal exit, which reports it as Python does."""
+    if threading.active_count() == 1:
+        atexit._run_exitfuncs()  # the handlers run once: it empties their list
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -118,6 +118,45 @@ def test_ctrl_c_ends_a_command_with_exit_code_130_and_a_message(monkeypatch, cap
     assert "interrupted" in capsys.readouterr().err
 
 
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_exits_without_teardown_yet_runs_its_atexit_handlers_and_flushes_its_output() -> None:
+    done = _python(
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('handler ran'))\n"
+        "from aztec_econ.cli import exit_now\n"
+        "print('unflushed', end='')\n"
+        "sys.stderr.write('to stderr')\n"
+        "exit_now(4)\n"
+    )
+    assert done.returncode == 4
+    assert done.stdout == "unflushedhandler ran\n" and done.stderr == "to stderr"
+
+
+def test_the_command_waits_for_a_thread_still_running_as_python_does() -> None:
+    done = _python(
+        "import threading, time\n"
+        "from aztec_econ.cli import exit_now\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread finished'))).start()\n"
+        "exit_now(3)\n"
+    )
+    assert done.returncode == 3 and done.stdout == "thread finished\n"
+
+
+def test_the_console_script_runs_the_command_and_keeps_its_exit_code(tmp_path: Path) -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["aztec-econ"] == "aztec_econ.cli:run"
+    bad = aztec_econ("simulate", str(BASELINE), "--set", "sim.slots=0")  # `python -m` runs `run` too
+    assert bad.returncode == 2 and "sim.slots = 0" in bad.stderr and bad.stdout == ""
+    good = aztec_econ("simulate", str(BASELINE), "--set", "sim.slots=3", "--set", "sim.runs=2")
+    assert good.returncode == 0 and good.stdout.rstrip().endswith("2") and "kpi" in good.stdout
+
+
 def test_make_lab_allows_root_only_where_the_user_is_root() -> None:
     import os
     import shutil
