@@ -325,14 +325,18 @@ def exit_now(code: int) -> NoReturn:
     """Exit with `code`, skipping the interpreter's teardown where nothing needs it: Python frees every module's
     objects one by one as it exits, 0.3-0.5 s once the model's libraries are loaded (measured 2026-12-08: 0.32 s
     after a 5-slot simulation, 0.38-0.50 s after the CLI's tenth of a year), a third of a short command's time.
-    Skipped only when the main thread is the only one (no thread left to join) and after running the atexit
-    handlers (where temporary files, logging, multiprocessing and Dask clean up) and flushing the output streams;
-    a stream that cannot flush (a closed pipe) takes the normal exit, which reports it as Python does."""
-    if threading.active_count() == 1:
+    Skipped only when the main thread is the only one (no thread left to join), no profiler or tracer runs (cProfile,
+    trace and `python -i` act once the command returns) and after running the atexit handlers (where temporary
+    files, logging, multiprocessing and Dask clean up) and flushing the output streams; a stream that cannot flush
+    (a closed pipe) takes the normal exit, which reports it as Python does, and a stream Python has not got (its
+    descriptor closed at start-up: None) is skipped."""
+    watched = sys.getprofile() is not None or sys.gettrace() is not None or sys.flags.interactive
+    if threading.active_count() == 1 and not watched:
         atexit._run_exitfuncs()  # the handlers run once: it empties their list
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
         except (OSError, ValueError):
             sys.exit(code)
         os._exit(code)

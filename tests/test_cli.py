@@ -145,6 +145,29 @@ def test_the_command_waits_for_a_thread_still_running_as_python_does() -> None:
     assert done.returncode == 3 and done.stdout == "thread finished\n"
 
 
+def test_the_command_exits_as_before_with_its_output_streams_closed_or_under_a_profiler(
+    tmp_path: Path,
+) -> None:
+    closed = subprocess.run(  # descriptors 1 and 2 closed at start-up: Python's streams are None
+        f"{sys.executable} -m aztec_econ.cli params show /nonexistent.yaml >&- 2>&-; echo $?",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert closed.stdout.strip() == "2" and closed.stderr == ""
+    profile = tmp_path / "model.prof"
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "aztec_econ.cli", "model"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        profiled.returncode == 0 and profile.stat().st_size > 0
+    )  # cProfile writes it once the command returns
+
+
 def test_the_console_script_runs_the_command_and_keeps_its_exit_code(tmp_path: Path) -> None:
     import tomllib
 
