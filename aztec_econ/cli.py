@@ -4,7 +4,7 @@ analyze, optimize, compare scenarios, docs.
 Exit codes: 0 success, 1 a run failed, 2 invalid parameters, input files, output paths or usage (nothing ran and
 nothing was written), 130 interrupted (Ctrl-C). Every error is one message naming the field or file, the value and
 the rule, never a traceback. The command exits without the interpreter's teardown where nothing needs it
-(`exit_now`: 0.3-0.5 s saved once the model is loaded).
+(`exit_now`: about 0.4 s of a short simulation's).
 """
 
 from __future__ import annotations
@@ -323,8 +323,9 @@ def run() -> None:
 
 def exit_now(code: int) -> NoReturn:
     """Exit with `code`, skipping the interpreter's teardown where nothing needs it: Python frees every module's
-    objects one by one as it exits, 0.3-0.5 s once the model's libraries are loaded (measured 2026-12-08: 0.32 s
-    after a 5-slot simulation, 0.38-0.50 s after the CLI's tenth of a year), a third of a short command's time.
+    objects one by one as it exits, about 0.3 s once the model's libraries are loaded (measured 2026-12-08: a 1-slot
+    `aztec-econ simulate` 1.61 -> 1.23 s; after the CLI's tenth of a year the exit took 0.38-0.50 s, most of it the
+    kernel releasing the process's memory, which this does not save: 7.53 -> 7.43 s).
     Skipped only when the main thread is the only one (no thread left to join), no profiler or tracer runs (cProfile,
     trace and `python -i` act once the command returns) and after running the atexit handlers (where temporary
     files, logging, multiprocessing and Dask clean up) and flushing the output streams; a stream that cannot flush
