@@ -323,7 +323,7 @@ def run() -> None:
 
 def exit_now(code: int) -> NoReturn:
     """Exit with `code`, skipping the interpreter's teardown where nothing needs it: Python frees every module's
-    objects one by one as it exits, about 0.3 s once the model's libraries are loaded (measured 2026-12-08: a 1-slot
+    objects one by one as it exits, about 0.4 s once the model's libraries are loaded (measured 2026-12-08: a 1-slot
     `aztec-econ simulate` 1.61 -> 1.23 s; after the CLI's tenth of a year the exit took 0.38-0.50 s, most of it the
     kernel releasing the process's memory, which this does not save: 7.53 -> 7.43 s).
     Skipped only when the main thread is the only one (no thread left to join), no profiler or tracer runs (cProfile,

@@ -103,7 +103,8 @@ def main() -> None:
         for workers in (1, 2) if round_ % 2 == 0 else (2, 1):
             # one cluster at a time, started afresh each round: an idle cluster beside the measured one slowed
             # it (measured 2026-12-08, 1,000 runs x 288 slots: a 1-worker computation took 1.9-5.0 s with the
-            # 2-worker cluster alive, 1.6-1.9 s alone), so the speed-up read 1.65-3.09x by turns
+            # 2-worker cluster alive, 1.6-1.9 s alone after each cluster's first computation, which pays its
+            # first touch of the memory: 2.4-2.9 s), so the speed-up read 1.65-3.09x by turns
             with ExitStack() as stack:
                 executor, startup = start_cluster(stack, workers, warm.to_json())
                 startups[workers] = min(startups.get(workers, startup), startup)

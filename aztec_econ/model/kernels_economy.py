@@ -125,11 +125,12 @@ def age_mempool(
             aged[i, b, 0] = counts[i, b]
             arrived[i] += counts[i, b]
             kept = ages  # the ages from which the block took everything (`_taken`): none
-            at_cut = took and eligible[i, b] and b == cb
-            if took and eligible[i, b] and (cb < 0 or b > cb):
-                kept = 0  # an eligible bucket above the cut's (or with no cut): all of it
-            elif at_cut:
-                kept = ca + 1  # the cut's bucket: the ages older than the cut
+            at_cut = False
+            if took and eligible[i, b]:
+                if cb < 0 or b > cb:
+                    kept = 0  # an eligible bucket above the cut's (or with no cut): all of it
+                elif b == cb:
+                    kept, at_cut = ca + 1, True  # the cut's bucket: the ages older than the cut
             for a in range(1, ages):
                 aged[i, b, a] = pending[i, b, a - 1] if a - 1 < kept else 0
             if at_cut and ca + 1 < ages:
